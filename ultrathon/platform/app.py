@@ -1,0 +1,57 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import flask_config, load_settings
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+MIGRATIONS_DIR = PACKAGE_ROOT / "migrations"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app from the environment, with optional overrides (tests)."""
+    config = dict(config or {})
+    settings = config.pop("ULTRATHON", None) or load_settings()
+    app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=False)
+    app.config.update(flask_config(settings))
+    app.config.update(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    _init_limiter(app)
+
+    from . import models  # noqa: F401  (registers the tables on the metadata)
+    from .health import bp as health_bp
+    from .main import bp as main_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(main_bp)
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(models.User, int(user_id))
+
+    return app
+
+
+def _init_limiter(app: Flask) -> None:
+    """Keep rate-limit counters in Redis so every web process shares them."""
+    settings = app.config["ULTRATHON"]
+    if "RATELIMIT_STORAGE_URI" not in app.config:
+        url = settings.redis_url
+        if url is None:
+            # Only one-off commands run without REDIS_URL: `up` and `web` always pass one on.
+            url = "memory://"
+        elif url.startswith("unix://"):
+            url = "redis+unix://" + url[len("unix://"):]  # the limits library's spelling
+        app.config["RATELIMIT_STORAGE_URI"] = url
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)

@@ -1,0 +1,56 @@
+"""Account logic: creating users and checking passwords."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from ..extensions import db
+from ..models import User
+
+MIN_PASSWORD_LENGTH = 12
+_hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
+
+
+class AccountError(ValueError):
+    """An account request that cannot be carried out; the message says why."""
+
+
+def normalise_email(email: str) -> str:
+    """Return the address in the form it is stored and compared."""
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    """Return the Argon2id hash of a password."""
+    return _hasher.hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    """Return whether the password matches, rehashing when parameters have moved on."""
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return True
+
+
+def find_user(email: str) -> User | None:
+    """Return the user with this e-mail address, if any."""
+    return db.session.execute(db.select(User).where(User.email == normalise_email(email))).scalar_one_or_none()
+
+
+def create_user(email: str, name: str, password: str, *, is_admin: bool = False) -> User:
+    """Add a user to the session after checking the address and the password."""
+    email = normalise_email(email)
+    if "@" not in email or email.startswith("@") or email.endswith("@") or len(email) > 254:
+        raise AccountError(f"{email!r} is not an e-mail address")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
+    if find_user(email) is not None:
+        raise AccountError(f"an account for {email} exists already")
+    user = User(email=email, name=(name or email.split("@")[0]).strip()[:100], password_hash=hash_password(password), is_admin=is_admin)
+    db.session.add(user)
+    return user

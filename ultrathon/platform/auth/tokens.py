@@ -1,0 +1,54 @@
+"""API tokens: created once, stored hashed, recognisable by their prefix."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from ..audit import record
+from ..extensions import db
+from ..models import ApiToken, User, utcnow
+
+TOKEN_PREFIX = "ut_"
+DEFAULT_LIFETIME = timedelta(days=180)
+
+
+def _digest(secret: str) -> str:
+    # The secret is 32 random bytes, so a fast hash is enough; no KDF needed.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(user: User, name: str = "", lifetime: timedelta = DEFAULT_LIFETIME) -> tuple[ApiToken, str]:
+    """Add a new token for the user; return it and the secret, which is never stored."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=name[:100],
+        prefix=secret[:10],
+        token_hash=_digest(secret),
+        expires_at=utcnow() + lifetime,
+    )
+    db.session.add(token)
+    db.session.flush()
+    record("token.create", actor=user, target=token, prefix=token.prefix)
+    return token, secret
+
+
+def user_for_token(secret: str) -> User | None:
+    """Return the user a live token belongs to, noting when it was last used."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = db.session.execute(db.select(ApiToken).where(ApiToken.token_hash == _digest(secret))).scalar_one_or_none()
+    now = utcnow()
+    if token is None or token.revoked_at is not None or token.expires_at <= now:
+        return None
+    token.last_used_at = now
+    return token.user
+
+
+def revoke_token(token: ApiToken, actor: User) -> None:
+    """Revoke a token so it no longer authenticates."""
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        record("token.revoke", actor=actor, target=token, prefix=token.prefix)
