@@ -49,7 +49,9 @@ def test_env(tmp_path_factory):
         else:
             os.environ[key] = value
     if server is not None:
-        server.shutdown(save=False, now=True, force=True)
+        from ultrathon.platform.queueing import stop_embedded_redis
+
+        stop_embedded_redis(server)
 
 
 def _reset_schema(database_url: str) -> None:

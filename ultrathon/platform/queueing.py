@@ -60,3 +60,11 @@ def reset_connections() -> None:
     """Forget cached clients (after a fork, or when a test swaps Redis)."""
     with _lock:
         _connections.clear()
+
+
+def stop_embedded_redis(server) -> None:
+    """Stop an embedded Redis server without writing its data (it holds only the queue)."""
+    try:
+        server.shutdown(nosave=True)  # Redis 6.2 knows NOSAVE, not 7's NOW/FORCE
+    except Exception:
+        pass  # already gone

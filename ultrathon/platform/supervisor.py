@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .app import PACKAGE_ROOT
 from .config import Settings, new_password
+from .queueing import stop_embedded_redis
 
 DEMO_ORGANISER = "organiser@example.org"
 STOP_GRACE_S = 10
@@ -57,7 +58,7 @@ def serve_web(settings: Settings, host: str, port: int, web_workers: int) -> int
         return 0
     finally:
         if server is not None:
-            server.shutdown(save=False, now=True, force=True)
+            stop_embedded_redis(server)
 
 
 def prepare(settings: Settings, challenges_dir: str | None) -> str | None:
@@ -136,7 +137,7 @@ def run_all(settings: Settings, *, host: str, port: int, workers: int, web_worke
     finally:
         _stop(children)
         if embedded is not None:
-            embedded.shutdown(save=False, now=True, force=True)
+            stop_embedded_redis(embedded)
 
 
 def _spawn(argv: list[str], env: dict[str, str]) -> subprocess.Popen:
