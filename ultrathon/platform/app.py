@@ -28,12 +28,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     _init_limiter(app)
 
-    from . import models  # noqa: F401  (registers the tables on the metadata)
-    from .health import bp as health_bp
-    from .main import bp as main_bp
+    from . import api, auth, challenges, health, leaderboard, main, models, organise, submissions, teams
 
-    app.register_blueprint(health_bp)
-    app.register_blueprint(main_bp)
+    for blueprint_package in (health, main, auth, challenges, teams, submissions, organise, leaderboard, api):
+        app.register_blueprint(blueprint_package.bp)
+    csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -1,0 +1,51 @@
+"""Who may see and do what in a challenge."""
+
+from __future__ import annotations
+
+from ..extensions import db
+from ..models import Challenge, Membership, Team, TermsAcceptance, User
+
+
+def get_challenge(slug: str) -> Challenge | None:
+    """Return the challenge with this slug, if loaded."""
+    return db.session.execute(db.select(Challenge).where(Challenge.slug == slug)).scalar_one_or_none()
+
+
+def is_organiser(user: User | None, challenge: Challenge) -> bool:
+    """Return whether the user organises this challenge (listed in its YAML, or an admin)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_admin) or user.email.lower() in challenge.organisers
+
+
+def can_view_private(user: User | None, challenge: Challenge) -> bool:
+    """Return whether private scores may be shown: to everyone after the close, else organisers."""
+    return challenge.is_closed() or is_organiser(user, challenge)
+
+
+def team_of(user: User | None, challenge: Challenge) -> Team | None:
+    """Return the user's team in this challenge, if any."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.execute(
+        db.select(Team).join(Membership, Membership.team_id == Team.id)
+        .where(Membership.user_id == user.id, Membership.challenge_id == challenge.id)
+    ).scalar_one_or_none()
+
+
+def terms_version(challenge: Challenge) -> str:
+    """Return the version of the challenge's data-use terms in force."""
+    return str(challenge.spec.get("terms", {}).get("version", "1"))
+
+
+def has_accepted_terms(user: User | None, challenge: Challenge) -> bool:
+    """Return whether the user accepted the terms version in force."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return db.session.execute(
+        db.select(TermsAcceptance.id).where(
+            TermsAcceptance.user_id == user.id,
+            TermsAcceptance.challenge_id == challenge.id,
+            TermsAcceptance.version == terms_version(challenge),
+        )
+    ).first() is not None

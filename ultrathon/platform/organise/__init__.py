@@ -1,0 +1,7 @@
+"""The organisers' dashboard."""
+
+from flask import Blueprint
+
+bp = Blueprint("organise", __name__)
+
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,146 @@
+"""Team logic shared by the web pages and the API."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy.exc import IntegrityError
+
+from ..audit import record
+from ..challenges.access import has_accepted_terms, team_of, terms_version
+from ..extensions import db
+from ..models import Challenge, Membership, Team, TermsAcceptance, User
+
+MAX_TEAM_NAME = 80
+
+
+class TeamError(ValueError):
+    """A team request that cannot be carried out; `status` is the HTTP status that fits."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def _clean_name(name: str) -> str:
+    cleaned = " ".join((name or "").split())
+    if not cleaned:
+        raise TeamError("a team needs a name")
+    if len(cleaned) > MAX_TEAM_NAME:
+        raise TeamError(f"a team name has at most {MAX_TEAM_NAME} characters")
+    return cleaned
+
+
+def accept_terms(challenge: Challenge, user: User) -> None:
+    """Record that the user accepts the challenge's data-use terms in force (idempotent)."""
+    if has_accepted_terms(user, challenge):
+        return
+    version = terms_version(challenge)
+    db.session.add(TermsAcceptance(challenge_id=challenge.id, user_id=user.id, version=version))
+    record("terms.accept", actor=user, challenge=challenge, version=version)
+
+
+def _check_name_free(challenge: Challenge, name: str, except_team: Team | None = None) -> None:
+    clash = db.session.execute(
+        db.select(Team.id).where(Team.challenge_id == challenge.id, db.func.lower(Team.name) == name.lower())
+    ).scalar_one_or_none()
+    if clash is not None and (except_team is None or clash != except_team.id):
+        raise TeamError(f"a team named {name!r} exists already in this challenge", 409)
+
+
+def create_team(challenge: Challenge, user: User, name: str, *, accept: bool = False) -> Team:
+    """Create a team with the user as its owner; the user must accept the terms first or here."""
+    name = _clean_name(name)
+    if accept:
+        accept_terms(challenge, user)
+    elif not has_accepted_terms(user, challenge):
+        raise TeamError("accept the challenge's data-use terms before creating a team", 403)
+    if team_of(user, challenge) is not None:
+        raise TeamError("you are already in a team for this challenge; leave it first", 409)
+    _check_name_free(challenge, name)
+    team = Team(challenge_id=challenge.id, name=name, invite_code=secrets.token_urlsafe(12))
+    db.session.add(team)
+    db.session.flush()
+    db.session.add(Membership(team_id=team.id, user_id=user.id, challenge_id=challenge.id, role="owner"))
+    record("team.create", actor=user, challenge=challenge, target=team, name=name)
+    _commit_or_conflict("you are already in a team for this challenge, or that name is taken")
+    return team
+
+
+def find_team_by_code(challenge: Challenge, code: str) -> Team | None:
+    """Return the team of this challenge with this invite code."""
+    return db.session.execute(
+        db.select(Team).where(Team.challenge_id == challenge.id, Team.invite_code == (code or "").strip())
+    ).scalar_one_or_none()
+
+
+def join_team(team: Team, user: User, code: str, *, accept: bool = False) -> Membership:
+    """Add the user to a team whose invite code they hold, within the size limit."""
+    challenge = team.challenge
+    if not code or not secrets.compare_digest(team.invite_code, code.strip()):
+        raise TeamError("that invite code is not this team's", 403)
+    if accept:
+        accept_terms(challenge, user)
+    elif not has_accepted_terms(user, challenge):
+        raise TeamError("accept the challenge's data-use terms before joining a team", 403)
+    current = team_of(user, challenge)
+    if current is not None:
+        raise TeamError(
+            "you are already in this team" if current.id == team.id
+            else "you are already in a team for this challenge; leave it first", 409)
+    if team.disqualified_at is not None:
+        raise TeamError("this team has been disqualified", 403)
+    max_size = int(challenge.spec.get("teams", {}).get("max_size", 5))
+    size = db.session.execute(db.select(db.func.count()).select_from(Membership).where(Membership.team_id == team.id)).scalar_one()
+    if size >= max_size:
+        raise TeamError(f"this team is full: a team has at most {max_size} members", 409)
+    membership = Membership(team_id=team.id, user_id=user.id, challenge_id=challenge.id)
+    db.session.add(membership)
+    record("team.join", actor=user, challenge=challenge, target=team)
+    _commit_or_conflict("you are already in a team for this challenge")
+    return membership
+
+
+def leave_team(team: Team, user: User) -> None:
+    """Remove the user from the team; an emptied team with no submissions is deleted."""
+    from ..models import Submission
+
+    membership = db.session.execute(
+        db.select(Membership).where(Membership.team_id == team.id, Membership.user_id == user.id)
+    ).scalar_one_or_none()
+    if membership is None:
+        raise TeamError("you are not in this team", 404)
+    db.session.delete(membership)
+    record("team.leave", actor=user, challenge=team.challenge, target=team)
+    db.session.flush()
+    remaining = db.session.execute(db.select(db.func.count()).select_from(Membership).where(Membership.team_id == team.id)).scalar_one()
+    has_submissions = db.session.execute(db.select(Submission.id).where(Submission.team_id == team.id).limit(1)).first()
+    if remaining == 0 and not has_submissions:
+        db.session.delete(team)
+    elif membership.role == "owner" and remaining:
+        successor = db.session.execute(
+            db.select(Membership).where(Membership.team_id == team.id).order_by(Membership.joined_at)
+        ).scalars().first()
+        successor.role = "owner"
+    db.session.commit()
+
+
+def rename_team(team: Team, user: User, name: str) -> None:
+    """Rename a team; any member may."""
+    name = _clean_name(name)
+    if team_of(user, team.challenge) is None or team_of(user, team.challenge).id != team.id:
+        raise TeamError("only the team's members can rename it", 403)
+    _check_name_free(team.challenge, name, except_team=team)
+    old = team.name
+    team.name = name
+    record("team.rename", actor=user, challenge=team.challenge, target=team, old=old, new=name)
+    _commit_or_conflict(f"a team named {name!r} exists already in this challenge")
+
+
+def _commit_or_conflict(message: str) -> None:
+    # Two requests racing past the checks meet the unique constraints here instead.
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise TeamError(message, 409) from None
