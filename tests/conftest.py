@@ -218,3 +218,126 @@ def make_team(ctx, make_user):
         return team
 
     return make
+
+
+# ---- live processes ------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_http(url: str, process, timeout: float = 30) -> None:
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before answering")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server at {url} did not answer within {timeout} s")
+
+
+def _stop_process(process) -> None:
+    import signal
+    import subprocess
+
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server(app, test_env):
+    """The app served by gunicorn as production runs it (gevent workers), on a free port."""
+    import subprocess
+
+    from ultrathon.platform.supervisor import gunicorn_argv
+
+    port = _free_port()
+    env = {**os.environ, **test_env}
+    argv = gunicorn_argv("127.0.0.1", port, 1)
+    process = subprocess.Popen(argv, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_http(url, process)
+    except RuntimeError:
+        _stop_process(process)
+        raise
+    yield url
+    _stop_process(process)
+
+
+@pytest.fixture(scope="session")
+def live_worker(app, test_env):
+    """A real `ultrathon worker` process (one work horse) scoring from the test Redis."""
+    import subprocess
+
+    env = {**os.environ, **test_env}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ultrathon.cli", "worker", "--processes", "1"],
+        env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    yield process
+    _stop_process(process)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright; the test skips where none is installed."""
+    chromium = "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.skip("no Chromium at /usr/bin/chromium (CI installs Debian's chromium package)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+SCREENSHOTS = ROOT / "screenshots"
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser page (own cookies) whose base URL is the live server."""
+    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot():
+    """Save a full-page screenshot under the git-ignored screenshots/ folder."""
+
+    def take(page, name: str) -> Path:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
