@@ -1,0 +1,85 @@
+"""Seeded bootstrap resamples shared by every submission of a challenge.
+
+Resample b of a set of rows is drawn by its own generator, seeded by (challenge seed, stream, b):
+it depends only on the challenge's seed, which rows are scored (the stream names the split or
+subgroup) and b, never on a submission. Every team is therefore resampled identically, so
+replicates are paired across teams, and the first 1,000 resamples are the same whether 1,000 or
+10,000 are drawn. Rows are drawn within strata (the outcome class, or event/censored), so each
+resample keeps the split's prevalence and a rank metric is defined on every resample.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Iterator
+
+import numpy as np
+
+MAX_CHUNK_CELLS = 1 << 21  # weights held at once: resamples x rows, about 8 MB of int32
+
+
+def stream_id(*parts: object) -> int:
+    """Return a stable 63-bit number naming a set of rows (e.g. "public", or a subgroup)."""
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).digest()
+    return int.from_bytes(digest[:8], "little") >> 1
+
+
+def _stratum_layout(strata: np.ndarray | None, n_rows: int):
+    """Return rows grouped by stratum, and for each slot its stratum's start and size."""
+    if strata is None:
+        rows = np.arange(n_rows)
+        return rows, np.zeros(n_rows, dtype=np.int64), np.full(n_rows, n_rows, dtype=np.int64)
+    strata = np.asarray(strata)
+    _, codes = np.unique(strata, return_inverse=True)
+    codes = codes.ravel()
+    rows = np.argsort(codes, kind="stable")
+    sizes = np.bincount(codes)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    sorted_codes = codes[rows]
+    return rows, starts[sorted_codes], sizes[sorted_codes]
+
+
+def bootstrap_indices(
+    seed: int, n_rows: int, resample: int, *, strata: np.ndarray | None = None, stream: int = 0
+) -> np.ndarray:
+    """Return the row indices drawn by one resample (with repetition, grouped by stratum)."""
+    rows, start, size = _stratum_layout(strata, n_rows)
+    return _draw(seed, stream, resample, rows, start, size)
+
+
+def _draw(seed: int, stream: int, resample: int, rows, start, size) -> np.ndarray:
+    rng = np.random.default_rng([int(seed) & (2**63 - 1), stream, resample])
+    offset = np.floor(rng.random(rows.size) * size).astype(np.int64)
+    return rows[start + offset]
+
+
+def bootstrap_weights(
+    seed: int,
+    n_rows: int,
+    n_resamples: int,
+    *,
+    strata: np.ndarray | None = None,
+    stream: int = 0,
+    chunk: int | None = None,
+) -> Iterator[np.ndarray]:
+    """Yield (resamples, rows) int32 matrices of multiplicities, resamples in order 0..B-1."""
+    if n_rows == 0:
+        return
+    rows, start, size = _stratum_layout(strata, n_rows)
+    chunk = chunk or max(1, MAX_CHUNK_CELLS // n_rows)
+    for first in range(0, n_resamples, chunk):
+        count = min(chunk, n_resamples - first)
+        flat = np.concatenate(
+            [_draw(seed, stream, first + k, rows, start, size) + k * n_rows for k in range(count)]
+        )
+        yield np.bincount(flat, minlength=count * n_rows).astype(np.int32).reshape(count, n_rows)
+
+
+def percentile_interval(replicates: np.ndarray, level: float = 0.95) -> tuple[float | None, float | None]:
+    """Return the percentile interval of the finite replicates (None when there are none)."""
+    finite = replicates[np.isfinite(replicates)]
+    if finite.size == 0:
+        return None, None
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(finite, [tail, 100 - tail])
+    return float(low), float(high)

@@ -1,0 +1,59 @@
+"""Organisers' own metrics: `score(solution, submission, row_id_column_name) -> float` in scorer.py."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import sys
+import traceback
+import types
+from typing import Callable
+
+import pandas as pd
+
+from ultrathon.scorers.errors import SCORING_FAILED, ParticipantVisibleError, ScoringError
+
+
+def parse_custom_reference(reference: str) -> tuple[str, str]:
+    """Split "scorer.py:score" into the file name and the function name."""
+    filename, _, function = reference.partition(":")
+    return filename.strip(), (function.strip() or "score")
+
+
+def load_custom_metric(source: str, function: str = "score") -> Callable[..., float]:
+    """Compile a custom metric's source text and return its scoring function."""
+    name = "ultrathon_custom_metric_" + hashlib.sha256(source.encode()).hexdigest()[:16]
+    module = types.ModuleType(name)
+    # Kaggle-style scorers define their own ParticipantVisibleError; ours is there for those
+    # that use it without defining or importing it.
+    module.ParticipantVisibleError = ParticipantVisibleError
+    # Registered because dataclasses and pickling look a class's module up by name.
+    sys.modules[name] = module
+    exec(compile(source, "scorer.py", "exec"), module.__dict__)  # noqa: S102 - organisers' own code
+    scorer = module.__dict__.get(function)
+    if not callable(scorer):
+        raise ValueError(f"scorer.py defines no function {function!r}")
+    return scorer
+
+
+def is_participant_visible(error: BaseException) -> bool:
+    """Return True for our ParticipantVisibleError or a scorer's own class of that name."""
+    return isinstance(error, ParticipantVisibleError) or type(error).__name__ == "ParticipantVisibleError"
+
+
+def call_custom_metric(metric: Callable[..., float], solution: pd.DataFrame, submission: pd.DataFrame, id_column: str) -> float:
+    """Run a custom metric; raise ScoringError whose message is safe for the team."""
+    try:
+        value = metric(solution, submission, id_column)
+    except Exception as exc:  # noqa: BLE001 - any failure of organisers' code is reported, never shown
+        detail = traceback.format_exc()
+        if is_participant_visible(exc):
+            raise ScoringError(str(exc), detail=detail) from exc
+        raise ScoringError(SCORING_FAILED, detail=detail) from exc
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ScoringError(SCORING_FAILED, detail=f"the custom metric returned {type(value).__name__}, not a number") from None
+    if not math.isfinite(number):
+        raise ScoringError(SCORING_FAILED, detail=f"the custom metric returned {number}, not a finite number")
+    return number

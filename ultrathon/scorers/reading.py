@@ -1,0 +1,501 @@
+"""Read and validate uploaded CSV files: a team's submission and an organiser's solution.
+
+Every problem found is reported with the file's line (the header is line 1) and column. Messages
+about a submission only ever quote the team's own file (and the challenge's ids, which teams
+have); nothing is read from the solution's outcome columns while checking a submission.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import io
+import re
+import warnings
+import zlib
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ultrathon.scorers.errors import FileProblems, Problem, SolutionError, SubmissionError
+from ultrathon.scorers.splits import IGNORED, USAGE_VALUES, normalise_usage, usage_column
+
+if TYPE_CHECKING:
+    from ultrathon.spec import ChallengeSpec
+
+MAX_LISTED = 100  # problems listed per kind; beyond that they are only counted
+SHOWN_IDS = 5
+PROBABILITY_TOLERANCE = 1e-6
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
+UTF8_BOM = codecs.BOM_UTF8
+MISSING_WORDS = {"nan", "-nan", "na", "n/a", "#n/a", "null", "none", "<na>", "nat", "missing", "?"}
+OTHER_DELIMITERS = ((";", "semicolons (;)"), ("\t", "tabs"), ("|", "vertical bars (|)"))
+
+
+class _Collector:
+    """Gather problems, listing at most MAX_LISTED of each kind and counting the rest."""
+
+    def __init__(self):
+        self.problems: list[Problem] = []
+        self.omitted = 0
+        self._listed: dict[str, int] = {}
+
+    def add(self, kind: str, problem: Problem) -> None:
+        listed = self._listed.get(kind, 0)
+        if listed < MAX_LISTED:
+            self.problems.append(problem)
+            self._listed[kind] = listed + 1
+        else:
+            self.omitted += 1
+
+    def add_rows(self, kind: str, rows: np.ndarray, make) -> None:
+        """Add one problem per row index (0-based data row), built only for the listed ones."""
+        listed = self._listed.get(kind, 0)
+        room = max(0, MAX_LISTED - listed)
+        for row in rows[:room]:
+            self.add(kind, make(int(row)))
+        self.omitted += max(0, rows.size - room)
+
+    def __bool__(self) -> bool:
+        return bool(self.problems) or self.omitted > 0
+
+    def raise_if_any(self, error: type[FileProblems]) -> None:
+        if self:
+            raise error(self.problems, self.omitted)
+
+
+def _line(row: int) -> int:
+    """Return the file line of a 0-based data row (the header is line 1)."""
+    return row + 2
+
+
+def _show(value: object, limit: int = 40) -> str:
+    text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return repr(text)
+
+
+# --- bytes to text -------------------------------------------------------------------------
+
+
+def _gunzip(data: bytes, max_bytes: int, error: type[FileProblems]) -> bytes:
+    # Stream with a ceiling so a small upload cannot expand into gigabytes.
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, max_bytes + 1)
+    except zlib.error:
+        raise error([Problem(None, None, "the file starts like gzip but cannot be decompressed; upload a plain .csv or a valid .csv.gz")]) from None
+    if len(out) > max_bytes:
+        raise error([Problem(None, None, f"the decompressed file is larger than {max_bytes // 2**20:,} MB")])
+    if not inflater.eof:
+        raise error([Problem(None, None, "the gzip file is truncated; upload it again")])
+    return out
+
+
+def _looks_binary(head: bytes) -> bool:
+    if b"\x00" in head:
+        return True
+    text = head.decode("utf-8", errors="replace")
+    odd = sum(1 for ch in text if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\n\r\f"))
+    return odd > max(2, len(text) // 20)
+
+
+def decode_upload(data: bytes, max_bytes: int, error: type[FileProblems] = SubmissionError) -> bytes:
+    """Return an upload's CSV bytes: gunzipped, without BOM, checked to be UTF-8 text."""
+    if not data:
+        raise error([Problem(None, None, "the file is empty")])
+    if data[:2] == GZIP_MAGIC:
+        data = _gunzip(data, max_bytes, error)
+    if data[:4] == ZIP_MAGIC:
+        raise error([Problem(None, None, "the file is a zip archive (an Excel workbook is one); upload a .csv or .csv.gz file")])
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        raise error([Problem(None, None, "the file is UTF-16 text; save it as UTF-8 CSV")])
+    if data[:3] == UTF8_BOM:
+        data = data[3:]
+    if _looks_binary(data[:8192]):
+        raise error([Problem(None, None, "the file is not text (it looks like a binary file); upload a CSV file")])
+    _check_utf8(data, error)
+    if not data.strip():
+        raise error([Problem(None, None, "the file is empty")])
+    return data
+
+
+def _check_utf8(data: bytes, error: type[FileProblems]) -> None:
+    # Decoded in chunks and thrown away: validation without holding a second copy of the file.
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    step = 1 << 20
+    for start in range(0, len(data), step):
+        try:
+            decoder.decode(data[start : start + step], final=start + step >= len(data))
+        except UnicodeDecodeError as exc:
+            position = start + exc.start
+            line = data.count(b"\n", 0, position) + 1
+            raise error([Problem(line, None, f"the file is not valid UTF-8 text (byte 0x{data[position]:02X}); save it as UTF-8 CSV")]) from None
+
+
+# --- header ---------------------------------------------------------------------------------
+
+
+def _header_fields(data: bytes) -> list[str]:
+    first = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
+    return next(csv.reader([first]), [])
+
+
+def _simplified(name: str) -> str:
+    return re.sub(r"[\s_\-.]+", "", name).casefold()
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def check_header(fields: list[str], expected: list[str], error: type[FileProblems], *, optional: tuple[str, ...] = (), extra_allowed: bool = False) -> None:
+    """Raise unless the header names exactly the expected columns, suggesting near misses."""
+    found = _Collector()
+    wanted = ", ".join(expected)
+    if not any(f.strip() for f in fields):
+        raise error([Problem(1, None, f"the first line is empty; it must be the header: {wanted}")])
+    if len(fields) == 1 and len(expected) > 1:
+        for delimiter, name in OTHER_DELIMITERS:
+            if delimiter in fields[0]:
+                raise error([Problem(1, None, f"the file is separated by {name}; separate the columns with commas (,)")])
+    present = set(fields)
+    if not present & set(expected) and all(_is_number(f) for f in fields if f.strip()):
+        raise error([Problem(1, None, f"the first line must be a header naming the columns: {wanted}")])
+    seen: set[str] = set()
+    for name in fields:
+        if name in seen:
+            found.add("header", Problem(1, name, f"column {name!r} appears more than once in the header"))
+        seen.add(name)
+    missing = [e for e in expected if e not in present]
+    allowed = set(expected) | set(optional)
+    for name in dict.fromkeys(fields):
+        if name in allowed:
+            continue
+        near = [e for e in missing if _simplified(e) == _simplified(name)]
+        if near:
+            found.add("header", Problem(1, name, f"column {name!r} should be named {near[0]!r}"))
+            missing.remove(near[0])
+            continue
+        close = difflib.get_close_matches(name, missing, n=1, cutoff=0.6)
+        if close:
+            found.add("header", Problem(1, name, f"unexpected column {name!r}; did you mean {close[0]!r}?"))
+            missing.remove(close[0])
+        elif not extra_allowed:
+            found.add("header", Problem(1, name, f"unexpected column {name!r}"))
+    for name in missing:
+        found.add("header", Problem(1, name, f"missing column {name!r}"))
+    if found:
+        found.add("header", Problem(1, None, f"the header must name exactly these columns: {wanted}" if not extra_allowed else f"the header must include these columns: {wanted}"))
+    found.raise_if_any(error)
+
+
+# --- CSV to frame ---------------------------------------------------------------------------
+
+
+def _field_count_problems(data: bytes, n_fields: int, error: type[FileProblems]) -> None:
+    found = _Collector()
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    try:
+        for row in reader:
+            if row and len(row) != n_fields:
+                found.add("fields", Problem(reader.line_num, None, f"{len(row)} fields where the header has {n_fields} (quote values that contain commas; use a dot for decimals)"))
+    except csv.Error as exc:
+        found.add("fields", Problem(reader.line_num, None, f"the line cannot be read as CSV ({exc})"))
+    if not found:
+        found.add("fields", Problem(None, None, "the file cannot be read as CSV; check quotes and delimiters"))
+    found.raise_if_any(error)
+
+
+def parse_csv(data: bytes, n_fields: int, error: type[FileProblems], dtype: dict | None = None) -> pd.DataFrame:
+    """Parse checked CSV bytes into a frame, turning malformed lines into problems."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        try:
+            frame = pd.read_csv(
+                io.BytesIO(data),
+                encoding="utf-8",
+                keep_default_na=False,  # "NA" may be a real id; only an empty cell is missing
+                na_values=[""],
+                index_col=False,
+                skip_blank_lines=False,
+                dtype=dtype,
+            )
+        except (pd.errors.ParserError, ValueError):
+            _field_count_problems(data, n_fields, error)
+            raise  # unreachable: _field_count_problems always raises
+    if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+        _field_count_problems(data, n_fields, error)
+    # Blank lines at the end of a file are harmless; drop them.
+    blank = frame.isna().all(axis=1).to_numpy()
+    if blank.size and blank[-1]:
+        last = np.flatnonzero(~blank)
+        frame = frame.iloc[: (last[-1] + 1 if last.size else 0)]
+    return frame
+
+
+def normalise_ids(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Return ids as int64 when all are whole numbers, else as stripped text; and which are empty."""
+    if pd.api.types.is_integer_dtype(values):
+        return values.to_numpy(dtype=np.int64), np.zeros(len(values), dtype=bool)
+    if pd.api.types.is_float_dtype(values):
+        array = values.to_numpy(dtype=np.float64)
+        empty = np.isnan(array)
+        whole = array[~empty]
+        if np.all(np.isfinite(whole)) and np.all(whole == np.round(whole)) and np.all(np.abs(whole) < 2**53):
+            out = np.zeros(array.size, dtype=np.int64)
+            out[~empty] = whole.astype(np.int64)
+            return out, empty
+        text = values.astype(str).to_numpy(dtype=object)
+        text[empty] = ""
+        return text, empty
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    array = text.to_numpy(dtype=object)
+    return array, text.eq("").to_numpy()
+
+
+def _comparable_ids(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return both id arrays in one type: integers when both are, text otherwise."""
+    if left.dtype.kind == "i" and right.dtype.kind == "i":
+        return left, right
+    as_text = lambda a: a.astype(str).astype(object) if a.dtype.kind == "i" else a  # noqa: E731
+    return as_text(left), as_text(right)
+
+
+def locate_ids(expected: np.ndarray, given: np.ndarray) -> np.ndarray:
+    """Return, for each given id, its position among the expected ids (-1 when unknown)."""
+    expected, given = _comparable_ids(np.asarray(expected), np.asarray(given))
+    if expected.shape == given.shape and np.array_equal(expected, given):
+        return np.arange(given.size)  # the usual case: rows in the sample submission's order
+    return pd.Index(expected).get_indexer(given)
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+def _describe_bad_value(raw: object) -> str:
+    if raw is None or (isinstance(raw, float) and np.isnan(raw)):
+        return "empty value"
+    text = str(raw).strip()
+    if text == "":
+        return "empty value"
+    if text.casefold() in MISSING_WORDS:
+        return f"missing value {_show(text)}; every row needs a number"
+    try:
+        number = float(text)
+    except ValueError:
+        if _is_number(text.replace(",", ".")):
+            return f"not a number: {_show(text)} (use a dot as the decimal separator)"
+        return f"not a number: {_show(text)}"
+    if np.isinf(number):
+        return f"infinite value {_show(text)}"
+    return f"missing value {_show(text)}; every row needs a number"
+
+
+def _raw_text(data: bytes, column: str) -> pd.Series:
+    """Return a column exactly as written (only for explaining bad values: it costs a re-read)."""
+    return pd.read_csv(io.BytesIO(data), usecols=[column], dtype=str, keep_default_na=False, index_col=False, skip_blank_lines=False)[column]
+
+
+def _numeric_column(frame: pd.DataFrame, column: str, data: bytes, found: _Collector) -> np.ndarray:
+    """Return a column as float64, reporting every value that is not a finite number."""
+    values = frame[column]
+    if pd.api.types.is_float_dtype(values) or pd.api.types.is_integer_dtype(values):
+        array = values.to_numpy(dtype=np.float64)
+        bad = np.flatnonzero(~np.isfinite(array))
+        raw = _raw_text(data, column) if bad.size else None
+    else:
+        text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+        array = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+        bad = np.flatnonzero(~np.isfinite(array))
+        raw = text
+    if bad.size:
+        found.add_rows(f"value:{column}", bad, lambda row: Problem(_line(row), column, _describe_bad_value(raw.iloc[row])))
+    return array
+
+
+def _probability_problems(array: np.ndarray, column: str, found: _Collector) -> None:
+    with np.errstate(invalid="ignore"):
+        outside = np.flatnonzero(np.isfinite(array) & ((array < 0) | (array > 1)))
+    found.add_rows(f"range:{column}", outside, lambda row: Problem(_line(row), column, f"probability {array[row]:.6g} is outside [0, 1]"))
+
+
+# --- public readers ---------------------------------------------------------------------------
+
+
+def _max_bytes(spec: ChallengeSpec) -> int:
+    # Decompressed text may be several times the upload limit; CSV of numbers compresses ~3-5x.
+    return int(spec.submission.max_mb * 2**20 * 20)
+
+
+def read_submission(data: bytes, spec: ChallengeSpec, solution_ids=None) -> pd.DataFrame:
+    """Return a team's predictions as a frame (id column + prediction columns), or raise SubmissionError.
+
+    When solution_ids is given, ids are checked against it and rows come back in its order.
+    """
+    id_column = spec.data.id_column
+    columns = list(spec.submission.columns)
+    expected = [id_column, *columns]
+    text = decode_upload(bytes(data), _max_bytes(spec), SubmissionError)
+    fields = _header_fields(text)
+    if spec.task == "multiclass" and len(fields) == 2 and id_column in fields and not set(fields) & set(columns):
+        raise SubmissionError([Problem(1, None, f"this challenge takes one probability column per class ({', '.join(columns)}), not a column of labels")])
+    check_header(fields, expected, SubmissionError)
+    frame = parse_csv(text, len(expected), SubmissionError)
+    if len(frame) == 0:
+        raise SubmissionError([Problem(None, None, "the file has a header but no data rows")])
+
+    found = _Collector()
+    ids, empty_ids = normalise_ids(frame[id_column])
+    found.add_rows("empty id", np.flatnonzero(empty_ids), lambda row: Problem(_line(row), id_column, "empty id"))
+
+    # Multiclass takes one probability column per class (named as data.classes), never a
+    # label column: probabilities are what log loss and AUROC need.
+    out = {}
+    for column in columns:
+        out[column] = _numeric_column(frame, column, text, found)
+        if spec.task in ("binary", "multiclass"):
+            _probability_problems(out[column], column, found)
+    if spec.task == "multiclass":
+        _row_sum_problems(np.column_stack([out[c] for c in columns]), found)
+
+    order = None
+    if solution_ids is not None:
+        order = _id_problems(ids, empty_ids, np.asarray(solution_ids), id_column, found)
+    else:
+        duplicated = pd.Index(ids).duplicated(keep="first") & ~empty_ids
+        _duplicate_problems(ids, duplicated, id_column, found)
+    found.raise_if_any(SubmissionError)
+
+    result = pd.DataFrame({id_column: ids, **out})
+    if order is not None:
+        result = result.iloc[order].reset_index(drop=True)
+    return result
+
+
+def _row_sum_problems(matrix: np.ndarray, found: _Collector) -> None:
+    with np.errstate(invalid="ignore"):
+        valid = np.all(np.isfinite(matrix) & (matrix >= 0) & (matrix <= 1), axis=1)
+        sums = matrix.sum(axis=1)
+    off = np.flatnonzero(valid & (np.abs(sums - 1) > PROBABILITY_TOLERANCE))
+    found.add_rows("sum", off, lambda row: Problem(_line(row), None, f"the class probabilities sum to {sums[row]:.9g}, not 1 (tolerance 1e-6); divide each by the row's sum"))
+
+
+def _duplicate_problems(ids: np.ndarray, duplicated: np.ndarray, id_column: str, found: _Collector) -> None:
+    rows = np.flatnonzero(duplicated)
+    if not rows.size:
+        return
+    first_row = pd.Series(np.arange(ids.size)).groupby(ids).transform("min").to_numpy()
+    found.add_rows("duplicate id", rows, lambda row: Problem(_line(row), id_column, f"duplicate id {_show(ids[row])}, first on line {_line(int(first_row[row]))}"))
+
+
+def _id_problems(ids, empty_ids, solution_ids, id_column, found: _Collector) -> np.ndarray | None:
+    """Report duplicate, unknown and missing ids; return the row order matching the solution."""
+    solution_ids, _ = normalise_ids(pd.Series(solution_ids))
+    position = locate_ids(solution_ids, ids)
+    if position.size == solution_ids.size and np.array_equal(position, np.arange(position.size)):
+        return None
+    known = position >= 0
+    unknown = np.flatnonzero(~known & ~empty_ids)
+    shown_ids = ids
+    found.add_rows("unknown id", unknown, lambda row: Problem(_line(row), id_column, f"unknown id {_show(shown_ids[row])}: not one of the challenge's ids"))
+    duplicated = np.zeros(ids.size, dtype=bool)
+    known_rows = np.flatnonzero(known)
+    seen_order = np.argsort(position[known_rows], kind="stable")
+    sorted_positions = position[known_rows][seen_order]
+    repeat = np.r_[False, sorted_positions[1:] == sorted_positions[:-1]]
+    duplicated[known_rows[seen_order][repeat]] = True
+    _duplicate_problems(ids, duplicated, id_column, found)
+    counts = np.bincount(position[known], minlength=solution_ids.size)
+    missing = np.flatnonzero(counts == 0)
+    if missing.size:
+        examples = ", ".join(_show(solution_ids[i]) for i in missing[:SHOWN_IDS])
+        more = ", …" if missing.size > SHOWN_IDS else ""
+        noun = "id has" if missing.size == 1 else "ids have"
+        found.add("missing id", Problem(None, id_column, f"{missing.size:,} of the challenge's {noun} no row: {examples}{more}"))
+    if found:
+        return None
+    return np.argsort(position, kind="stable")
+
+
+def read_solution(data: bytes, spec: ChallengeSpec) -> pd.DataFrame:
+    """Return an organiser's solution with normalised ids, outcomes and Usage, or raise SolutionError."""
+    id_column = spec.data.id_column
+    required = [id_column, *spec.target_columns, *[s for s in spec.subgroups if s not in spec.target_columns]]
+    text = decode_upload(bytes(data), 2**34, SolutionError)
+    fields = _header_fields(text)
+    check_header(fields, required, SolutionError, extra_allowed=True)
+    frame = parse_csv(text, len(fields), SolutionError)
+    if len(frame) == 0:
+        raise SolutionError([Problem(None, None, "the solution has a header but no data rows")])
+    found = _Collector()
+    ids, empty = normalise_ids(frame[id_column])
+    found.add_rows("empty id", np.flatnonzero(empty), lambda row: Problem(_line(row), id_column, "empty id"))
+    _duplicate_problems(ids, pd.Index(ids).duplicated(keep="first") & ~empty, id_column, found)
+    frame[id_column] = ids
+
+    scored = np.ones(len(frame), dtype=bool)
+    usage = usage_column(frame, spec)
+    if usage is not None:
+        values = normalise_usage(frame[usage])
+        bad = np.flatnonzero(values.isna().to_numpy())
+        raw = frame[usage]
+        found.add_rows("usage", bad, lambda row: Problem(_line(row), usage, f"{_show(raw.iloc[row])} is not one of {', '.join(USAGE_VALUES)}"))
+        frame[usage] = values
+        scored = (values != IGNORED).to_numpy()
+
+    for column, converted in _outcomes(frame, spec, scored, found).items():
+        frame[column] = converted
+    found.raise_if_any(SolutionError)
+    return frame
+
+
+def _outcomes(frame: pd.DataFrame, spec: ChallengeSpec, scored: np.ndarray, found: _Collector) -> dict:
+    """Return the outcome columns converted to their task's types, checking the scored rows."""
+    def numbers(column: str) -> np.ndarray:
+        values = frame[column]
+        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+            return values.to_numpy(dtype=np.float64)
+        text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+        text = text.replace({"True": "1", "False": "0", "true": "1", "false": "0", "TRUE": "1", "FALSE": "0"})
+        return pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+
+    def check(column: str, bad: np.ndarray, message: str) -> None:
+        rows = np.flatnonzero(bad & scored)
+        found.add_rows(f"outcome:{column}", rows, lambda row: Problem(_line(row), column, f"{_show(frame[column].iloc[row])} {message}"))
+
+    if spec.task == "survival":
+        time_col, event_col = spec.data.target.time, spec.data.target.event
+        time, event = numbers(time_col), numbers(event_col)
+        with np.errstate(invalid="ignore"):
+            check(time_col, ~(np.isfinite(time) & (time >= 0)), "is not a time (a number >= 0)")
+            check(event_col, ~np.isin(event, [0.0, 1.0]), "is not an event indicator (0 or 1)")
+        return {time_col: time, event_col: event}
+    column = spec.data.target
+    if spec.task == "binary":
+        values = numbers(column)
+        check(column, ~np.isin(values, [0.0, 1.0]), "is not a binary outcome (0 or 1)")
+        return {column: values}
+    if spec.task == "regression":
+        values = numbers(column)
+        check(column, ~np.isfinite(values), "is not a finite number")
+        return {column: values}
+    classes = [str(c) for c in spec.data.classes]
+    labels = frame[column].map(_class_text)
+    check(column, ~labels.isin(classes).to_numpy(), f"is not one of the classes: {', '.join(classes)}")
+    return {column: labels}
+
+
+def _class_text(value: object) -> str:
+    # A class column of numbers is parsed as floats (1.0) while the YAML names the class "1".
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value).strip()

@@ -1,0 +1,250 @@
+"""Score aligned predictions against a solution: every metric per split, bootstrap CIs, subgroups."""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+import pandas as pd
+
+from ultrathon.scorers.bootstrap import bootstrap_weights, percentile_interval, stream_id
+from ultrathon.scorers.custom import call_custom_metric
+from ultrathon.scorers.errors import SCORING_FAILED, Problem, ScoringError, SubmissionError
+from ultrathon.scorers.metrics import CUSTOM, METRICS, metric_options
+from ultrathon.scorers.reading import SHOWN_IDS, _class_text, _show, locate_ids, normalise_ids
+from ultrathon.scorers.report import ScoreReport, SplitScore, SubgroupScore
+from ultrathon.scorers.splits import IGNORED, PRIVATE, PUBLIC, assign_splits, usage_column
+
+if TYPE_CHECKING:
+    from ultrathon.spec import ChallengeSpec
+
+SCORER_VERSION = "1.0.0"  # bump whenever a change could alter any stored score
+MIN_GROUP_COUNT = 20  # subgroup cells with fewer positives/events (or rows) are suppressed
+MISSING_GROUP = "(missing)"
+SURVIVAL_DTYPE = [("event", bool), ("time", np.float64)]
+
+
+@dataclass(frozen=True)
+class _Data:
+    """Outcomes and predictions of every solution row, in solution order."""
+
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    strata: np.ndarray | None  # bootstrap strata: class or event; None for regression
+    positive: np.ndarray | None  # what counts as a positive/event, for row counts
+
+
+def outcome_arrays(solution: pd.DataFrame, spec: ChallengeSpec, scored: np.ndarray) -> np.ndarray:
+    """Return the outcome of every solution row in the metrics' format (see metrics.py)."""
+    def numbers(column: str) -> np.ndarray:
+        return pd.to_numeric(solution[column], errors="coerce").to_numpy(dtype=np.float64)
+
+    def require(ok: np.ndarray, what: str) -> None:
+        if not np.all(ok[scored]):
+            # Organisers' data problem: read_solution reports it with rows; here, say what only.
+            raise ValueError(f"the solution's scored rows hold {what}; check it with read_solution")
+
+    if spec.task == "survival":
+        time = numbers(spec.data.target.time)
+        event = numbers(spec.data.target.event)
+        with np.errstate(invalid="ignore"):
+            require(np.isfinite(time) & (time >= 0) & np.isin(event, [0.0, 1.0]), "invalid times or events")
+        y = np.zeros(len(solution), dtype=SURVIVAL_DTYPE)
+        y["time"] = np.where(np.isfinite(time), time, 0.0)
+        y["event"] = event == 1.0
+        return y
+    if spec.task == "multiclass":
+        classes = [str(c) for c in spec.data.classes]
+        codes = pd.Categorical(solution[spec.data.target].map(_class_text), categories=classes).codes
+        require(codes >= 0, "labels outside data.classes")
+        return codes.astype(np.int64)
+    values = numbers(spec.data.target)
+    if spec.task == "binary":
+        require(np.isin(values, [0.0, 1.0]), "outcomes other than 0 and 1")
+        return (values == 1.0).astype(np.int64)
+    require(np.isfinite(values), "missing outcomes")
+    return values
+
+
+def _aligned_predictions(predictions: pd.DataFrame, solution: pd.DataFrame, spec: ChallengeSpec) -> np.ndarray:
+    """Return the prediction of each solution row, matched by id."""
+    id_column = spec.data.id_column
+    solution_ids, _ = normalise_ids(solution[id_column])
+    prediction_ids, _ = normalise_ids(predictions[id_column])
+    row_of = locate_ids(prediction_ids, solution_ids)
+    missing = np.flatnonzero(row_of < 0)
+    if missing.size or len(predictions) != len(solution):
+        examples = ", ".join(_show(solution_ids[i]) for i in missing[:SHOWN_IDS])
+        message = f"{missing.size:,} of the challenge's ids have no row: {examples}" if missing.size else (
+            f"the submission has {len(predictions):,} rows; the challenge has {len(solution):,} ids"
+        )
+        raise SubmissionError([Problem(None, id_column, message)])
+    columns = list(spec.submission.columns)
+    if spec.task == "multiclass":
+        classes = [str(c) for c in spec.data.classes]
+        return predictions[classes].to_numpy(dtype=np.float64)[row_of]
+    values = predictions[columns[0]].to_numpy(dtype=np.float64)
+    return values if np.array_equal(row_of, np.arange(row_of.size)) else values[row_of]
+
+
+def _check_predictions(y_pred: np.ndarray, spec: ChallengeSpec) -> None:
+    # read_submission reports bad values by line; this guards frames built some other way.
+    if not np.all(np.isfinite(y_pred)):
+        raise SubmissionError([Problem(None, None, "the predictions contain empty, NaN or infinite values")])
+    if spec.task in ("binary", "multiclass") and (np.any(y_pred < 0) or np.any(y_pred > 1)):
+        raise SubmissionError([Problem(None, None, "the predictions contain probabilities outside [0, 1]")])
+
+
+class _Evaluator:
+    """One metric on chosen rows: a value, and its value on bootstrap resamples of those rows."""
+
+    def __init__(self, name: str, data: _Data, spec: ChallengeSpec, custom: Callable | None,
+                 solution: pd.DataFrame, predictions: pd.DataFrame):
+        self.name = name
+        self.data = data
+        self.spec = spec
+        self.custom = custom
+        if name == CUSTOM:
+            self.solution = solution.drop(columns=[c for c in [usage_column(solution, spec)] if c])
+            self.predictions = predictions
+        else:
+            metric = METRICS[name]
+            self.fn = metric.fn
+            self.batch = metric.batch
+            self.options = metric_options(name, spec.metrics.options)
+
+    def value(self, rows: np.ndarray) -> float:
+        if self.name == CUSTOM:
+            return self._custom(rows, renumber=False)
+        try:
+            return float(self.fn(self.data.y_true[rows], self.data.y_pred[rows], **self.options))
+        except Exception as exc:
+            raise ScoringError(SCORING_FAILED, detail=f"metric {self.name}: {traceback.format_exc()}") from exc
+
+    def replicates(self, rows: np.ndarray, stream: int, n_resamples: int) -> np.ndarray:
+        strata = None if self.data.strata is None else self.data.strata[rows]
+        y_true, y_pred = self.data.y_true[rows], self.data.y_pred[rows]
+        out = []
+        for weights in bootstrap_weights(self.spec.split.seed, rows.size, n_resamples, strata=strata, stream=stream):
+            if self.name != CUSTOM and self.batch is not None:
+                out.append(np.asarray(self.batch(y_true, y_pred, weights, **self.options), dtype=np.float64))
+                continue
+            for w in weights:
+                if self.name == CUSTOM:
+                    out.append(np.array([self._custom(rows[np.repeat(np.arange(rows.size), w)], renumber=True)]))
+                    continue
+                try:
+                    out.append(np.array([float(self.fn(y_true, y_pred, weights=w, **self.options))]))
+                except Exception:  # noqa: BLE001 - a degenerate resample has no value, not an error
+                    out.append(np.array([np.nan]))
+        return np.concatenate(out) if out else np.zeros(0)
+
+    def _custom(self, rows: np.ndarray, renumber: bool) -> float:
+        id_column = self.spec.data.id_column
+        solution = self.solution.iloc[rows].reset_index(drop=True)
+        predictions = self.predictions.iloc[rows].reset_index(drop=True)
+        if renumber:
+            # A resample repeats rows; fresh ids keep id joins one-to-one.
+            solution[id_column] = np.arange(rows.size)
+            predictions[id_column] = np.arange(rows.size)
+        return call_custom_metric(self.custom, solution, predictions, id_column)
+
+
+def _positives(data: _Data, rows: np.ndarray) -> int | None:
+    return None if data.positive is None else int(data.positive[rows].sum())
+
+
+def _suppressed(spec: ChallengeSpec, data: _Data, rows: np.ndarray) -> bool:
+    if spec.task == "binary":
+        positives = int(data.positive[rows].sum())
+        return min(positives, rows.size - positives) < MIN_GROUP_COUNT
+    if spec.task == "survival":
+        return int(data.positive[rows].sum()) < MIN_GROUP_COUNT
+    return rows.size < MIN_GROUP_COUNT
+
+
+def _group_labels(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Return each row's group name and the names in a stable order (numbers by value)."""
+    labels = values.map(_class_text).replace("", MISSING_GROUP).to_numpy(dtype=object)
+    names = list(dict.fromkeys(labels))
+
+    def order(name: str):
+        try:
+            return (0, float(name), name)
+        except ValueError:
+            return (1 if name != MISSING_GROUP else 2, 0.0, name)
+
+    return labels, sorted(names, key=order)
+
+
+def score(predictions: pd.DataFrame, solution: pd.DataFrame, spec: ChallengeSpec, *,
+          custom_metric: Callable | None = None, bootstrap: bool = True) -> ScoreReport:
+    """Score predictions against the solution: every metric per split, CIs, subgroups."""
+    primary = spec.metrics.primary
+    if primary == CUSTOM and custom_metric is None:
+        raise ValueError("the challenge's primary metric is custom: pass custom_metric (see load_custom_metric)")
+    if primary == CUSTOM:
+        higher_is_better = bool(spec.metrics.custom_higher_is_better)
+    else:
+        higher_is_better = METRICS[primary].higher_is_better
+
+    split_of = assign_splits(solution, spec).to_numpy()
+    scored = split_of != IGNORED
+    y_true = outcome_arrays(solution, spec, scored)
+    y_pred = _aligned_predictions(predictions, solution, spec)
+    _check_predictions(y_pred[scored], spec)
+    if spec.task == "survival":
+        positive = y_true["event"]
+        strata = positive.astype(np.int64)
+    elif spec.task == "binary":
+        positive = y_true == 1
+        strata = y_true
+    elif spec.task == "multiclass":
+        positive, strata = None, y_true
+    else:
+        positive, strata = None, None
+    data = _Data(y_true, y_pred, strata, positive)
+    aligned = predictions
+    if primary == CUSTOM:
+        ids, _ = normalise_ids(predictions[spec.data.id_column])
+        aligned = predictions.iloc[locate_ids(ids, normalise_ids(solution[spec.data.id_column])[0])].reset_index(drop=True)
+    evaluators = {name: _Evaluator(name, data, spec, custom_metric, solution, aligned) for name in spec.metrics.all}
+    n_resamples = spec.leaderboard.bootstrap if bootstrap else 0
+
+    splits: dict[str, SplitScore] = {}
+    subgroups: list[SubgroupScore] = []
+    for split_name, label in (("public", PUBLIC), ("private", PRIVATE)):
+        rows = np.flatnonzero(split_of == label)
+        values = {name: (ev.value(rows) if rows.size else float("nan")) for name, ev in evaluators.items()}
+        replicates, low, high = None, None, None
+        if n_resamples and rows.size:
+            replicates = evaluators[primary].replicates(rows, stream_id("split", split_name), n_resamples)
+            low, high = percentile_interval(replicates)
+        splits[split_name] = SplitScore(values, low, high, int(rows.size), _positives(data, rows), replicates)
+        for column in spec.subgroups:
+            labels, names = _group_labels(solution[column].iloc[rows])
+            for group in names:
+                group_rows = rows[labels == group]
+                cell = dict(split=split_name, column=column, group=group, n=int(group_rows.size),
+                            n_positive=_positives(data, group_rows))
+                if _suppressed(spec, data, group_rows):
+                    subgroups.append(SubgroupScore(**cell, value=None, ci_low=None, ci_high=None, suppressed=True))
+                    continue
+                value = evaluators[primary].value(group_rows)
+                low_g, high_g = None, None
+                if n_resamples:
+                    stream = stream_id("subgroup", split_name, column, group)
+                    low_g, high_g = percentile_interval(evaluators[primary].replicates(group_rows, stream, n_resamples))
+                subgroups.append(SubgroupScore(**cell, value=value, ci_low=low_g, ci_high=high_g, suppressed=False))
+
+    return ScoreReport(
+        splits=splits,
+        subgroups=subgroups,
+        primary=primary,
+        higher_is_better=higher_is_better,
+        version=SCORER_VERSION,
+        seed=int(spec.split.seed),
+        n_resamples=int(n_resamples),
+    )

@@ -1,0 +1,92 @@
+"""Public and private leaderboard rows: from the solution's Usage column, or a seeded stratified split."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from ultrathon.spec import ChallengeSpec
+
+PUBLIC, PRIVATE, IGNORED = "Public", "Private", "Ignored"
+USAGE_VALUES = (PUBLIC, PRIVATE, IGNORED)
+REGRESSION_STRATA = 5  # quintiles of the outcome
+
+
+def usage_column(solution: pd.DataFrame, spec: ChallengeSpec) -> str | None:
+    """Return the solution's Usage column name when the solution has one."""
+    name = spec.split.usage_column
+    return name if name and name in solution.columns else None
+
+
+def normalise_usage(values: pd.Series) -> pd.Series:
+    """Return Usage values spelled Public/Private/Ignored whatever their case and spacing."""
+    lookup = {v.lower(): v for v in USAGE_VALUES}
+    return values.astype(str).str.strip().str.lower().map(lookup)
+
+
+def outcome_strata(solution: pd.DataFrame, spec: ChallengeSpec) -> np.ndarray:
+    """Return one stratum per row: the class, the event, or the outcome's quintile."""
+    if spec.task == "survival":
+        return _as_codes(solution[spec.data.target.event])
+    target = solution[spec.data.target]
+    if spec.task in ("binary", "multiclass"):
+        return _as_codes(target)
+    values = pd.to_numeric(target, errors="coerce").to_numpy(dtype=np.float64)
+    strata = np.zeros(values.size, dtype=np.int64)
+    finite = np.isfinite(values)
+    if finite.sum() >= REGRESSION_STRATA:
+        # Ranks, not values, so that ties cannot empty a quantile bin.
+        ranks = pd.Series(values[finite]).rank(method="first").to_numpy()
+        strata[finite] = np.minimum(((ranks - 1) * REGRESSION_STRATA // finite.sum()).astype(np.int64), REGRESSION_STRATA - 1)
+    return strata
+
+
+def _as_codes(values: pd.Series) -> np.ndarray:
+    """Return integer codes of a column's distinct values (1, 1.0 and True share one code)."""
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        _, codes = np.unique(values.to_numpy(dtype=np.float64), return_inverse=True)
+        return codes.ravel()
+    text = values.map(lambda v: "1" if v is True else "0" if v is False else str(v).strip())
+    numeric = pd.to_numeric(text, errors="coerce")
+    text = text.where(numeric.isna(), numeric.map(lambda v: repr(float(v))))
+    _, codes = np.unique(text.to_numpy(dtype=str), return_inverse=True)
+    return codes.ravel()
+
+
+def _largest_remainder(sizes: np.ndarray, fraction: float) -> np.ndarray:
+    """Return per-stratum public counts proportional to sizes that add up to round(fraction * n)."""
+    quota = sizes * fraction
+    counts = np.floor(quota).astype(np.int64)
+    short = int(round(fraction * sizes.sum())) - int(counts.sum())
+    if short > 0:
+        # Largest remainders first; the stable sort breaks ties by stratum order.
+        order = np.argsort(-(quota - counts), kind="stable")
+        counts[order[:short]] += 1
+    return counts
+
+
+def assign_splits(solution: pd.DataFrame, spec: ChallengeSpec) -> pd.Series:
+    """Return "Public", "Private" or "Ignored" for each solution row, aligned to its index."""
+    column = usage_column(solution, spec)
+    if column is not None:
+        usage = normalise_usage(solution[column])
+        if usage.isna().any():
+            raise ValueError(f"the {column} column may only hold {', '.join(USAGE_VALUES)}")
+        return usage.rename("split")
+    # Seeded and stratified: the same seed and solution always give the same rows, and each
+    # split keeps the outcome's distribution (prevalence, event rate, classes).
+    strata = outcome_strata(solution, spec)
+    rng = np.random.default_rng(int(spec.split.seed) & (2**63 - 1))
+    labels = np.full(len(solution), PRIVATE, dtype=object)
+    stratum_values, codes = np.unique(strata, return_inverse=True)
+    codes = codes.ravel()
+    sizes = np.bincount(codes, minlength=stratum_values.size)
+    public_counts = _largest_remainder(sizes, spec.split.public_fraction)
+    for code, count in enumerate(public_counts):
+        members = np.flatnonzero(codes == code)
+        chosen = members[rng.permutation(members.size)[:count]]
+        labels[chosen] = PUBLIC
+    return pd.Series(labels, index=solution.index, name="split")
