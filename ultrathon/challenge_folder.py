@@ -25,6 +25,7 @@ from ultrathon.spec import (
     DataSpec,
     SplitSpec,
     SubmissionSpec,
+    SurvivalTarget,
     dotted_key,
     plain_file_name,
     schema_problems,
@@ -132,7 +133,10 @@ def _read_yaml(path: Path, doc: _Yaml) -> list[Problem]:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
-        what = " ".join(part for part in (error.context, error.problem) if part)
+        what = error.problem or "unreadable"
+        if error.context:
+            where = f" (line {error.context_mark.line + 1})" if error.context_mark else ""
+            what = f"{error.context}{where}: {what}"
         return [Problem(doc.display, line, "(syntax)", f"not valid YAML: {what}")]
     except yaml.YAMLError as error:
         return [Problem(doc.display, 1, "(syntax)", f"not valid YAML: {error}")]
@@ -146,7 +150,7 @@ def _map_lines(node: yaml.Node, path: tuple, doc: _Yaml, seen: set[int] | None =
     seen = set() if seen is None else seen
     if id(node) in seen:
         # An alias: harmless here, but a chain of them expands exponentially (billion laughs).
-        return [Problem(doc.display, node.start_mark.line + 1, dotted_key(path), "anchors and aliases (&name, *name) are not supported; write the value out")]
+        return [Problem(doc.display, doc.lines.get(path, node.start_mark.line + 1), dotted_key(path), "anchors and aliases (&name, *name) are not supported; write the value out")]
     seen.add(id(node))
     problems: list[Problem] = []
     if isinstance(node, yaml.MappingNode):
@@ -295,6 +299,7 @@ class _Checker:
         self.doc = _Yaml(str(folder / YAML_NAME))
         self.problems: list[Problem] = []
         self.files: dict[str, bytes] = {}
+        self.unreadable: set[str] = set()
 
     def at_yaml(self, path: tuple, message: str) -> None:
         """Report a problem at a key of challenge.yaml."""
@@ -313,7 +318,7 @@ class _Checker:
             resolved = candidate.resolve(strict=True)
         except (OSError, RuntimeError):
             present = sorted(p.name for p in self.folder.iterdir() if p.is_file()) if self.folder.is_dir() else []
-            close = difflib.get_close_matches(name, present, n=1, cutoff=0.6)
+            close = difflib.get_close_matches(name, present, n=1, cutoff=0.8)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             self.at_yaml(path, f"file {name!r} not found in the challenge folder{hint}")
             return None
@@ -327,10 +332,11 @@ class _Checker:
 
     def read(self, name: Any, path: tuple) -> bytes | None:
         """Return a named file's bytes, once, or None when it cannot be read."""
-        if name in self.files:
-            return self.files[name]
+        if name in self.files or name in self.unreadable:
+            return self.files.get(name)
         resolved = self.existing(name, path)
         if resolved is None:
+            self.unreadable.add(name)
             return None
         self.files[name] = resolved.read_bytes()
         return self.files[name]
@@ -377,8 +383,7 @@ def validate_folder(folder: str | Path) -> ValidatedChallenge:
     _check_tables(check, raw, flagged)
     scorer = _check_scorer(check, raw, flagged)
     if check.problems:
-        in_yaml = sorted((p for p in check.problems if p.file == check.doc.display), key=lambda p: p.line)
-        raise ChallengeInvalid(in_yaml + [p for p in check.problems if p.file != check.doc.display])
+        raise ChallengeInvalid(_in_order(check.problems, check.doc.display))
 
     spec = ChallengeSpec.model_validate(raw, context={"cross_checks": False})
     solution = check.files[spec.data.solution]
@@ -391,6 +396,12 @@ def validate_folder(folder: str | Path) -> ValidatedChallenge:
         scorer_source=scorer,
         scoring_hash=scoring_hash(spec, solution, scorer),
     )
+
+
+def _in_order(problems: list[Problem], yaml_display: str) -> list[Problem]:
+    """Return challenge.yaml's problems first, then each file's, each file's by line."""
+    files = list(dict.fromkeys([yaml_display] + [p.file for p in problems]))
+    return sorted(problems, key=lambda p: (files.index(p.file), p.line))
 
 
 def _plain_names(raw: dict) -> tuple[str, list[tuple[tuple, str]], str]:
@@ -446,9 +457,11 @@ def _check_tables(check: _Checker, raw: dict, flagged: set) -> None:
                 tables[name] = table
     if solution is None or data is None or task is None:
         return
-    scored = _check_solution(check, solution, data, task, split, subgroups)
+    scored = _check_solution(check, solution, data, task, split, subgroups, raw.get("split"))
     if scored is None:
         return
+    if task == "survival":
+        _check_horizons(check, raw, solution, data, split, scored)
     sample_name = data.sample_submission
     for name, table in tables.items():
         allowed = set(submission.columns) if submission and name == sample_name else set()
@@ -458,7 +471,7 @@ def _check_tables(check: _Checker, raw: dict, flagged: set) -> None:
 
 
 def _check_solution(check: _Checker, table: _Table, data: DataSpec, task: str,
-                    split: SplitSpec | None, subgroups: list) -> list[bool] | None:
+                    split: SplitSpec | None, subgroups: list, raw_split: Any) -> list[bool] | None:
     """Check the hidden solution; return which rows are scored, or None if its ids are unusable."""
     out = check.problems
     rows = _RowProblems(out)
@@ -467,7 +480,9 @@ def _check_solution(check: _Checker, table: _Table, data: DataSpec, task: str,
         named.append((data.target, "data.target"))
     else:
         named += [(data.target.time, "data.target.time"), (data.target.event, "data.target.event")]
-    if split and split.usage_column:
+    # The default column is optional (without it the split is seeded); a column named on purpose is not.
+    usage_named = isinstance(raw_split, dict) and raw_split.get("usage_column") is not None
+    if split and split.usage_column and (usage_named or split.usage_column in table.header):
         named.append((split.usage_column, "split.usage_column"))
     named += [(name, f"subgroups[{i}]") for i, name in enumerate(subgroups) if isinstance(name, str)]
     missing = {name for name, _ in named if name not in table.header}
@@ -487,7 +502,7 @@ def _check_solution(check: _Checker, table: _Table, data: DataSpec, task: str,
             first[value] = line
 
     scored = [True] * len(table.rows)
-    if split and split.usage_column and split.usage_column not in missing:
+    if split and split.usage_column and split.usage_column in table.header:
         usage = table.column(split.usage_column)
         for i, (value, line) in enumerate(zip(usage, table.lines)):
             if value not in USAGE_VALUES:
@@ -516,6 +531,30 @@ def _check_solution(check: _Checker, table: _Table, data: DataSpec, task: str,
             out.append(Problem(table.display, 1, column, "no scored row has an event; survival metrics need some"))
     rows.close()
     return scored
+
+
+def _check_horizons(check: _Checker, raw: dict, table: _Table, data: DataSpec,
+                    split: SplitSpec | None, scored: list[bool]) -> None:
+    """Refuse td_auc horizons outside the follow-up of a leaderboard's rows: it cannot score there."""
+    metrics = raw.get("metrics") if isinstance(raw.get("metrics"), dict) else {}
+    named = [metrics.get("primary"), *(metrics.get("secondary") or [])]
+    horizons = (metrics.get("options") or {}).get("horizons") if isinstance(metrics.get("options"), dict) else None
+    if "td_auc" not in named or not isinstance(horizons, list) or not isinstance(data.target, SurvivalTarget):
+        return
+    if data.target.time not in table.header:
+        return
+    times = [_number(v) for v in table.column(data.target.time)]
+    usage = table.column(split.usage_column) if split and split.usage_column in table.header else ["all"] * len(times)
+    for part in ("Public", "Private", "all"):
+        part_times = [t for t, u, counts in zip(times, usage, scored) if u == part and counts and t is not None]
+        if not part_times:
+            continue
+        low, high = min(part_times), max(part_times)
+        rows = f"{part} rows" if part != "all" else "scored rows"
+        for i, horizon in enumerate(horizons):
+            if isinstance(horizon, (int, float)) and not (low <= horizon < high):
+                check.at_yaml(("metrics", "options", "horizons", i),
+                              f"{horizon:g} lies outside the follow-up of the {rows} ({low:g} to {high:g}); td_auc needs horizons inside it")
 
 
 def _target_kinds(data: DataSpec, task: str) -> list[tuple[str, str]]:
@@ -613,7 +652,8 @@ def _check_sample(check: _Checker, table: _Table, solution: _Table, data: DataSp
             first.setdefault(value, line)
         absent = [i for i in solution.column(data.id_column) if i not in first]
         if absent:
-            out.append(Problem(table.display, 1, data.id_column, f"{len(absent)} ids of the solution are missing, e.g. {absent[0]!r}; list every solution id, Ignored ones too"))
+            many = f"{len(absent)} ids of the solution are" if len(absent) > 1 else "1 id of the solution is"
+            out.append(Problem(table.display, 1, data.id_column, f"{many} missing, e.g. {absent[0]!r}; list every solution id, Ignored ones too"))
     rows.close()
 
 

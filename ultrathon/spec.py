@@ -263,7 +263,7 @@ def dotted_key(path: Path) -> str:
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top)"
+    return out or "(file)"
 
 
 def schema_problems(raw: Any) -> list[SchemaProblem]:
@@ -281,7 +281,9 @@ def schema_problems(raw: Any) -> list[SchemaProblem]:
     # "missing: target" beside "unknown key 'targte'; did you mean 'target'?" says one thing twice.
     meant = {p.path[:-1] + (p.message.split("'")[-2],) for p in problems if "did you mean" in p.message}
     problems = [p for p in problems if not (p.message.startswith("missing:") and p.path in meant)]
-    problems.extend(SchemaProblem(path, message) for path, message in cross_problems(raw))
+    # Options are judged against the chosen metrics, which a faulty metrics section may misstate.
+    metrics_faulty = any(p.path[:1] == ("metrics",) for p in problems)
+    problems.extend(SchemaProblem(path, message) for path, message in cross_problems(raw, options=not metrics_faulty))
     return problems
 
 
@@ -451,7 +453,7 @@ def _check_specificity(value: Any) -> str | None:
 OPTION_CHECKS = {"tau": _check_tau, "horizons": _check_horizons, "specificity": _check_specificity}
 
 
-def cross_problems(raw: dict) -> list[tuple[Path, str]]:
+def cross_problems(raw: dict, options: bool = True) -> list[tuple[Path, str]]:
     """Return the problems that involve more than one key (dates, task, metrics, columns)."""
     out: list[tuple[Path, str]] = []
     opens, closes = _aware_time(raw.get("opens")), _aware_time(raw.get("closes"))
@@ -475,7 +477,7 @@ def cross_problems(raw: dict) -> list[tuple[Path, str]]:
 
     out += _column_problems(raw, task, target, classes)
     out += _file_name_problems(raw)
-    out += _metric_problems(raw, task)
+    out += _metric_problems(raw, task, options)
     return out
 
 
@@ -536,7 +538,7 @@ def _file_name_problems(raw: dict) -> list[tuple[Path, str]]:
     return out
 
 
-def _metric_problems(raw: dict, task: str | None) -> list[tuple[Path, str]]:
+def _metric_problems(raw: dict, task: str | None, check_options: bool) -> list[tuple[Path, str]]:
     out: list[tuple[Path, str]] = []
     metrics = raw.get("metrics")
     if not isinstance(metrics, dict):
@@ -569,7 +571,7 @@ def _metric_problems(raw: dict, task: str | None) -> list[tuple[Path, str]]:
         out.append((("metrics", "custom"), "is set, but neither metrics.primary nor metrics.secondary is 'custom'"))
 
     options = metrics.get("options")
-    if isinstance(options, dict):
+    if isinstance(options, dict) and check_options:
         takes = sorted({o for n in chosen if n in METRICS for o in METRICS[n].options})
         for option, value in options.items():
             path = ("metrics", "options", option)
