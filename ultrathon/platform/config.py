@@ -10,6 +10,23 @@ from urllib.parse import urlparse
 
 DEFAULT_UPLOAD_MB = 100
 
+# Every environment variable the platform reads, with what it means (the README's table).
+ENVIRONMENT_VARIABLES = {
+    "ULTRATHON_ENV": "development (default), production or test; production requires SECRET_KEY and secure cookies",
+    "ULTRATHON_INSTANCE": "folder for runtime state: SQLite file, generated secret key, embedded Redis (default ./instance)",
+    "DATABASE_URL": "sqlite:///path or postgresql://user@host/db (default: SQLite file in the instance folder)",
+    "REDIS_URL": "redis://host:6379/0 or unix:///path (unset: an embedded Redis under the instance folder)",
+    "SECRET_KEY": "signs sessions and reset links; required in production (default: generated once, kept in the instance folder)",
+    "ULTRATHON_MAX_UPLOAD_MB": f"largest request body accepted, in MB (default {DEFAULT_UPLOAD_MB}); each challenge sets its own file limit below it",
+    "ULTRATHON_SWEEP_INTERVAL": "seconds between sweeps that re-deliver submissions whose job was lost (default 30)",
+    "ULTRATHON_BASE_URL": "public address used in e-mailed links (default: the request's host)",
+    "SMTP_HOST": "mail server for password-reset e-mails (unset: links are written to the log)",
+    "SMTP_PORT": "mail server port (default 587, STARTTLS)",
+    "SMTP_USER": "mail server user name",
+    "SMTP_PASSWORD": "mail server password",
+    "MAIL_FROM": "sender address of e-mails (default ultrathon@localhost)",
+}
+
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names it in one line."""
