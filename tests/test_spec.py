@@ -115,6 +115,9 @@ BROKEN = {
         "sample_submission.csv:1: risk: no such column (named by submission.columns); columns: patient_id, prediction",
         "sample_submission.csv:1: prediction: unexpected column; a submission holds patient_id, risk",
     ],
+    "sample_not_probabilities": [
+        "sample_submission.csv:3: probability: probability 1.5 is outside [0, 1]",
+    ],
     "not_utf8": [
         "test.csv:4: (file): is not UTF-8 text (byte 0xe9); save it as UTF-8",
     ],

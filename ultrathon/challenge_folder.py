@@ -25,6 +25,7 @@ from ultrathon.spec import (
     DataSpec,
     SplitSpec,
     SubmissionSpec,
+    CUSTOM_FUNCTION,
     SurvivalTarget,
     dotted_key,
     plain_file_name,
@@ -387,6 +388,9 @@ def validate_folder(folder: str | Path) -> ValidatedChallenge:
 
     spec = ChallengeSpec.model_validate(raw, context={"cross_checks": False})
     solution = check.files[spec.data.solution]
+    _check_with_scorer(check, spec)
+    if check.problems:
+        raise ChallengeInvalid(check.problems)
     return ValidatedChallenge(
         spec=spec,
         folder=folder,
@@ -396,6 +400,33 @@ def validate_folder(folder: str | Path) -> ValidatedChallenge:
         scorer_source=scorer,
         scoring_hash=scoring_hash(spec, solution, scorer),
     )
+
+
+def _check_with_scorer(check: _Checker, spec: ChallengeSpec) -> None:
+    """Read the solution and sample submission as the workers will, so they cannot disagree."""
+    from ultrathon.scorers import read_solution, read_submission
+    from ultrathon.scorers.errors import FileProblems
+
+    def report(name: str, error: Exception) -> None:
+        if isinstance(error, FileProblems):
+            for problem in error.problems:
+                check.problems.append(Problem(check.display(name), problem.row or 1, problem.column or WHOLE_FILE, problem.message))
+            if error.omitted:
+                check.problems.append(Problem(check.display(name), 1, WHOLE_FILE, f"and {error.omitted} more problems"))
+        else:  # a reader's own failure: still a message, never a traceback
+            check.problems.append(Problem(check.display(name), 1, WHOLE_FILE, f"the scorer cannot read it ({type(error).__name__}: {error})"))
+
+    try:
+        solution = read_solution(check.files[spec.data.solution], spec)
+    except Exception as error:  # noqa: BLE001 - reported as a problem of the file
+        report(spec.data.solution, error)
+        return
+    sample = spec.data.sample_submission
+    if sample:
+        try:
+            read_submission(check.files[sample], spec, solution_ids=solution[spec.data.id_column])
+        except Exception as error:  # noqa: BLE001 - reported as a problem of the file
+            report(sample, error)
 
 
 def _in_order(problems: list[Problem], yaml_display: str) -> list[Problem]:
@@ -662,7 +693,8 @@ def _check_scorer(check: _Checker, raw: dict, flagged: set) -> str | None:
     metrics = raw.get("metrics")
     if not isinstance(metrics, dict) or ("metrics",) in flagged or not isinstance(metrics.get("custom"), str):
         return None
-    file_name, function = metrics["custom"].split(":", 1)
+    file_name, _, function = metrics["custom"].partition(":")
+    function = function or CUSTOM_FUNCTION
     source = check.text(file_name, ("metrics", "custom"))
     if source is None:
         return None

@@ -34,7 +34,8 @@ ZONE_EXAMPLE = "2027-01-04T09:00:00+01:00"
 # Plain names only: files are served by name at /files/<name> and read from inside the folder,
 # so a name with a separator or a leading dot could reach outside it or hide in a listing.
 _FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$")
-_CUSTOM_REF = re.compile(r"^(?P<file>[^:]+\.py):(?P<function>[A-Za-z_][A-Za-z0-9_]*)$")
+_CUSTOM_REF = re.compile(r"^(?P<file>[^:]+\.py)(:(?P<function>[A-Za-z_][A-Za-z0-9_]*))?$")
+CUSTOM_FUNCTION = "score"  # the function a custom reference names when it names only the file
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -63,7 +64,7 @@ def _email(value: str) -> str:
 def _custom_ref(value: str) -> str:
     match = _CUSTOM_REF.match(value)
     if not match:
-        raise ValueError(f"{value!r} should name FILE.py:FUNCTION, e.g. scorer.py:score")
+        raise ValueError(f"{value!r} should name FILE.py or FILE.py:FUNCTION, e.g. scorer.py:score")
     plain_file_name(match["file"])
     return value
 
@@ -136,7 +137,7 @@ class MetricsSpec(StrictModel):
     primary: str
     secondary: list[str] = Field(default_factory=list)
     options: dict[str, Any] = Field(default_factory=dict)
-    custom: Annotated[str, AfterValidator(_custom_ref)] | None = None  # "scorer.py:score"
+    custom: Annotated[str, AfterValidator(_custom_ref)] | None = None  # "scorer.py:score" or "scorer.py"
     custom_higher_is_better: bool = True
 
     @property
@@ -152,7 +153,9 @@ class MetricsSpec(StrictModel):
     @property
     def custom_function(self) -> str | None:
         """Return the name of the custom scoring function, if any."""
-        return self.custom.split(":", 1)[1] if self.custom else None
+        if not self.custom:
+            return None
+        return self.custom.split(":", 1)[1] if ":" in self.custom else CUSTOM_FUNCTION
 
 
 class LeaderboardSpec(StrictModel):
