@@ -220,6 +220,21 @@ def make_team(ctx, make_user):
     return make
 
 
+@pytest.fixture
+def make_submission(ctx, make_team):
+    """Upload a file through the real service for a team (default: a new team, the sample file)."""
+    from ultrathon.platform.submissions.service import accept_submission
+
+    def make(challenge, team=None, data: bytes | None = None, filename: str = "predictions.csv", note: str = ""):
+        team = team or make_team(challenge)
+        if data is None:
+            sample = challenge.spec["data"].get("sample_submission") or "sample_submission.csv"
+            data = next(f.content for f in challenge.files if f.name == sample)
+        return accept_submission(challenge, team.memberships[0].user, data, filename, note)
+
+    return make
+
+
 # ---- live processes ------------------------------------------------------------------------
 
 
