@@ -168,7 +168,7 @@ def check_header(fields: list[str], expected: list[str], error: type[FileProblem
             if delimiter in fields[0]:
                 raise error([Problem(1, None, f"the file is separated by {name}; separate the columns with commas (,)")])
     present = set(fields)
-    if not present & set(expected) and all(_is_number(f) for f in fields if f.strip()):
+    if not present & set(expected) and any(_is_number(f) for f in fields):
         raise error([Problem(1, None, f"the first line must be a header naming the columns: {wanted}")])
     seen: set[str] = set()
     for name in fields:
@@ -204,10 +204,14 @@ def check_header(fields: list[str], expected: list[str], error: type[FileProblem
 def _field_count_problems(data: bytes, n_fields: int, error: type[FileProblems]) -> None:
     found = _Collector()
     reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    start = 1
     try:
         for row in reader:
-            if row and len(row) != n_fields:
+            if any("\n" in field or "\r" in field for field in row):
+                found.add("fields", Problem(start, None, "a quote opened on this line is not closed"))
+            elif row and len(row) != n_fields:
                 found.add("fields", Problem(reader.line_num, None, f"{len(row)} fields where the header has {n_fields} (quote values that contain commas; use a dot for decimals)"))
+            start = reader.line_num + 1
     except csv.Error as exc:
         found.add("fields", Problem(reader.line_num, None, f"the line cannot be read as CSV ({exc})"))
     if not found:
