@@ -558,3 +558,61 @@ def test_metrics_spec_helpers():
     spec = MetricsSpec(primary="a", secondary=["b", "a"], custom="scorer.py:score")
     assert spec.all == ["a", "b"]
     assert (spec.custom_file, spec.custom_function) == ("scorer.py", "score")
+
+
+# --- No traceback, whatever the folder holds --------------------------------------------------
+
+def _mutations(rng):
+    """Yield (yaml text, {file: bytes}) pairs: random values at random keys, random bytes in CSVs."""
+    import copy
+
+    values = [None, 0, -1, 1.5, "x", "", [], {}, [1, "a"], {"a": 1}, True, "2027-01-01", "../x",
+              "Usage", "patient_id", "death", "custom", "scorer.py:score", float("nan"), 10**30]
+    base = good_raw()
+
+    def paths(node, prefix=()):
+        if prefix:
+            yield prefix
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in items:
+            yield from paths(value, prefix + (key,))
+
+    while True:
+        raw = copy.deepcopy(base)
+        for _ in range(rng.randint(1, 3)):
+            path = rng.choice(list(paths(raw)))
+            node = raw
+            for part in path[:-1]:
+                node = node[part]
+            if rng.random() < 0.2:
+                del node[path[-1]]
+            else:
+                node[path[-1]] = copy.deepcopy(rng.choice(values))
+        text = yaml.safe_dump(raw, allow_unicode=True)
+        if rng.random() < 0.2:
+            i = rng.randrange(len(text))
+            text = text[:i] + rng.choice(["{", "[", ":", "- ", "\t", "&a", "*a", "'", "\x00", "\n  "]) + text[i:]
+        files = {}
+        if rng.random() < 0.7:
+            name = rng.choice(["solution.csv", "test.csv", "train.csv", "sample_submission.csv"])
+            data = (GOOD / name).read_bytes()
+            i = rng.randrange(len(data))
+            files[name] = data[:i] + rng.choice([b",", b"\n", b'"', b"\xff", b"", b"nan", b"-1", b";"]) + data[i + 1:]
+        yield text, files
+
+
+def test_no_folder_makes_the_validator_crash(tmp_path):
+    """Hundreds of random breakages each end in ChallengeInvalid or success, never another exception."""
+    import random
+
+    rng = random.Random(20261122)
+    folder = copy_good(tmp_path)
+    originals = {p.name: p.read_bytes() for p in folder.iterdir()}
+    for _, (text, files) in zip(range(300), _mutations(rng)):
+        for name, data in originals.items():
+            (folder / name).write_bytes(files.get(name, data))
+        (folder / "challenge.yaml").write_text(text)
+        try:
+            validate_folder(folder)
+        except ChallengeInvalid as invalid:
+            assert invalid.problems and all(p.line >= 1 for p in invalid.problems)

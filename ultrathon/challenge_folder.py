@@ -16,22 +16,25 @@ from pathlib import Path
 from typing import Any, Iterable, TextIO
 
 import yaml
-from pydantic import ValidationError
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from ultrathon.spec import (
     TASKS,
     USAGE_VALUES,
     ChallengeSpec,
     DataSpec,
+    FileName,
+    MetricsSpec,
     SplitSpec,
     SubmissionSpec,
     CUSTOM_FUNCTION,
     SurvivalTarget,
     dotted_key,
-    plain_file_name,
     schema_problems,
 )
 
+# Names as the schema reads them (a number is a name too), for checking files before the spec is whole.
+_FILE_NAME = TypeAdapter(FileName, config=ConfigDict(coerce_numbers_to_str=True))
 YAML_NAME = "challenge.yaml"
 MAX_YAML_BYTES = 1_000_000
 ROW_PROBLEMS_SHOWN = 5  # per file and kind: enough to fix the pattern without drowning the rest
@@ -122,8 +125,9 @@ def _read_yaml(path: Path, doc: _Yaml) -> list[Problem]:
     text, problem = _decode(data, doc.display)
     if problem:
         return [problem]
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         if node is None:
             return [Problem(doc.display, 1, WHOLE_FILE, "is empty; see docs/challenge-format.md for an example")]
@@ -139,10 +143,14 @@ def _read_yaml(path: Path, doc: _Yaml) -> list[Problem]:
             where = f" (line {error.context_mark.line + 1})" if error.context_mark else ""
             what = f"{error.context}{where}: {what}"
         return [Problem(doc.display, line, "(syntax)", f"not valid YAML: {what}")]
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        return [Problem(doc.display, line, "(syntax)", f"not valid YAML: character #x{error.character:04x} is not allowed")]
     except yaml.YAMLError as error:
         return [Problem(doc.display, 1, "(syntax)", f"not valid YAML: {error}")]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return []
 
 
@@ -221,8 +229,9 @@ class _RowProblems:
             self.out.append(Problem(problem.file, problem.line, problem.key, f"and {more} more rows with the same kind of problem, from this line on"))
 
 
-def _read_csv(path: Path, display: str, out: list[Problem]) -> _Table | None:
-    text, problem = _decode(path.read_bytes(), display)
+def _read_csv(data: bytes, display: str, out: list[Problem]) -> _Table | None:
+    """Return CSV bytes as a table, or None after reporting why they cannot be one."""
+    text, problem = _decode(data, display)
     if problem:
         out.append(problem)
         return None
@@ -355,9 +364,11 @@ class _Checker:
 
     def table(self, name: Any, path: tuple) -> _Table | None:
         """Return a named CSV file as a table, or None after reporting why not."""
-        if self.read(name, path) is None:
+        # The bytes checked are the bytes stored: the file is read from disk once.
+        data = self.read(name, path)
+        if data is None:
             return None
-        return _read_csv(self.folder / name, self.display(name), self.problems)
+        return _read_csv(data, self.display(name), self.problems)
 
 
 def validate_folder(folder: str | Path) -> ValidatedChallenge:
@@ -439,17 +450,18 @@ def _plain_names(raw: dict) -> tuple[str, list[tuple[tuple, str]], str]:
     """Return the description, public and solution file names that passed the schema."""
     def plain(value: Any) -> str | None:
         try:
-            return plain_file_name(value) if isinstance(value, str) else None
-        except ValueError:
+            return _FILE_NAME.validate_python(value)
+        except ValidationError:
             return None
 
     data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
     public = data.get("public") if isinstance(data.get("public"), list) else []
-    named = [(("data", "public", i), n) for i, n in enumerate(public) if plain(n)]
+    named = [(("data", "public", i), plain(n)) for i, n in enumerate(public) if plain(n)]
     return plain(raw.get("description", "README.md")), named, plain(data.get("solution", "solution.csv"))
 
 
 def _check_files(check: _Checker, raw: dict) -> str | None:
+    """Read the README, the solution and the public files that are not CSV; return the README."""
     description, public, solution = _plain_names(raw)
     readme = check.text(description, ("description",)) if description else None
     for path, name in public:
@@ -492,7 +504,7 @@ def _check_tables(check: _Checker, raw: dict, flagged: set) -> None:
     if scored is None:
         return
     if task == "survival":
-        _check_horizons(check, raw, solution, data, split, scored)
+        _check_horizons(check, _section(raw, "metrics", MetricsSpec, flagged), solution, data, split, scored)
     sample_name = data.sample_submission
     for name, table in tables.items():
         allowed = set(submission.columns) if submission and name == sample_name else set()
@@ -564,13 +576,13 @@ def _check_solution(check: _Checker, table: _Table, data: DataSpec, task: str,
     return scored
 
 
-def _check_horizons(check: _Checker, raw: dict, table: _Table, data: DataSpec,
+def _check_horizons(check: _Checker, metrics: MetricsSpec | None, table: _Table, data: DataSpec,
                     split: SplitSpec | None, scored: list[bool]) -> None:
     """Refuse td_auc horizons outside the follow-up of a leaderboard's rows: it cannot score there."""
-    metrics = raw.get("metrics") if isinstance(raw.get("metrics"), dict) else {}
-    named = [metrics.get("primary"), *(metrics.get("secondary") or [])]
-    horizons = (metrics.get("options") or {}).get("horizons") if isinstance(metrics.get("options"), dict) else None
-    if "td_auc" not in named or not isinstance(horizons, list) or not isinstance(data.target, SurvivalTarget):
+    if metrics is None or "td_auc" not in metrics.all or not isinstance(data.target, SurvivalTarget):
+        return
+    horizons = metrics.options.get("horizons")
+    if not isinstance(horizons, list):
         return
     if data.target.time not in table.header:
         return
