@@ -142,8 +142,8 @@ RULES = textwrap.dedent("""
 
     - **Public** ({n_public} rows, 30% of the test set) drive the live leaderboard. They are enough
       to show a team whether an idea helps, and few enough that tuning against them does not pay.
-    - **Private** ({n_private} rows, 60%) decide the final ranking after the close, scored once on
-      each team's chosen final submissions.
+    - **Private** ({n_private} rows, 60%) decide the final ranking, revealed after the close,
+      from each team's chosen final submissions.
     - **Ignored** ({n_ignored} rows, 10%) are predicted and never scored. They stand for the rows an
       organiser withholds after the data freeze (consent withdrawn, a record under audit) without
       changing the test file, and they blur any attempt to reverse-engineer the split.
@@ -156,12 +156,14 @@ RULES = textwrap.dedent("""
     - Teams of up to 5 people; one account per person, one team per person.
     - Choose up to 2 final submissions: they are the ones ranked on the private leaderboard.
     - Use only the files given here; do not try to identify anyone in the data.
-    - Scores carry 95% bootstrap intervals (1,000 resamples): a lead inside the interval is noise.
+    - Scores carry 95% bootstrap intervals (1,000 resamples): a lead smaller than the interval
+      may be noise.
 
     ## Dates
 
-    Opens {opens}, closes {closes}. These are **demo dates**, chosen so that the demo runs
-    today; a real challenge typically runs six weeks.
+    Opens {opens}; closes {closes}.
+    These are **demo dates**, chosen so that the demo is open now; a real challenge
+    typically runs six weeks.
     """)
 
 
@@ -236,8 +238,8 @@ def flchain() -> Demo:
             | `age` | age in years at the blood sample |
             | `sex` | F or M |
             | `sample_yr` | calendar year of the blood sample |
-            | `kappa` | serum free light chain, kappa portion (mg/L) |
-            | `lambda` | serum free light chain, lambda portion (mg/L) |
+            | `kappa` | serum free light chain, kappa portion (mg/dL) |
+            | `lambda` | serum free light chain, lambda portion (mg/dL) |
             | `flc_grp` | FLC group 1-10 of the original analysis (deciles of total FLC) |
             | `creatinine` | serum creatinine (mg/dL); blank when not measured |
             | `mgus` | 1 if diagnosed with monoclonal gammopathy of undetermined significance |
@@ -258,8 +260,8 @@ def flchain() -> Demo:
               who died first had the higher predicted risk. It judges ranking, which is what a
               risk score is for, and it needs no time horizon. 0.5 is chance, 1 is perfect.
             - **Uno's C** (secondary, truncated at 3650 days): the same question with
-              inverse-probability-of-censoring weights, so heavy censoring late in follow-up
-              does not bias it.
+              inverse-probability-of-censoring weights, so that its value depends less on how
+              much of the follow-up was censored.
             - **Time-dependent AUC** (secondary, at 5 and 10 years): how well the score separates
               those who died by the horizon from those still alive then.
 
@@ -371,9 +373,9 @@ def actg320() -> Demo:
             ## Metric and why
 
             **Harrell's C**: the share of comparable pairs in which the participant with the
-            earlier event had the higher predicted risk. Follow-up is short and similar for
-            everyone (the trial stopped early), so the plain concordance is not distorted by
-            censoring, and it needs no time horizon. 0.5 is chance, 1 is perfect.
+            earlier event had the higher predicted risk. Follow-up is under a year (the trial
+            was stopped early, for benefit), so one concordance over the whole follow-up is the
+            natural summary, with no time horizon to choose. 0.5 is chance, 1 is perfect.
 
             Scores are also reported by treatment arm (indinavir or control) and by sex after the
             close: a risk score that ignores the treatment's effect will rank the arms poorly.
@@ -439,7 +441,7 @@ def breast_cancer() -> Demo:
             nuclei in the image are outlined and measured. Given those measurements,
             **estimate the probability that the mass is malignant**.
 
-            {n} masses, one per patient; 37% malignant (confirmed by biopsy or surgery).
+            {n} masses; 37% malignant.
 
             ## Data dictionary
 
@@ -579,7 +581,7 @@ def diabetes() -> Demo:
             - **MAE** (secondary, lower is better): the mean absolute error, the typical miss,
               less swayed by a few extreme patients.
 
-            Scores are also reported by sex after the close.
+            Scores are also reported by sex (1 and 2, as in the source) after the close.
 
             ## Source and citation
 
