@@ -1,19 +1,76 @@
-"""Worker processes: a pool of RQ workers (with the scheduler) for one machine."""
+"""Worker processes: a pool of RQ workers (with the scheduler) and the sweeper, for one machine."""
 
 from __future__ import annotations
 
 import logging
+import os
+import time
 
 from rq.worker_pool import WorkerPool
 
-from ultrathon.platform.queueing import QUEUE_NAME, get_redis, redis_url
+from ultrathon.platform.queueing import QUEUE_NAME, get_redis, redis_url, reset_connections
 
 log = logging.getLogger(__name__)
 
 
+def _forget_inherited_connections() -> None:
+    """Drop database and Redis connections a forked child inherited from its parent.
+
+    Sockets shared across fork() interleave two processes' traffic; the child opens its own.
+    """
+    from ultrathon.platform.extensions import db
+    from ultrathon.worker.context import worker_app
+
+    reset_connections()
+    app = worker_app()
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
+
+
+class ScoringWorkerPool(WorkerPool):
+    """RQ's worker pool whose supervising loop also runs the sweeper every `sweep_interval_s`."""
+
+    def __init__(self, *args, sweep_interval_s: float, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sweep_interval_s = sweep_interval_s
+        self._next_sweep = time.monotonic() + sweep_interval_s
+
+    def check_workers(self, respawn: bool = True) -> None:
+        """Respawn dead workers, then sweep when the interval has passed."""
+        super().check_workers(respawn=respawn)
+        if self.status != self.Status.STOPPED and time.monotonic() >= self._next_sweep:
+            run_sweep()
+            self._next_sweep = time.monotonic() + self.sweep_interval_s
+
+
+def run_sweep() -> None:
+    """Run one sweep in its own app context; log, never raise (the pool must keep running)."""
+    from ultrathon.platform.extensions import db
+    from ultrathon.worker.context import worker_app
+    from ultrathon.worker.sweeper import sweep
+
+    app = worker_app()
+    with app.app_context():
+        try:
+            sweep()
+        except Exception as exc:  # a database or Redis outage: the next sweep tries again
+            log.warning("sweep failed: %s: %s", type(exc).__name__, exc)
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
 def run_worker_pool(settings, processes: int, burst: bool = False) -> None:
     """Run `processes` RQ workers on the scoring queue until stopped; respawn any that die."""
+    from ultrathon.worker.jobs import warm_up
+
+    # Built once here, so each forked worker and work horse starts with the app and the
+    # scoring library already imported instead of importing them for every job.
+    warm_up()
+    os.register_at_fork(after_in_child=_forget_inherited_connections)
     connection = get_redis(redis_url(settings))
-    pool = WorkerPool([QUEUE_NAME], connection=connection, num_workers=processes)
-    log.info("starting %d scoring workers on %s", processes, QUEUE_NAME)
+    pool = ScoringWorkerPool([QUEUE_NAME], connection=connection, num_workers=processes,
+                             sweep_interval_s=settings.sweep_interval_s)
+    log.info("starting %d scoring workers on %s; sweeping every %s s", processes, QUEUE_NAME, settings.sweep_interval_s)
     pool.start(burst=burst, logging_level="INFO")

@@ -1,0 +1,223 @@
+"""The scoring job: load a submission, call the scorers, store the scores, publish.
+
+A run owns a submission only while the row is `scoring` under the job id that claimed it:
+a superseded run (re-scored, re-delivered by the sweeper) finds its claim gone and stores
+nothing, so every submission ends with the result of its latest delivery.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from ultrathon.platform.audit import record
+from ultrathon.platform.extensions import db
+from ultrathon.platform.models import Score, Submission, SubmissionStatus, utcnow
+from ultrathon.platform.submissions.service import (
+    challenge_spec,
+    clear_leaderboard,
+    publish_submission_event,
+    scoring_timeout,
+    timeout_message,
+)
+from ultrathon.worker.context import job_context
+
+log = logging.getLogger(__name__)
+
+QUEUED, SCORING = SubmissionStatus.QUEUED.value, SubmissionStatus.SCORING.value
+SCORED, FAILED = SubmissionStatus.SCORED.value, SubmissionStatus.FAILED.value
+
+
+def _current_job_id() -> str | None:
+    from rq import get_current_job
+
+    job = get_current_job()
+    return job.id if job is not None else None
+
+
+def caused_by_timeout(error: BaseException | None) -> bool:
+    """Return whether an error is, or was raised while handling, RQ's job timeout."""
+    from rq.timeouts import JobTimeoutException
+
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, JobTimeoutException):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _owned(submission_id: int, job_id: str | None):
+    """Return the WHERE clause that holds while this run still owns the submission."""
+    clause = [Submission.id == submission_id, Submission.status == SCORING]
+    if job_id is not None:
+        clause.append(Submission.job_id == job_id)
+    return clause
+
+
+def _claim(submission_id: int, job_id: str | None) -> Submission | None:
+    """Move a queued (or interrupted) submission to `scoring`; return it, or None if not ours."""
+    where = [Submission.id == submission_id, Submission.status.in_([QUEUED, SCORING])]
+    if job_id is not None:  # a delivery the sweeper or a re-score has replaced does nothing
+        where.append(Submission.job_id == job_id)
+    claimed = db.session.execute(
+        db.update(Submission).where(*where)
+        .values(status=SCORING, started_at=utcnow(), attempts=Submission.attempts + 1,
+                error=None, error_detail=None, problems=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if not claimed:
+        return None
+    return db.session.get(Submission, submission_id)
+
+
+def _score(content: bytes, solution_csv: bytes, custom_source: str | None, spec):
+    """Run the scoring library on the stored bytes; raise whatever it raises."""
+    from ultrathon.scorers import load_custom_metric, read_solution, read_submission, score
+
+    solution = read_solution(solution_csv, spec)
+    predictions = read_submission(content, spec, solution_ids=solution[spec.data.id_column])
+    custom = load_custom_metric(custom_source or "", spec.metrics.custom_function) if spec.metrics.custom else None
+    return score(predictions, solution, spec, custom_metric=custom)
+
+
+def describe_failure(error: Exception, timeout_s: int) -> dict[str, Any]:
+    """Return the failed row's fields for a scoring error: a safe message, and detail for organisers."""
+    from ultrathon.scorers import ParticipantVisibleError, ScoringError, SolutionError, SubmissionError
+    from ultrathon.scorers.errors import SCORING_FAILED
+
+    if caused_by_timeout(error):
+        return {"error": timeout_message(timeout_s), "error_detail": None, "problems": None}
+    if isinstance(error, SubmissionError):
+        problems = [{"row": p.row, "column": p.column, "message": p.message} for p in error.problems]
+        return {"error": str(error), "error_detail": None, "problems": problems}
+    if isinstance(error, ScoringError):
+        return {"error": error.message, "error_detail": error.detail or None, "problems": None}
+    if isinstance(error, ParticipantVisibleError):
+        return {"error": str(error), "error_detail": traceback.format_exc(), "problems": None}
+    if isinstance(error, SolutionError):
+        return {"error": SCORING_FAILED, "error_detail": f"the solution file cannot be used:\n{error}", "problems": None}
+    return {"error": SCORING_FAILED, "error_detail": traceback.format_exc(), "problems": None}
+
+
+def _finish(submission_id: int, job_id: str | None, values: dict[str, Any], report=None) -> Submission | None:
+    """Write the outcome if this run still owns the submission; return it, or None if superseded."""
+    for attempt in (1, 2):
+        try:
+            owned = db.session.execute(
+                db.update(Submission).where(*_owned(submission_id, job_id))
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if not owned:
+                db.session.rollback()
+                return None
+            submission = db.session.get(Submission, submission_id)
+            db.session.refresh(submission)
+            if report is not None:
+                _store_scores(submission, report)
+            record(f"submission.{values['status']}", challenge=submission.challenge, target=submission,
+                   error=values.get("error"), scorer_version=values.get("scorer_version"),
+                   fingerprint=report.fingerprint() if report is not None else None)
+            db.session.commit()
+            return submission
+        except IntegrityError:
+            # Another run of the same delivery inserted the same scores first: update them instead.
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    return None
+
+
+def _store_scores(submission: Submission, report) -> None:
+    """Upsert one Score row per split, so a rerun leaves the same rows with the same values."""
+    existing = {
+        s.split: s for s in db.session.execute(db.select(Score).where(Score.submission_id == submission.id)).scalars()
+    }
+    for split, result in report.splits.items():
+        row = existing.get(split)
+        if row is None:
+            row = Score(submission_id=submission.id, challenge_id=submission.challenge_id,
+                        team_id=submission.team_id, split=split)
+            db.session.add(row)
+        as_dict = result.to_dict()
+        row.metric = report.primary
+        row.value = as_dict["metrics"].get(report.primary)
+        row.ci_low, row.ci_high = as_dict["ci_low"], as_dict["ci_high"]
+        row.n_rows = result.n_rows
+        row.metrics = as_dict["metrics"]
+        row.subgroups = [cell.to_dict() for cell in report.subgroups if cell.split == split]
+        row.replicates = report.replicates_bytes(split) or None
+
+
+def _announce(submission: Submission) -> None:
+    """Tell the leaderboard and live pages, after the commit."""
+    clear_leaderboard(submission.challenge_id, submission.challenge.slug)
+    publish_submission_event(submission)
+
+
+def score_submission(submission_id: int) -> str:
+    """Score one stored submission, leaving it `scored` or `failed`; return what happened."""
+    with job_context():
+        job_id = _current_job_id()
+        submission = _claim(submission_id, job_id)
+        if submission is None:
+            return "skipped: not queued for this delivery"
+        publish_submission_event(submission)
+        challenge = submission.challenge
+        timeout_s = scoring_timeout(challenge)
+        # Read everything from the database first: an error here is infrastructure (RQ retries),
+        # while any error inside the scorers below is the submission's outcome.
+        content, solution_csv, custom_source = submission.content, challenge.solution_csv, challenge.custom_scorer_source
+        spec = challenge_spec(challenge)
+        db.session.commit()  # nothing holds a transaction open while scoring runs
+        try:
+            report = _score(content, solution_csv, custom_source, spec)
+        except Exception as error:  # noqa: BLE001 - every scoring error ends as a readable `failed`
+            values = {"status": FAILED, **describe_failure(error, timeout_s)}
+            finished = _finish(submission_id, job_id, values)
+            if finished is None:
+                return "superseded"
+            _announce(finished)
+            return "failed"
+        values = {"status": SCORED, "scored_at": utcnow(), "scorer_version": report.version, "error": None, "error_detail": None, "problems": None}
+        finished = _finish(submission_id, job_id, values, report)
+        if finished is None:
+            return "superseded"
+        _announce(finished)
+        return "scored"
+
+
+def scoring_job_failed(job, connection, exc_type, exc_value, tb) -> None:
+    """RQ's failure callback: a timeout that escaped the job still ends the submission `failed`.
+
+    Other escaping errors are infrastructure: RQ retries them, and the sweeper catches the rest.
+    """
+    if not caused_by_timeout(exc_value):
+        return
+    submission_id = int(job.args[0])
+    with job_context():
+        try:
+            submission = db.session.get(Submission, submission_id)
+            if submission is None:
+                return
+            values = {"status": FAILED, "error": timeout_message(scoring_timeout(submission.challenge)),
+                      "error_detail": None, "problems": None}
+            finished = _finish(submission_id, job.id, values)
+            if finished is not None:
+                _announce(finished)
+        finally:
+            db.session.remove()
+
+
+def warm_up() -> None:
+    """Import what every job needs, once, in the parent, so each forked work horse starts ready."""
+    import ultrathon.scorers  # noqa: F401 - pandas, numpy and the metric registry
+    from ultrathon.worker.context import worker_app
+
+    worker_app()
