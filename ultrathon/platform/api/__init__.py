@@ -2,6 +2,14 @@
 
 from flask import Blueprint
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+from ..extensions import limiter
+from .auth import rate_limit_key, rate_limit_value
+from .errors import init_errors
 
-from . import routes  # noqa: E402,F401
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+init_errors(bp)
+# One budget per token across every API route (scope "api"), read from the config per request
+# so a deployment, or a test, can change it.
+limiter.shared_limit(rate_limit_value, scope="api", key_func=rate_limit_key)(bp)
+# Views attach to `bp` when app.py imports `.routes`; importing this package stays light,
+# so service modules beside it can be imported without pulling in every view.

@@ -1,1 +1,376 @@
-"""Routes of this blueprint."""
+"""Routes of the REST API, version 1: thin views over the services each area owns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Response, jsonify, request, url_for
+
+from ..audit import record
+from ..challenges.access import can_view_private, get_challenge, has_accepted_terms, is_organiser, team_of
+from ..extensions import db
+from ..leaderboard.live import event_stream
+from ..leaderboard.standings import get_standings, metric_of
+from ..models import Challenge, ChallengeFile, Membership, Submission, Team, User, utcnow
+from ..submissions.service import (
+    SubmissionRefused,
+    accept_submission,
+    quota_for,
+    select_submission,
+    submission_for_viewer,
+    submission_to_dict,
+    unselect_submission,
+)
+from ..teams.service import TeamError, create_team, join_team
+from . import bp
+from .auth import current_api_user, require_user
+from .errors import ApiProblem
+from .openapi import openapi_document
+from .pagination import keyset_page, page_body, page_request, slice_page
+
+MAX_ID = 2**31 - 1  # the largest id a PostgreSQL integer key holds
+SPLITS = ("public", "private")
+
+
+@bp.before_request
+def _check_request() -> None:
+    """Refuse NUL characters and a malformed or dead token on every operation, before anything else."""
+    # No identifier or text here may hold NUL, and PostgreSQL would fail on one rather than refuse it.
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            raise ApiProblem(400, f"query parameter {name.replace(chr(0), '')[:40]!r}: NUL characters are not allowed")
+    if "\x00" in request.path:
+        raise ApiProblem(404, "no resource has a NUL character in its address")
+    if request.endpoint != "api.openapi":
+        current_api_user()
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """Serve the OpenAPI 3.1 document of this API."""
+    return jsonify(openapi_document())
+
+
+# ---- challenges ----------------------------------------------------------------------------
+
+
+@bp.get("/challenges")
+def list_challenges():
+    """List loaded challenges, oldest first, one page at a time."""
+    rows, next_cursor = keyset_page(db.select(Challenge), Challenge.id, page_request())
+    now = utcnow()
+    return jsonify(page_body(rows, next_cursor, lambda c: challenge_summary(c, now)))
+
+
+@bp.get("/challenges/<slug>")
+def challenge_detail(slug: str):
+    """Describe one challenge: rules, metric, public files, and the caller's team."""
+    challenge = _challenge_or_404(slug)
+    user = current_api_user()
+    body = challenge_summary(challenge, utcnow())
+    spec = challenge.spec
+    team = team_of(user, challenge)
+    body.update(
+        description=challenge.description_md,
+        metric={
+            "primary": spec["metrics"]["primary"],
+            "secondary": list(spec["metrics"].get("secondary", [])),
+            "higher_is_better": metric_of(spec)[2],
+        },
+        id_column=spec["data"]["id_column"],
+        prediction_columns=list(spec["submission"]["columns"]),
+        max_mb=spec["submission"].get("max_mb"),
+        limits={
+            "per_day": spec.get("limits", {}).get("per_day"),
+            "total": spec.get("limits", {}).get("total"),
+            "final_selections": spec.get("limits", {}).get("final_selections"),
+            "team_size": spec.get("teams", {}).get("max_size"),
+        },
+        terms={
+            "version": str(spec.get("terms", {}).get("version", "1")),
+            "text": spec.get("terms", {}).get("text", ""),
+            "accepted": has_accepted_terms(user, challenge),
+        },
+        files=[file_to_dict(challenge, f) for f in challenge.files],
+        team=team_to_dict(team, user) if team is not None else None,
+        organiser=is_organiser(user, challenge),
+    )
+    return jsonify(body)
+
+
+@bp.get("/challenges/<slug>/files/<name>")
+def download_file(slug: str, name: str):
+    """Send one public file of a challenge to a user who accepted its terms."""
+    user = require_user()
+    challenge = _challenge_or_404(slug)
+    if not (has_accepted_terms(user, challenge) or is_organiser(user, challenge)):
+        raise ApiProblem(403, f"accept the data-use terms of {challenge.slug} first: create or join a team "
+                              "with accept_terms: true")
+    # Only ChallengeFile rows are served, by exact name: the solution is not one of them,
+    # so no spelling of a path can reach it.
+    public = db.session.execute(
+        db.select(ChallengeFile).where(ChallengeFile.challenge_id == challenge.id, ChallengeFile.name == name)
+    ).scalar_one_or_none()
+    if public is None:
+        names = ", ".join(f.name for f in challenge.files)
+        raise ApiProblem(404, f"{challenge.slug} has no public file named {name[:80]!r}; its files are: {names}")
+    record("file.download", actor=user, challenge=challenge, target=public, name=public.name)
+    db.session.commit()
+    response = Response(public.content, mimetype="text/csv" if public.name.endswith(".csv") else "application/octet-stream")
+    response.headers["Content-Disposition"] = f'attachment; filename="{public.name}"'
+    response.headers["ETag"] = f'"{public.sha256}"'
+    return response
+
+
+# ---- teams ---------------------------------------------------------------------------------
+
+
+@bp.post("/challenges/<slug>/teams")
+def create_team_route(slug: str):
+    """Create a team with the caller as its owner, accepting the terms if asked."""
+    user = require_user()
+    challenge = _challenge_or_404(slug)
+    body = _json_object()
+    name = _field(body, "name", str, required=True)
+    accept = _field(body, "accept_terms", bool, default=False)
+    try:
+        team = create_team(challenge, user, name, accept=accept)
+    except TeamError as exc:
+        raise ApiProblem(exc.status, str(exc)) from None
+    response = jsonify(team_to_dict(team, user))
+    response.status_code = 201
+    return response
+
+
+@bp.post("/teams/<int:team_id>/members")
+def join_team_route(team_id: int):
+    """Add the caller to a team whose invite code they hold."""
+    user = require_user()
+    team = db.session.get(Team, team_id) if team_id <= MAX_ID else None
+    if team is None:
+        raise ApiProblem(404, f"no team with id {team_id}")
+    body = _json_object()
+    code = _field(body, "code", str, required=True)
+    accept = _field(body, "accept_terms", bool, default=False)
+    try:
+        join_team(team, user, code, accept=accept)
+    except TeamError as exc:
+        raise ApiProblem(exc.status, str(exc)) from None
+    response = jsonify(team_to_dict(team, user))
+    response.status_code = 201
+    return response
+
+
+# ---- submissions ---------------------------------------------------------------------------
+
+
+@bp.post("/challenges/<slug>/submissions")
+def upload_submission(slug: str):
+    """Accept a prediction file for scoring; answer 202 with where to follow it."""
+    user = require_user()
+    challenge = _challenge_or_404(slug)
+    upload = request.files.get("file")
+    if upload is None:
+        raise ApiProblem(400, "send the predictions as a multipart/form-data field named `file`")
+    note = request.form.get("note", "")
+    if "\x00" in note:
+        raise ApiProblem(400, "form field note: NUL characters are not allowed")
+    try:
+        # The upload's own name is kept for display only; the bytes go to the database.
+        submission = accept_submission(challenge, user, upload.read(), upload.filename or "", note=note)
+    except SubmissionRefused as exc:
+        raise refusal_problem(exc) from None
+    url = url_for("api.get_submission", submission_id=submission.id)
+    team = db.session.get(Team, submission.team_id)
+    response = jsonify(id=submission.id, status=submission.status, url=url, quota=quota_for(challenge, team).to_dict())
+    response.status_code = 202
+    response.headers["Location"] = url
+    return response
+
+
+@bp.get("/challenges/<slug>/submissions")
+def list_submissions(slug: str):
+    """List the caller's team's submissions in this challenge, newest first."""
+    user = require_user()
+    challenge = _challenge_or_404(slug)
+    page = page_request()
+    team = team_of(user, challenge)
+    if team is None:
+        return jsonify(page_body([], None, dict, team=None, quota=None))
+    select = db.select(Submission).where(Submission.team_id == team.id, Submission.challenge_id == challenge.id)
+    rows, next_cursor = keyset_page(select, Submission.id, page, descending=True)
+    return jsonify(page_body(rows, next_cursor, lambda s: submission_to_dict(s, user),
+                             team=team_to_dict(team, user), quota=quota_for(challenge, team).to_dict()))
+
+
+@bp.get("/submissions/<int:submission_id>")
+def get_submission(submission_id: int):
+    """Show one of the caller's team's submissions (another team's is 404)."""
+    user = require_user()
+    return jsonify(submission_to_dict(_submission_or_404(submission_id, user), user))
+
+
+@bp.put("/submissions/<int:submission_id>/selection")
+def select_submission_route(submission_id: int):
+    """Choose a submission as one of the team's final ones."""
+    user = require_user()
+    submission = _submission_or_404(submission_id, user)
+    try:
+        select_submission(submission, user)
+    except SubmissionRefused as exc:
+        raise refusal_problem(exc) from None
+    return jsonify(submission_to_dict(submission, user))
+
+
+@bp.delete("/submissions/<int:submission_id>/selection")
+def unselect_submission_route(submission_id: int):
+    """Withdraw a submission from the team's final ones."""
+    user = require_user()
+    submission = _submission_or_404(submission_id, user)
+    try:
+        unselect_submission(submission, user)
+    except SubmissionRefused as exc:
+        raise refusal_problem(exc) from None
+    return jsonify(submission_to_dict(submission, user))
+
+
+# ---- leaderboard ---------------------------------------------------------------------------
+
+
+@bp.get("/challenges/<slug>/leaderboard")
+def leaderboard(slug: str):
+    """Return the ranked standings of one split, one page of entries at a time."""
+    challenge = _challenge_or_404(slug)
+    user = current_api_user()
+    split = request.args.get("split", "public")
+    if split not in SPLITS:
+        raise ApiProblem(400, f"query parameter split: must be public or private, got {split[:40]!r}")
+    page = page_request()
+    if split == "private" and not can_view_private(user, challenge):
+        raise ApiProblem(403, f"the private leaderboard of {challenge.slug} is shown to its organisers only "
+                              f"until the challenge closes at {_iso(challenge.closes_at)}")
+    standings = get_standings(challenge, split)
+    entries, next_cursor = slice_page(list(standings["entries"]), page)
+    return jsonify({**standings, "entries": entries, "next_cursor": next_cursor})
+
+
+@bp.get("/challenges/<slug>/events")
+def events(slug: str):
+    """Stream leaderboard changes of one challenge as server-sent events."""
+    return event_stream(_challenge_or_404(slug))
+
+
+# ---- helpers -------------------------------------------------------------------------------
+
+
+def _challenge_or_404(slug: str) -> Challenge:
+    challenge = get_challenge(slug)
+    if challenge is None:
+        raise ApiProblem(404, f"no challenge with slug {slug[:80]!r}")
+    return challenge
+
+
+def _submission_or_404(submission_id: int, user: User) -> Submission:
+    submission = submission_for_viewer(submission_id, user) if submission_id <= MAX_ID else None
+    if submission is None:
+        # The same answer whether it does not exist or belongs to another team.
+        raise ApiProblem(404, f"no submission {submission_id} among those you may see")
+    return submission
+
+
+def _json_object() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiProblem(400, "send a JSON object as the request body, with Content-Type: application/json")
+    return body
+
+
+_TYPE_NAMES = {str: "a string", bool: "true or false"}
+
+
+def _field(body: dict[str, Any], name: str, kind: type, *, required: bool = False, default: Any = None) -> Any:
+    if name not in body:
+        if required:
+            raise ApiProblem(400, f"body field {name}: required")
+        return default
+    value = body[name]
+    if not isinstance(value, kind):
+        raise ApiProblem(400, f"body field {name}: must be {_TYPE_NAMES[kind]}, got {type(value).__name__}")
+    if isinstance(value, str) and "\x00" in value:
+        raise ApiProblem(400, f"body field {name}: NUL characters are not allowed")
+    return value
+
+
+def refusal_problem(exc) -> ApiProblem:
+    """Turn the pipeline's refusal into the API's problem document."""
+    problems = [_problem_row(p) for p in (exc.problems or [])] or None
+    if problems:
+        kind = "invalid-submission"
+    elif exc.status == 429:
+        kind = "quota-reached"
+    elif exc.status == 404:
+        kind = "not-found"
+    else:
+        kind = "submission-refused"
+    quota = exc.quota.to_dict() if hasattr(exc.quota, "to_dict") else exc.quota
+    headers = {"Retry-After": str(int(exc.retry_after))} if exc.retry_after else None
+    return ApiProblem(exc.status, exc.detail, kind=kind, title=exc.title, headers=headers, problems=problems, quota=quota)
+
+
+def _problem_row(problem) -> dict[str, Any]:
+    if isinstance(problem, dict):
+        return {"row": problem.get("row"), "column": problem.get("column"), "message": str(problem.get("message", ""))}
+    return {"row": problem.row, "column": problem.column, "message": str(problem.message)}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def challenge_state(challenge: Challenge, now: datetime) -> str:
+    """Return upcoming, open or closed."""
+    if challenge.is_open(now):
+        return "open"
+    return "closed" if challenge.is_closed(now) else "upcoming"
+
+
+def challenge_summary(challenge: Challenge, now: datetime) -> dict[str, Any]:
+    """Return what a list of challenges shows of one."""
+    return {
+        "slug": challenge.slug,
+        "title": challenge.title,
+        "summary": challenge.summary,
+        "task": challenge.task,
+        "state": challenge_state(challenge, now),
+        "opens_at": _iso(challenge.opens_at),
+        "closes_at": _iso(challenge.closes_at),
+        "url": url_for("api.challenge_detail", slug=challenge.slug),
+    }
+
+
+def file_to_dict(challenge: Challenge, public: ChallengeFile) -> dict[str, Any]:
+    """Return a public file's listing."""
+    return {
+        "name": public.name,
+        "size": public.size,
+        "sha256": public.sha256,
+        "url": url_for("api.download_file", slug=challenge.slug, name=public.name),
+    }
+
+
+def team_to_dict(team: Team, viewer: User | None) -> dict[str, Any]:
+    """Return a team; its invite code only to its own members."""
+    members = db.session.execute(
+        db.select(User.id, User.name, Membership.role).join(Membership, Membership.user_id == User.id)
+        .where(Membership.team_id == team.id).order_by(Membership.joined_at, Membership.id)
+    ).all()
+    is_member = viewer is not None and any(user_id == viewer.id for user_id, _, _ in members)
+    return {
+        "id": team.id,
+        "name": team.name,
+        "challenge": team.challenge.slug,
+        "members": [{"name": name, "role": role} for _, name, role in members],
+        "invite_code": team.invite_code if is_member else None,
+        "created_at": _iso(team.created_at),
+    }

@@ -1,0 +1,167 @@
+"""The API's one error envelope: RFC 9457 problem details (`application/problem+json`)."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from flask import Response, json, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, default_exceptions
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+API_PREFIX = "/api/"
+
+# Problem types beyond plain HTTP statuses; docs/api.md lists them with what to do about each.
+PROBLEM_TYPES = {
+    "invalid-request": "The request's parameters or body are not what this operation takes.",
+    "unauthenticated": "No bearer token, or one that is unknown, expired or revoked.",
+    "forbidden": "The token is valid but its user may not do this.",
+    "not-found": "No such resource, or none this caller may see.",
+    "invalid-submission": "The uploaded file cannot be scored; `problems` lists each row and column.",
+    "submission-refused": "The upload was refused (challenge not open, no team, file too big, ...).",
+    "quota-reached": "The team's submission quota is used up; `quota` says when it resets.",
+    "rate-limited": "Too many requests with this token; wait `Retry-After` seconds.",
+    "conflict": "The request clashes with the current state (a name taken, a team already joined).",
+}
+
+
+def problem_type(name: str) -> str:
+    """Return the URI of a problem type ("about:blank" for a plain HTTP status)."""
+    if name == "about:blank":
+        return name
+    if name not in PROBLEM_TYPES:
+        raise ValueError(f"unknown problem type {name!r}")
+    return f"urn:ultrathon:problem:{name}"
+
+
+class ApiProblem(Exception):
+    """A failure a view raises to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        kind: str | None = None,
+        title: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.kind = kind or _default_kind(status)
+        self.title = title or _status_phrase(status)
+        self.headers = headers or {}
+        self.extra = extra
+
+    def to_response(self) -> Response:
+        """Return the problem document as a response."""
+        return problem_response(self.status, self.detail, kind=self.kind, title=self.title,
+                                headers=self.headers, **self.extra)
+
+
+def _status_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _default_kind(status: int) -> str:
+    return {400: "invalid-request", 401: "unauthenticated", 403: "forbidden", 404: "not-found",
+            409: "conflict", 429: "rate-limited"}.get(status, "about:blank")
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    kind: str = "about:blank",
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    """Build the problem+json response every API error goes out as."""
+    body = {"type": problem_type(kind), "title": title or _status_phrase(status), "status": status, "detail": detail}
+    body.update({key: value for key, value in extra.items() if value is not None})
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MEDIA_TYPE)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="ultrathon"'
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _from_http_exception(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    headers = {}
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    if status == 429:
+        return _rate_limited(exc)
+    detail = _detail_for(exc)
+    return problem_response(status, detail, kind=_default_kind(status), headers=headers)
+
+
+def _detail_for(exc: HTTPException) -> str:
+    status = exc.code or 500
+    if status == 404:
+        return f"nothing at {request.path} for this caller"
+    if status == 405:
+        allowed = ", ".join(sorted(getattr(exc, "valid_methods", None) or []))
+        return f"{request.method} is not allowed on {request.path}; use {allowed}"
+    if status == 413:
+        return "the request body is larger than this server accepts"
+    # Werkzeug's own descriptions are generic but safe; they never carry user data.
+    return exc.description or _status_phrase(status)
+
+
+def _rate_limited(exc: HTTPException) -> Response:
+    from ..extensions import limiter
+
+    retry_after = 1
+    try:
+        limit = limiter.current_limit
+        if limit is not None:
+            import time
+
+            retry_after = max(1, int(limit.reset_at - time.time()) + 1)
+            detail = f"at most {limit.limit} for this token; try again in {retry_after} s"
+        else:
+            detail = "too many requests; slow down"
+    except Exception:
+        detail = "too many requests; slow down"
+    return problem_response(429, detail, kind="rate-limited", headers={"Retry-After": str(retry_after)})
+
+
+def _unexpected(exc: Exception) -> Response:
+    log.exception("unhandled error under the API at %s", request.path)
+    return problem_response(500, "the server failed to answer; the error is logged for the operators")
+
+
+def is_api_request() -> bool:
+    """Return whether the current request is addressed to the API."""
+    return request.path == API_PREFIX.rstrip("/") or request.path.startswith(API_PREFIX)
+
+
+def init_errors(bp) -> None:
+    """Answer every error of the blueprint, and every unrouted /api path, with a problem document."""
+    bp.register_error_handler(ApiProblem, lambda exc: exc.to_response())
+    # Registered per status code, blueprint handlers win over any page-wide handler for that code.
+    for code in default_exceptions:
+        bp.register_error_handler(code, _from_http_exception)
+    bp.register_error_handler(HTTPException, _from_http_exception)
+    bp.register_error_handler(Exception, _unexpected)
+
+    @bp.before_app_request
+    def _unrouted_api_paths():
+        # A path no route matches belongs to no blueprint, so the page-wide handlers would answer
+        # in HTML; answer here before dispatch instead.
+        exc = request.routing_exception
+        if exc is not None and is_api_request() and isinstance(exc, HTTPException) and exc.code != 308:
+            return _from_http_exception(exc)
+        return None

@@ -1,0 +1,83 @@
+"""Limit-and-cursor pagination for the API's lists."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from flask import request
+
+from ..extensions import db
+from .errors import ApiProblem
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What the caller asked for: at most `limit` items after the position in `cursor`."""
+
+    limit: int
+    position: Any  # None for the first page, else what the previous page ended on
+
+
+def encode_cursor(position: Any) -> str:
+    """Return an opaque cursor for a position in a list."""
+    return base64.urlsafe_b64encode(json.dumps({"after": position}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> Any:
+    """Return the position a cursor stands for; raise a 400 for one this API did not issue."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        return json.loads(raw)["after"]
+    except (ValueError, KeyError, TypeError):
+        raise ApiProblem(400, f"query parameter cursor: {cursor[:40]!r} is not a cursor this API issued; "
+                              "pass back the next_cursor of the previous page") from None
+
+
+def page_request(position_type: type = int) -> PageRequest:
+    """Read and check `limit` and `cursor` from the query string."""
+    raw_limit = request.args.get("limit")
+    limit = DEFAULT_LIMIT
+    if raw_limit is not None:
+        if not (raw_limit.isascii() and raw_limit.isdigit() and 1 <= int(raw_limit) <= MAX_LIMIT):
+            raise ApiProblem(400, f"query parameter limit: must be a whole number from 1 to {MAX_LIMIT}, "
+                                  f"got {raw_limit[:20]!r}")
+        limit = int(raw_limit)
+    raw_cursor = request.args.get("cursor")
+    position = None
+    if raw_cursor is not None:
+        position = decode_cursor(raw_cursor)
+        if not isinstance(position, position_type) or isinstance(position, bool):
+            decode_cursor("!")  # the same 400 as any foreign cursor
+    return PageRequest(limit=limit, position=position)
+
+
+def keyset_page(select, id_column, page: PageRequest, *, descending: bool = False) -> tuple[list, str | None]:
+    """Run `select` ordered by a unique integer column; return one page of rows and the next cursor."""
+    if page.position is not None:
+        select = select.where(id_column < page.position if descending else id_column > page.position)
+    select = select.order_by(id_column.desc() if descending else id_column.asc()).limit(page.limit + 1)
+    rows = list(db.session.execute(select).scalars())
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    return rows, (encode_cursor(getattr(rows[-1], id_column.key)) if more else None)
+
+
+def slice_page(items: list, page: PageRequest) -> tuple[list, str | None]:
+    """Return one page of an in-memory list, the position being an offset."""
+    start = page.position or 0
+    if start < 0:
+        decode_cursor("!")
+    chunk = items[start:start + page.limit]
+    more = start + page.limit < len(items)
+    return chunk, (encode_cursor(start + page.limit) if more else None)
+
+
+def page_body(items: list, next_cursor: str | None, to_dict: Callable[[Any], dict], **extra: Any) -> dict:
+    """Return the list envelope: `items` and `next_cursor` (null on the last page)."""
+    return {"items": [to_dict(item) for item in items], "next_cursor": next_cursor, **extra}
