@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from .extensions import csrf, db, limiter, login_manager, migrate
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS_DIR = PACKAGE_ROOT / "migrations"
+BLUEPRINT_AREAS = ("health", "main", "auth", "challenges", "teams", "submissions", "organise", "leaderboard", "api")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -28,11 +30,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     _init_limiter(app)
 
-    from . import api, auth, challenges, health, leaderboard, main, models, organise, submissions, teams
+    from . import models  # noqa: F401  (registers the tables on the metadata)
 
-    for blueprint_package in (health, main, auth, challenges, teams, submissions, organise, leaderboard, api):
-        app.register_blueprint(blueprint_package.bp)
-    csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
+    for area in BLUEPRINT_AREAS:
+        routes = importlib.import_module(f"{__package__}.{area}.routes")
+        app.register_blueprint(routes.bp)
+        if area == "api":
+            csrf.exempt(routes.bp)  # the API authenticates with bearer tokens, not cookies
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -15,7 +15,7 @@ from .config import Settings, new_password
 from .queueing import stop_embedded_redis
 
 DEMO_ORGANISER = "organiser@example.org"
-STOP_GRACE_S = 10
+STOP_GRACE_S = 5  # a job cut short is re-delivered by the sweeper, so no need to wait long
 
 
 def gunicorn_argv(host: str, port: int, web_workers: int) -> list[str]:

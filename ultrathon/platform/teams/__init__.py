@@ -3,5 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("teams", __name__)
-
-from . import routes  # noqa: E402,F401
+# Views attach to `bp` when app.py imports `.routes`; importing this package stays light,
+# so service modules beside it can be imported without pulling in every view.
