@@ -4,28 +4,102 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 
-from ..queueing import get_redis
+from flask import current_app, has_app_context
+
+from ..queueing import get_queue, get_redis
 
 log = logging.getLogger(__name__)
 
 EVENTS_CHANNEL = "ultrathon:events"
+SPLITS = ("public", "private")
+CACHE_TTL_S = 3600  # a safety net only: every write that changes standings clears the cache
+STATS_JOB = "ultrathon.worker.leaderboard_jobs.update_leaderboard_stats"
+DEFAULT_STATS_DELAY_S = 3  # changes within this window share one uncertainty computation
+
+# Store a computed value only if no write cleared the cache since the computation began,
+# so a slow reader can never put standings older than the last write back into the cache.
+_SET_IF_CURRENT = """
+if (redis.call('GET', KEYS[2]) or '0') == ARGV[2] then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+  return 1
+end
+return 0
+"""
 
 
-def cache_key(challenge_id: int, split: str) -> str:
-    """Return the Redis key of a challenge's cached standings for one split."""
-    return f"ultrathon:leaderboard:{challenge_id}:{split}"
+def cache_key(challenge_id: int, split: str, kind: str = "json") -> str:
+    """Return the Redis key of a challenge's cached standings for one split (JSON, or page HTML)."""
+    suffix = "" if kind == "json" else f":{kind}"
+    return f"ultrathon:leaderboard:{challenge_id}:{split}{suffix}"
 
 
-def clear_leaderboard(challenge_id: int, slug: str | None = None) -> None:
-    """Drop a challenge's cached standings and tell live pages they changed.
+CACHED_KINDS = ("json", "html", "charts")
 
-    Every write that changes standings calls this, after its commit.
+
+def generation_key(challenge_id: int) -> str:
+    """Return the key counting how often a challenge's standings were invalidated."""
+    return f"ultrathon:leaderboard:{challenge_id}:generation"
+
+
+def stats_pending_key(challenge_id: int) -> str:
+    """Return the key that marks a challenge's uncertainty job as already scheduled."""
+    return f"ultrathon:leaderboard:{challenge_id}:stats-pending"
+
+
+def cache_generation(challenge_id: int) -> str:
+    """Return the current invalidation count, to pass to store_if_current later."""
+    return (get_redis().get(generation_key(challenge_id)) or b"0").decode()
+
+
+def store_if_current(challenge_id: int, key: str, value: bytes, generation: str) -> bool:
+    """Cache a value computed at `generation` unless the standings changed since; return if stored."""
+    script = get_redis().register_script(_SET_IF_CURRENT)
+    return bool(script(keys=[key, generation_key(challenge_id)], args=[value, generation, CACHE_TTL_S]))
+
+
+def clear_leaderboard(challenge_id: int, slug: str | None = None, *, schedule_stats: bool = True) -> None:
+    """Drop a challenge's cached standings, tell live pages, and schedule the uncertainty job.
+
+    Every write that changes standings calls this, after its commit. The uncertainty job
+    calls it with schedule_stats=False when it has stored new figures.
     """
+    from .standings import forget_board
+
+    forget_board(slug)
     try:
         redis = get_redis()
-        redis.delete(cache_key(challenge_id, "public"), cache_key(challenge_id, "private"))
-        redis.publish(EVENTS_CHANNEL, json.dumps({"event": "leaderboard", "challenge_id": challenge_id, "slug": slug}))
+        with redis.pipeline(transaction=True) as pipe:
+            pipe.incr(generation_key(challenge_id))
+            pipe.delete(*[cache_key(challenge_id, split, kind) for split in SPLITS for kind in CACHED_KINDS])
+            pipe.publish(EVENTS_CHANNEL, json.dumps({"event": "leaderboard", "challenge_id": challenge_id, "slug": slug}))
+            pipe.execute()
+        if schedule_stats:
+            schedule_leaderboard_stats(challenge_id)
     except Exception:
         # Redis down: standings are recomputed from the database once it is back; nothing is lost.
         log.warning("could not clear the leaderboard cache of challenge %s", challenge_id, exc_info=True)
+
+
+def stats_delay_s() -> float:
+    """Return how long changes are gathered before the uncertainty job runs."""
+    if has_app_context():
+        return float(current_app.config.get("LEADERBOARD_STATS_DELAY_S", DEFAULT_STATS_DELAY_S))
+    return DEFAULT_STATS_DELAY_S
+
+
+def schedule_leaderboard_stats(challenge_id: int) -> bool:
+    """Schedule the uncertainty job unless one is already waiting; return whether this call did."""
+    redis = get_redis()
+    delay = stats_delay_s()
+    # The job deletes the mark when it starts, so changes during a run schedule the next one;
+    # the expiry only matters if no worker ever runs the job.
+    if not redis.set(stats_pending_key(challenge_id), "1", nx=True, ex=int(delay) + 300):
+        return False
+    queue = get_queue(redis)
+    if delay > 0:
+        queue.enqueue_in(timedelta(seconds=delay), STATS_JOB, challenge_id, job_timeout=600)
+    else:
+        queue.enqueue(STATS_JOB, challenge_id, job_timeout=600)
+    return True

@@ -1,1 +1,125 @@
-"""Routes of this blueprint."""
+"""Leaderboard pages: the live page, its JSON and CSV, and the organisers' results bundle."""
+
+from __future__ import annotations
+
+from flask import Response, abort, render_template, request
+from flask_login import current_user
+from markupsafe import Markup
+
+from ..api.errors import problem_response
+from ..audit import record
+from ..challenges.access import can_view_private, get_challenge, is_organiser, team_of
+from ..extensions import db
+from . import bp
+from .exports import results_bundle, standings_csv
+from .fragments import charts_body, standings_fragment
+from .standings import Board, UnknownSplit, check_split, find_board, standings_body
+
+
+def _refuse(status: int, message: str, as_json: bool):
+    """Stop the request with a clear message: a problem document for JSON readers, else a page."""
+    if as_json:
+        abort(problem_response(status, message))
+    abort(status, description=message)
+
+
+def _board_or_404(slug: str, as_json: bool = False) -> Board:
+    board = find_board(slug)
+    if board is None:
+        _refuse(404, f"There is no challenge called {slug!r}.", as_json)
+    return board
+
+
+def _viewer():
+    """Return the logged-in user, or None without touching the session of a visitor who has none."""
+    if not request.cookies:
+        return None  # no session cookie: anonymous, and nothing here may start a session
+    return current_user if current_user.is_authenticated else None
+
+
+def _visible_split(board: Board, as_json: bool = False) -> str:
+    """Return the split asked for, refusing an unknown one (400) or a private one not yet shown (403)."""
+    try:
+        split = check_split(request.args.get("split"))
+    except UnknownSplit as exc:
+        _refuse(400, f"Query parameter split: {exc}.", as_json)
+    if split == "private" and not board.is_closed() and not can_view_private(_viewer(), board):
+        _refuse(403, (f"The private leaderboard of {board.title} is shown to its organisers only until the "
+                      f"challenge closes at {board.closes_at:%Y-%m-%d %H:%M} UTC."), as_json)
+    return split
+
+
+@bp.get("/challenges/<slug>/leaderboard")
+def page(slug: str):
+    """Show the live leaderboard of one split, with its uncertainty, charts and exports."""
+    board = _board_or_404(slug)
+    split = _visible_split(board)
+    viewer = _viewer()
+    organiser = is_organiser(viewer, board)
+    my_team = team_of(viewer, board) if viewer is not None else None
+    return render_template(
+        "leaderboard/page.html",
+        board=board,
+        challenge=board,
+        section="leaderboard",
+        split=split,
+        private_visible=board.is_closed() or organiser,
+        organiser=organiser,
+        my_team_id=my_team.id if my_team is not None else None,
+        fragment=Markup(standings_fragment(board, split).decode()),
+    )
+
+
+@bp.get("/challenges/<slug>/leaderboard.json")
+def standings_json(slug: str):
+    """Return the standings of one split as JSON (what the live page polls when streams fail)."""
+    board = _board_or_404(slug, as_json=True)
+    split = _visible_split(board, as_json=True)
+    response = Response(standings_body(board, split), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/challenges/<slug>/leaderboard/charts.json")
+def charts_json(slug: str):
+    """Return the series the leaderboard's charts draw."""
+    board = _board_or_404(slug, as_json=True)
+    split = _visible_split(board, as_json=True)
+    response = Response(charts_body(board, split), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/challenges/<slug>/leaderboard.csv")
+def standings_csv_export(slug: str):
+    """Download the standings of one split as CSV, with CIs and rank figures."""
+    board = _board_or_404(slug)
+    split = _visible_split(board)
+    return Response(
+        standings_csv(board, split),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{board.slug}-{split}-leaderboard.csv"',
+                 "Cache-Control": "no-cache"},
+    )
+
+
+@bp.get("/challenges/<slug>/leaderboard/results.zip")
+def results_zip(slug: str):
+    """Download the final results bundle for the paper (organisers only)."""
+    challenge = get_challenge(slug)
+    if challenge is None:
+        abort(404, description=f"There is no challenge called {slug!r}.")
+    viewer = _viewer()
+    if viewer is None:
+        abort(401, description="Log in as an organiser of this challenge to download its results.")
+    if not is_organiser(viewer, challenge):
+        abort(403, description="Only the organisers of this challenge can download its results bundle.")
+    data = results_bundle(challenge)
+    record("leaderboard.results_export", actor=viewer, challenge=challenge, target=challenge, bytes=len(data))
+    db.session.commit()
+    return Response(
+        data,
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{challenge.slug}-results.zip"',
+                 "Cache-Control": "no-store"},
+    )

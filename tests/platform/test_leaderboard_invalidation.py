@@ -1,0 +1,133 @@
+"""Every write that changes standings clears the cached leaderboard and tells live pages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from ultrathon.platform.extensions import db
+from ultrathon.platform.leaderboard.cache import CACHED_KINDS, EVENTS_CHANNEL, SPLITS, cache_key
+from ultrathon.platform.leaderboard.fragments import charts_body, standings_fragment
+from ultrathon.platform.leaderboard.standings import as_board, get_standings
+from ultrathon.platform.models import Submission
+from ultrathon.platform.queueing import get_redis
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "challenges"
+
+
+@pytest.fixture
+def scored_submission(make_challenge, make_user, make_team, run_worker):
+    """A submission of the sample file, uploaded and scored by the real pipeline."""
+    from ultrathon.platform.submissions.service import accept_submission
+
+    challenge = make_challenge()
+    user = make_user()
+    team = make_team(challenge, [user], name="Pipeline")
+    data = (DEMO_DIR / challenge.slug / "sample_submission.csv").read_bytes()
+    submission = accept_submission(challenge, user, data, "sample_submission.csv")
+    assert run_worker()
+    db.session.expire_all()
+    assert db.session.get(Submission, submission.id).status == "scored"
+    return challenge, user, team, db.session.get(Submission, submission.id)
+
+
+def _prime(challenge) -> None:
+    board = as_board(challenge)
+    for split in SPLITS:
+        get_standings(board, split)
+        standings_fragment(board, split)
+        charts_body(board, split)
+    keys = [cache_key(challenge.id, split, kind) for split in SPLITS for kind in CACHED_KINDS]
+    assert get_redis().exists(*keys) == len(keys)
+
+
+@contextmanager
+def clears_the_leaderboard(challenge):
+    """Assert the block empties every cached rendering of the challenge and publishes an event."""
+    _prime(challenge)
+    pubsub = get_redis().pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(EVENTS_CHANNEL)
+    try:
+        yield
+        keys = [cache_key(challenge.id, split, kind) for split in SPLITS for kind in CACHED_KINDS]
+        assert get_redis().exists(*keys) == 0
+        events = []
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            message = pubsub.get_message(timeout=0.5)
+            if message is None:
+                continue
+            event = json.loads(message["data"])
+            events.append(event)
+            if event.get("event") == "leaderboard" and event.get("slug") == challenge.slug:
+                break
+        assert {"event": "leaderboard", "challenge_id": challenge.id, "slug": challenge.slug} in events
+    finally:
+        pubsub.close()
+
+
+def test_a_new_score_clears_the_leaderboard(make_challenge, make_user, make_team, run_worker):
+    from ultrathon.platform.submissions.service import accept_submission
+
+    challenge = make_challenge()
+    user = make_user()
+    make_team(challenge, [user], name="Newcomer")
+    data = (DEMO_DIR / challenge.slug / "sample_submission.csv").read_bytes()
+    accept_submission(challenge, user, data, "sample_submission.csv")
+    assert get_standings(challenge, "public")["entries"] == []
+
+    with clears_the_leaderboard(challenge):
+        assert run_worker()
+
+    assert [e["team"] for e in get_standings(challenge, "public")["entries"]] == ["Newcomer"]
+
+
+def test_a_final_selection_clears_the_leaderboard(scored_submission):
+    from ultrathon.platform.submissions.service import select_submission, unselect_submission
+
+    challenge, user, _, submission = scored_submission
+    with clears_the_leaderboard(challenge):
+        select_submission(submission, user)
+    with clears_the_leaderboard(challenge):
+        unselect_submission(submission, user)
+
+
+def test_a_disqualification_clears_the_leaderboard(scored_submission):
+    from ultrathon.platform.submissions.service import disqualify_team, requalify_team
+
+    challenge, _, team, _ = scored_submission
+    with clears_the_leaderboard(challenge):
+        disqualify_team(team, "shared labels with another team", None)
+    assert get_standings(challenge, "public")["entries"] == []
+    with clears_the_leaderboard(challenge):
+        requalify_team(team, None)
+    assert len(get_standings(challenge, "public")["entries"]) == 1
+
+
+def test_a_rescore_clears_the_leaderboard(scored_submission):
+    from ultrathon.platform.submissions.service import rescore_challenge, rescore_submission
+
+    challenge, _, _, submission = scored_submission
+    with clears_the_leaderboard(challenge):
+        rescore_submission(submission, None)
+    with clears_the_leaderboard(challenge):
+        rescore_challenge(challenge)
+
+
+def test_a_challenge_reload_clears_the_leaderboard(make_challenge, tmp_path):
+    from ultrathon.platform.challenges.loader import load_challenge_folder
+
+    challenge = make_challenge()
+    folder = tmp_path / challenge.slug
+    shutil.copytree(DEMO_DIR / challenge.slug, folder)
+    yaml = folder / "challenge.yaml"
+    yaml.write_text(yaml.read_text().replace(f"title: {challenge.title}", "title: A new title"))
+
+    with clears_the_leaderboard(challenge):
+        assert load_challenge_folder(folder) == "updated"
+    assert get_standings(challenge, "public")["title"] == "A new title"

@@ -1,0 +1,131 @@
+"""Leaderboard exports: CSV of a visible leaderboard, and the organisers' results bundle."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from typing import Any, Iterable
+
+from ..models import Challenge, utcnow
+from ..organise.service import csv_safe, export_scores_csv
+from .cache import SPLITS
+from .standings import Board, as_board, get_standings, stats_of
+
+STANDINGS_COLUMNS = [
+    "rank", "team", "score", "ci_low", "ci_high", "submissions", "last_submission_at", "submitted_at",
+    "baseline", "tied_with_leader", "p_rank1", "median_rank", "rank_low", "rank_high",
+]
+PRIVATE_COLUMNS = ["public_rank", "rank_change"]
+
+README = """Results of {title} ({slug})
+Generated {generated} UTC. Primary metric: {metric} ({direction} is better), rounded to {decimals} decimals.
+
+summary.json                  the challenge, metric, Kendall's tau of the shake-up, bootstrap size
+leaderboard-public.csv/.json  public standings: each team's best public score, 95% bootstrap CI
+leaderboard-private.csv/.json private standings: the best private score among each team's final
+                              selections (or its best {final_selections} by public score if it chose none)
+rank-stability-<split>.csv    top {top_k} teams: P(rank 1), median rank and 95% rank interval over
+                              paired bootstrap resamples; tied_with_leader when the 95% CI of the
+                              paired difference to the leader includes 0 (difference_ci_low/high)
+shake-up.csv                  each team's public and private rank and its move (positive: moved up)
+subgroups.csv                 private scores of the top private teams per subgroup; cells with too
+                              few rows or events are suppressed (no value)
+all-scores.csv                every submission with its status, times and every metric on both splits
+
+Ties are broken by submission time (the earlier submission ranks higher). Disqualified teams are
+left out; baseline submissions are listed with baseline=1 and no rank.
+"""
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return int(value)
+    return csv_safe(value)
+
+
+def _csv(header: list[str], rows: Iterable[list[Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return out.getvalue()
+
+
+def standings_csv(challenge: Challenge | Board, split: str) -> str:
+    """Return a leaderboard as CSV text, one row per team, with CIs and rank figures."""
+    standings = get_standings(challenge, split)
+    columns = STANDINGS_COLUMNS + (PRIVATE_COLUMNS if split == "private" else [])
+    return _csv(columns, ([entry.get(name) for name in columns] for entry in standings["entries"]))
+
+
+def _rank_stability_csv(standings: dict[str, Any], payload: dict[str, Any]) -> str:
+    figures = payload.get("teams", {})
+    header = ["rank", "team", "score", "ci_low", "ci_high", "p_rank1", "median_rank", "rank_low", "rank_high",
+              "tied_with_leader", "difference_ci_low", "difference_ci_high", "submission_id"]
+    rows = []
+    for entry in standings["entries"]:
+        team = figures.get(str(entry["team_id"]))
+        if team is None:
+            continue
+        difference = team.get("difference_ci") or [None, None]
+        rows.append([entry["rank"], entry["team"], entry["score"], entry["ci_low"], entry["ci_high"],
+                     team["p_rank1"], team["median_rank"], team["rank_low"], team["rank_high"],
+                     team["tied_with_leader"], difference[0], difference[1], team["submission_id"]])
+    return _csv(header, rows)
+
+
+def _shake_up_csv(shake_up: dict[str, Any]) -> str:
+    return _csv(["team", "public_rank", "private_rank", "change"],
+                ([t["team"], t["public_rank"], t["private_rank"], t["change"]] for t in shake_up.get("teams", [])))
+
+
+def _subgroups_csv(subgroups: dict[str, Any]) -> str:
+    rows = []
+    for team in subgroups.get("teams", []):
+        for group, cell in zip(subgroups.get("groups", []), team["cells"]):
+            if cell is None:
+                continue
+            rows.append([team["rank"], team["team"], group["column"], group["group"], cell["n"],
+                         cell["value"], cell["ci_low"], cell["ci_high"], cell["suppressed"]])
+    return _csv(["private_rank", "team", "column", "group", "n", "value", "ci_low", "ci_high", "suppressed"], rows)
+
+
+def results_bundle(challenge: Challenge) -> bytes:
+    """Return the organisers' zip for the paper: standings, all scores, rank stability, subgroups, shake-up."""
+    board = as_board(challenge)
+    generated = utcnow()
+    buffer = io.BytesIO()
+    summary: dict[str, Any] = {
+        "challenge": board.slug, "title": board.title, "metric": board.metric, "metric_label": board.metric_label,
+        "higher_is_better": board.higher_is_better, "decimals": board.decimals, "closes_at": board.closes_at.isoformat(),
+        "closed": board.is_closed(generated), "generated_at": generated.isoformat(), "final_selections": board.final_selections,
+        "top_k": board.top_k,
+    }
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for split in SPLITS:
+            standings = get_standings(board, split)
+            stats = stats_of(board, split)
+            payload = stats.payload if stats is not None else {}
+            bundle.writestr(f"leaderboard-{split}.json", json.dumps(standings, indent=1))
+            bundle.writestr(f"leaderboard-{split}.csv", standings_csv(board, split))
+            bundle.writestr(f"rank-stability-{split}.csv", _rank_stability_csv(standings, payload))
+            summary[split] = {"teams": len(standings["entries"]), "stats_as_of": standings["stats_as_of"],
+                              "n_resamples": payload.get("n_resamples")}
+            if split == "private":
+                shake_up = payload.get("shake_up") or {}
+                summary["kendall_tau"] = shake_up.get("tau")
+                summary["kendall_tau_teams"] = shake_up.get("n_teams")
+                bundle.writestr("shake-up.csv", _shake_up_csv(shake_up))
+                bundle.writestr("subgroups.csv", _subgroups_csv(payload.get("subgroups") or {}))
+        bundle.writestr("all-scores.csv", export_scores_csv(challenge))
+        bundle.writestr("summary.json", json.dumps(summary, indent=1))
+        bundle.writestr("README.txt", README.format(
+            title=board.title, slug=board.slug, generated=f"{generated:%Y-%m-%d %H:%M}", metric=board.metric_label,
+            direction="higher" if board.higher_is_better else "lower", decimals=board.decimals,
+            final_selections=board.final_selections, top_k=board.top_k))
+    return buffer.getvalue()

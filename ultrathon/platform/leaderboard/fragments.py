@@ -1,0 +1,76 @@
+"""The parts of the leaderboard page every viewer shares, rendered once per change and cached."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import render_template
+
+from ultrathon.scorers.scoring import MIN_GROUP_COUNT
+
+from ..queueing import get_redis
+from .cache import cache_generation, cache_key, store_if_current
+from .standings import Board, get_standings, stats_of
+
+
+def _cached(board: Board, split: str, kind: str, build) -> bytes:
+    """Return a cached rendering of a leaderboard, building and caching it on a miss."""
+    key = cache_key(board.id, split, kind)
+    body = get_redis().get(key)
+    if body is not None:
+        return body
+    generation = cache_generation(board.id)
+    body = build()
+    store_if_current(board.id, key, body, generation)
+    return body
+
+
+def chart_series(board: Board, split: str, standings: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """Return what the three charts draw: best score over time, submissions per day, the forest plot."""
+    ranked = [e for e in standings["entries"] if e["rank"] is not None][: board.top_k]
+    baselines = [e for e in standings["entries"] if e["baseline"]]
+    return {
+        "split": split,
+        "metric_label": board.metric_label,
+        "higher_is_better": board.higher_is_better,
+        "decimals": board.decimals,
+        "stats_as_of": standings["stats_as_of"],
+        "history": payload.get("history", []),
+        "per_day": payload.get("per_day", []),
+        "forest": [
+            {"team": e["team"], "rank": e["rank"], "score": e["score"], "ci_low": e["ci_low"],
+             "ci_high": e["ci_high"], "baseline": e["baseline"]}
+            for e in ranked + baselines
+        ],
+    }
+
+
+def charts_body(board: Board, split: str) -> bytes:
+    """Return the chart series of a leaderboard as JSON bytes, cached until the next change."""
+    def build() -> bytes:
+        stats = stats_of(board, split)
+        series = chart_series(board, split, get_standings(board, split), stats.payload if stats else {})
+        return json.dumps(series, separators=(",", ":")).encode()
+
+    return _cached(board, split, "charts", build)
+
+
+def standings_fragment(board: Board, split: str) -> bytes:
+    """Return the page's shared HTML (table, shake-up, subgroups, chart data), cached until the next change."""
+    def build() -> bytes:
+        standings = get_standings(board, split)
+        stats = stats_of(board, split)
+        payload = stats.payload if stats is not None else {}
+        return render_template(
+            "leaderboard/_standings.html",
+            board=board,
+            split=split,
+            standings=standings,
+            shake_up=payload.get("shake_up") if split == "private" else None,
+            subgroups=payload.get("subgroups") if split == "private" else None,
+            min_group_count=MIN_GROUP_COUNT,
+            charts=chart_series(board, split, standings, payload),
+        ).encode()
+
+    return _cached(board, split, "html", build)

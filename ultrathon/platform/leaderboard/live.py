@@ -1,0 +1,148 @@
+"""Server-sent events: one Redis subscription per web process, fanned out to every open stream."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import threading
+import time
+from typing import Iterator
+
+from flask import Response
+from redis import Redis
+
+from ..extensions import db
+from ..queueing import redis_url
+from .cache import EVENTS_CHANNEL
+from .standings import Board, as_board
+
+log = logging.getLogger(__name__)
+
+KEEPALIVE_S = 15.0
+RETRY_MS = 3000  # how long a browser waits before reconnecting a dropped stream
+RECONNECT_S = 1.0
+
+
+class Broadcaster:
+    """Listen to the events channel once per process and hand each event to the streams that want it.
+
+    Under gunicorn's gevent workers the listener thread and every stream are greenlets, so
+    hundreds of open streams cost one Redis connection and a queue each.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._streams: dict[int, set[queue.Queue]] = {}
+        self._slugs: dict[str, int] = {}
+        self._listener: threading.Thread | None = None
+        self._pid = os.getpid()
+        self._url: str | None = None
+        self.connected = threading.Event()
+
+    def subscribe(self, board: Board, url: str) -> queue.Queue:
+        """Register a stream for a challenge's events; start the listener if this process has none."""
+        inbox: queue.Queue = queue.Queue(maxsize=1)
+        with self._lock:
+            if self._pid != os.getpid():  # forked: the parent's listener did not come along
+                self._listener, self._pid, self._streams, self._slugs = None, os.getpid(), {}, {}
+                self.connected.clear()
+            self._streams.setdefault(board.id, set()).add(inbox)
+            self._slugs[board.slug] = board.id
+            if self._listener is None or not self._listener.is_alive():
+                self._url = url
+                self._listener = threading.Thread(target=self._listen, name="leaderboard-events", daemon=True)
+                self._listener.start()
+        return inbox
+
+    def unsubscribe(self, board: Board, inbox: queue.Queue) -> None:
+        """Forget a closed stream."""
+        with self._lock:
+            streams = self._streams.get(board.id)
+            if streams is not None:
+                streams.discard(inbox)
+                if not streams:
+                    del self._streams[board.id]
+
+    def stream_count(self) -> int:
+        """Return how many streams this process serves."""
+        with self._lock:
+            return sum(len(s) for s in self._streams.values())
+
+    def deliver(self, event: dict) -> int:
+        """Hand an event to the streams of its challenge (all of them when it names none); return how many."""
+        with self._lock:
+            challenge_id = event.get("challenge_id")
+            if challenge_id is None and event.get("slug") is not None:
+                challenge_id = self._slugs.get(event["slug"])
+            if challenge_id is None and event.get("slug") is None:
+                targets = [(cid, s) for cid, streams in self._streams.items() for s in streams]
+            else:
+                targets = [(challenge_id, s) for s in self._streams.get(challenge_id, ())]
+        for _, inbox in targets:
+            try:
+                inbox.put_nowait(event)
+            except queue.Full:
+                pass  # an undelivered event is waiting already; the page fetches the latest state anyway
+        return len(targets)
+
+    def _listen(self) -> None:
+        """Receive events for as long as the process lives, reconnecting when Redis goes away."""
+        while True:
+            try:
+                client = Redis.from_url(self._url, socket_connect_timeout=2, socket_keepalive=True, health_check_interval=30)
+                pubsub = client.pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(EVENTS_CHANNEL)
+                if self.connected.is_set():
+                    # Back after a drop: events may have been missed, so every page refreshes.
+                    self.deliver({"event": "leaderboard", "reconnected": True})
+                self.connected.set()
+                while True:
+                    message = pubsub.get_message(timeout=KEEPALIVE_S)
+                    if message is None or message.get("type") != "message":
+                        continue
+                    try:
+                        event = json.loads(message["data"])
+                    except (TypeError, ValueError):
+                        continue
+                    if isinstance(event, dict) and event.get("event") == "leaderboard":
+                        self.deliver(event)
+            except Exception:
+                log.warning("leaderboard events listener lost Redis; reconnecting", exc_info=True)
+                time.sleep(RECONNECT_S)
+
+
+broadcaster = Broadcaster()
+
+
+def _sse(event: str, data: dict) -> bytes:
+    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+
+def _stream(board: Board, inbox: queue.Queue) -> Iterator[bytes]:
+    try:
+        # The first bytes flush the headers so the browser knows the stream is open.
+        yield f"retry: {RETRY_MS}\n: connected to {board.slug}\n\n".encode()
+        while True:
+            try:
+                inbox.get(timeout=KEEPALIVE_S)
+            except queue.Empty:
+                yield b": keep-alive\n\n"
+                continue
+            yield _sse("leaderboard", {"event": "leaderboard", "slug": board.slug, "challenge": board.slug})
+    finally:
+        broadcaster.unsubscribe(board, inbox)
+
+
+def event_stream(challenge) -> Response:
+    """Return a server-sent events response that says `leaderboard` whenever the standings change."""
+    board = as_board(challenge)
+    url = redis_url()
+    inbox = broadcaster.subscribe(board, url)
+    # A stream lasts for minutes or hours: it must not hold a database connection meanwhile.
+    db.session.remove()
+    response = Response(_stream(board, inbox), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"  # proxies (nginx) must pass events on at once
+    return response

@@ -1,0 +1,335 @@
+"""Standings: one SQL query per leaderboard, cached in Redis, merged with the uncertainty figures."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ultrathon.scorers.metrics import CUSTOM, METRICS
+
+from ..extensions import db
+from ..models import Challenge, LeaderboardStats, Score, Submission, SubmissionStatus, Team, utcnow
+from ..queueing import get_redis
+from .cache import SPLITS, cache_generation, cache_key, store_if_current
+
+BOARD_TTL_S = 5.0  # how long a web process trusts its copy of a challenge's settings
+TIE_BREAK = "Equal scores are ordered by submission time: the earlier submission ranks higher."
+
+
+class UnknownSplit(ValueError):
+    """A leaderboard split other than public or private was asked for."""
+
+
+@dataclass(frozen=True)
+class Board:
+    """What the leaderboard needs of a challenge, small enough to keep in memory between requests."""
+
+    id: int
+    slug: str
+    title: str
+    opens_at: datetime
+    closes_at: datetime
+    organisers: tuple[str, ...]
+    metric: str
+    metric_label: str
+    higher_is_better: bool
+    decimals: int
+    top_k: int
+    final_selections: int
+    subgroups: tuple[str, ...]
+
+    def is_closed(self, now: datetime | None = None) -> bool:
+        """Return whether the challenge has ended (private standings are public from then on)."""
+        return (now or utcnow()) >= self.closes_at
+
+
+def metric_of(spec: dict[str, Any]) -> tuple[str, str, bool]:
+    """Return the primary metric's name, label and direction from a challenge spec."""
+    metrics = spec.get("metrics", {})
+    name = metrics.get("primary", "")
+    if name == CUSTOM:
+        return name, "Custom metric", bool(metrics.get("custom_higher_is_better", True))
+    metric = METRICS.get(name)
+    if metric is None:
+        return name, name, True
+    return name, metric.label, metric.higher_is_better
+
+
+def board_of(challenge: Challenge) -> Board:
+    """Return the leaderboard's view of a loaded challenge."""
+    spec = challenge.spec
+    name, label, higher = metric_of(spec)
+    leaderboard = spec.get("leaderboard") or {}
+    return Board(
+        id=challenge.id,
+        slug=challenge.slug,
+        title=challenge.title,
+        opens_at=challenge.opens_at,
+        closes_at=challenge.closes_at,
+        organisers=tuple(challenge.organisers),
+        metric=name,
+        metric_label=label,
+        higher_is_better=higher,
+        decimals=int(leaderboard.get("decimals", 4)),
+        top_k=int(leaderboard.get("top_k", 20)),
+        final_selections=int((spec.get("limits") or {}).get("final_selections", 2)),
+        subgroups=tuple(spec.get("subgroups") or ()),
+    )
+
+
+# Reading a challenge row on every leaderboard request would cost more than serving the cached
+# standings; a few seconds' memory is safe because clear_leaderboard forgets a reloaded challenge.
+_boards: dict[str, tuple[float, Board]] = {}
+_boards_lock = threading.Lock()
+
+
+def find_board(slug: str) -> Board | None:
+    """Return the board of the challenge with this slug (None if none), from memory when fresh."""
+    now = time.monotonic()
+    cached = _boards.get(slug)
+    if cached is not None and now - cached[0] < BOARD_TTL_S:
+        return cached[1]
+    challenge = db.session.execute(db.select(Challenge).where(Challenge.slug == slug)).scalar_one_or_none()
+    if challenge is None:
+        return None
+    board = board_of(challenge)
+    with _boards_lock:
+        _boards[slug] = (now, board)
+    return board
+
+
+def forget_board(slug: str | None = None) -> None:
+    """Forget this process's copy of a challenge's settings (all of them when no slug is given)."""
+    with _boards_lock:
+        if slug is None:
+            _boards.clear()
+        else:
+            _boards.pop(slug, None)
+
+
+def as_board(challenge: Challenge | Board) -> Board:
+    """Return a board for a challenge row or a board."""
+    return challenge if isinstance(challenge, Board) else board_of(challenge)
+
+
+def check_split(split: str | None) -> str:
+    """Return a valid split name, or raise UnknownSplit saying which ones exist."""
+    split = (split or "public").strip().lower()
+    if split not in SPLITS:
+        raise UnknownSplit(f"split must be public or private, got {split[:40]!r}")
+    return split
+
+
+# --- The standings query ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One team's row of a leaderboard, before ranks and rounding."""
+
+    team_id: int
+    team: str
+    baseline: bool
+    submission_id: int
+    value: float
+    ci_low: float | None
+    ci_high: float | None
+    submitted_at: datetime
+    submissions: int
+    last_submission_at: datetime
+
+
+def _best_first(value, higher_is_better: bool) -> tuple:
+    """Return ORDER BY terms that put the best value first and undefined values last."""
+    return (value.is_(None), value.desc() if higher_is_better else value.asc())
+
+
+def standings_query(board: Board, split: str):
+    """Return the one SQL statement that computes a leaderboard's standings.
+
+    Public: each team's best public score. Private: among each team's final selections (or, when
+    it selected none, its best `final_selections` by public score), the best private score.
+    Ties go to the earlier submission. Disqualified teams are left out.
+    """
+    public = (
+        db.select(
+            Score.team_id,
+            Score.submission_id,
+            Score.value,
+            Score.ci_low,
+            Score.ci_high,
+            Submission.created_at.label("submitted_at"),
+            Submission.selected_at,
+            db.func.row_number().over(
+                partition_by=Score.team_id,
+                order_by=(*_best_first(Score.value, board.higher_is_better), Submission.created_at, Submission.id),
+            ).label("public_pick"),
+            db.func.count(Submission.selected_at).over(partition_by=Score.team_id).label("n_selected"),
+            db.func.count().over(partition_by=Score.team_id).label("submissions"),
+            db.func.max(Submission.created_at).over(partition_by=Score.team_id).label("last_submission_at"),
+        )
+        .join(Submission, Submission.id == Score.submission_id)
+        .where(Score.challenge_id == board.id, Score.split == "public", Submission.status == SubmissionStatus.SCORED.value)
+        .subquery("public_scores")
+    )
+    if split == "public":
+        best = (
+            db.select(public)
+            .where(public.c.public_pick == 1, public.c.value.is_not(None))
+            .subquery("best")
+        )
+    else:
+        candidates = (
+            db.select(public)
+            .where(db.or_(
+                db.and_(public.c.n_selected > 0, public.c.selected_at.is_not(None)),
+                db.and_(public.c.n_selected == 0, public.c.public_pick <= board.final_selections),
+            ))
+            .subquery("candidates")
+        )
+        private = (
+            db.select(
+                Score.team_id,
+                Score.submission_id,
+                Score.value,
+                Score.ci_low,
+                Score.ci_high,
+                candidates.c.submitted_at,
+                candidates.c.submissions,
+                candidates.c.last_submission_at,
+                db.func.row_number().over(
+                    partition_by=Score.team_id,
+                    order_by=(*_best_first(Score.value, board.higher_is_better), candidates.c.submitted_at, Score.submission_id),
+                ).label("private_pick"),
+            )
+            .join(candidates, candidates.c.submission_id == Score.submission_id)
+            .where(Score.challenge_id == board.id, Score.split == "private")
+            .subquery("private_scores")
+        )
+        best = (
+            db.select(private)
+            .where(private.c.private_pick == 1, private.c.value.is_not(None))
+            .subquery("best")
+        )
+    return (
+        db.select(
+            best.c.team_id, Team.name, Team.is_baseline, best.c.submission_id, best.c.value, best.c.ci_low,
+            best.c.ci_high, best.c.submitted_at, best.c.submissions, best.c.last_submission_at,
+        )
+        .join(Team, Team.id == best.c.team_id)
+        .where(Team.disqualified_at.is_(None))
+        .order_by(*_best_first(best.c.value, board.higher_is_better), best.c.submitted_at, best.c.submission_id)
+    )
+
+
+def compute_standings(board: Board, split: str) -> list[Standing]:
+    """Run the standings query: teams best first, baselines among them."""
+    rows = db.session.execute(standings_query(board, split)).all()
+    return [Standing(*row) for row in rows]
+
+
+# --- The leaderboard as served ------------------------------------------------------------------
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _rounded(value: float | None, decimals: int) -> float | None:
+    return None if value is None else round(float(value), decimals)
+
+
+def stats_of(board: Board, split: str) -> LeaderboardStats | None:
+    """Return the stored uncertainty figures of a leaderboard, if computed yet."""
+    return db.session.execute(
+        db.select(LeaderboardStats).where(LeaderboardStats.challenge_id == board.id, LeaderboardStats.split == split)
+    ).scalar_one_or_none()
+
+
+def build_standings(board: Board, split: str, rows: list[Standing], stats: LeaderboardStats | None,
+                    as_of: datetime | None = None) -> dict[str, Any]:
+    """Return the leaderboard document: ranks, rounded scores, and the figures that still fit the rows."""
+    payload = stats.payload if stats is not None else {}
+    team_stats: dict[str, dict] = payload.get("teams", {})
+    moves = {str(t["team_id"]): t for t in (payload.get("shake_up") or {}).get("teams", [])}
+    leader = next((row for row in rows if not row.baseline), None)
+    # Rank figures describe the submissions they were computed for; "tied with the leader" also
+    # needs the same leader. After a change they are left out until the job has caught up.
+    same_leader = leader is not None and payload.get("leader_submission_id") == leader.submission_id
+    entries = []
+    rank = 0
+    for row in rows:
+        if not row.baseline:
+            rank += 1
+        figures = team_stats.get(str(row.team_id))
+        if figures is not None and figures.get("submission_id") != row.submission_id:
+            figures = None
+        move = moves.get(str(row.team_id))
+        if move is not None and move.get("submission_id") != row.submission_id:
+            move = None
+        entry = {
+            "rank": None if row.baseline else rank,
+            "team": row.team,
+            "team_id": row.team_id,
+            "score": _rounded(row.value, board.decimals),
+            "ci_low": _rounded(row.ci_low, board.decimals),
+            "ci_high": _rounded(row.ci_high, board.decimals),
+            "submissions": row.submissions,
+            "last_submission_at": _iso(row.last_submission_at),
+            "submitted_at": _iso(row.submitted_at),
+            "baseline": row.baseline,
+            "tied_with_leader": (figures.get("tied_with_leader") if figures and same_leader else None),
+            "p_rank1": figures.get("p_rank1") if figures else None,
+            "median_rank": figures.get("median_rank") if figures else None,
+            "rank_low": figures.get("rank_low") if figures else None,
+            "rank_high": figures.get("rank_high") if figures else None,
+        }
+        if split == "private":
+            entry["public_rank"] = move.get("public_rank") if move else None
+            entry["rank_change"] = move.get("change") if move else None
+        entries.append(entry)
+    return {
+        "challenge": board.slug,
+        "title": board.title,
+        "split": split,
+        "metric": board.metric,
+        "metric_label": board.metric_label,
+        "higher_is_better": board.higher_is_better,
+        "decimals": board.decimals,
+        "as_of": _iso(as_of or utcnow()),
+        "stats_as_of": _iso(stats.as_of) if stats is not None else None,
+        "n_resamples": payload.get("n_resamples"),
+        "top_k": board.top_k,
+        "closes_at": _iso(board.closes_at),
+        "tie_break": TIE_BREAK,
+        "kendall_tau": (payload.get("shake_up") or {}).get("tau") if split == "private" else None,
+        "entries": entries,
+    }
+
+
+def _encode(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def standings_body(challenge: Challenge | Board, split: str) -> bytes:
+    """Return a leaderboard as JSON bytes: from the cache, or computed by one query and cached."""
+    board = as_board(challenge)
+    key = cache_key(board.id, split)
+    redis = get_redis()
+    body = redis.get(key)
+    if body is not None:
+        return body
+    generation = cache_generation(board.id)
+    document = build_standings(board, split, compute_standings(board, split), stats_of(board, split))
+    body = _encode(document)
+    store_if_current(board.id, key, body, generation)
+    return body
+
+
+def get_standings(challenge: Challenge | Board, split: str) -> dict[str, Any]:
+    """Return a leaderboard (DESIGN's JSON shape): ranked entries with CIs and rank statistics."""
+    return json.loads(standings_body(challenge, check_split(split)))

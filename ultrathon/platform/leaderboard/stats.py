@@ -1,0 +1,239 @@
+"""Rank uncertainty from paired bootstrap replicates, the shake-up, subgroups and chart series.
+
+Everything here runs in the background job (ultrathon.worker.leaderboard_jobs), never in a
+request: the pages read what it stored in LeaderboardStats.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from ultrathon.scorers.bootstrap import percentile_interval
+
+from ..extensions import db
+from ..models import LeaderboardStats, Score, Submission, SubmissionStatus, utcnow
+from .standings import Board, Standing, compute_standings
+
+HISTORY_TEAMS = 10  # teams drawn in the best-score-over-time chart
+SUBGROUP_TEAMS = 10  # private leaderboard teams in the subgroup table
+LEVEL = 0.95
+
+
+def rank_statistics(replicates: np.ndarray, higher_is_better: bool) -> dict[str, np.ndarray]:
+    """Return each team's P(rank 1), median rank and 95% rank interval over paired resamples.
+
+    `replicates` is teams x resamples, teams in standings order; resample b is the same rows
+    for every team. On each resample teams are ranked by their value there (an undefined value
+    ranks last; equal values keep the standings order, as the leaderboard breaks ties).
+    """
+    values = np.asarray(replicates, dtype=np.float64)
+    n_teams, n_resamples = values.shape
+    keyed = values if higher_is_better else -values
+    keyed = np.where(np.isfinite(keyed), keyed, -np.inf)
+    # A stable sort of the negated values puts the best first and keeps standings order in ties.
+    order = np.argsort(-keyed, axis=0, kind="stable")
+    ranks = np.empty_like(order)
+    ranks[order, np.arange(n_resamples)[None, :]] = np.arange(1, n_teams + 1)[:, None]
+    tail = (1 - LEVEL) / 2
+    return {
+        "p_rank1": (ranks == 1).mean(axis=1),
+        "median_rank": np.quantile(ranks, 0.5, axis=1, method="inverted_cdf"),
+        "rank_low": np.quantile(ranks, tail, axis=1, method="inverted_cdf"),
+        "rank_high": np.quantile(ranks, 1 - tail, axis=1, method="inverted_cdf"),
+    }
+
+
+def difference_interval(team: np.ndarray, leader: np.ndarray) -> tuple[float | None, float | None]:
+    """Return the paired bootstrap 95% interval of a team's score minus the leader's."""
+    return percentile_interval(np.asarray(team, dtype=np.float64) - np.asarray(leader, dtype=np.float64), LEVEL)
+
+
+def _replicates_of(submission_ids: list[int], split: str) -> dict[int, np.ndarray]:
+    """Load the stored bootstrap replicates of these submissions on one split."""
+    if not submission_ids:
+        return {}
+    rows = db.session.execute(
+        db.select(Score.submission_id, Score.replicates)
+        .where(Score.submission_id.in_(submission_ids), Score.split == split)
+    ).all()
+    return {sid: np.frombuffer(data, dtype="<f8") for sid, data in rows if data}
+
+
+def uncertainty(board: Board, split: str, rows: list[Standing]) -> dict[str, Any]:
+    """Return rank statistics for the top teams and whom the leader cannot be told apart from."""
+    ranked = [row for row in rows if not row.baseline]
+    replicates = _replicates_of([row.submission_id for row in ranked], split)
+    with_replicates = [row for row in ranked if row.submission_id in replicates]
+    out: dict[str, Any] = {"teams": {}, "n_resamples": 0, "n_ranked": len(ranked),
+                           "leader_submission_id": ranked[0].submission_id if ranked else None}
+    if not with_replicates:
+        return out
+    # Resamples pair only by position: if a re-score changed their number, use the shared part.
+    n_resamples = min(replicates[row.submission_id].size for row in with_replicates)
+    if n_resamples == 0:
+        return out
+    matrix = np.stack([replicates[row.submission_id][:n_resamples] for row in with_replicates])
+    # Ranks are counted among every team with replicates, so a top team's interval includes
+    # the chance of being overtaken by a team below the top K; figures are kept for the top K.
+    figures = rank_statistics(matrix, board.higher_is_better)
+    leader = ranked[0]
+    leader_replicates = replicates.get(leader.submission_id)
+    out["n_resamples"] = int(n_resamples)
+    top = {row.submission_id for row in ranked[: board.top_k]}
+    for i, row in enumerate(with_replicates):
+        if row.submission_id not in top:
+            continue
+        entry: dict[str, Any] = {
+            "submission_id": row.submission_id,
+            "p_rank1": round(float(figures["p_rank1"][i]), 4),
+            "median_rank": int(figures["median_rank"][i]),
+            "rank_low": int(figures["rank_low"][i]),
+            "rank_high": int(figures["rank_high"][i]),
+            "tied_with_leader": None,
+            "difference_ci": None,
+        }
+        if leader_replicates is not None and row is not leader:
+            low, high = difference_interval(matrix[i], leader_replicates[:n_resamples])
+            entry["difference_ci"] = None if low is None else [low, high]
+            entry["tied_with_leader"] = None if low is None else bool(low <= 0.0 <= high)
+        elif row is leader:
+            entry["tied_with_leader"] = False
+        out["teams"][str(row.team_id)] = entry
+    return out
+
+
+def shake_up(public_rows: list[Standing], private_rows: list[Standing]) -> dict[str, Any]:
+    """Return Kendall's tau between public and private ranks, and each team's move."""
+    from scipy.stats import kendalltau  # the worker needs scipy; web requests never import it
+
+    public_rank = {row.team_id: r for r, row in enumerate((r for r in public_rows if not r.baseline), start=1)}
+    teams = []
+    for rank, row in enumerate((r for r in private_rows if not r.baseline), start=1):
+        before = public_rank.get(row.team_id)
+        teams.append({
+            "team_id": row.team_id, "team": row.team, "submission_id": row.submission_id,
+            "private_rank": rank, "public_rank": before,
+            "change": None if before is None else before - rank,
+        })
+    paired = [(t["public_rank"], t["private_rank"]) for t in teams if t["public_rank"] is not None]
+    tau = None
+    if len(paired) >= 2:
+        result = kendalltau([p for p, _ in paired], [q for _, q in paired])
+        tau = None if np.isnan(result.statistic) else round(float(result.statistic), 4)
+    return {"tau": tau, "n_teams": len(paired), "teams": teams}
+
+
+def subgroup_table(board: Board, rows: list[Standing]) -> dict[str, Any]:
+    """Return the private scores of the top private teams per subgroup; suppressed cells carry no value."""
+    top = [row for row in rows if not row.baseline][:SUBGROUP_TEAMS]
+    if not top:
+        return {"groups": [], "teams": []}
+    stored = dict(db.session.execute(
+        db.select(Score.submission_id, Score.subgroups)
+        .where(Score.submission_id.in_([row.submission_id for row in top]), Score.split == "private")
+    ).all())
+    groups: list[tuple[str, str]] = []
+    cells_of: dict[int, dict[tuple[str, str], dict]] = {}
+    for row in top:
+        cells = cells_of[row.submission_id] = {}
+        for cell in stored.get(row.submission_id) or []:
+            if cell.get("split", "private") != "private":
+                continue
+            key = (str(cell.get("column")), str(cell.get("group")))
+            cells[key] = cell
+            if key not in groups:
+                groups.append(key)
+    teams = [
+        {"team_id": row.team_id, "team": row.team, "rank": rank,
+         "cells": [_cell(cells_of[row.submission_id].get(key), board.decimals) for key in groups]}
+        for rank, row in enumerate(top, start=1)
+    ]
+    return {"groups": [{"column": c, "group": g} for c, g in groups], "teams": teams}
+
+
+def _cell(cell: dict | None, decimals: int) -> dict | None:
+    if cell is None:
+        return None
+    suppressed = bool(cell.get("suppressed")) or cell.get("value") is None
+
+    def rounded(name: str) -> float | None:
+        value = cell.get(name)
+        return None if suppressed or value is None else round(float(value), decimals)
+
+    return {"n": cell.get("n"), "suppressed": suppressed, "value": rounded("value"),
+            "ci_low": rounded("ci_low"), "ci_high": rounded("ci_high")}
+
+
+def score_history(board: Board, split: str, rows: list[Standing]) -> list[dict[str, Any]]:
+    """Return, for the top teams, their best score after each of their scored submissions."""
+    top = [row for row in rows if not row.baseline][:HISTORY_TEAMS]
+    if not top:
+        return []
+    points = db.session.execute(
+        db.select(Score.team_id, Submission.created_at, Score.value)
+        .join(Submission, Submission.id == Score.submission_id)
+        .where(Score.challenge_id == board.id, Score.split == split, Score.value.is_not(None),
+               Score.team_id.in_([row.team_id for row in top]),
+               Submission.status == SubmissionStatus.SCORED.value)
+        .order_by(Submission.created_at, Submission.id)
+    ).all()
+    series: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    best: dict[int, float] = {}
+    for team_id, created_at, value in points:
+        current = best.get(team_id)
+        if current is None or (value > current if board.higher_is_better else value < current):
+            best[team_id] = value
+            series[team_id].append({"at": created_at.isoformat(), "best": round(float(value), board.decimals)})
+    return [{"team_id": row.team_id, "team": row.team, "points": series.get(row.team_id, [])} for row in top]
+
+
+def submissions_per_day(board: Board) -> list[dict[str, Any]]:
+    """Return how many submissions arrived on each UTC day, days without any included."""
+    moments = db.session.execute(
+        db.select(Submission.created_at).where(Submission.challenge_id == board.id)
+    ).scalars().all()
+    counts = Counter(moment.date() for moment in moments)
+    if not counts:
+        return []
+    first, last = min(counts), max(counts)
+    days = [first.fromordinal(d) for d in range(first.toordinal(), last.toordinal() + 1)]
+    return [{"day": day.isoformat(), "submissions": counts.get(day, 0)} for day in days]
+
+
+def compute_leaderboard_stats(board: Board) -> dict[str, dict[str, Any]]:
+    """Return the payload of both leaderboards' stats, from one standings query each."""
+    public_rows = compute_standings(board, "public")
+    private_rows = compute_standings(board, "private")
+    per_day = submissions_per_day(board)
+    payloads = {}
+    for split, rows in (("public", public_rows), ("private", private_rows)):
+        payload = uncertainty(board, split, rows)
+        payload["history"] = score_history(board, split, rows)
+        payload["per_day"] = per_day
+        if split == "private":
+            # Stored before the close too, for organisers; pages show it to everyone after.
+            payload["shake_up"] = shake_up(public_rows, private_rows)
+            payload["subgroups"] = subgroup_table(board, private_rows)
+        payloads[split] = payload
+    return payloads
+
+
+def store_leaderboard_stats(board: Board, payloads: dict[str, dict[str, Any]], as_of: datetime | None = None) -> None:
+    """Write both leaderboards' stats rows (the caller commits)."""
+    as_of = as_of or utcnow()
+    existing = {
+        row.split: row for row in db.session.execute(
+            db.select(LeaderboardStats).where(LeaderboardStats.challenge_id == board.id)
+        ).scalars()
+    }
+    for split, payload in payloads.items():
+        row = existing.get(split)
+        if row is None:
+            row = LeaderboardStats(challenge_id=board.id, split=split)
+            db.session.add(row)
+        row.as_of = as_of
+        row.payload = payload
