@@ -1,0 +1,167 @@
+"""The leaderboard page, its JSON and CSV, who sees the private split, and the results bundle."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import zipfile
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from ultrathon.platform.extensions import db
+from ultrathon.platform.leaderboard.cache import clear_leaderboard
+from ultrathon.platform.models import Score, Submission, utcnow
+
+START = datetime(2026, 11, 10, 9, 0, tzinfo=timezone.utc)
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def scored(ctx):
+    """Add a scored submission with its scores straight into the database."""
+    clock = itertools.count()
+
+    def make(team, public, private=None):
+        at = START + timedelta(minutes=next(clock))
+        submission = Submission(challenge_id=team.challenge_id, team_id=team.id, status="scored", size=1,
+                                sha256="0" * 64, content=b"x", created_at=at, scored_at=at)
+        db.session.add(submission)
+        db.session.flush()
+        for split, value in (("public", public), ("private", private)):
+            if value is not None:
+                db.session.add(Score(submission_id=submission.id, challenge_id=team.challenge_id, team_id=team.id,
+                                     split=split, metric="roc_auc", value=value, ci_low=value - 0.03,
+                                     ci_high=value + 0.03, n_rows=100, metrics={}, subgroups=[]))
+        db.session.commit()
+        return submission
+
+    return make
+
+
+@pytest.fixture
+def board(make_challenge, make_team, scored):
+    """A challenge with two teams and an organisers' baseline on it."""
+    challenge = make_challenge()
+    scored(make_team(challenge, name="Alpha"), 0.91, 0.88)
+    scored(make_team(challenge, name="=HYPERLINK(\"x\")"), 0.85, 0.89)
+    baseline = make_team(challenge, name="Logistic baseline")
+    baseline.is_baseline = True
+    db.session.commit()
+    scored(baseline, 0.80, 0.80)
+    return challenge
+
+
+def close(challenge) -> None:
+    challenge.closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    clear_leaderboard(challenge.id, challenge.slug)
+
+
+def login(client, email: str) -> None:
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+
+
+def test_anonymous_readers_get_the_page_json_and_csv_without_a_cookie(client, board):
+    for url in (f"/challenges/{board.slug}/leaderboard", f"/challenges/{board.slug}/leaderboard.json",
+                f"/challenges/{board.slug}/leaderboard.csv", f"/challenges/{board.slug}/leaderboard/charts.json"):
+        for _ in range(2):  # a cache miss, then a hit
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert "Set-Cookie" not in response.headers, url
+        client._cookies.clear()
+
+
+def test_the_page_shows_ranks_badges_and_what_they_mean(client, board):
+    page = client.get(f"/challenges/{board.slug}/leaderboard").get_data(as_text=True)
+
+    assert "Public leaderboard" in page and board.title in page
+    assert page.index("Alpha") < page.index("HYPERLINK") < page.index("Logistic baseline")
+    assert "0.9100" in page and "0.8800 – 0.9400" in page
+    assert 'class="badge lb-base">baseline' in page
+    assert "the earlier submission ranks higher" in page
+    assert "means the 95% paired-bootstrap interval of the team's score minus the leader's includes zero" in page
+    assert "Standings as of <time" in page and "Rank statistics are being computed" in page
+    assert "/api/v1/challenges/breast-cancer-diagnosis/events" in page
+    assert "vendor/chart.umd.min.js" in page and "https://" not in page.split("<footer")[0].split("<main")[1]
+
+
+def test_the_json_has_the_documented_shape(client, board):
+    data = client.get(f"/challenges/{board.slug}/leaderboard.json").get_json()
+
+    assert {"challenge", "split", "metric", "higher_is_better", "as_of", "entries"} <= set(data)
+    assert [(e["rank"], e["team"], e["baseline"]) for e in data["entries"]] == [
+        (1, "Alpha", False), (2, '=HYPERLINK("x")', False), (None, "Logistic baseline", True)]
+
+
+def test_the_csv_export_has_cis_and_disarms_spreadsheet_formulas(client, board):
+    response = client.get(f"/challenges/{board.slug}/leaderboard.csv")
+
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{board.slug}-public-leaderboard.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [r["team"] for r in rows] == ["Alpha", "'=HYPERLINK(\"x\")", "Logistic baseline"]
+    assert (rows[0]["rank"], rows[0]["score"], rows[0]["ci_low"], rows[0]["ci_high"]) == ("1", "0.91", "0.88", "0.94")
+    assert (rows[2]["rank"], rows[2]["baseline"]) == ("", "1")
+
+
+def test_an_unknown_split_is_a_clear_400_and_an_unknown_challenge_404(client, board):
+    response = client.get(f"/challenges/{board.slug}/leaderboard.json?split=final")
+    assert response.status_code == 400 and response.mimetype == "application/problem+json"
+    assert response.get_json()["detail"] == "Query parameter split: split must be public or private, got 'final'."
+    page = client.get(f"/challenges/{board.slug}/leaderboard?split=final")
+    assert page.status_code == 400 and "got &#39;final&#39;" in page.get_data(as_text=True)
+    assert client.get("/challenges/no-such-thing/leaderboard").status_code == 404
+    assert client.get("/challenges/no-such-thing/leaderboard.json").get_json()["status"] == 404
+
+
+def test_the_private_leaderboard_waits_for_the_close_except_for_organisers(client, board, make_user):
+    for url in (f"/challenges/{board.slug}/leaderboard?split=private",
+                f"/challenges/{board.slug}/leaderboard.json?split=private",
+                f"/challenges/{board.slug}/leaderboard.csv?split=private"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "shown to its organisers only until the challenge closes" in response.get_data(as_text=True)
+    assert "Private: shown after the close" in client.get(f"/challenges/{board.slug}/leaderboard").get_data(as_text=True)
+
+    organiser = make_user("organiser@example.org")
+    assert organiser.email in board.organisers
+    login(client, organiser.email)
+    data = client.get(f"/challenges/{board.slug}/leaderboard.json?split=private").get_json()
+    assert [e["team"] for e in data["entries"]] == ['=HYPERLINK("x")', "Alpha", "Logistic baseline"]
+    client.post("/logout")
+    client._cookies.clear()
+
+    close(board)
+    response = client.get(f"/challenges/{board.slug}/leaderboard?split=private")
+    assert response.status_code == 200 and "Private leaderboard" in response.get_data(as_text=True)
+    assert "Set-Cookie" not in response.headers
+
+
+def test_the_results_bundle_is_for_organisers_only(client, board, make_user):
+    url = f"/challenges/{board.slug}/leaderboard/results.zip"
+    assert client.get(url).status_code == 401
+    make_user("someone@example.org")
+    login(client, "someone@example.org")
+    assert client.get(url).status_code == 403
+    client.post("/logout")
+    client._cookies.clear()
+
+    make_user("organiser@example.org")
+    login(client, "organiser@example.org")
+    response = client.get(url)
+
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    bundle = zipfile.ZipFile(io.BytesIO(response.data))
+    assert set(bundle.namelist()) == {
+        "README.txt", "summary.json", "all-scores.csv", "shake-up.csv", "subgroups.csv",
+        "leaderboard-public.csv", "leaderboard-public.json", "leaderboard-private.csv", "leaderboard-private.json",
+        "rank-stability-public.csv", "rank-stability-private.csv",
+    }
+    private = json.loads(bundle.read("leaderboard-private.json"))
+    assert [e["team"] for e in private["entries"]][:2] == ['=HYPERLINK("x")', "Alpha"]
+    summary = json.loads(bundle.read("summary.json"))
+    assert summary["challenge"] == board.slug and summary["closed"] is False
+    assert len(bundle.read("all-scores.csv").decode().splitlines()) == 1 + 3

@@ -1,0 +1,301 @@
+// The live leaderboard: server-sent events say when standings changed; rows are updated in place.
+// If the stream fails, the page polls the JSON instead. Charts use the vendored Chart.js.
+(function () {
+  "use strict";
+
+  var POLL_MS = 15000;
+  var board = document.getElementById("lb-board");
+  if (!board) return;
+
+  var split = board.getAttribute("data-split");
+  var jsonUrl = board.getAttribute("data-json-url");
+  var chartsUrl = board.getAttribute("data-charts-url");
+  var eventsUrl = board.getAttribute("data-events-url");
+  var myTeam = board.getAttribute("data-my-team");
+  var live = document.getElementById("lb-live");
+  var charts = {};
+  var pollTimer = null;
+  var inFlight = false;
+  var again = false;
+
+  function setState(state, text) {
+    if (!live) return;
+    live.setAttribute("data-state", state);
+    live.querySelector("[data-live-text]").textContent = text;
+  }
+
+  // --- formatting, as the server renders it (templates/leaderboard/_standings.html) ---
+
+  function number(value, decimals) { return value === null || value === undefined ? "—" : Number(value).toFixed(decimals); }
+
+  function timeNode(iso) {
+    if (!iso) return document.createTextNode("—");
+    var node = document.createElement("time");
+    node.setAttribute("datetime", iso);
+    node.textContent = iso.slice(0, 19).replace("T", " ") + " UTC";
+    return node;
+  }
+
+  function badge(text, cls) {
+    var span = document.createElement("span");
+    span.className = "badge " + cls;
+    span.textContent = text;
+    return span;
+  }
+
+  function fill(cell, parts) {
+    while (cell.firstChild) cell.removeChild(cell.firstChild);
+    for (var i = 0; i < parts.length; i++) {
+      cell.appendChild(typeof parts[i] === "string" ? document.createTextNode(parts[i]) : parts[i]);
+    }
+  }
+
+  function muted(text) { var s = document.createElement("span"); s.className = "muted"; s.textContent = text; return s; }
+
+  function move(change) {
+    if (change === null || change === undefined) return ["—"];
+    var s = document.createElement("span");
+    if (change > 0) { s.className = "lb-up"; s.textContent = "▲ " + change; }
+    else if (change < 0) { s.className = "lb-down"; s.textContent = "▼ " + (-change); }
+    else { s.textContent = "="; }
+    return [s];
+  }
+
+  var columns = ["rank", "team", "score", "ci", "p_rank1", "median_rank"]
+    .concat(split === "private" ? ["public_rank", "rank_change"] : [])
+    .concat(["submissions", "last_submission_at"]);
+
+  function cellParts(column, e, decimals) {
+    switch (column) {
+      case "rank": return [e.rank === null ? "—" : String(e.rank)];
+      case "team":
+        var parts = [e.team];
+        if (e.baseline) parts.push(" ", badge("baseline", "lb-base"));
+        if (e.tied_with_leader) parts.push(" ", badge("tied with leader", "lb-tied"));
+        return parts;
+      case "score": return [number(e.score, decimals)];
+      case "ci": return [e.ci_low === null ? "—" : number(e.ci_low, decimals) + " – " + number(e.ci_high, decimals)];
+      case "p_rank1": return [e.p_rank1 === null ? "—" : Math.round(e.p_rank1 * 100) + "%"];
+      case "median_rank": return e.median_rank === null ? ["—"] : [e.median_rank + " ", muted("(" + e.rank_low + "–" + e.rank_high + ")")];
+      case "public_rank": return [e.public_rank === null || e.public_rank === undefined ? "—" : String(e.public_rank)];
+      case "rank_change": return move(e.rank_change);
+      case "submissions": return [String(e.submissions)];
+      case "last_submission_at": return [timeNode(e.last_submission_at)];
+    }
+    return [""];
+  }
+
+  function signature(e) {
+    return [e.rank, e.score, e.ci_low, e.ci_high, e.submissions, e.tied_with_leader, e.p_rank1, e.median_rank].join("|");
+  }
+
+  function newRow(e) {
+    var tr = document.createElement("tr");
+    tr.setAttribute("data-team-id", String(e.team_id));
+    for (var i = 0; i < columns.length; i++) {
+      var td = document.createElement("td");
+      td.setAttribute("data-col", columns[i]);
+      if (columns[i] !== "team" && columns[i] !== "last_submission_at") td.className = "num";
+      tr.appendChild(td);
+    }
+    return tr;
+  }
+
+  function updateTable(doc) {
+    var table = board.querySelector("[data-lb=table]");
+    if (!table) return;
+    var tbody = table.tBodies[0];
+    var rows = {};
+    var existing = tbody.querySelectorAll("tr[data-team-id]");
+    for (var i = 0; i < existing.length; i++) rows[existing[i].getAttribute("data-team-id")] = existing[i];
+    var empty = tbody.querySelector("tr.lb-empty");
+    if (empty && doc.entries.length) tbody.removeChild(empty);
+    var seen = {};
+    for (var j = 0; j < doc.entries.length; j++) {
+      var e = doc.entries[j];
+      var id = String(e.team_id);
+      var tr = rows[id];
+      var isNew = !tr;
+      if (isNew) tr = newRow(e);
+      var sig = signature(e);
+      if (tr.getAttribute("data-sig") !== sig) {
+        var cells = tr.querySelectorAll("td[data-col]");
+        for (var k = 0; k < cells.length; k++) fill(cells[k], cellParts(cells[k].getAttribute("data-col"), e, doc.decimals));
+        if (tr.getAttribute("data-sig") !== null || isNew) {
+          tr.classList.remove("lb-changed");
+          void tr.offsetWidth; // restart the highlight animation
+          tr.classList.add("lb-changed");
+        }
+        tr.setAttribute("data-sig", sig);
+      }
+      tr.classList.toggle("lb-baseline", !!e.baseline);
+      tr.classList.toggle("lb-mine", myTeam !== null && id === myTeam);
+      tbody.appendChild(tr); // appending an existing row moves it: the order follows the standings
+      seen[id] = true;
+    }
+    for (var key in rows) if (!seen[key]) tbody.removeChild(rows[key]);
+    var asof = board.querySelector("[data-lb=asof]");
+    if (asof) {
+      var parts = ["Standings as of ", timeNode(doc.as_of), ". "];
+      if (doc.stats_as_of) {
+        parts.push("Rank statistics as of ", timeNode(doc.stats_as_of), ", from " + (doc.n_resamples || 0) +
+          " paired bootstrap resamples, for the top " + doc.top_k + " teams.");
+      } else {
+        parts.push("Rank statistics are being computed.");
+      }
+      fill(asof, parts);
+    }
+    if (window.Ultrathon) window.Ultrathon.localiseTimes(board);
+  }
+
+  function markSigns() {
+    // Rows rendered by the server get their signature lazily: the first update fills it, unflashed.
+    var rows = board.querySelectorAll("tr[data-team-id]");
+    for (var i = 0; i < rows.length; i++) rows[i].removeAttribute("data-sig");
+    if (myTeam !== null) {
+      var mine = board.querySelector('tr[data-team-id="' + myTeam + '"]');
+      if (mine) mine.classList.add("lb-mine");
+    }
+  }
+
+  // --- charts ---
+
+  var palette = ["#0b5fa5", "#d1495b", "#2e933c", "#edae49", "#6a4c93", "#00798c", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
+
+  function dayText(ms) { return new Date(ms).toISOString().slice(0, 10); }
+
+  function historyData(series) {
+    var now = Date.now();
+    var last = 0;
+    series.history.forEach(function (team) { team.points.forEach(function (p) { last = Math.max(last, Date.parse(p.at)); }); });
+    var end = Math.max(last, Math.min(now, last + 86400000));
+    return series.history.map(function (team, i) {
+      var data = team.points.map(function (p) { return { x: Date.parse(p.at), y: p.best }; });
+      if (data.length) data.push({ x: end, y: data[data.length - 1].y });
+      return { label: team.team, data: data, stepped: true, borderColor: palette[i % palette.length],
+               backgroundColor: palette[i % palette.length], pointRadius: 2, borderWidth: 2, fill: false };
+    });
+  }
+
+  function forestData(series) {
+    var rows = series.forest.filter(function (e) { return e.score !== null; });
+    return {
+      labels: rows.map(function (e) { return (e.rank === null ? "baseline: " : e.rank + ". ") + e.team; }),
+      intervals: rows.map(function (e) { return e.ci_low === null ? null : [e.ci_low, e.ci_high]; }),
+      scores: rows.map(function (e) { return e.score; })
+    };
+  }
+
+  function drawCharts(series) {
+    if (!window.Chart) return;
+    var reduce = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    Chart.defaults.animation = reduce ? false : { duration: 300 };
+    Chart.defaults.font.family = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+
+    var history = board.querySelector("canvas[data-chart=history]");
+    if (history) {
+      var datasets = historyData(series);
+      if (charts.history) { charts.history.data.datasets = datasets; charts.history.update(); }
+      else charts.history = new Chart(history, {
+        type: "line",
+        data: { datasets: datasets },
+        options: {
+          maintainAspectRatio: false, parsing: false,
+          scales: { x: { type: "linear", ticks: { callback: dayText, maxTicksLimit: 6 } },
+                    y: { title: { display: true, text: series.metric_label } } },
+          plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } },
+                     tooltip: { callbacks: { title: function (items) { return new Date(items[0].parsed.x).toISOString().slice(0, 16).replace("T", " ") + " UTC"; } } } }
+        }
+      });
+    }
+
+    var perDay = board.querySelector("canvas[data-chart=per_day]");
+    if (perDay) {
+      var labels = series.per_day.map(function (d) { return d.day; });
+      var counts = series.per_day.map(function (d) { return d.submissions; });
+      if (charts.perDay) { charts.perDay.data.labels = labels; charts.perDay.data.datasets[0].data = counts; charts.perDay.update(); }
+      else charts.perDay = new Chart(perDay, {
+        type: "bar",
+        data: { labels: labels, datasets: [{ label: "Submissions", data: counts, backgroundColor: "#0b5fa5" }] },
+        options: { maintainAspectRatio: false, plugins: { legend: { display: false } },
+                   scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { ticks: { maxTicksLimit: 10 } } } }
+      });
+    }
+
+    var forest = board.querySelector("canvas[data-chart=forest]");
+    if (forest) {
+      var f = forestData(series);
+      forest.parentNode.style.height = Math.max(12, 3 + f.labels.length * 1.6) + "rem";
+      if (charts.forest) {
+        charts.forest.data.labels = f.labels;
+        charts.forest.data.datasets[0].data = f.intervals;
+        charts.forest.data.datasets[1].data = f.scores;
+        charts.forest.update();
+      } else charts.forest = new Chart(forest, {
+        type: "bar",
+        data: { labels: f.labels, datasets: [
+          { label: "95% CI", data: f.intervals, backgroundColor: "#9cc3e6", barThickness: 6, order: 2 },
+          { type: "line", label: series.metric_label, data: f.scores, showLine: false, pointRadius: 5,
+            pointStyle: "rectRot", backgroundColor: "#12263f", borderColor: "#12263f", order: 1 }
+        ] },
+        options: {
+          indexAxis: "y", maintainAspectRatio: false,
+          scales: { x: { title: { display: true, text: series.metric_label + " (" + (series.higher_is_better ? "higher" : "lower") + " is better)" } },
+                    y: { ticks: { autoSkip: false } } },
+          plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } }
+        }
+      });
+    }
+  }
+
+  function initialCharts() {
+    var node = document.getElementById("lb-charts-data");
+    if (!node) return;
+    try { drawCharts(JSON.parse(node.textContent)); } catch (err) { /* a page without chart data keeps its table */ }
+  }
+
+  // --- refreshing ---
+
+  function getJSON(url) {
+    return fetch(url, { headers: { Accept: "application/json" }, cache: "no-store", credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error(url + " answered " + r.status); return r.json(); });
+  }
+
+  function refresh() {
+    if (inFlight) { again = true; return; }
+    inFlight = true;
+    Promise.all([getJSON(jsonUrl), getJSON(chartsUrl)])
+      .then(function (both) { updateTable(both[0]); drawCharts(both[1]); board.setAttribute("data-refreshed", both[0].as_of); })
+      .catch(function () { /* the next event or poll tries again */ })
+      .then(function () { inFlight = false; if (again) { again = false; refresh(); } });
+  }
+
+  function startPolling(reason) {
+    setState("polling", reason + " Checking for changes every " + POLL_MS / 1000 + " s.");
+    if (pollTimer === null) pollTimer = setInterval(refresh, POLL_MS);
+  }
+
+  function stopPolling() {
+    if (pollTimer !== null) { clearInterval(pollTimer); pollTimer = null; }
+  }
+
+  function connect() {
+    if (!window.EventSource) { startPolling("This browser has no live stream."); return; }
+    var source = new EventSource(eventsUrl);
+    source.addEventListener("open", function () {
+      stopPolling();
+      setState("live", "Live: rows update as scores arrive.");
+      refresh(); // catch up with anything missed while the stream was down
+    });
+    source.addEventListener("leaderboard", function () { refresh(); });
+    source.addEventListener("error", function () {
+      // The browser retries a dropped stream by itself; until it is back, poll.
+      startPolling(source.readyState === EventSource.CLOSED ? "The live stream is unavailable." : "The live stream dropped; reconnecting.");
+    });
+  }
+
+  markSigns();
+  initialCharts();
+  connect();
+  window.UltrathonLeaderboard = { refresh: refresh, charts: charts };
+})();
