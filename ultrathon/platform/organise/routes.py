@@ -1,1 +1,278 @@
-"""Routes of this blueprint."""
+"""The organisers' pages: dashboard, actions on submissions and teams, audit log, export, upload.
+
+Every page answers 404 to a signed-in user who does not organise the challenge, so the page's
+existence is not confirmed; a visitor who is not signed in is sent to the login page.
+"""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ultrathon.challenge_folder import ChallengeInvalid
+
+from ..challenges.access import get_challenge, is_organiser
+from ..challenges.loader import LoadRefused
+from ..extensions import db, login_manager
+from ..models import Challenge, utcnow
+from ..submissions.service import (
+    SubmissionRefused,
+    accept_baseline,
+    cancel_submission,
+    disqualify_team,
+    requalify_team,
+    rescore_challenge,
+    rescore_submission,
+)
+from . import bp, service
+from .forms import ActionForm, BaselineForm, ChallengeUploadForm, DisqualifyForm
+
+TZ_COOKIE = "tz"  # the browser's IANA zone, set by static/js/organise.js; decides where days begin
+
+
+def _signed_in() -> None:
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+
+
+def _organised(slug: str) -> Challenge:
+    """Return the challenge if the signed-in user organises it; 404 otherwise."""
+    _signed_in()
+    challenge = get_challenge(slug)
+    if challenge is None or not is_organiser(current_user, challenge):
+        abort(404)
+    return challenge
+
+
+def _zone():
+    return service.viewer_zone(request.cookies.get(TZ_COOKIE))
+
+
+@bp.context_processor
+def _zone_helpers() -> dict:
+    return {"zone_name": service.zone_name(_zone())}
+
+
+def _back_to_dashboard(challenge: Challenge):
+    """Redirect to the dashboard page the action was made from, keeping its filters."""
+    dashboard = url_for(".dashboard", slug=challenge.slug)
+    back = request.form.get("back", "")
+    if not (back == dashboard or back.startswith(dashboard + "?")):
+        back = dashboard  # only ever back to this dashboard, never to an address from the form
+    return redirect(back)
+
+
+# --- Lists -----------------------------------------------------------------------------------
+
+@bp.get("/organise")
+def index():
+    """List the challenges the user organises."""
+    _signed_in()
+    challenges = service.organised_challenges(current_user)
+    if not challenges and not current_user.is_admin:
+        abort(404)
+    return render_template("organise/index.html", challenges=challenges)
+
+
+@bp.get("/challenges/<slug>/organise")
+def dashboard(slug: str):
+    """Show every submission with filters, the teams, charts and the organiser's actions."""
+    challenge = _organised(slug)
+    zone = _zone()
+    filters = service.parse_filters(request.args, challenge)
+    page = db.paginate(
+        service.submission_query(challenge, filters, zone),
+        page=request.args.get("page", 1, type=int), per_page=service.PER_PAGE, error_out=False,
+    )
+    return render_template(
+        "organise/dashboard.html",
+        challenge=challenge,
+        filters=filters,
+        page=page,
+        scores=service.scores_of(s.id for s in page.items),
+        teams=service.team_rows(challenge),
+        counts=service.status_counts(challenge),
+        statuses=service.STATUSES,
+        charts=[service.submissions_per_day(challenge, zone), service.teams_over_time(challenge, zone)],
+        action_form=ActionForm(),
+        back=request.full_path.rstrip("?"),
+    ), (400 if filters.problems else 200)
+
+
+@bp.get("/challenges/<slug>/organise/submissions/<int:submission_id>")
+def submission(slug: str, submission_id: int):
+    """Show one submission in full, with the organiser-only error detail."""
+    challenge = _organised(slug)
+    sub = service.find_submission(challenge, submission_id) or abort(404)
+    scores = service.scores_of([sub.id])
+    return render_template("organise/submission.html", challenge=challenge, sub=sub, scores=scores,
+                           action_form=ActionForm(), back=url_for(".dashboard", slug=slug))
+
+
+# --- Actions on submissions ------------------------------------------------------------------
+
+def _submission_action(slug: str, submission_id: int, action: str):
+    challenge = _organised(slug)
+    sub = service.find_submission(challenge, submission_id) or abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        if action == "rescore":
+            rescore_submission(sub, current_user)
+            flash(f"Submission {sub.id} is queued for re-scoring.", "success")
+        else:
+            cancel_submission(sub, current_user)
+            flash(f"Submission {sub.id} is cancelled.", "success")
+    except SubmissionRefused as refused:
+        db.session.rollback()
+        flash(f"Submission {sub.id}: {refused}", "error")
+    return _back_to_dashboard(challenge)
+
+
+@bp.post("/challenges/<slug>/organise/submissions/<int:submission_id>/rescore")
+def rescore(slug: str, submission_id: int):
+    """Queue one submission for scoring again."""
+    return _submission_action(slug, submission_id, "rescore")
+
+
+@bp.post("/challenges/<slug>/organise/submissions/<int:submission_id>/cancel")
+def cancel(slug: str, submission_id: int):
+    """Cancel a submission that is waiting or being scored."""
+    return _submission_action(slug, submission_id, "cancel")
+
+
+@bp.post("/challenges/<slug>/organise/rescore")
+def rescore_all(slug: str):
+    """Queue every submission of the challenge for scoring again."""
+    challenge = _organised(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    count = rescore_challenge(challenge, current_user)
+    flash(f"{count} submission(s) queued for re-scoring.", "success")
+    return _back_to_dashboard(challenge)
+
+
+# --- Actions on teams ------------------------------------------------------------------------
+
+@bp.route("/challenges/<slug>/organise/teams/<int:team_id>/disqualify", methods=["GET", "POST"])
+def disqualify(slug: str, team_id: int):
+    """Ask for a reason, then disqualify the team."""
+    challenge = _organised(slug)
+    team = service.find_team(challenge, team_id) or abort(404)
+    form = DisqualifyForm()
+    if form.validate_on_submit():
+        try:
+            disqualify_team(team, form.reason.data, current_user)
+        except SubmissionRefused as refused:
+            db.session.rollback()
+            form.reason.errors = [refused.detail]
+        else:
+            flash(f"{team.name} is disqualified.", "success")
+            return redirect(url_for(".dashboard", slug=slug) + "#teams")
+    status = 400 if form.is_submitted() else 200
+    return render_template("organise/disqualify.html", challenge=challenge, team=team, form=form), status
+
+
+@bp.post("/challenges/<slug>/organise/teams/<int:team_id>/requalify")
+def requalify(slug: str, team_id: int):
+    """Lift a team's disqualification."""
+    challenge = _organised(slug)
+    team = service.find_team(challenge, team_id) or abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    requalify_team(team, current_user)
+    flash(f"{team.name} is back in the competition.", "success")
+    return redirect(url_for(".dashboard", slug=slug) + "#teams")
+
+
+@bp.route("/challenges/<slug>/organise/baseline", methods=["GET", "POST"])
+def baseline(slug: str):
+    """Upload an organiser's baseline predictions, scored like any submission and shown unranked."""
+    challenge = _organised(slug)
+    form = BaselineForm()
+    refusal = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            sub = accept_baseline(challenge, current_user, upload.read(), upload.filename or "baseline.csv",
+                                  form.note.data or "", name=form.name.data)
+        except SubmissionRefused as refused:
+            db.session.rollback()
+            refusal = refused.detail
+        else:
+            flash(f"Baseline submission {sub.id} is queued for scoring.", "success")
+            return redirect(url_for(".dashboard", slug=slug))
+    status = 400 if form.is_submitted() else 200
+    return render_template("organise/baseline.html", challenge=challenge, form=form, refusal=refusal), status
+
+
+# --- Audit and export ------------------------------------------------------------------------
+
+@bp.get("/challenges/<slug>/organise/audit")
+def audit(slug: str):
+    """Show the challenge's audit log, newest first."""
+    challenge = _organised(slug)
+    rows, page, pages, total = service.audit_page(challenge, request.args.get("page", 1, type=int))
+    return render_template("organise/audit.html", challenge=challenge, rows=rows, page=page, pages=pages, total=total)
+
+
+@bp.get("/challenges/<slug>/organise/scores.csv")
+def scores_csv(slug: str):
+    """Download every submission's status, times and scores as CSV."""
+    challenge = _organised(slug)
+    body = service.export_scores_csv(challenge)
+    filename = f"{challenge.slug}-scores-{utcnow():%Y%m%dT%H%MZ}.csv"
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",  # private scores: never kept by a shared cache
+    })
+
+
+# --- Challenge upload ------------------------------------------------------------------------
+
+def _upload(form: ChallengeUploadForm, slug: str | None):
+    """Handle a challenge zip upload; return (template arguments, status) or a redirect."""
+    outcome = {"problems": [], "refused": None, "error": None}
+    if not form.validate_on_submit():
+        return outcome, (400 if form.is_submitted() else 200)
+    try:
+        loaded, what = service.upload_challenge(form.file.data.read(), current_user, rescore=form.rescore.data, slug=slug)
+    except service.UploadRefused as refused:
+        outcome["error"] = str(refused)
+        return outcome, 400
+    except ChallengeInvalid as invalid:
+        outcome["problems"] = [p.render() for p in invalid.problems]
+        return outcome, 400
+    except LoadRefused as refused:
+        db.session.rollback()
+        outcome["refused"] = str(refused).replace("load with --rescore", "tick “Re-score every submission” and upload again")
+        return outcome, 409
+    flash(f"{loaded}: {what}.", "success")
+    challenge = get_challenge(loaded)
+    if challenge is not None and is_organiser(current_user, challenge):
+        return redirect(url_for(".dashboard", slug=loaded)), None
+    return redirect(url_for("main.index")), None  # the new YAML no longer lists this user
+
+
+@bp.route("/organise/challenges/upload", methods=["GET", "POST"])
+def upload_new():
+    """Create (or update) a challenge from a zip of its folder; administrators only."""
+    _signed_in()
+    if not current_user.is_admin:
+        abort(404)
+    form = ChallengeUploadForm()
+    outcome, status = _upload(form, None)
+    if status is None:
+        return outcome
+    return render_template("organise/upload.html", challenge=None, form=form, **outcome), status
+
+
+@bp.route("/challenges/<slug>/organise/upload", methods=["GET", "POST"])
+def upload_update(slug: str):
+    """Update this challenge from a zip of its folder."""
+    challenge = _organised(slug)
+    form = ChallengeUploadForm()
+    outcome, status = _upload(form, slug)
+    if status is None:
+        return outcome
+    return render_template("organise/upload.html", challenge=challenge, form=form, **outcome), status
