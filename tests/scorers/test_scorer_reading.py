@@ -294,3 +294,14 @@ def test_multiclass_solution_labels_must_be_classes(make_spec):
     ]
     frame = pd.DataFrame({"patient_id": ["P1", "P2"], "grade": ["III", " I"]})
     assert read_solution(frame.to_csv(index=False).encode(), spec)["grade"].tolist() == ["III", "I"]
+
+
+def test_spaces_around_ids_do_not_make_them_unknown(spec):
+    frame = read_submission(b"patient_id,prob\n P1,0.1\nP2 ,0.5\n\"P3 \",0.9\n", spec, solution_ids=IDS)
+    assert frame["prob"].tolist() == [0.1, 0.5, 0.9]
+
+
+def test_an_id_with_spaces_still_counts_as_a_duplicate(spec):
+    assert messages(b"patient_id,prob\nP1,0.1\nP2,0.5\nP3,0.9\nP2 ,0.4\n", spec) == [
+        "line 5, column 'patient_id': duplicate id 'P2 ', first on line 3"
+    ]

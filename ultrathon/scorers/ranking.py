@@ -52,12 +52,16 @@ def roc_auc_counts(positive: np.ndarray, score: np.ndarray, weights: np.ndarray 
     """
     positive = np.asarray(positive, dtype=bool)
     score = np.asarray(score, dtype=np.float64)
-    w = _as_weight_matrix(weights, score.size)
-    order = np.argsort(score, kind="stable")
+    # Any sort will do: tied scores are grouped below, so their order never matters.
+    order = np.argsort(score)
     starts = tie_group_starts(score[order])
-    w_sorted = w[:, order].astype(np.int64, copy=False)
-    pos = w_sorted * positive[order]
-    neg = w_sorted - pos
+    if weights is None:
+        pos = positive[order].astype(np.int64)[None, :]
+        neg = 1 - pos
+    else:
+        w_sorted = _as_weight_matrix(weights, score.size)[:, order].astype(np.int64, copy=False)
+        pos = w_sorted * positive[order]
+        neg = w_sorted - pos
     pos_g = _group_sums(pos, starts)
     neg_g = _group_sums(neg, starts)
     neg_below = np.cumsum(neg_g, axis=1) - neg_g
@@ -74,7 +78,7 @@ def average_precision_counts(
     positive = np.asarray(positive, dtype=bool)
     score = np.asarray(score, dtype=np.float64)
     w = _as_weight_matrix(weights, score.size)
-    order = np.argsort(-score, kind="stable")
+    order = np.argsort(-score)
     starts = tie_group_starts(score[order])
     w_sorted = w[:, order].astype(np.int64, copy=False)
     pos = w_sorted * positive[order]
@@ -98,11 +102,14 @@ def _harrell_order(time: np.ndarray, event: np.ndarray, risk: np.ndarray):
 
 
 def _merge_levels(risk_rank: np.ndarray, event: np.ndarray):
-    """Yield, per merge-sort level, what is needed to count later-row pairs by risk rank.
+    """Yield, per merge-sort level, index arrays to count later rows of lower risk rank.
 
-    At level L, positions split into blocks of 2**(L+1), each a left and a right half. Every pair
-    of positions p < q is split between halves at exactly one level. For each event in a left
-    half we need the weight of right-half rows with a lower rank, and with a rank no higher.
+    At level L, positions split into blocks of 2**(L+1), each a left and a right half. Every
+    pair of positions p < q is split between halves at exactly one level. For each event in a
+    left half we need the weight of right-half rows in its block with a lower rank, and with a
+    rank no higher: differences of a running sum over the block's right half in rank order.
+    Yields (right rows in rank order, query events, and for each query three indices into the
+    running sum of right weights: its block's start, the end of lower ranks, of equal ranks).
     """
     n = risk_rank.size
     m = int(risk_rank.max()) + 1 if n else 1
@@ -114,26 +121,31 @@ def _merge_levels(risk_rank: np.ndarray, event: np.ndarray):
         key = block * m + risk_rank
         # perm is already sorted by (position >> level, rank): runs that a stable sort merges.
         perm = perm[np.argsort(key[perm], kind="stable")]
-        key_sorted = key[perm]
         right_sorted = ((perm >> level) & 1).astype(bool)
         query = np.flatnonzero(~right_sorted & event[perm])
         if query.size:
-            run_start = tie_group_starts(key_sorted)
+            key_sorted = key[perm]
+            new_run = np.r_[True, key_sorted[1:] != key_sorted[:-1]]
+            run_start = np.flatnonzero(new_run)
             run_end = np.append(run_start[1:], n)
-            run_of = np.cumsum(np.r_[True, key_sorted[1:] != key_sorted[:-1]]) - 1
-            block_sorted = block[perm]
-            block_first = tie_group_starts(block_sorted)
-            block_of = np.cumsum(np.r_[True, block_sorted[1:] != block_sorted[:-1]]) - 1
+            run_of = np.cumsum(new_run) - 1
+            block_sorted = key_sorted // m
+            new_block = np.r_[True, block_sorted[1:] != block_sorted[:-1]]
+            block_first = np.flatnonzero(new_block)[np.cumsum(new_block) - 1]
+            # Index k of the sorted order -> how many right-half rows come before it.
+            rights_before = np.concatenate(([0], np.cumsum(right_sorted)))
             q_run = run_of[query]
             yield (
-                perm,
-                right_sorted,
-                query,
-                run_start[q_run],
-                run_end[q_run],
-                block_first[block_of[query]],
+                perm[right_sorted],
+                perm[query],
+                rights_before[block_first[query]],
+                rights_before[run_start[q_run]],
+                rights_before[run_end[q_run]],
             )
         level += 1
+
+
+SUB_CHUNK = 32  # resamples counted together: small enough for their running sums to stay in cache
 
 
 def harrell_c_counts(
@@ -155,34 +167,39 @@ def harrell_c_counts(
     if n < 2 or not event.any():
         return np.full(n_weightings, np.nan)
     order, t, e, rank = _harrell_order(time, event, risk)
-    w = np.ascontiguousarray(w_all[:, order], dtype=np.int64)
+    # Multiplicities and their running sums stay below n, so 32 bits suffice.
+    w = np.ascontiguousarray(w_all[:, order], dtype=np.int32)
 
     # Denominator: for each event, the weight of rows after its (time, event) group.
-    group_start = np.flatnonzero(np.r_[True, (t[1:] != t[:-1]) | (e[1:] != e[:-1])])
-    group_end = np.append(group_start[1:], n)
-    group_of = np.cumsum(np.r_[True, (t[1:] != t[:-1]) | (e[1:] != e[:-1])]) - 1
+    new_group = np.r_[True, (t[1:] != t[:-1]) | (e[1:] != e[:-1])]
+    group_end = np.append(np.flatnonzero(new_group)[1:], n)
     events_at = np.flatnonzero(e)
+    end_of_event = group_end[(np.cumsum(new_group) - 1)[events_at]]
     cum = np.zeros((n_weightings, n + 1), dtype=np.int64)
     np.cumsum(w, axis=1, out=cum[:, 1:])
-    after = cum[:, -1:] - cum[:, group_end[group_of[events_at]]]
+    after = cum[:, -1:] - cum[:, end_of_event]
     denominator = (w[:, events_at] * after).sum(axis=1)
+    del cum, after
 
     # Numerator, doubled: all (event, later row) pairs ...
     twice_numerator = np.zeros(n_weightings, dtype=np.int64)
-    for perm, right_sorted, query, lt_end, le_end, block_first in _merge_levels(rank, e):
-        w_sorted = w[:, perm]
-        right_cum = np.zeros((n_weightings, n + 1), dtype=np.int64)
-        np.cumsum(w_sorted * right_sorted, axis=1, out=right_cum[:, 1:])
-        base = right_cum[:, block_first]
-        lower_or_tied = (right_cum[:, lt_end] - base) + (right_cum[:, le_end] - base)
-        twice_numerator += (w_sorted[:, query] * lower_or_tied).sum(axis=1)
+    for right_rows, query_rows, base, lower_end, tied_end in _merge_levels(rank, e):
+        for first in range(0, n_weightings, SUB_CHUNK):
+            part = w[first : first + SUB_CHUNK]
+            right_cum = np.zeros((part.shape[0], right_rows.size + 1), dtype=np.int32)
+            np.cumsum(part[:, right_rows], axis=1, out=right_cum[:, 1:])
+            at_base = right_cum[:, base]
+            lower_or_tied = (right_cum[:, lower_end] - at_base) + (right_cum[:, tied_end] - at_base)
+            twice_numerator[first : first + SUB_CHUNK] += np.einsum(
+                "ij,ij->i", part[:, query_rows].astype(np.int64), lower_or_tied.astype(np.int64)
+            )
 
     # ... minus the pairs of events at the same time, which are not comparable. Within such a
     # group risks descend, so each earlier/later pair counted 2 (higher risk first) or 1 (tie):
     # sum over pairs = (S1^2 - S2) - (tied pairs), with S1, S2 the sums of w and w^2.
     t_ev = t[events_at]
     r_ev = rank[events_at]
-    w_ev = w[:, events_at]
+    w_ev = w[:, events_at].astype(np.int64)
     same_time = np.flatnonzero(np.r_[True, t_ev[1:] != t_ev[:-1]])
     same_time_risk = np.flatnonzero(np.r_[True, (t_ev[1:] != t_ev[:-1]) | (r_ev[1:] != r_ev[:-1])])
     if same_time.size < t_ev.size:

@@ -229,6 +229,7 @@ def parse_csv(data: bytes, n_fields: int, error: type[FileProblems], dtype: dict
                 encoding="utf-8",
                 keep_default_na=False,  # "NA" may be a real id; only an empty cell is missing
                 na_values=[""],
+                skipinitialspace=True,
                 index_col=False,
                 skip_blank_lines=False,
                 dtype=dtype,
@@ -239,15 +240,15 @@ def parse_csv(data: bytes, n_fields: int, error: type[FileProblems], dtype: dict
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
         _field_count_problems(data, n_fields, error)
     # Blank lines at the end of a file are harmless; drop them.
-    blank = frame.isna().all(axis=1).to_numpy()
-    if blank.size and blank[-1]:
-        last = np.flatnonzero(~blank)
-        frame = frame.iloc[: (last[-1] + 1 if last.size else 0)]
-    return frame
+    end = len(frame)
+    while end and frame.iloc[end - 1].isna().all():
+        end -= 1
+    return frame.iloc[:end] if end < len(frame) else frame
 
 
-def normalise_ids(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Return ids as int64 when all are whole numbers, else as stripped text; and which are empty."""
+def normalise_ids(values) -> tuple[np.ndarray, np.ndarray]:
+    """Return ids as int64 when all are whole numbers, else as text; and which are empty."""
+    values = pd.Series(values) if not isinstance(values, pd.Series) else values
     if pd.api.types.is_integer_dtype(values):
         return values.to_numpy(dtype=np.int64), np.zeros(len(values), dtype=bool)
     if pd.api.types.is_float_dtype(values):
@@ -261,9 +262,13 @@ def normalise_ids(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         text = values.astype(str).to_numpy(dtype=object)
         text[empty] = ""
         return text, empty
-    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
-    array = text.to_numpy(dtype=object)
-    return array, text.eq("").to_numpy()
+    array = values.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(array, skipna=False) == "string":
+        return array, array == ""  # all text, none missing: the usual case, and fast
+    missing = pd.isna(array)
+    # Missing cells, or numbers mixed with text: compare them all as text.
+    array = np.array(["" if gone else str(v) for v, gone in zip(array, missing)], dtype=object)
+    return array, array == ""
 
 
 def _comparable_ids(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -274,12 +279,21 @@ def _comparable_ids(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np
     return as_text(left), as_text(right)
 
 
+def _stripped(ids: np.ndarray) -> np.ndarray:
+    return ids if ids.dtype.kind == "i" else np.array([str(v).strip() for v in ids], dtype=object)
+
+
 def locate_ids(expected: np.ndarray, given: np.ndarray) -> np.ndarray:
     """Return, for each given id, its position among the expected ids (-1 when unknown)."""
     expected, given = _comparable_ids(np.asarray(expected), np.asarray(given))
     if expected.shape == given.shape and np.array_equal(expected, given):
         return np.arange(given.size)  # the usual case: rows in the sample submission's order
-    return pd.Index(expected).get_indexer(given)
+    position = pd.Index(expected).get_indexer(given)
+    if (position < 0).any() and given.dtype.kind != "i":
+        # Spaces around an id are a spreadsheet's doing, not a different id; stripping a
+        # million ids costs a second, so only when exact matching has left some unmatched.
+        position = pd.Index(_stripped(expected)).get_indexer(_stripped(given))
+    return position
 
 
 # --- values ---------------------------------------------------------------------------------
@@ -393,17 +407,18 @@ def _row_sum_problems(matrix: np.ndarray, found: _Collector) -> None:
     found.add_rows("sum", off, lambda row: Problem(_line(row), None, f"the class probabilities sum to {sums[row]:.9g}, not 1 (tolerance 1e-6); divide each by the row's sum"))
 
 
-def _duplicate_problems(ids: np.ndarray, duplicated: np.ndarray, id_column: str, found: _Collector) -> None:
+def _duplicate_problems(ids: np.ndarray, duplicated: np.ndarray, id_column: str, found: _Collector, same=None) -> None:
+    """Report each repeated id with the line where it first appeared (`same`: what makes ids equal)."""
     rows = np.flatnonzero(duplicated)
     if not rows.size:
         return
-    first_row = pd.Series(np.arange(ids.size)).groupby(ids).transform("min").to_numpy()
+    first_row = pd.Series(np.arange(ids.size)).groupby(ids if same is None else same).transform("min").to_numpy()
     found.add_rows("duplicate id", rows, lambda row: Problem(_line(row), id_column, f"duplicate id {_show(ids[row])}, first on line {_line(int(first_row[row]))}"))
 
 
 def _id_problems(ids, empty_ids, solution_ids, id_column, found: _Collector) -> np.ndarray | None:
     """Report duplicate, unknown and missing ids; return the row order matching the solution."""
-    solution_ids, _ = normalise_ids(pd.Series(solution_ids))
+    solution_ids, _ = normalise_ids(solution_ids)
     position = locate_ids(solution_ids, ids)
     if position.size == solution_ids.size and np.array_equal(position, np.arange(position.size)):
         return None
@@ -417,7 +432,7 @@ def _id_problems(ids, empty_ids, solution_ids, id_column, found: _Collector) -> 
     sorted_positions = position[known_rows][seen_order]
     repeat = np.r_[False, sorted_positions[1:] == sorted_positions[:-1]]
     duplicated[known_rows[seen_order][repeat]] = True
-    _duplicate_problems(ids, duplicated, id_column, found)
+    _duplicate_problems(ids, duplicated, id_column, found, same=position)
     counts = np.bincount(position[known], minlength=solution_ids.size)
     missing = np.flatnonzero(counts == 0)
     if missing.size:

@@ -183,8 +183,8 @@ def score(predictions: pd.DataFrame, solution: pd.DataFrame, spec: ChallengeSpec
           custom_metric: Callable | None = None, bootstrap: bool = True) -> ScoreReport:
     """Score predictions against the solution: every metric per split, CIs, subgroups."""
     primary = spec.metrics.primary
-    if primary == CUSTOM and custom_metric is None:
-        raise ValueError("the challenge's primary metric is custom: pass custom_metric (see load_custom_metric)")
+    if CUSTOM in spec.metrics.all and custom_metric is None:
+        raise ValueError("the challenge has a custom metric: pass custom_metric (see load_custom_metric)")
     if primary == CUSTOM:
         higher_is_better = bool(spec.metrics.custom_higher_is_better)
     else:
@@ -207,7 +207,7 @@ def score(predictions: pd.DataFrame, solution: pd.DataFrame, spec: ChallengeSpec
         positive, strata = None, None
     data = _Data(y_true, y_pred, strata, positive)
     aligned = predictions
-    if primary == CUSTOM:
+    if CUSTOM in spec.metrics.all:
         ids, _ = normalise_ids(predictions[spec.data.id_column])
         aligned = predictions.iloc[locate_ids(ids, normalise_ids(solution[spec.data.id_column])[0])].reset_index(drop=True)
     evaluators = {name: _Evaluator(name, data, spec, custom_metric, solution, aligned) for name in spec.metrics.all}

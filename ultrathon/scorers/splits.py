@@ -24,7 +24,10 @@ def usage_column(solution: pd.DataFrame, spec: ChallengeSpec) -> str | None:
 def normalise_usage(values: pd.Series) -> pd.Series:
     """Return Usage values spelled Public/Private/Ignored whatever their case and spacing."""
     lookup = {v.lower(): v for v in USAGE_VALUES}
-    return values.astype(str).str.strip().str.lower().map(lookup)
+    # Spelled out once per distinct value, not once per row.
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    spelling = np.array([lookup.get(str(v).strip().lower()) for v in uniques], dtype=object)
+    return pd.Series(spelling[codes], index=values.index, name=values.name)
 
 
 def outcome_strata(solution: pd.DataFrame, spec: ChallengeSpec) -> np.ndarray:
