@@ -92,3 +92,10 @@ def test_joining_an_unknown_team_is_404(client, make_challenge, make_user, token
         response = client.post(f"/api/v1/teams/{team_id}/members", json={"code": "x"}, headers=token_for(make_user()))
         assert response.status_code == 404
 
+
+
+def test_a_code_with_non_ascii_characters_is_simply_wrong(client, make_challenge, make_team, make_user, token_for):
+    team = make_team(make_challenge(), name="Owls")
+    response = client.post(f"/api/v1/teams/{team.id}/members", json={"code": "clé-ø", "accept_terms": True},
+                           headers=token_for(make_user()))
+    assert response.status_code == 403 and "invite code" in response.get_json()["detail"]

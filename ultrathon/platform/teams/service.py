@@ -77,7 +77,8 @@ def find_team_by_code(challenge: Challenge, code: str) -> Team | None:
 def join_team(team: Team, user: User, code: str, *, accept: bool = False) -> Membership:
     """Add the user to a team whose invite code they hold, within the size limit."""
     challenge = team.challenge
-    if not code or not secrets.compare_digest(team.invite_code, code.strip()):
+    # Compared as bytes: compare_digest refuses non-ASCII str, and a typed code may hold some.
+    if not code or not secrets.compare_digest(team.invite_code.encode(), code.strip().encode()):
         raise TeamError("that invite code is not this team's", 403)
     if accept:
         accept_terms(challenge, user)

@@ -1,0 +1,55 @@
+"""Schemathesis against the real app and its OpenAPI document: no 5xx, every answer as documented.
+
+Stateless and bounded (MAX_EXAMPLES per operation), with a real token of a user in a team, so
+generated requests reach the handlers rather than stopping at authentication.
+"""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from ultrathon.platform.api.openapi import openapi_document
+from ultrathon.platform.auth.tokens import create_token
+from ultrathon.platform.extensions import db
+
+MAX_EXAMPLES = 20
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_headers_conformance, response_schema_conformance]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def caller(app, make_challenge, make_team, make_submission):
+    """A bearer header of a member of a team with a submission, the API limit raised for the run."""
+    challenge = make_challenge("breast-cancer-diagnosis")
+    team = make_team(challenge, name="Fuzzers")
+    make_submission(challenge, team)
+    _, secret = create_token(team.memberships[0].user, "schemathesis")
+    db.session.commit()
+    app.config["ULTRATHON_API_RATE_LIMIT"] = "100000 per minute"
+    yield {"Authorization": f"Bearer {secret}"}
+    app.config.pop("ULTRATHON_API_RATE_LIMIT")
+
+
+# The document the app serves (test_openapi checks it is this one), loaded without an app so
+# the operations are known when pytest collects; each case is sent to the real app below.
+schema = schemathesis.openapi.from_dict(openapi_document())
+schema.config.generation.update(modes=["positive", "negative"], max_examples=MAX_EXAMPLES, deterministic=True)
+schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
+# An SSE response never ends; test_api_leaderboard reads the stream from a live server instead.
+schema = schema.exclude(path="/api/v1/challenges/{slug}/events")
+
+
+@schema.parametrize()
+# One team and token serve every generated request of an operation, on purpose.
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+def test_the_api_keeps_its_document(case, app, caller):
+    case.call_and_validate(app=app, headers=caller, checks=CHECKS)
