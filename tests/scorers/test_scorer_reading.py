@@ -117,7 +117,7 @@ def test_a_zip_archive_is_refused_as_such(spec):
 def test_a_gzip_bomb_is_refused(make_spec):
     spec = make_spec("binary", submission={"max_mb": 0.01})
     bomb = gzip.compress(b"patient_id,prob\n" + b"P1,0.1\n" * 400_000)
-    assert messages(bomb, spec) == ["the decompressed file is larger than 0 MB"]
+    assert messages(bomb, spec) == ["the decompressed file is larger than 0.2 MB"]
 
 
 # --- header -------------------------------------------------------------------------------------------

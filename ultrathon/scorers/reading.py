@@ -72,7 +72,8 @@ def _line(row: int) -> int:
     return row + 2
 
 
-def _show(value: object, limit: int = 40) -> str:
+def quoted(value: object, limit: int = 40) -> str:
+    """Return a value quoted for a message, cut to a readable length."""
     text = str(value)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
@@ -90,13 +91,14 @@ def _gunzip(data: bytes, max_bytes: int, error: type[FileProblems]) -> bytes:
     except zlib.error:
         raise error([Problem(None, None, "the file starts like gzip but cannot be decompressed; upload a plain .csv or a valid .csv.gz")]) from None
     if len(out) > max_bytes:
-        raise error([Problem(None, None, f"the decompressed file is larger than {max_bytes // 2**20:,} MB")])
+        raise error([Problem(None, None, f"the decompressed file is larger than {max_bytes / 2**20:g} MB")])
     if not inflater.eof:
         raise error([Problem(None, None, "the gzip file is truncated; upload it again")])
     return out
 
 
 def _looks_binary(head: bytes) -> bool:
+    """Return True when the start of a file has NUL bytes or too many non-text characters."""
     if b"\x00" in head:
         return True
     text = head.decode("utf-8", errors="replace")
@@ -157,8 +159,8 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def check_header(fields: list[str], expected: list[str], error: type[FileProblems], *, optional: tuple[str, ...] = (), extra_allowed: bool = False) -> None:
-    """Raise unless the header names exactly the expected columns, suggesting near misses."""
+def check_header(fields: list[str], expected: list[str], error: type[FileProblems], *, extra_allowed: bool = False) -> None:
+    """Raise unless the header names the expected columns (exactly, or at least), suggesting near misses."""
     found = _Collector()
     wanted = ", ".join(expected)
     if not any(f.strip() for f in fields):
@@ -176,9 +178,8 @@ def check_header(fields: list[str], expected: list[str], error: type[FileProblem
             found.add("header", Problem(1, name, f"column {name!r} appears more than once in the header"))
         seen.add(name)
     missing = [e for e in expected if e not in present]
-    allowed = set(expected) | set(optional)
     for name in dict.fromkeys(fields):
-        if name in allowed:
+        if name in expected:
             continue
         near = [e for e in missing if _simplified(e) == _simplified(name)]
         if near:
@@ -202,6 +203,7 @@ def check_header(fields: list[str], expected: list[str], error: type[FileProblem
 
 
 def _field_count_problems(data: bytes, n_fields: int, error: type[FileProblems]) -> None:
+    """Raise with the lines pandas could not parse: wrong field counts, unclosed quotes."""
     found = _Collector()
     reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
     start = 1
@@ -219,7 +221,7 @@ def _field_count_problems(data: bytes, n_fields: int, error: type[FileProblems])
     found.raise_if_any(error)
 
 
-def parse_csv(data: bytes, n_fields: int, error: type[FileProblems], dtype: dict | None = None) -> pd.DataFrame:
+def parse_csv(data: bytes, n_fields: int, error: type[FileProblems]) -> pd.DataFrame:
     """Parse checked CSV bytes into a frame, turning malformed lines into problems."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
@@ -232,7 +234,6 @@ def parse_csv(data: bytes, n_fields: int, error: type[FileProblems], dtype: dict
                 skipinitialspace=True,
                 index_col=False,
                 skip_blank_lines=False,
-                dtype=dtype,
             )
         except (pd.errors.ParserError, ValueError):
             _field_count_problems(data, n_fields, error)
@@ -300,22 +301,23 @@ def locate_ids(expected: np.ndarray, given: np.ndarray) -> np.ndarray:
 
 
 def _describe_bad_value(raw: object) -> str:
+    """Return what is wrong with a cell that did not read as a finite number."""
     if raw is None or (isinstance(raw, float) and np.isnan(raw)):
         return "empty value"
     text = str(raw).strip()
     if text == "":
         return "empty value"
     if text.casefold() in MISSING_WORDS:
-        return f"missing value {_show(text)}; every row needs a number"
+        return f"missing value {quoted(text)}; every row needs a number"
     try:
         number = float(text)
     except ValueError:
         if _is_number(text.replace(",", ".")):
-            return f"not a number: {_show(text)} (use a dot as the decimal separator)"
-        return f"not a number: {_show(text)}"
+            return f"not a number: {quoted(text)} (use a dot as the decimal separator)"
+        return f"not a number: {quoted(text)}"
     if np.isinf(number):
-        return f"infinite value {_show(text)}"
-    return f"missing value {_show(text)}; every row needs a number"
+        return f"infinite value {quoted(text)}"
+    return f"missing value {quoted(text)}; every row needs a number"
 
 
 def _raw_text(data: bytes, column: str) -> pd.Series:
@@ -413,7 +415,7 @@ def _duplicate_problems(ids: np.ndarray, duplicated: np.ndarray, id_column: str,
     if not rows.size:
         return
     first_row = pd.Series(np.arange(ids.size)).groupby(ids if same is None else same).transform("min").to_numpy()
-    found.add_rows("duplicate id", rows, lambda row: Problem(_line(row), id_column, f"duplicate id {_show(ids[row])}, first on line {_line(int(first_row[row]))}"))
+    found.add_rows("duplicate id", rows, lambda row: Problem(_line(row), id_column, f"duplicate id {quoted(ids[row])}, first on line {_line(int(first_row[row]))}"))
 
 
 def _id_problems(ids, empty_ids, solution_ids, id_column, found: _Collector) -> np.ndarray | None:
@@ -424,8 +426,7 @@ def _id_problems(ids, empty_ids, solution_ids, id_column, found: _Collector) -> 
         return None
     known = position >= 0
     unknown = np.flatnonzero(~known & ~empty_ids)
-    shown_ids = ids
-    found.add_rows("unknown id", unknown, lambda row: Problem(_line(row), id_column, f"unknown id {_show(shown_ids[row])}: not one of the challenge's ids"))
+    found.add_rows("unknown id", unknown, lambda row: Problem(_line(row), id_column, f"unknown id {quoted(ids[row])}: not one of the challenge's ids"))
     duplicated = np.zeros(ids.size, dtype=bool)
     known_rows = np.flatnonzero(known)
     seen_order = np.argsort(position[known_rows], kind="stable")
@@ -436,7 +437,7 @@ def _id_problems(ids, empty_ids, solution_ids, id_column, found: _Collector) -> 
     counts = np.bincount(position[known], minlength=solution_ids.size)
     missing = np.flatnonzero(counts == 0)
     if missing.size:
-        examples = ", ".join(_show(solution_ids[i]) for i in missing[:SHOWN_IDS])
+        examples = ", ".join(quoted(solution_ids[i]) for i in missing[:SHOWN_IDS])
         more = ", …" if missing.size > SHOWN_IDS else ""
         noun = "id has" if missing.size == 1 else "ids have"
         found.add("missing id", Problem(None, id_column, f"{missing.size:,} of the challenge's {noun} no row: {examples}{more}"))
@@ -467,7 +468,7 @@ def read_solution(data: bytes, spec: ChallengeSpec) -> pd.DataFrame:
         values = normalise_usage(frame[usage])
         bad = np.flatnonzero(values.isna().to_numpy())
         raw = frame[usage]
-        found.add_rows("usage", bad, lambda row: Problem(_line(row), usage, f"{_show(raw.iloc[row])} is not one of {', '.join(USAGE_VALUES)}"))
+        found.add_rows("usage", bad, lambda row: Problem(_line(row), usage, f"{quoted(raw.iloc[row])} is not one of {', '.join(USAGE_VALUES)}"))
         frame[usage] = values
         scored = (values != IGNORED).to_numpy()
 
@@ -489,7 +490,7 @@ def _outcomes(frame: pd.DataFrame, spec: ChallengeSpec, scored: np.ndarray, foun
 
     def check(column: str, bad: np.ndarray, message: str) -> None:
         rows = np.flatnonzero(bad & scored)
-        found.add_rows(f"outcome:{column}", rows, lambda row: Problem(_line(row), column, f"{_show(frame[column].iloc[row])} {message}"))
+        found.add_rows(f"outcome:{column}", rows, lambda row: Problem(_line(row), column, f"{quoted(frame[column].iloc[row])} {message}"))
 
     if spec.task == "survival":
         time_col, event_col = spec.data.target.time, spec.data.target.event
@@ -508,12 +509,12 @@ def _outcomes(frame: pd.DataFrame, spec: ChallengeSpec, scored: np.ndarray, foun
         check(column, ~np.isfinite(values), "is not a finite number")
         return {column: values}
     classes = [str(c) for c in spec.data.classes]
-    labels = frame[column].map(_class_text)
+    labels = frame[column].map(label_text)
     check(column, ~labels.isin(classes).to_numpy(), f"is not one of the classes: {', '.join(classes)}")
     return {column: labels}
 
 
-def _class_text(value: object) -> str:
+def label_text(value: object) -> str:
     # A class column of numbers is parsed as floats (1.0) while the YAML names the class "1".
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

@@ -13,7 +13,7 @@ from ultrathon.scorers.bootstrap import bootstrap_weights, percentile_interval, 
 from ultrathon.scorers.custom import call_custom_metric
 from ultrathon.scorers.errors import SCORING_FAILED, Problem, ScoringError, SubmissionError
 from ultrathon.scorers.metrics import CUSTOM, METRICS, metric_options
-from ultrathon.scorers.reading import SHOWN_IDS, _class_text, _show, locate_ids, normalise_ids
+from ultrathon.scorers.reading import SHOWN_IDS, label_text, quoted, locate_ids, normalise_ids
 from ultrathon.scorers.report import ScoreReport, SplitScore, SubgroupScore
 from ultrathon.scorers.splits import IGNORED, PRIVATE, PUBLIC, assign_splits, usage_column
 
@@ -57,7 +57,7 @@ def outcome_arrays(solution: pd.DataFrame, spec: ChallengeSpec, scored: np.ndarr
         return y
     if spec.task == "multiclass":
         classes = [str(c) for c in spec.data.classes]
-        codes = pd.Categorical(solution[spec.data.target].map(_class_text), categories=classes).codes
+        codes = pd.Categorical(solution[spec.data.target].map(label_text), categories=classes).codes
         require(codes >= 0, "labels outside data.classes")
         return codes.astype(np.int64)
     values = numbers(spec.data.target)
@@ -76,7 +76,7 @@ def _aligned_predictions(predictions: pd.DataFrame, solution: pd.DataFrame, spec
     row_of = locate_ids(prediction_ids, solution_ids)
     missing = np.flatnonzero(row_of < 0)
     if missing.size or len(predictions) != len(solution):
-        examples = ", ".join(_show(solution_ids[i]) for i in missing[:SHOWN_IDS])
+        examples = ", ".join(quoted(solution_ids[i]) for i in missing[:SHOWN_IDS])
         message = f"{missing.size:,} of the challenge's ids have no row: {examples}" if missing.size else (
             f"the submission has {len(predictions):,} rows; the challenge has {len(solution):,} ids"
         )
@@ -90,6 +90,7 @@ def _aligned_predictions(predictions: pd.DataFrame, solution: pd.DataFrame, spec
 
 
 def _check_predictions(y_pred: np.ndarray, spec: ChallengeSpec) -> None:
+    """Raise SubmissionError when predictions are not finite numbers, or not probabilities."""
     # read_submission reports bad values by line; this guards frames built some other way.
     if not np.all(np.isfinite(y_pred)):
         raise SubmissionError([Problem(None, None, "the predictions contain empty, NaN or infinite values")])
@@ -116,6 +117,7 @@ class _Evaluator:
             self.options = metric_options(name, spec.metrics.options)
 
     def value(self, rows: np.ndarray) -> float:
+        """Return the metric on these rows; raise ScoringError (safe message) when it cannot."""
         if self.name == CUSTOM:
             return self._custom(rows, renumber=False)
         try:
@@ -124,6 +126,7 @@ class _Evaluator:
             raise ScoringError(SCORING_FAILED, detail=f"metric {self.name}: {traceback.format_exc()}") from exc
 
     def replicates(self, rows: np.ndarray, stream: int, n_resamples: int) -> np.ndarray:
+        """Return the metric on each bootstrap resample of these rows (NaN where undefined)."""
         strata = None if self.data.strata is None else self.data.strata[rows]
         y_true, y_pred = self.data.y_true[rows], self.data.y_pred[rows]
         out = []
@@ -142,6 +145,7 @@ class _Evaluator:
         return np.concatenate(out) if out else np.zeros(0)
 
     def _custom(self, rows: np.ndarray, renumber: bool) -> float:
+        """Return the custom metric on these rows of the solution and predictions frames."""
         id_column = self.spec.data.id_column
         solution = self.solution.iloc[rows].reset_index(drop=True)
         predictions = self.predictions.iloc[rows].reset_index(drop=True)
@@ -153,10 +157,12 @@ class _Evaluator:
 
 
 def _positives(data: _Data, rows: np.ndarray) -> int | None:
+    """Return the positives (binary) or events (survival) among rows; None for other tasks."""
     return None if data.positive is None else int(data.positive[rows].sum())
 
 
 def _suppressed(spec: ChallengeSpec, data: _Data, rows: np.ndarray) -> bool:
+    """Return True for a cell too small to report: under 20 events, positives (or negatives), or rows."""
     if spec.task == "binary":
         positives = int(data.positive[rows].sum())
         return min(positives, rows.size - positives) < MIN_GROUP_COUNT
@@ -167,7 +173,7 @@ def _suppressed(spec: ChallengeSpec, data: _Data, rows: np.ndarray) -> bool:
 
 def _group_labels(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Return each row's group name and the names in a stable order (numbers by value)."""
-    labels = values.map(_class_text).replace("", MISSING_GROUP).to_numpy(dtype=object)
+    labels = values.map(label_text).replace("", MISSING_GROUP).to_numpy(dtype=object)
     names = list(dict.fromkeys(labels))
 
     def order(name: str):
@@ -179,35 +185,58 @@ def _group_labels(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     return labels, sorted(names, key=order)
 
 
+def _subgroup_scores(split: str, rows: np.ndarray, solution: pd.DataFrame, spec: ChallengeSpec, data: _Data,
+                     primary: _Evaluator, n_resamples: int) -> list[SubgroupScore]:
+    """Return the primary metric per group of each subgroup column, small cells suppressed."""
+    cells = []
+    for column in spec.subgroups:
+        labels, names = _group_labels(solution[column].iloc[rows])
+        for group in names:
+            group_rows = rows[labels == group]
+            cell = dict(split=split, column=column, group=group, n=int(group_rows.size), n_positive=_positives(data, group_rows))
+            if _suppressed(spec, data, group_rows):
+                cells.append(SubgroupScore(**cell, value=None, ci_low=None, ci_high=None, suppressed=True))
+                continue
+            try:
+                value = primary.value(group_rows)
+                low, high = None, None
+                if n_resamples:
+                    stream = stream_id("subgroup", split, column, group)
+                    low, high = percentile_interval(primary.replicates(group_rows, stream, n_resamples))
+            except ScoringError:
+                # A report for organisers: one group the metric cannot score does not fail the submission.
+                value, low, high = None, None, None
+            cells.append(SubgroupScore(**cell, value=value, ci_low=low, ci_high=high, suppressed=False))
+    return cells
+
+
+def _task_data(solution: pd.DataFrame, predictions: pd.DataFrame, spec: ChallengeSpec, scored: np.ndarray) -> _Data:
+    """Return outcomes, aligned predictions, bootstrap strata and positives of every solution row."""
+    y_true = outcome_arrays(solution, spec, scored)
+    y_pred = _aligned_predictions(predictions, solution, spec)
+    _check_predictions(y_pred[scored], spec)
+    if spec.task == "survival":
+        return _Data(y_true, y_pred, y_true["event"].astype(np.int64), y_true["event"])
+    if spec.task == "binary":
+        return _Data(y_true, y_pred, y_true, y_true == 1)
+    if spec.task == "multiclass":
+        return _Data(y_true, y_pred, y_true, None)
+    return _Data(y_true, y_pred, None, None)
+
+
 def score(predictions: pd.DataFrame, solution: pd.DataFrame, spec: ChallengeSpec, *,
           custom_metric: Callable | None = None, bootstrap: bool = True) -> ScoreReport:
     """Score predictions against the solution: every metric per split, CIs, subgroups."""
     primary = spec.metrics.primary
     if CUSTOM in spec.metrics.all and custom_metric is None:
         raise ValueError("the challenge has a custom metric: pass custom_metric (see load_custom_metric)")
-    if primary == CUSTOM:
-        higher_is_better = bool(spec.metrics.custom_higher_is_better)
-    else:
-        higher_is_better = METRICS[primary].higher_is_better
+    higher_is_better = bool(spec.metrics.custom_higher_is_better) if primary == CUSTOM else METRICS[primary].higher_is_better
 
     split_of = assign_splits(solution, spec).to_numpy()
-    scored = split_of != IGNORED
-    y_true = outcome_arrays(solution, spec, scored)
-    y_pred = _aligned_predictions(predictions, solution, spec)
-    _check_predictions(y_pred[scored], spec)
-    if spec.task == "survival":
-        positive = y_true["event"]
-        strata = positive.astype(np.int64)
-    elif spec.task == "binary":
-        positive = y_true == 1
-        strata = y_true
-    elif spec.task == "multiclass":
-        positive, strata = None, y_true
-    else:
-        positive, strata = None, None
-    data = _Data(y_true, y_pred, strata, positive)
+    data = _task_data(solution, predictions, spec, split_of != IGNORED)
     aligned = predictions
     if CUSTOM in spec.metrics.all:
+        # Custom metrics see frames, not arrays: the predictions in the solution's row order.
         ids, _ = normalise_ids(predictions[spec.data.id_column])
         aligned = predictions.iloc[locate_ids(ids, normalise_ids(solution[spec.data.id_column])[0])].reset_index(drop=True)
     evaluators = {name: _Evaluator(name, data, spec, custom_metric, solution, aligned) for name in spec.metrics.all}
@@ -215,29 +244,15 @@ def score(predictions: pd.DataFrame, solution: pd.DataFrame, spec: ChallengeSpec
 
     splits: dict[str, SplitScore] = {}
     subgroups: list[SubgroupScore] = []
-    for split_name, label in (("public", PUBLIC), ("private", PRIVATE)):
+    for split, label in (("public", PUBLIC), ("private", PRIVATE)):
         rows = np.flatnonzero(split_of == label)
         values = {name: (ev.value(rows) if rows.size else float("nan")) for name, ev in evaluators.items()}
         replicates, low, high = None, None, None
         if n_resamples and rows.size:
-            replicates = evaluators[primary].replicates(rows, stream_id("split", split_name), n_resamples)
+            replicates = evaluators[primary].replicates(rows, stream_id("split", split), n_resamples)
             low, high = percentile_interval(replicates)
-        splits[split_name] = SplitScore(values, low, high, int(rows.size), _positives(data, rows), replicates)
-        for column in spec.subgroups:
-            labels, names = _group_labels(solution[column].iloc[rows])
-            for group in names:
-                group_rows = rows[labels == group]
-                cell = dict(split=split_name, column=column, group=group, n=int(group_rows.size),
-                            n_positive=_positives(data, group_rows))
-                if _suppressed(spec, data, group_rows):
-                    subgroups.append(SubgroupScore(**cell, value=None, ci_low=None, ci_high=None, suppressed=True))
-                    continue
-                value = evaluators[primary].value(group_rows)
-                low_g, high_g = None, None
-                if n_resamples:
-                    stream = stream_id("subgroup", split_name, column, group)
-                    low_g, high_g = percentile_interval(evaluators[primary].replicates(group_rows, stream, n_resamples))
-                subgroups.append(SubgroupScore(**cell, value=value, ci_low=low_g, ci_high=high_g, suppressed=False))
+        splits[split] = SplitScore(values, low, high, int(rows.size), _positives(data, rows), replicates)
+        subgroups += _subgroup_scores(split, rows, solution, spec, data, evaluators[primary], n_resamples)
 
     return ScoreReport(
         splits=splits,
