@@ -13,7 +13,8 @@ from ultrathon.scorers.ranking import average_precision_counts, harrell_c_counts
 
 def sksurv_c(event, time, risk) -> float:
     try:
-        return concordance_index_censored(event, time, risk)[0]
+        with np.errstate(invalid="ignore"):  # scikit-survival divides 0 by 0 when no pair is comparable
+            return concordance_index_censored(event, time, risk)[0]
     except (NoComparablePairException, ValueError):
         return float("nan")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -318,3 +319,38 @@ def test_no_message_to_a_team_contains_an_outcome_value(make_spec, to_csv):
     for text in seen:
         numbers = set(re.findall(r"\d+(?:\.\d+)?", text))
         assert not numbers & secrets, text
+
+
+def test_a_secondary_metric_that_cannot_be_computed_is_nan(make_spec, survival_data, to_csv, monkeypatch):
+    import ultrathon.scorers.metrics as metrics
+
+    def broken(*args, **kwargs):
+        raise ValueError("censoring survival function is zero at one or more time points")
+
+    spec = make_spec("survival", metrics={"secondary": ["uno_c"]})
+    monkeypatch.setitem(metrics.METRICS, "uno_c", dataclasses.replace(metrics.METRICS["uno_c"], fn=broken))
+    report = scored(*survival_data(200), spec, to_csv, bootstrap=False)
+    assert np.isnan(report.splits["private"].metrics["uno_c"])
+    assert report.to_dict()["splits"]["private"]["metrics"]["uno_c"] is None
+    assert report.splits["private"].metrics["harrell_c"] > 0.5
+
+
+def test_a_primary_metric_that_fails_fails_safely(make_spec, survival_data, to_csv, monkeypatch):
+    import ultrathon.scorers.metrics as metrics
+
+    def broken(*args, **kwargs):
+        raise ValueError("all times must be within follow-up time of test data: [1; 9137.25[")
+
+    monkeypatch.setitem(metrics.METRICS, "uno_c", dataclasses.replace(metrics.METRICS["uno_c"], fn=broken))
+    with pytest.raises(ScoringError) as caught:
+        scored(*survival_data(200), make_spec("survival", metrics={"primary": "uno_c"}), to_csv, bootstrap=False)
+    assert caught.value.message == SCORING_FAILED
+    assert "9137.25" in caught.value.detail
+
+
+def test_an_empty_split_scores_nan_rather_than_failing(make_spec, binary_data, to_csv):
+    solution, predictions = binary_data(100)
+    solution["Usage"] = "Private"
+    report = scored(solution, predictions, make_spec("binary"), to_csv)
+    assert report.splits["public"].n_rows == 0 and np.isnan(report.splits["public"].metrics["roc_auc"])
+    assert report.splits["public"].ci_low is None and report.splits["private"].ci_low is not None

@@ -230,9 +230,10 @@ def ece_batch(y_true, y_pred, weights=None) -> np.ndarray:
     w = _weight_matrix(weights, p.size)
     bins = np.minimum((p * ECE_BINS).astype(np.int64), ECE_BINS - 1)
     onehot = bins[:, None] == np.arange(ECE_BINS)[None, :]
-    count = w @ onehot
-    predicted = w @ (onehot * p[:, None])
-    observed = w @ (onehot * y[:, None])
+    # einsum, not a BLAS product, so sums of non-integers come out the same run to run.
+    count = np.einsum("bn,nk->bk", w, onehot.astype(np.float64))
+    predicted = np.einsum("bn,nk->bk", w, onehot * p[:, None])
+    observed = np.einsum("bn,nk->bk", w, onehot * y[:, None])
     gap = np.abs(predicted - observed)  # = count * |mean p - mean y| per bin
     return _ratio(gap.sum(axis=1), count.sum(axis=1))
 

@@ -185,6 +185,16 @@ def _group_labels(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     return labels, sorted(names, key=order)
 
 
+def _secondary_value(evaluator: _Evaluator, rows: np.ndarray) -> float:
+    """Return a secondary metric, NaN when it cannot be computed (only the primary may fail a submission)."""
+    try:
+        return evaluator.value(rows)
+    except ScoringError as error:
+        if evaluator.name == CUSTOM:
+            raise  # the organisers' own code: its failure is reported as the primary's would be
+        return float("nan")
+
+
 def _subgroup_scores(split: str, rows: np.ndarray, solution: pd.DataFrame, spec: ChallengeSpec, data: _Data,
                      primary: _Evaluator, n_resamples: int) -> list[SubgroupScore]:
     """Return the primary metric per group of each subgroup column, small cells suppressed."""
@@ -246,7 +256,10 @@ def score(predictions: pd.DataFrame, solution: pd.DataFrame, spec: ChallengeSpec
     subgroups: list[SubgroupScore] = []
     for split, label in (("public", PUBLIC), ("private", PRIVATE)):
         rows = np.flatnonzero(split_of == label)
-        values = {name: (ev.value(rows) if rows.size else float("nan")) for name, ev in evaluators.items()}
+        values = {
+            name: float("nan") if not rows.size else ev.value(rows) if name == primary else _secondary_value(ev, rows)
+            for name, ev in evaluators.items()
+        }
         replicates, low, high = None, None, None
         if n_resamples and rows.size:
             replicates = evaluators[primary].replicates(rows, stream_id("split", split), n_resamples)
