@@ -47,7 +47,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "FileProblem": obj(
         ["row", "column", "message"],
-        row={**NULLABLE_INT, "description": "1-based data row (the header is row 0); null for the whole file."},
+        row={**NULLABLE_INT, "description": "Line number in the file, the header being line 1; null for the whole file."},
         column={"type": ["string", "null"]},
         message={"type": "string"},
     ),
