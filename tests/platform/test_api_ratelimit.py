@@ -9,9 +9,10 @@ from ultrathon.platform.extensions import db
 @pytest.fixture
 def low_limit(app):
     """Lower the per-token API limit for one test."""
+    saved = app.config["ULTRATHON_API_RATE_LIMIT"]
     app.config["ULTRATHON_API_RATE_LIMIT"] = "3 per minute"
     yield
-    app.config.pop("ULTRATHON_API_RATE_LIMIT")
+    app.config["ULTRATHON_API_RATE_LIMIT"] = saved
 
 
 def header(user) -> dict[str, str]:
@@ -42,3 +43,13 @@ def test_the_limit_is_counted_per_token_across_every_route(client, make_user, lo
 def test_the_default_limit_lets_a_pipeline_work(client, make_user):
     busy = header(make_user())
     assert all(client.get("/api/v1/challenges", headers=busy).status_code == 200 for _ in range(30))
+
+
+def test_the_limit_is_set_by_the_environment_and_checked_at_start(tmp_path):
+    from ultrathon.platform.config import ConfigError, flask_config, load_settings
+
+    settings = load_settings({"ULTRATHON_INSTANCE": str(tmp_path), "ULTRATHON_API_RATE_LIMIT": "10/second;500/hour"})
+    assert flask_config(settings)["ULTRATHON_API_RATE_LIMIT"] == "10/second;500/hour"
+    assert load_settings({"ULTRATHON_INSTANCE": str(tmp_path)}).api_rate_limit == "120 per minute"
+    with pytest.raises(ConfigError, match="ULTRATHON_API_RATE_LIMIT must read like '120 per minute', got 'lots'"):
+        load_settings({"ULTRATHON_INSTANCE": str(tmp_path), "ULTRATHON_API_RATE_LIMIT": "lots"})

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 DEFAULT_UPLOAD_MB = 100
+DEFAULT_API_RATE_LIMIT = "120 per minute"  # per API token, in Flask-Limiter's notation
 
 # Every environment variable the platform reads, with what it means (the README's table).
 ENVIRONMENT_VARIABLES = {
@@ -49,6 +50,7 @@ class Settings:
     smtp_password: str | None
     mail_from: str
     base_url: str | None
+    api_rate_limit: str = DEFAULT_API_RATE_LIMIT
 
     @property
     def production(self) -> bool:
@@ -94,6 +96,16 @@ def _check_redis_url(url: str) -> str:
     return url
 
 
+def _check_rate_limit(value: str) -> str:
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(f"ULTRATHON_API_RATE_LIMIT must read like '120 per minute', got {value!r}") from None
+    return value
+
+
 def _secret_key(environ, env: str, instance: Path) -> str:
     key = environ.get("SECRET_KEY")
     if key:
@@ -136,6 +148,7 @@ def load_settings(environ: dict[str, str] | os._Environ = os.environ) -> Setting
         smtp_password=environ.get("SMTP_PASSWORD") or None,
         mail_from=environ.get("MAIL_FROM", "ultrathon@localhost"),
         base_url=environ.get("ULTRATHON_BASE_URL") or None,
+        api_rate_limit=_check_rate_limit(environ.get("ULTRATHON_API_RATE_LIMIT") or DEFAULT_API_RATE_LIMIT),
     )
 
 
@@ -154,6 +167,7 @@ def flask_config(settings: Settings) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "TESTING": settings.env == "test",
+        "ULTRATHON_API_RATE_LIMIT": settings.api_rate_limit,
     }
 
 

@@ -9,11 +9,11 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from ..auth.tokens import TOKEN_PREFIX, user_for_token
+from ..config import DEFAULT_API_RATE_LIMIT
 from ..extensions import db
 from ..models import User
 from .errors import ApiProblem
 
-DEFAULT_RATE_LIMIT = "120 per minute"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -83,4 +83,4 @@ def rate_limit_key() -> str:
 
 def rate_limit_value() -> str:
     """Return the per-token limit in force (ULTRATHON_API_RATE_LIMIT, a Flask-Limiter string)."""
-    return current_app.config.get("ULTRATHON_API_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+    return current_app.config.get("ULTRATHON_API_RATE_LIMIT") or DEFAULT_API_RATE_LIMIT
