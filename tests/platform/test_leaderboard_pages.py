@@ -24,7 +24,7 @@ def scored(ctx):
     """Add a scored submission with its scores straight into the database."""
     clock = itertools.count()
 
-    def make(team, public, private=None):
+    def make(team, public, private=None, subgroups=()):
         at = START + timedelta(minutes=next(clock))
         submission = Submission(challenge_id=team.challenge_id, team_id=team.id, status="scored", size=1,
                                 sha256="0" * 64, content=b"x", created_at=at, scored_at=at)
@@ -34,7 +34,7 @@ def scored(ctx):
             if value is not None:
                 db.session.add(Score(submission_id=submission.id, challenge_id=team.challenge_id, team_id=team.id,
                                      split=split, metric="roc_auc", value=value, ci_low=value - 0.03,
-                                     ci_high=value + 0.03, n_rows=100, metrics={}, subgroups=[]))
+                                     ci_high=value + 0.03, n_rows=100, metrics={}, subgroups=list(subgroups)))
         db.session.commit()
         return submission
 
@@ -165,3 +165,26 @@ def test_the_results_bundle_is_for_organisers_only(client, board, make_user):
     summary = json.loads(bundle.read("summary.json"))
     assert summary["challenge"] == board.slug and summary["closed"] is False
     assert len(bundle.read("all-scores.csv").decode().splitlines()) == 1 + 3
+
+
+def test_after_the_close_the_private_page_shows_the_shake_up_and_subgroups(client, make_challenge, make_team, scored):
+    from ultrathon.worker.leaderboard_jobs import update_leaderboard_stats
+
+    challenge = make_challenge()
+    cells = [
+        {"split": "private", "column": "sex", "group": "F", "n": 80, "value": 0.9312, "ci_low": 0.9, "ci_high": 0.96,
+         "suppressed": False},
+        {"split": "private", "column": "sex", "group": "M", "n": 7, "value": None, "ci_low": None, "ci_high": None,
+         "suppressed": True},
+    ]
+    scored(make_team(challenge, name="Steady"), 0.9, 0.8, subgroups=cells)
+    scored(make_team(challenge, name="Climber"), 0.8, 0.9, subgroups=cells)
+    close(challenge)
+    update_leaderboard_stats(challenge.id)
+
+    page = client.get(f"/challenges/{challenge.slug}/leaderboard?split=private").get_data(as_text=True)
+
+    assert "Kendall's τ between the public and private ranks of 2 teams" in page and "-1.000" in page
+    assert '<span class="lb-up">▲ 1</span>' in page and '<span class="lb-down">▼ 1</span>' in page
+    assert "sex = F" in page and "sex = M" in page and "0.9312" in page
+    assert 'title="Suppressed: too few rows or events (n = 7)">–</td>' in page

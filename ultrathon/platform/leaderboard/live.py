@@ -16,7 +16,7 @@ from redis import Redis
 from ..extensions import db
 from ..queueing import redis_url
 from .cache import EVENTS_CHANNEL
-from .standings import Board, as_board
+from .standings import Board, as_board, forget_board
 
 log = logging.getLogger(__name__)
 
@@ -89,15 +89,17 @@ class Broadcaster:
 
     def _listen(self) -> None:
         """Receive events for as long as the process lives, reconnecting when Redis goes away."""
+        failures = 0
         while True:
             try:
-                client = Redis.from_url(self._url, socket_connect_timeout=2, socket_keepalive=True, health_check_interval=30)
+                client = Redis.from_url(self._url, socket_connect_timeout=2, health_check_interval=30)
                 pubsub = client.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(EVENTS_CHANNEL)
                 if self.connected.is_set():
                     # Back after a drop: events may have been missed, so every page refreshes.
                     self.deliver({"event": "leaderboard", "reconnected": True})
                 self.connected.set()
+                failures = 0
                 while True:
                     message = pubsub.get_message(timeout=KEEPALIVE_S)
                     if message is None or message.get("type") != "message":
@@ -107,10 +109,14 @@ class Broadcaster:
                     except (TypeError, ValueError):
                         continue
                     if isinstance(event, dict) and event.get("event") == "leaderboard":
+                        # A reload may have changed the challenge's settings that this process keeps.
+                        forget_board(event.get("slug"))
                         self.deliver(event)
-            except Exception:
-                log.warning("leaderboard events listener lost Redis; reconnecting", exc_info=True)
-                time.sleep(RECONNECT_S)
+            except Exception as exc:
+                failures += 1
+                if failures == 1:
+                    log.warning("leaderboard events listener lost Redis (%s); reconnecting", exc)
+                time.sleep(min(RECONNECT_S * failures, 10.0))
 
 
 broadcaster = Broadcaster()
@@ -145,4 +151,6 @@ def event_stream(challenge) -> Response:
     response = Response(_stream(board, inbox), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # proxies (nginx) must pass events on at once
+    # A client gone before the first byte never starts the generator, so its finally never runs.
+    response.call_on_close(lambda: broadcaster.unsubscribe(board, inbox))
     return response

@@ -3,7 +3,7 @@
 (function () {
   "use strict";
 
-  var POLL_MS = 15000;
+  var POLL_MS = window.UltrathonPollMs || 15000; // tests shorten it
   var board = document.getElementById("lb-board");
   if (!board) return;
 
@@ -28,11 +28,11 @@
 
   function number(value, decimals) { return value === null || value === undefined ? "—" : Number(value).toFixed(decimals); }
 
-  function timeNode(iso) {
+  function timeNode(iso, seconds) {
     if (!iso) return document.createTextNode("—");
     var node = document.createElement("time");
     node.setAttribute("datetime", iso);
-    node.textContent = iso.slice(0, 19).replace("T", " ") + " UTC";
+    node.textContent = iso.slice(0, seconds ? 19 : 16).replace("T", " ") + " UTC"; // ultrathon.js localises it
     return node;
   }
 
@@ -136,9 +136,9 @@
     for (var key in rows) if (!seen[key]) tbody.removeChild(rows[key]);
     var asof = board.querySelector("[data-lb=asof]");
     if (asof) {
-      var parts = ["Standings as of ", timeNode(doc.as_of), ". "];
+      var parts = ["Standings as of ", timeNode(doc.as_of, true), ". "];
       if (doc.stats_as_of) {
-        parts.push("Rank statistics as of ", timeNode(doc.stats_as_of), ", from " + (doc.n_resamples || 0) +
+        parts.push("Rank statistics as of ", timeNode(doc.stats_as_of, true), ", from " + (doc.n_resamples || 0) +
           " paired bootstrap resamples, for the top " + doc.top_k + " teams.");
       } else {
         parts.push("Rank statistics are being computed.");
@@ -188,8 +188,8 @@
 
   function drawCharts(series) {
     if (!window.Chart) return;
-    var reduce = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-    Chart.defaults.animation = reduce ? false : { duration: 300 };
+    // Charts redraw on every change; moving lines would only distract from the table.
+    Chart.defaults.animation = false;
     Chart.defaults.font.family = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 
     var history = board.querySelector("canvas[data-chart=history]");
@@ -235,12 +235,12 @@
         type: "bar",
         data: { labels: f.labels, datasets: [
           { label: "95% CI", data: f.intervals, backgroundColor: "#9cc3e6", barThickness: 6, order: 2 },
-          { type: "line", label: series.metric_label, data: f.scores, showLine: false, pointRadius: 5,
+          { type: "line", indexAxis: "y", label: series.metric_label, data: f.scores, showLine: false, pointRadius: 5,
             pointStyle: "rectRot", backgroundColor: "#12263f", borderColor: "#12263f", order: 1 }
         ] },
         options: {
           indexAxis: "y", maintainAspectRatio: false,
-          scales: { x: { title: { display: true, text: series.metric_label + " (" + (series.higher_is_better ? "higher" : "lower") + " is better)" } },
+          scales: { x: { beginAtZero: false, title: { display: true, text: series.metric_label + " (" + (series.higher_is_better ? "higher" : "lower") + " is better)" } },
                     y: { ticks: { autoSkip: false } } },
           plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } }
         }
