@@ -347,7 +347,7 @@ def test_charts_are_labelled_svg_with_a_table_of_their_numbers(organiser_client,
     assert "<td>2026-11-10</td><td class=\"num\">3</td>" in page
     assert "<td>2026-11-11</td><td class=\"num\">0</td>" in page
     assert page.count('<rect class="bar"') == 2
-    assert "Teams over time" in page and "1 teams by" in page
+    assert "Teams over time" in page and "1 team by" in page
 
 
 def test_the_audit_log_is_newest_first_and_paginated(organiser_client, challenge, organiser):

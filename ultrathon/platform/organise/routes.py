@@ -213,7 +213,8 @@ def audit(slug: str):
     """Show the challenge's audit log, newest first."""
     challenge = _organised(slug)
     rows, page, pages, total = service.audit_page(challenge, request.args.get("page", 1, type=int))
-    return render_template("organise/audit.html", challenge=challenge, rows=rows, page=page, pages=pages, total=total)
+    return render_template("organise/audit.html", challenge=challenge, rows=rows, page=page, pages=pages, total=total,
+                           team_names=service.team_names(rows))
 
 
 @bp.get("/challenges/<slug>/organise/scores.csv")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ultrathon.challenge_folder import YAML_NAME, ChallengeInvalid, ValidatedChallenge, validate_folder
@@ -39,6 +40,7 @@ _ARCHIVER_LITTER = ("__MACOSX/", ".DS_Store", "Thumbs.db")
 
 def viewer_zone(name: str | None) -> tzinfo:
     """Return the IANA zone the browser reported (a cookie), or UTC when none or unknown."""
+    name = unquote(name or "")
     if name and len(name) <= 64:
         try:
             return ZoneInfo(name)
@@ -286,6 +288,10 @@ def daily_chart(title: str, description: str, values: list[tuple[date, int]], *,
     return Chart(title, description, width, height, left, right, top, bottom, bars, y_ticks, x_ticks, line)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _day_span(challenge: Challenge, moments: list[datetime], zone: tzinfo) -> list[date]:
     now = utcnow()
     first = min([challenge.opens_at, *moments]).astimezone(zone).date()
@@ -302,7 +308,7 @@ def submissions_per_day(challenge: Challenge, zone: tzinfo) -> Chart:
     values = [(day, per_day.get(day, 0)) for day in _day_span(challenge, moments, zone)]
     total = sum(per_day.values())
     busiest = max(values, key=lambda dv: dv[1], default=None)
-    description = f"{total} submissions over {len(values)} days"
+    description = f"{_count(total, 'submission')} over {_count(len(values), 'day')}"
     if busiest and busiest[1]:
         description += f"; busiest day {busiest[0]:%Y-%m-%d} with {busiest[1]}"
     return daily_chart("Submissions per day", description, values)
@@ -320,7 +326,7 @@ def teams_over_time(challenge: Challenge, zone: tzinfo) -> Chart:
     for day in days:
         running += per_day.get(day, 0)
         values.append((day, running))
-    description = f"{running} teams by {days[-1]:%Y-%m-%d}"
+    description = f"{_count(running, 'team')} by {days[-1]:%Y-%m-%d}"
     return daily_chart("Teams over time", description, values, step_line=True)
 
 
@@ -341,6 +347,14 @@ def audit_page(challenge: Challenge, page: int):
     page = min(max(page, 1), pages)
     rows = db.session.execute(query.limit(AUDIT_PER_PAGE).offset((page - 1) * AUDIT_PER_PAGE)).all()
     return rows, page, pages, total
+
+
+def team_names(rows) -> dict[str, str]:
+    """Return the names of the teams audit events point at, keyed by the event's target id."""
+    ids = {int(event.target_id) for event, _ in rows if event.target_type == "team" and (event.target_id or "").isdigit()}
+    if not ids:
+        return {}
+    return {str(i): name for i, name in db.session.execute(db.select(Team.id, Team.name).where(Team.id.in_(ids))).all()}
 
 
 # --- Export ----------------------------------------------------------------------------------

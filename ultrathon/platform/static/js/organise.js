@@ -4,10 +4,11 @@
   "use strict";
   var zone = null;
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { zone = null; }
-  if (zone) {
+  // IANA names (Europe/Paris, America/Argentina/Buenos_Aires) are cookie-safe as they are.
+  if (zone && /^[A-Za-z0-9_+\-\/]{1,64}$/.test(zone)) {
     var current = (document.cookie.match(/(?:^|; )tz=([^;]*)/) || [])[1];
-    if (current !== encodeURIComponent(zone)) {
-      document.cookie = "tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; SameSite=Lax";
+    if (current !== zone) {
+      document.cookie = "tz=" + zone + "; path=/; max-age=31536000; SameSite=Lax";
     }
   }
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
