@@ -224,3 +224,42 @@ def test_the_standings_query_uses_the_leaderboard_index(make_challenge, make_tea
         plan = db.session.execute(db.text(f"EXPLAIN {compiled}")).all()
         db.session.rollback()
     assert "ix_score_leaderboard" in " ".join(str(part) for row in plan for part in row)
+
+
+def test_concurrent_misses_in_one_process_share_one_computation(app, make_challenge, make_team, scored):
+    import threading
+
+    from sqlalchemy import event
+
+    challenge = make_challenge()
+    scored(make_team(challenge), 0.7)
+    board = find_board(challenge.slug)
+    queries: list[str] = []
+    lock = threading.Lock()
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if "row_number" in statement.lower():
+            with lock:
+                queries.append(statement)
+
+    bodies: list[bytes] = []
+    start = threading.Barrier(8)
+
+    def reader() -> None:
+        with app.app_context():
+            start.wait()
+            bodies.append(standings_body(board, "public"))
+            db.session.remove()
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        threads = [threading.Thread(target=reader) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+    assert len(bodies) == 8 and len(set(bodies)) == 1
+    assert len(queries) == 1

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from datetime import timedelta
+from typing import Callable
 
 from flask import current_app, has_app_context
 
@@ -57,6 +59,30 @@ def store_if_current(challenge_id: int, key: str, value: bytes, generation: str)
     """Cache a value computed at `generation` unless the standings changed since; return if stored."""
     script = get_redis().register_script(_SET_IF_CURRENT)
     return bool(script(keys=[key, generation_key(challenge_id)], args=[value, generation, CACHE_TTL_S]))
+
+
+# One computation per key at a time in this process: after a change, the hundreds of live pages
+# that refetch at once wait for one standings query instead of each running their own.
+_flights: dict[str, threading.Lock] = {}
+_flights_lock = threading.Lock()
+
+
+def cached(challenge_id: int, key: str, build: Callable[[], bytes]) -> bytes:
+    """Return the cached value at `key`, or build, cache and return it (once per process at a time)."""
+    redis = get_redis()
+    value = redis.get(key)
+    if value is not None:
+        return value
+    with _flights_lock:
+        flight = _flights.setdefault(key, threading.Lock())
+    with flight:
+        value = redis.get(key)  # built by the request this one waited for
+        if value is not None:
+            return value
+        generation = cache_generation(challenge_id)
+        value = build()
+        store_if_current(challenge_id, key, value, generation)
+        return value
 
 
 def clear_leaderboard(challenge_id: int, slug: str | None = None, *, schedule_stats: bool = True) -> None:

@@ -9,21 +9,8 @@ from flask import render_template
 
 from ultrathon.scorers.scoring import MIN_GROUP_COUNT
 
-from ..queueing import get_redis
-from .cache import cache_generation, cache_key, store_if_current
+from .cache import cache_key, cached
 from .standings import Board, get_standings, stats_of
-
-
-def _cached(board: Board, split: str, kind: str, build) -> bytes:
-    """Return a cached rendering of a leaderboard, building and caching it on a miss."""
-    key = cache_key(board.id, split, kind)
-    body = get_redis().get(key)
-    if body is not None:
-        return body
-    generation = cache_generation(board.id)
-    body = build()
-    store_if_current(board.id, key, body, generation)
-    return body
 
 
 def chart_series(board: Board, split: str, standings: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
@@ -53,7 +40,7 @@ def charts_body(board: Board, split: str) -> bytes:
         series = chart_series(board, split, get_standings(board, split), stats.payload if stats else {})
         return json.dumps(series, separators=(",", ":")).encode()
 
-    return _cached(board, split, "charts", build)
+    return cached(board.id, cache_key(board.id, split, "charts"), build)
 
 
 def standings_fragment(board: Board, split: str) -> bytes:
@@ -73,4 +60,4 @@ def standings_fragment(board: Board, split: str) -> bytes:
             charts=chart_series(board, split, standings, payload),
         ).encode()
 
-    return _cached(board, split, "html", build)
+    return cached(board.id, cache_key(board.id, split, "html"), build)

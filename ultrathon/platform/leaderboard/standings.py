@@ -13,8 +13,7 @@ from ultrathon.scorers.metrics import CUSTOM, METRICS
 
 from ..extensions import db
 from ..models import Challenge, LeaderboardStats, Score, Submission, SubmissionStatus, Team, utcnow
-from ..queueing import get_redis
-from .cache import SPLITS, cache_generation, cache_key, store_if_current
+from .cache import SPLITS, cache_key, cached
 
 BOARD_TTL_S = 5.0  # how long a web process trusts its copy of a challenge's settings
 TIE_BREAK = "Equal scores are ordered by submission time: the earlier submission ranks higher."
@@ -318,16 +317,11 @@ def _encode(document: dict[str, Any]) -> bytes:
 def standings_body(challenge: Challenge | Board, split: str) -> bytes:
     """Return a leaderboard as JSON bytes: from the cache, or computed by one query and cached."""
     board = as_board(challenge)
-    key = cache_key(board.id, split)
-    redis = get_redis()
-    body = redis.get(key)
-    if body is not None:
-        return body
-    generation = cache_generation(board.id)
-    document = build_standings(board, split, compute_standings(board, split), stats_of(board, split))
-    body = _encode(document)
-    store_if_current(board.id, key, body, generation)
-    return body
+
+    def build() -> bytes:
+        return _encode(build_standings(board, split, compute_standings(board, split), stats_of(board, split)))
+
+    return cached(board.id, cache_key(board.id, split), build)
 
 
 def get_standings(challenge: Challenge | Board, split: str) -> dict[str, Any]:
