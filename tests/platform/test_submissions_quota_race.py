@@ -1,0 +1,53 @@
+"""Quota atomicity: uploads racing at the edge of the quota, each with its own database session."""
+
+from __future__ import annotations
+
+import threading
+
+from ultrathon.platform.extensions import db
+from ultrathon.platform.models import Challenge, Submission, User
+from ultrathon.platform.submissions.service import SubmissionRefused, accept_submission
+
+RACERS = 20
+
+
+def test_twenty_simultaneous_uploads_against_per_day_five_accept_exactly_five(app, make_challenge, make_team):
+    challenge = make_challenge()
+    assert challenge.spec["limits"]["per_day"] == 5
+    team = make_team(challenge)
+    challenge_id, user_id = challenge.id, team.memberships[0].user_id
+    data = next(f.content for f in challenge.files if f.name == "sample_submission.csv")
+    start = threading.Barrier(RACERS)
+    outcomes: list[object] = []
+    lock = threading.Lock()
+
+    def upload() -> None:
+        # Its own app context: its own session, its own connection, as a web worker would have.
+        with app.app_context():
+            try:
+                mine_challenge = db.session.get(Challenge, challenge_id)
+                mine_user = db.session.get(User, user_id)
+                # Hand the connection back while waiting: twenty threads share a pool of fifteen.
+                db.session.rollback()
+                start.wait(timeout=30)
+                accept_submission(mine_challenge, mine_user, data, "race.csv")
+                outcome: object = "accepted"
+            except SubmissionRefused as refused:
+                outcome = refused.status
+            except Exception as error:  # reported below, so a crash is not mistaken for a refusal
+                outcome = repr(error)
+            finally:
+                db.session.remove()
+            with lock:
+                outcomes.append(outcome)
+
+    threads = [threading.Thread(target=upload) for _ in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes, key=str) == sorted(["accepted"] * 5 + [429] * 15, key=str), outcomes
+    db.session.expire_all()
+    stored = db.session.execute(db.select(db.func.count(Submission.id)).where(Submission.team_id == team.id)).scalar_one()
+    assert stored == 5
