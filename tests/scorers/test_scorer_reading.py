@@ -194,6 +194,14 @@ def test_multiclass_rows_must_sum_to_one(make_spec):
     ]
 
 
+def test_multiclass_rows_rounded_to_four_decimals_are_refused(make_spec):
+    spec = make_spec("multiclass")
+    data = b"patient_id,I,II,III\nP1,0.3333,0.3333,0.3333\nP2,0.2,0.3,0.5\nP3,0.2,0.3,0.5\n"
+    assert messages(data, spec) == [
+        "line 2: the class probabilities sum to 0.9999, not 1 (tolerance 1e-6); divide each by the row's sum"
+    ]
+
+
 def test_multiclass_rows_within_tolerance_are_accepted(make_spec):
     spec = make_spec("multiclass")
     data = b"patient_id,III,I,II\nP1,0.5,0.2,0.3\nP2,0.2000005,0.4,0.4\nP3,0,1,0\n"

@@ -78,14 +78,14 @@ def test_replicates_are_paired_across_submissions(make_spec, binary_data, to_csv
     spec = make_spec("binary", leaderboard={"bootstrap": 30})
     solution, team_a = binary_data(300, seed=1)
     team_b = team_a.assign(prob=np.random.default_rng(9).random(len(team_a)))
-    rows = np.flatnonzero(solution["Usage"] == "Private")
-    y = solution["outcome"].to_numpy()[rows]
     for team in (team_a, team_b):
         report = scored(solution, team, spec, to_csv)
-        p = team["prob"].to_numpy()[rows]
-        for b in (0, 17, 29):
-            drawn = bootstrap_indices(spec.split.seed, rows.size, b, strata=y, stream=stream_id("split", "private"))
-            assert report.splits["private"].replicates[b] == pytest.approx(roc_auc_score(y[drawn], p[drawn]), abs=1e-12)
+        for split, usage in (("public", "Public"), ("private", "Private")):
+            rows = np.flatnonzero(solution["Usage"] == usage)
+            y, p = solution["outcome"].to_numpy()[rows], team["prob"].to_numpy()[rows]
+            for b in (0, 17, 29):
+                drawn = bootstrap_indices(spec.split.seed, rows.size, b, strata=y, stream=stream_id("split", split))
+                assert report.splits[split].replicates[b] == pytest.approx(roc_auc_score(y[drawn], p[drawn]), abs=1e-12)
 
 
 def test_replicates_round_trip_through_bytes(make_spec, binary_data, to_csv):

@@ -117,3 +117,11 @@ def test_percentile_interval_ignores_undefined_replicates():
     replicates = np.r_[np.arange(101, dtype=float), np.nan]
     assert percentile_interval(replicates) == pytest.approx((2.5, 97.5), abs=1e-12)
     assert percentile_interval(np.array([np.nan])) == (None, None)
+
+
+def test_resamples_are_pinned_so_stored_replicates_stay_comparable():
+    """Replicates stored months apart must pair: any change here needs a new SCORER_VERSION."""
+    assert bootstrap_indices(20270104, 10, 0).tolist() == [0, 6, 4, 6, 9, 7, 1, 5, 1, 6]
+    strata = np.array([0, 0, 0, 0, 0, 0, 1, 1, 1, 1])
+    drawn = bootstrap_indices(20270104, 10, 999, strata=strata, stream=stream_id("split", "private"))
+    assert drawn.tolist() == [4, 1, 1, 2, 0, 5, 7, 6, 7, 6]
