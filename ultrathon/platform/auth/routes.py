@@ -1,1 +1,212 @@
-"""Routes of this blueprint."""
+"""Account pages: register, log in and out, reset a password, profile and API tokens."""
+
+from __future__ import annotations
+
+import math
+import time
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..audit import record
+from ..extensions import db, limiter, login_manager
+from ..models import ApiToken, User, utcnow
+from . import bp
+from .forms import LoginForm, NewPasswordForm, ProfileForm, RegisterForm, ResetRequestForm, TokenForm
+from .mail import send_mail
+from .reset import RESET_LIFETIME_S, ResetLinkError, make_reset_token, set_new_password, user_for_reset_token
+from .service import AccountError, create_user, find_user, hash_password, verify_password
+from .tokens import create_token, revoke_token
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Log in to see that page."
+login_manager.login_message_category = "info"
+
+
+@lru_cache(maxsize=1)
+def _dummy_user() -> User:
+    """Return an unsaved user to check passwords against when the address is unknown.
+
+    A wrong address then costs as long as a wrong password, so timing does not tell which.
+    """
+    return User(email="", name="", password_hash=hash_password("not a real password, only for timing"))
+
+
+def _form_email_key() -> str:
+    """Key a limit by the address typed in, so one account cannot be guessed at from many hosts."""
+    return "email:" + ((request.form.get("email") or "").strip().lower() or get_remote_address())
+
+
+def _too_many_attempts(limit) -> object:
+    """Answer a breached limit with a page that says how long to wait."""
+    wait = max(1, math.ceil(limit.reset_at - time.time()))
+    response = make_response(render_template("auth/too_many.html", wait=wait), 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Return target if it is a path on this site, so ?next= cannot send anyone elsewhere."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"], on_breach=_too_many_attempts)
+def register():
+    """Create an account and log in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = create_user(form.email.data, form.name.data, form.password.data)
+        except AccountError as error:
+            field = form.password if "password" in str(error) else form.email
+            field.errors = [*field.errors, str(error)[:1].upper() + str(error)[1:] + "."]
+        else:
+            db.session.flush()
+            record("user.register", actor=user, target=user)
+            user.last_login_at = utcnow()
+            db.session.commit()
+            login_user(user)
+            flash(f"Welcome, {user.name}. Your account is ready.", "success")
+            return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
+    return render_template("auth/register.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"], on_breach=_too_many_attempts)
+@limiter.limit("30 per hour", methods=["POST"], key_func=_form_email_key, on_breach=_too_many_attempts)
+def login():
+    """Log in with e-mail address and password."""
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = find_user(form.email.data)
+        if user is None:
+            verify_password(_dummy_user(), form.password.data)
+        elif verify_password(user, form.password.data):
+            if not user.is_active:
+                form.email.errors = [*form.email.errors, "This account has been disabled; write to the organisers."]
+                return render_template("auth/login.html", form=form), 403
+            user.last_login_at = utcnow()
+            record("user.login", actor=user, target=user)
+            db.session.commit()
+            login_user(user, remember=bool(form.remember.data))
+            return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
+        form.password.errors = [*form.password.errors, "That e-mail address and password do not match an account."]
+    return render_template("auth/login.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    """Log out (POST); a GET shows the button, so a link elsewhere cannot log anyone out."""
+    if request.method == "GET":
+        if not current_user.is_authenticated:
+            return redirect(url_for("main.index"))
+        return render_template("auth/logout.html")
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+@limiter.limit("5 per 15 minutes", methods=["POST"], on_breach=_too_many_attempts)
+@limiter.limit("3 per hour", methods=["POST"], key_func=_form_email_key, on_breach=_too_many_attempts)
+def reset_request():
+    """Mail a reset link to the address, if it has an account; the answer is the same either way."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = find_user(form.email.data)
+        if user is not None and user.is_active:
+            path = url_for("auth.reset_password", token=make_reset_token(user))
+            base_url = current_app.config["ULTRATHON"].base_url
+            # Behind a proxy the request's own host may be an internal name; the configured one is not.
+            link = base_url.rstrip("/") + path if base_url else request.host_url.rstrip("/") + path
+            send_mail(user.email, "Reset your Ultrathon password", render_template(
+                "auth/reset_mail.txt", user=user, link=link, hours=RESET_LIFETIME_S // 3600))
+            record("user.reset_requested", actor=user, target=user)
+            db.session.commit()
+        return render_template("auth/reset_sent.html", email=form.email.data.strip())
+    return render_template("auth/reset_request.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Set a new password through a reset link."""
+    try:
+        user = user_for_reset_token(token)
+    except ResetLinkError as error:
+        return render_template("auth/reset_invalid.html", message=str(error)), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            set_new_password(user, form.password.data)
+        except AccountError as error:
+            form.password.errors = [*form.password.errors, str(error)]
+        else:
+            logout_user()
+            flash("Your password is changed. Log in with the new one.", "success")
+            return redirect(url_for("auth.login"))
+    response = make_response(render_template("auth/reset_password.html", form=form, user=user), 400 if form.errors else 200)
+    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in this page's address
+    return response
+
+
+def _account_page(profile: ProfileForm, token_form: TokenForm, new_secret: str | None = None, status: int = 200):
+    tokens = db.session.execute(
+        db.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    ).scalars().all()
+    response = make_response(render_template(
+        "auth/account.html", profile=profile, token_form=token_form, tokens=tokens, new_secret=new_secret, now=utcnow()), status)
+    response.headers["Cache-Control"] = "no-store"  # a new token's secret is on this page once
+    return response
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """Show the profile and API tokens; a POST changes the display name."""
+    profile = ProfileForm(obj=current_user, prefix="profile")
+    if request.method == "POST":
+        if profile.validate_on_submit():
+            current_user.name = profile.name.data.strip()
+            db.session.commit()
+            flash("Your display name is changed.", "success")
+            return redirect(url_for("auth.account"))
+        return _account_page(profile, TokenForm(prefix="token", formdata=None), status=400)
+    return _account_page(profile, TokenForm(prefix="token", formdata=None))
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_api_token():
+    """Create an API token and show its secret this once."""
+    form = TokenForm(prefix="token")
+    if not form.validate_on_submit():
+        return _account_page(ProfileForm(obj=current_user, prefix="profile", formdata=None), form, status=400)
+    _token, secret = create_token(current_user._get_current_object(), (form.name.data or "").strip())
+    db.session.commit()
+    return _account_page(ProfileForm(obj=current_user, prefix="profile", formdata=None), TokenForm(prefix="token", formdata=None), new_secret=secret)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_api_token(token_id: int):
+    """Revoke one of the user's own API tokens."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    revoke_token(token, current_user._get_current_object())
+    db.session.commit()
+    flash(f"Token {token.prefix}… is revoked; it no longer works.", "success")
+    return redirect(url_for("auth.account"))

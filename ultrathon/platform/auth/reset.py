@@ -1,0 +1,57 @@
+"""Password-reset links: signed, expiring after an hour, dead once the password changes."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from ..audit import record
+from ..extensions import db
+from ..models import User
+from .service import MIN_PASSWORD_LENGTH, AccountError, hash_password
+
+RESET_LIFETIME_S = 3600
+_SALT = "ultrathon.password-reset"
+
+
+class ResetLinkError(ValueError):
+    """A reset link that cannot be used; the message says why."""
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def _password_fragment(user: User) -> str:
+    # A digest of the current hash: changing the password changes it, which kills used links.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def make_reset_token(user: User) -> str:
+    """Return a reset token for the user, valid for an hour and for one password change."""
+    return _serializer().dumps({"user": user.id, "pw": _password_fragment(user)})
+
+
+def user_for_reset_token(token: str, max_age: int = RESET_LIFETIME_S) -> User:
+    """Return the user a reset token is for, or raise ResetLinkError saying why it is no good."""
+    try:
+        payload = _serializer().loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise ResetLinkError("This reset link has expired (links last one hour). Ask for a new one.") from None
+    except BadSignature:
+        raise ResetLinkError("This reset link is not valid. Check that it was copied whole, or ask for a new one.") from None
+    user = db.session.get(User, payload.get("user")) if isinstance(payload, dict) else None
+    if user is None or not user.is_active or payload.get("pw") != _password_fragment(user):
+        raise ResetLinkError("This reset link has been used already. Ask for a new one if you need to.")
+    return user
+
+
+def set_new_password(user: User, password: str) -> None:
+    """Replace the user's password and commit; every earlier reset link stops working."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
+    user.password_hash = hash_password(password)
+    record("user.password_reset", actor=user, target=user)
+    db.session.commit()
