@@ -1,1 +1,123 @@
-"""Routes of this blueprint."""
+"""Challenge pages: the overview, the data-use terms, and downloads of the public files."""
+
+from __future__ import annotations
+
+import mimetypes
+from datetime import datetime, timezone
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..audit import record
+from ..extensions import db
+from ..models import Challenge, ChallengeFile, TermsAcceptance, utcnow
+from ..teams.service import accept_terms
+from . import bp
+from .access import get_challenge, has_accepted_terms, is_organiser, team_of, terms_version
+from .render import render_markdown
+from .views import challenge_or_404, metric_facts
+
+
+@bp.app_template_filter("utc")
+def utc_filter(moment: datetime | None) -> datetime | None:
+    """Return a time in UTC, whatever zone it was read or written in."""
+    return moment.astimezone(timezone.utc) if moment is not None else None
+
+
+@bp.app_context_processor
+def challenge_helpers() -> dict:
+    """Give every template the access rule the navigation needs."""
+    return {"is_organiser": is_organiser}
+
+
+def _written_time(value: str | None) -> str | None:
+    """Return a spec time as the organisers wrote it, with its UTC offset, e.g. 2027-02-15 12:00 +01:00."""
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value)
+    offset = moment.strftime("%z")
+    return moment.strftime("%Y-%m-%d %H:%M ") + (offset[:3] + ":" + offset[3:] if offset else "")
+
+
+def _without_title(markdown: str, title: str) -> str:
+    """Drop a leading "# Title" line that repeats the challenge's title, which the page shows already."""
+    first, _, rest = (markdown or "").lstrip().partition("\n")
+    return rest if first.strip() == f"# {title}" else markdown
+
+
+@bp.get("/challenges")
+def challenge_list():
+    """Send the list to the home page, which is the challenge list."""
+    return redirect(url_for("main.index"), 301)
+
+
+@bp.get("/challenges/<slug>")
+def overview(slug: str):
+    """Show a challenge: description, timeline, metric, data, terms and how to take part."""
+    challenge = challenge_or_404(slug)
+    user = current_user if current_user.is_authenticated else None
+    acceptance = None
+    if user is not None:
+        acceptance = db.session.execute(
+            db.select(TermsAcceptance).where(
+                TermsAcceptance.user_id == user.id, TermsAcceptance.challenge_id == challenge.id,
+                TermsAcceptance.version == terms_version(challenge))
+        ).scalar_one_or_none()
+    spec = challenge.spec
+    return render_template(
+        "challenges/overview.html",
+        challenge=challenge,
+        spec=spec,
+        description=render_markdown(_without_title(challenge.description_md, challenge.title), heading_offset=1),
+        metrics=metric_facts(challenge),
+        written_opens=_written_time(spec.get("opens")),
+        written_closes=_written_time(spec.get("closes")),
+        files=challenge.files,
+        team=team_of(user, challenge),
+        acceptance=acceptance,
+        terms=spec.get("terms") or {},
+        terms_version=terms_version(challenge),
+        now=utcnow(),
+    )
+
+
+@bp.post("/challenges/<slug>/terms")
+@login_required
+def accept(slug: str):
+    """Record the user's acceptance of the data-use terms in force."""
+    challenge = challenge_or_404(slug)
+    if request.form.get("accept") != "yes":
+        flash("Tick the box to accept the data-use terms; nothing was recorded.", "error")
+    else:
+        accept_terms(challenge, current_user._get_current_object())
+        db.session.commit()
+        flash(f"You accepted the data-use terms (version {terms_version(challenge)}). The data are yours to download.", "success")
+    target = request.form.get("next") or ""
+    # Only a path inside this challenge: the field comes from a form anyone could forge.
+    if not target.startswith(f"/challenges/{challenge.slug}") or "//" in target:
+        target = url_for("challenges.overview", slug=challenge.slug, _anchor="terms")
+    return redirect(target)
+
+
+@bp.get("/challenges/<slug>/files/<name>")
+@login_required
+def download(slug: str, name: str):
+    """Send a public file to a user who accepted the terms, and record that they took it."""
+    challenge = challenge_or_404(slug)
+    user = current_user._get_current_object()
+    # Only ChallengeFile rows are served: the hidden solution is never one of them.
+    item = db.session.execute(
+        db.select(ChallengeFile).where(ChallengeFile.challenge_id == challenge.id, ChallengeFile.name == name)
+    ).scalar_one_or_none()
+    if item is None:
+        abort(404, description=f"The challenge {challenge.slug!r} has no public file called {name!r}.")
+    if not has_accepted_terms(user, challenge) and not is_organiser(user, challenge):
+        return render_template("challenges/terms_required.html", challenge=challenge, name=name), 403
+    record("file.download", actor=user, challenge=challenge, target=item, name=item.name, sha256=item.sha256)
+    db.session.commit()
+    mimetype = "text/csv" if name.lower().endswith(".csv") else (mimetypes.guess_type(name)[0] or "application/octet-stream")
+    return Response(item.content, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{item.name}"',  # names are plain (spec.plain_file_name)
+        "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff",
+    })
