@@ -1,1 +1,128 @@
-"""Routes of this blueprint."""
+"""The team page: create a team, invite by code or link, join, leave, rename."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..challenges.access import has_accepted_terms, team_of, terms_version
+from ..challenges.views import challenge_or_404
+from ..extensions import db
+from ..models import Challenge, Membership, Team, User
+from . import bp
+from .service import TeamError, create_team, find_team_by_code, join_team, leave_team, rename_team
+
+
+def _sentence(message: str) -> str:
+    """Return a service message as a sentence for the page."""
+    return message[:1].upper() + message[1:] + ("" if message.endswith((".", "?", "!")) else ".")
+
+
+def _members(team: Team) -> list[tuple[Membership, User]]:
+    return db.session.execute(
+        db.select(Membership, User).join(User, User.id == Membership.user_id)
+        .where(Membership.team_id == team.id).order_by(Membership.joined_at, Membership.id)
+    ).all()
+
+
+def _page(challenge: Challenge, *, status: int = 200, errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+          invited: Team | None = None):
+    user = current_user._get_current_object()
+    team = team_of(user, challenge)
+    return render_template(
+        "teams/team.html",
+        challenge=challenge,
+        team=team,
+        members=_members(team) if team is not None else [],
+        max_size=int(challenge.spec.get("teams", {}).get("max_size", 5)),
+        accepted=has_accepted_terms(user, challenge),
+        terms=challenge.spec.get("terms") or {},
+        terms_version=terms_version(challenge),
+        invited=invited,
+        errors=errors or {},
+        values=values or {},
+    ), status
+
+
+@bp.get("/challenges/<slug>/team")
+@login_required
+def team_page(slug: str):
+    """Show the user's team, or the forms to create or join one (an invite link fills in the code)."""
+    challenge = challenge_or_404(slug)
+    code = (request.args.get("code") or "").strip()
+    invited = find_team_by_code(challenge, code) if code else None
+    errors = {}
+    if code and invited is None:
+        errors["join"] = "That invite code does not belong to any team in this challenge; check the link you were sent."
+    return _page(challenge, errors=errors, values={"code": code}, invited=invited)
+
+
+@bp.post("/challenges/<slug>/team")
+@login_required
+def create(slug: str):
+    """Create a team with the user as its owner."""
+    challenge = challenge_or_404(slug)
+    name = request.form.get("name", "")
+    try:
+        team = create_team(challenge, current_user._get_current_object(), name, accept=request.form.get("accept") == "yes")
+    except TeamError as error:
+        db.session.rollback()
+        return _page(challenge, status=error.status, errors={"create": _sentence(str(error))}, values={"name": name})
+    flash(f"Team “{team.name}” is created. Share its invite link with your team mates.", "success")
+    return redirect(url_for("teams.team_page", slug=challenge.slug))
+
+
+@bp.post("/challenges/<slug>/team/join")
+@login_required
+def join(slug: str):
+    """Join the team whose invite code the user typed or followed."""
+    challenge = challenge_or_404(slug)
+    code = (request.form.get("code") or "").strip()
+    team = find_team_by_code(challenge, code) if code else None
+    if team is None:
+        message = "Enter the invite code a team member gave you." if not code else \
+            "That invite code does not belong to any team in this challenge; check it and try again."
+        return _page(challenge, status=400 if not code else 404, errors={"join": message}, values={"code": code})
+    try:
+        join_team(team, current_user._get_current_object(), code, accept=request.form.get("accept") == "yes")
+    except TeamError as error:
+        db.session.rollback()
+        return _page(challenge, status=error.status, errors={"join": _sentence(str(error))}, values={"code": code}, invited=team)
+    flash(f"You joined team “{team.name}”.", "success")
+    return redirect(url_for("teams.team_page", slug=challenge.slug))
+
+
+@bp.post("/challenges/<slug>/team/rename")
+@login_required
+def rename(slug: str):
+    """Rename the user's team."""
+    challenge = challenge_or_404(slug)
+    team = team_of(current_user, challenge)
+    name = request.form.get("name", "")
+    if team is None:
+        return _page(challenge, status=404, errors={"create": "You are not in a team in this challenge, so there is none to rename."})
+    try:
+        rename_team(team, current_user._get_current_object(), name)
+    except TeamError as error:
+        db.session.rollback()
+        return _page(challenge, status=error.status, errors={"rename": _sentence(str(error))}, values={"name": name})
+    flash(f"Your team is now called “{team.name}”.", "success")
+    return redirect(url_for("teams.team_page", slug=challenge.slug))
+
+
+@bp.post("/challenges/<slug>/team/leave")
+@login_required
+def leave(slug: str):
+    """Leave the user's team."""
+    challenge = challenge_or_404(slug)
+    team = team_of(current_user, challenge)
+    if team is None:
+        return _page(challenge, status=404, errors={"create": "You are not in a team in this challenge."})
+    name = team.name
+    try:
+        leave_team(team, current_user._get_current_object())
+    except TeamError as error:
+        db.session.rollback()
+        return _page(challenge, status=error.status, errors={"leave": _sentence(str(error))})
+    flash(f"You left team “{name}”.", "success")
+    return redirect(url_for("teams.team_page", slug=challenge.slug))
