@@ -196,6 +196,26 @@ def make_challenge(ctx):
 
 
 @pytest.fixture
+def make_open_challenge(make_challenge, tmp_path):
+    """Load a demo challenge with its window moved around today, so it takes submissions whenever the suite runs."""
+    import re
+    import shutil
+    from datetime import datetime, timedelta, timezone
+
+    def make(slug: str = "breast-cancer-diagnosis"):
+        folder = tmp_path / "open-challenges" / slug
+        shutil.copytree(DEMO_DIR / slug, folder)
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        text = (folder / "challenge.yaml").read_text()
+        text = re.sub(r"(?m)^opens: .*$", f"opens: {(now - timedelta(days=7)).isoformat()}", text)
+        text = re.sub(r"(?m)^closes: .*$", f"closes: {(now + timedelta(days=30)).isoformat()}", text)
+        (folder / "challenge.yaml").write_text(text)
+        return make_challenge(folder=folder)
+
+    return make
+
+
+@pytest.fixture
 def make_team(ctx, make_user):
     """Create a team in a challenge with its members, who have accepted the terms."""
     from ultrathon.platform.extensions import db

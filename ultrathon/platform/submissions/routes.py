@@ -1,1 +1,204 @@
-"""Routes of this blueprint."""
+"""The team's submissions page: upload, live status, scores and errors, final choices, own files."""
+
+from __future__ import annotations
+
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..challenges.access import can_view_private, has_accepted_terms, team_of
+from ..challenges.views import challenge_or_404, metric_facts
+from ..extensions import db
+from ..models import Challenge, Submission, Team, utcnow
+from . import bp
+from .service import (
+    SubmissionRefused,
+    accept_submission,
+    quota_for,
+    select_submission,
+    submission_for_viewer,
+    submission_to_dict,
+    unselect_submission,
+)
+
+# How many row/column problems a failed file shows; the first ones are what the team fixes first.
+MAX_PROBLEMS_SHOWN = 50
+
+
+def _full_stop(message: str) -> str:
+    """Return a service message ready to follow its title: "Title: message."."""
+    return message + ("" if message.endswith((".", "?", "!")) else ".")
+
+
+def _wants_json() -> bool:
+    """Return whether the caller is the page's own script rather than a plain form post."""
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
+
+
+def _team_submissions(team: Team) -> list[Submission]:
+    return list(db.session.execute(
+        db.select(Submission).options(selectinload(Submission.scores))
+        .where(Submission.team_id == team.id).order_by(Submission.created_at.desc(), Submission.id.desc())
+    ).scalars())
+
+
+def _row_context(challenge: Challenge, team: Team) -> dict:
+    limits = challenge.spec.get("limits") or {}
+    return {
+        "challenge": challenge,
+        "team": team,
+        "decimals": int((challenge.spec.get("leaderboard") or {}).get("decimals", 4)),
+        "show_private": can_view_private(current_user, challenge),
+        "final_limit": int(limits.get("final_selections", 2)),
+        "closed": challenge.is_closed(),
+        "max_problems": MAX_PROBLEMS_SHOWN,
+    }
+
+
+def _state(challenge: Challenge, team: Team) -> dict:
+    """Return what the page shows and the script refreshes: the rows and the quota."""
+    submissions = _team_submissions(team)
+    context = _row_context(challenge, team)
+    context["chosen"] = sum(1 for s in submissions if s.selected_at is not None)
+    return {"submissions": submissions, "quota": quota_for(challenge, team), **context}
+
+
+@bp.get("/challenges/<slug>/submissions")
+@login_required
+def submissions_page(slug: str):
+    """Show the upload form, the quota and the team's submissions."""
+    challenge = challenge_or_404(slug)
+    user = current_user._get_current_object()
+    team = team_of(user, challenge)
+    if team is None:
+        return render_template("submissions/no_team.html", challenge=challenge, accepted=has_accepted_terms(user, challenge)), 200
+    max_mb = float((challenge.spec.get("submission") or {}).get("max_mb", 20))
+    return render_template(
+        "submissions/page.html",
+        accepted=has_accepted_terms(user, challenge),
+        metric=metric_facts(challenge)[0],
+        columns=[challenge.spec["data"]["id_column"], *challenge.spec["submission"]["columns"]],
+        max_mb=max_mb,
+        max_bytes=int(max_mb * 2**20),
+        now=utcnow(),
+        **_state(challenge, team),
+    )
+
+
+@bp.get("/challenges/<slug>/submissions.json")
+@login_required
+def submissions_json(slug: str):
+    """Answer the team's rows and quota for the page's live updates, each row with its HTML."""
+    challenge = challenge_or_404(slug)
+    user = current_user._get_current_object()
+    team = team_of(user, challenge)
+    if team is None:
+        return jsonify(error="You are not in a team in this challenge."), 404
+    state = _state(challenge, team)
+    row_context = {k: v for k, v in state.items() if k not in ("submissions", "quota")}
+    rows = []
+    for submission in state["submissions"]:
+        row = submission_to_dict(submission, user)
+        row["html"] = render_template("submissions/_row.html", s=submission, **row_context)
+        rows.append(row)
+    response = jsonify(
+        submissions=rows,
+        quota=state["quota"].to_dict(),
+        quota_html=render_template("submissions/_quota.html", quota=state["quota"], challenge=challenge),
+        final_html=render_template("submissions/_final.html", **row_context),
+        chosen=state["chosen"],
+        final_limit=state["final_limit"],
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/challenges/<slug>/submissions")
+@login_required
+def upload(slug: str):
+    """Accept an uploaded prediction file for scoring."""
+    challenge = challenge_or_404(slug)
+    upload_file = request.files.get("file")
+    note = request.form.get("note", "")
+    try:
+        if upload_file is None or not upload_file.filename:
+            raise SubmissionRefused(400, "No file", "choose a CSV file to upload")
+        submission = accept_submission(challenge, current_user._get_current_object(), upload_file.read(), upload_file.filename, note)
+    except SubmissionRefused as refused:
+        db.session.rollback()
+        if _wants_json():
+            response = jsonify(title=refused.title, detail=_full_stop(refused.detail), problems=(refused.problems or [])[:MAX_PROBLEMS_SHOWN],
+                               problem_count=len(refused.problems or []))
+            response.status_code = refused.status
+            if refused.retry_after:
+                response.headers["Retry-After"] = str(refused.retry_after)
+            return response
+        flash(f"{refused.title}: {_full_stop(refused.detail)}", "error")
+        for problem in (refused.problems or [])[:MAX_PROBLEMS_SHOWN]:
+            flash(_problem_text(problem), "problem")
+        return redirect(url_for("submissions.submissions_page", slug=challenge.slug))
+    if _wants_json():
+        return jsonify(id=submission.id, status=submission.status,
+                       url=url_for("submissions.submissions_page", slug=challenge.slug, _anchor=f"sub-{submission.id}")), 202
+    flash(f"Submission {submission.id} is queued for scoring; this page shows its score when it is ready.", "success")
+    return redirect(url_for("submissions.submissions_page", slug=challenge.slug))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_error):
+    """Answer an upload bigger than the server takes at all with the same clear message as any refusal."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    detail = f"The upload is larger than the {limit // 2**20} MB this server accepts. Nothing was stored."
+    if _wants_json():
+        return jsonify(title="File too large", detail=detail, problems=[], problem_count=0), 413
+    flash(f"File too large: {detail}", "error")
+    return redirect(request.path if request.path.endswith("/submissions") else url_for("main.index"))
+
+
+def _problem_text(problem: dict) -> str:
+    where = ", ".join(part for part in (
+        f"row {problem['row']}" if problem.get("row") is not None else "",
+        f"column {problem['column']!r}" if problem.get("column") else "",
+    ) if part)
+    return f"{where}: {problem.get('message', '')}" if where else str(problem.get("message", ""))
+
+
+def _own_submission_or_404(challenge: Challenge, submission_id: int) -> Submission:
+    submission = submission_for_viewer(submission_id, current_user._get_current_object())
+    if submission is None or submission.challenge_id != challenge.id:
+        abort(404, description="You have no submission with that number in this challenge.")
+    return submission
+
+
+@bp.get("/challenges/<slug>/submissions/<int:submission_id>/file")
+@login_required
+def download(slug: str, submission_id: int):
+    """Send back the file a team member uploaded (organisers may fetch any team's)."""
+    challenge = challenge_or_404(slug)
+    submission = _own_submission_or_404(challenge, submission_id)
+    return Response(submission.content, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="submission-{submission.id}.csv"',
+        "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff",
+    })
+
+
+@bp.post("/challenges/<slug>/submissions/<int:submission_id>/selection")
+@login_required
+def selection(slug: str, submission_id: int):
+    """Choose or unchoose a submission as one of the team's final ones."""
+    challenge = challenge_or_404(slug)
+    submission = _own_submission_or_404(challenge, submission_id)
+    choose = request.form.get("choose") == "yes"
+    try:
+        if choose:
+            select_submission(submission, current_user._get_current_object())
+        else:
+            unselect_submission(submission, current_user._get_current_object())
+    except SubmissionRefused as refused:
+        db.session.rollback()
+        flash(f"{refused.title}: {_full_stop(refused.detail)}", "error")
+    else:
+        flash(f"Submission {submission.id} is {'now one of your final submissions' if choose else 'no longer a final submission'}.", "success")
+    return redirect(url_for("submissions.submissions_page", slug=challenge.slug, _anchor=f"sub-{submission.id}"))

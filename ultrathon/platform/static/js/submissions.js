@@ -1,0 +1,192 @@
+// The submissions page: size check before upload, upload progress, and rows that follow
+// their submission from queued to scored or failed without a reload (polling a JSON view).
+(function () {
+  "use strict";
+
+  var POLL_MS = 2000;
+  var form = document.getElementById("upload-form");
+  var table = document.getElementById("submissions");
+  var rowsUrl = table ? table.getAttribute("data-rows-url") : null;
+  var pollTimer = null;
+
+  function $(id) { return document.getElementById(id); }
+
+  function megabytes(bytes) { return (bytes / 1048576).toFixed(1).replace(/\.0$/, "") + " MB"; }
+
+  function showError(title, detail, problems, count) {
+    var box = $("upload-error");
+    box.textContent = "";
+    var heading = document.createElement("p");
+    var strong = document.createElement("strong");
+    strong.textContent = title;
+    heading.appendChild(strong);
+    if (detail) heading.appendChild(document.createTextNode(" " + detail));
+    box.appendChild(heading);
+    if (problems && problems.length) {
+      var list = document.createElement("table");
+      list.className = "problems";
+      var head = list.createTHead().insertRow();
+      ["Row", "Column", "Problem"].forEach(function (label) {
+        var th = document.createElement("th");
+        th.scope = "col";
+        th.textContent = label;
+        head.appendChild(th);
+      });
+      var body = list.createTBody();
+      problems.forEach(function (p) {
+        var tr = body.insertRow();
+        tr.insertCell().textContent = p.row === null || p.row === undefined ? "—" : String(p.row);
+        tr.insertCell().textContent = p.column || "—";
+        tr.insertCell().textContent = p.message || "";
+      });
+      box.appendChild(list);
+      if (count && count > problems.length) {
+        var more = document.createElement("p");
+        more.className = "help";
+        more.textContent = "…and " + (count - problems.length) + " more.";
+        box.appendChild(more);
+      }
+    }
+    box.hidden = false;
+  }
+
+  function clearError() {
+    var box = $("upload-error");
+    box.hidden = true;
+    box.textContent = "";
+  }
+
+  function checkSize() {
+    var input = $("upload-file");
+    var max = parseInt(form.getAttribute("data-max-bytes"), 10);
+    var file = input.files && input.files[0];
+    clearError();
+    if (file && file.size > max) {
+      showError("File too large:", "the file is " + megabytes(file.size) + "; this challenge accepts files up to " +
+        form.getAttribute("data-max-mb") + " MB. Nothing was uploaded.");
+      input.setAttribute("aria-invalid", "true");
+      return false;
+    }
+    input.removeAttribute("aria-invalid");
+    return true;
+  }
+
+  function setBusy(busy) {
+    $("upload-button").disabled = busy;
+    $("upload-progress").hidden = !busy;
+    if (!busy) $("upload-progress-text").textContent = "";
+  }
+
+  function upload(event) {
+    event.preventDefault();
+    var input = $("upload-file");
+    if (!input.files || !input.files[0]) {
+      showError("No file:", "choose a CSV file to upload.");
+      input.focus();
+      return;
+    }
+    if (!checkSize()) { input.focus(); return; }
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.addEventListener("progress", function (e) {
+      if (!e.lengthComputable) return;
+      var percent = Math.round(100 * e.loaded / e.total);
+      $("upload-progress").value = percent;
+      $("upload-progress-text").textContent = percent < 100 ? "Uploading… " + percent + "%" : "Checking the file…";
+    });
+    xhr.addEventListener("load", function () {
+      setBusy(false);
+      var data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (e) { /* an HTML error page */ }
+      if (xhr.status === 202 && data) {
+        form.reset();
+        $("upload-progress-text").textContent = "Submission " + data.id + " is queued for scoring.";
+        refresh();
+      } else if (data && data.title) {
+        showError(data.title + ":", data.detail, data.problems, data.problem_count);
+      } else if (xhr.status === 413) {
+        showError("File too large:", "the server refused a file this big. Nothing was uploaded.");
+      } else {
+        showError("Upload failed:", "the server answered " + xhr.status + ". Nothing was stored; try again in a moment.");
+      }
+    });
+    xhr.addEventListener("error", function () {
+      setBusy(false);
+      showError("Upload failed:", "the connection was lost. Nothing was stored; check your network and try again.");
+    });
+    clearError();
+    setBusy(true);
+    $("upload-progress").value = 0;
+    xhr.send(new FormData(form));
+  }
+
+  function rowFromHtml(html) {
+    var holder = document.createElement("tbody");
+    holder.innerHTML = html.trim();  // our own server-rendered, escaped markup
+    return holder.firstElementChild;
+  }
+
+  function announce(row) {
+    var status = row.getAttribute("data-status");
+    if (status !== "scored" && status !== "failed") return;
+    var announcer = $("status-announcer");
+    if (announcer) announcer.textContent = "Submission " + row.getAttribute("data-id") + " is " + status + ".";
+  }
+
+  function applyRows(data) {
+    var body = table.tBodies[0];
+    var empty = body.querySelector("tr.empty");
+    var pending = false;
+    // Rows come newest first; walk oldest first so each new row lands on top.
+    for (var i = data.submissions.length - 1; i >= 0; i--) {
+      var item = data.submissions[i];
+      if (item.status === "queued" || item.status === "scoring") pending = true;
+      var current = document.getElementById("sub-" + item.id);
+      if (current && current.getAttribute("data-status") === item.status &&
+          current.getAttribute("data-selected") === (item.selected ? "yes" : "no")) continue;
+      var row = rowFromHtml(item.html);
+      if (current) {
+        current.parentNode.replaceChild(row, current);
+        announce(row);
+      } else {
+        if (empty) { empty.remove(); empty = null; }
+        body.insertBefore(row, body.firstElementChild);
+      }
+      if (window.Ultrathon) window.Ultrathon.localiseTimes(row);
+    }
+    if (data.quota_html && $("quota")) {
+      $("quota").innerHTML = data.quota_html;
+      if (window.Ultrathon) window.Ultrathon.localiseTimes($("quota"));
+    }
+    if (data.final_html && $("final-summary")) $("final-summary").innerHTML = data.final_html;
+    return pending;
+  }
+
+  function refresh() {
+    if (!rowsUrl) return;
+    if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
+    var xhr = new XMLHttpRequest();
+    xhr.open("GET", rowsUrl);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.addEventListener("load", function () {
+      var pending = true;  // on a bad answer, keep trying: the rows are still on their way
+      if (xhr.status === 200) {
+        try { pending = applyRows(JSON.parse(xhr.responseText)); } catch (e) { pending = true; }
+      }
+      if (pending) pollTimer = setTimeout(refresh, POLL_MS);
+    });
+    xhr.addEventListener("error", function () { pollTimer = setTimeout(refresh, POLL_MS * 2); });
+    xhr.send();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (form) {
+      form.addEventListener("submit", upload);
+      $("upload-file").addEventListener("change", checkSize);
+    }
+    if (table && table.querySelector('tr[data-status="queued"], tr[data-status="scoring"]')) {
+      pollTimer = setTimeout(refresh, POLL_MS);
+    }
+  });
+})();
