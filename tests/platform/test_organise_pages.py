@@ -393,3 +393,20 @@ def test_csv_safe_prefixes_only_text_that_a_spreadsheet_would_run():
     from ultrathon.platform.organise.service import csv_safe
 
     assert [csv_safe(v) for v in ("=1+1", "+1", "-2", "@A1", "\tx", "plain", -0.5, 3)] == ["'=1+1", "'+1", "'-2", "'@A1", "'\tx", "plain", -0.5, 3]
+
+
+def test_the_submission_page_shows_organisers_every_metric_subgroup_and_error_detail(organiser_client, make_challenge, make_submission, score_queued):
+    from ultrathon.platform.extensions import db
+
+    challenge = make_challenge("diabetes-progression")
+    sub = make_submission(challenge, note="first try")
+    score_queued()
+    page = organiser_client.get(f"{dashboard_url(challenge)}/submissions/{sub.id}").text
+    assert "<td>rmse</td>" in page and "<td>mae</td>" in page
+    assert "<caption class=\"visually-hidden\">Private rmse by subgroup</caption>" in page
+    assert re.search(r"<td>sex</td><td>\w+</td>", page)
+
+    sub.error, sub.error_detail = "scoring failed; the organisers have been told", "Traceback: ValueError in metric"
+    db.session.commit()
+    page = organiser_client.get(f"{dashboard_url(challenge)}/submissions/{sub.id}").text
+    assert "Detail for organisers" in page and "Traceback: ValueError in metric" in page
