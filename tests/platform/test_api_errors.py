@@ -120,3 +120,26 @@ def test_an_unexpected_failure_is_a_problem_without_a_trace(client, token, monke
     monkeypatch.setattr(routes, "keyset_page", broken)
     body = assert_problem(client.get("/api/v1/challenges", headers=bearer(token)), 500)
     assert "secret internals" not in body["detail"] and "Traceback" not in body["detail"]
+
+
+@pytest.mark.parametrize("after", ["10" * 20, "-1", "1.5", "true", '"5"', "null"])
+def test_a_forged_cursor_is_400_not_a_database_error(client, token, after):
+    import base64
+
+    cursor = base64.urlsafe_b64encode(f'{{"after": {after}}}'.encode()).decode()
+    body = assert_problem(client.get(f"/api/v1/challenges?cursor={cursor}", headers=bearer(token)), 400)
+    assert "not a cursor this API issued" in body["detail"]
+
+
+def test_the_login_session_may_read_but_never_write(app, make_challenge, make_team):
+    challenge = make_challenge()
+    user = make_team(challenge).memberships[0].user
+    browser = app.test_client()
+    with browser.session_transaction() as session:
+        session["_user_id"] = str(user.id)  # what Flask-Login keeps after a login
+        session["_fresh"] = True
+    listing = browser.get("/api/v1/challenges/breast-cancer-diagnosis/submissions")
+    assert listing.status_code == 200 and listing.get_json()["team"]["id"] == challenge.teams[0].id
+    # Writes need a token: the API takes no CSRF token, so a cookie must not be enough.
+    write = browser.post("/api/v1/challenges/breast-cancer-diagnosis/teams", json={"name": "Forged", "accept_terms": True})
+    assert_problem(write, 401)

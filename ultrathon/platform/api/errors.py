@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from http import HTTPStatus
 from typing import Any
 
@@ -98,13 +99,12 @@ def problem_response(
 
 def _from_http_exception(exc: HTTPException) -> Response:
     status = exc.code or 500
+    if status == 429:
+        return _rate_limited()
     headers = {}
     if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         headers["Allow"] = ", ".join(sorted(exc.valid_methods))
-    if status == 429:
-        return _rate_limited(exc)
-    detail = _detail_for(exc)
-    return problem_response(status, detail, kind=_default_kind(status), headers=headers)
+    return problem_response(status, _detail_for(exc), kind=_default_kind(status), headers=headers)
 
 
 def _detail_for(exc: HTTPException) -> str:
@@ -120,22 +120,15 @@ def _detail_for(exc: HTTPException) -> str:
     return exc.description or _status_phrase(status)
 
 
-def _rate_limited(exc: HTTPException) -> Response:
+def _rate_limited() -> Response:
     from ..extensions import limiter
 
-    retry_after = 1
-    try:
-        limit = limiter.current_limit
-        if limit is not None:
-            import time
-
-            retry_after = max(1, int(limit.reset_at - time.time()) + 1)
-            detail = f"at most {limit.limit} for this token; try again in {retry_after} s"
-        else:
-            detail = "too many requests; slow down"
-    except Exception:
-        detail = "too many requests; slow down"
-    return problem_response(429, detail, kind="rate-limited", headers={"Retry-After": str(retry_after)})
+    limit = limiter.current_limit
+    if limit is None:
+        return problem_response(429, "too many requests; slow down", kind="rate-limited", headers={"Retry-After": "1"})
+    retry_after = max(1, int(limit.reset_at - time.time()))
+    return problem_response(429, f"at most {limit.limit} for this token; try again in {retry_after} s",
+                            kind="rate-limited", headers={"Retry-After": str(retry_after)})
 
 
 def _unexpected(exc: Exception) -> Response:

@@ -21,25 +21,34 @@ class PageRequest:
     """What the caller asked for: at most `limit` items after the position in `cursor`."""
 
     limit: int
-    position: Any  # None for the first page, else what the previous page ended on
+    position: int | None  # None for the first page, else where the previous page ended
 
 
-def encode_cursor(position: Any) -> str:
+MAX_POSITION = 2**31 - 1  # ids and offsets both fit a PostgreSQL integer
+
+
+def encode_cursor(position: int) -> str:
     """Return an opaque cursor for a position in a list."""
     return base64.urlsafe_b64encode(json.dumps({"after": position}).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> Any:
+def _foreign_cursor(cursor: str) -> ApiProblem:
+    return ApiProblem(400, f"query parameter cursor: {cursor[:40]!r} is not a cursor this API issued; "
+                           "pass back the next_cursor of the previous page")
+
+
+def decode_cursor(cursor: str) -> int:
     """Return the position a cursor stands for; raise a 400 for one this API did not issue."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        return json.loads(raw)["after"]
+        position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["after"]
     except (ValueError, KeyError, TypeError):
-        raise ApiProblem(400, f"query parameter cursor: {cursor[:40]!r} is not a cursor this API issued; "
-                              "pass back the next_cursor of the previous page") from None
+        raise _foreign_cursor(cursor) from None
+    if type(position) is not int or not 0 <= position <= MAX_POSITION:
+        raise _foreign_cursor(cursor)
+    return position
 
 
-def page_request(position_type: type = int) -> PageRequest:
+def page_request() -> PageRequest:
     """Read and check `limit` and `cursor` from the query string."""
     raw_limit = request.args.get("limit")
     limit = DEFAULT_LIMIT
@@ -49,12 +58,7 @@ def page_request(position_type: type = int) -> PageRequest:
                                   f"got {raw_limit[:20]!r}")
         limit = int(raw_limit)
     raw_cursor = request.args.get("cursor")
-    position = None
-    if raw_cursor is not None:
-        position = decode_cursor(raw_cursor)
-        if not isinstance(position, position_type) or isinstance(position, bool):
-            decode_cursor("!")  # the same 400 as any foreign cursor
-    return PageRequest(limit=limit, position=position)
+    return PageRequest(limit=limit, position=None if raw_cursor is None else decode_cursor(raw_cursor))
 
 
 def keyset_page(select, id_column, page: PageRequest, *, descending: bool = False) -> tuple[list, str | None]:
@@ -71,8 +75,6 @@ def keyset_page(select, id_column, page: PageRequest, *, descending: bool = Fals
 def slice_page(items: list, page: PageRequest) -> tuple[list, str | None]:
     """Return one page of an in-memory list, the position being an offset."""
     start = page.position or 0
-    if start < 0:
-        decode_cursor("!")
     chunk = items[start:start + page.limit]
     more = start + page.limit < len(items)
     return chunk, (encode_cursor(start + page.limit) if more else None)

@@ -302,10 +302,9 @@ def _field(body: dict[str, Any], name: str, kind: type, *, required: bool = Fals
     return value
 
 
-def refusal_problem(exc) -> ApiProblem:
+def refusal_problem(exc: SubmissionRefused) -> ApiProblem:
     """Turn the pipeline's refusal into the API's problem document."""
-    problems = [_problem_row(p) for p in (exc.problems or [])] or None
-    if problems:
+    if exc.problems:
         kind = "invalid-submission"
     elif exc.status == 429:
         kind = "quota-reached"
@@ -313,15 +312,12 @@ def refusal_problem(exc) -> ApiProblem:
         kind = "not-found"
     else:
         kind = "submission-refused"
-    quota = exc.quota.to_dict() if hasattr(exc.quota, "to_dict") else exc.quota
-    headers = {"Retry-After": str(int(exc.retry_after))} if exc.retry_after else None
-    return ApiProblem(exc.status, exc.detail, kind=kind, title=exc.title, headers=headers, problems=problems, quota=quota)
-
-
-def _problem_row(problem) -> dict[str, Any]:
-    if isinstance(problem, dict):
-        return {"row": problem.get("row"), "column": problem.get("column"), "message": str(problem.get("message", ""))}
-    return {"row": problem.row, "column": problem.column, "message": str(problem.message)}
+    return ApiProblem(
+        exc.status, exc.detail, kind=kind, title=exc.title,
+        headers={"Retry-After": str(exc.retry_after)} if exc.retry_after else None,
+        problems=exc.problems or None,  # already [{row, column, message}]
+        quota=exc.quota.to_dict() if exc.quota is not None else None,
+    )
 
 
 def _iso(moment: datetime | None) -> str | None:
