@@ -75,6 +75,10 @@ def assign_splits(solution: pd.DataFrame, spec: ChallengeSpec) -> pd.Series:
     """Return "Public", "Private" or "Ignored" for each solution row, aligned to its index."""
     column = usage_column(solution, spec)
     if column is not None:
+        values = solution[column].to_numpy(dtype=object)
+        known = (values == PUBLIC) | (values == PRIVATE) | (values == IGNORED)
+        if known.all():  # read_solution has spelled them already: the usual case, and fast
+            return pd.Series(values, index=solution.index, name="split")
         usage = normalise_usage(solution[column])
         if usage.isna().any():
             raise ValueError(f"the {column} column may only hold {', '.join(USAGE_VALUES)}")
