@@ -88,10 +88,12 @@ def best_time(fn, repeats: int) -> float:
 
 
 def record(name: str, value: float, unit: str, target: str = "", note: str = "") -> None:
+    """Keep one figure for the table and the JSON lines."""
     FIGURES.append({"figure": name, "value": round(value, 6), "unit": unit, "target": target, "note": note})
 
 
 def baseline_binary(submission: bytes, y: np.ndarray) -> float:
+    """Return AUROC the bare way: read_csv and scikit-learn, no checks."""
     from sklearn.metrics import roc_auc_score
 
     frame = pd.read_csv(io.BytesIO(submission))
@@ -99,6 +101,7 @@ def baseline_binary(submission: bytes, y: np.ndarray) -> float:
 
 
 def baseline_survival(submission: bytes, futime: np.ndarray, death: np.ndarray) -> float:
+    """Return Harrell's C the bare way: read_csv and lifelines, no checks."""
     from lifelines.utils import concordance_index
 
     frame = pd.read_csv(io.BytesIO(submission))
@@ -107,11 +110,13 @@ def baseline_survival(submission: bytes, futime: np.ndarray, death: np.ndarray) 
 
 
 def ours(submission: bytes, solution: pd.DataFrame, spec: ChallengeSpec) -> float:
+    """Return the primary metric the way a worker gets it: validated read, then score."""
     predictions = read_submission(submission, spec, solution_ids=solution[spec.data.id_column])
     return score(predictions, solution, spec, bootstrap=False).splits["private"].metrics[spec.metrics.primary]
 
 
 def bench_pipeline(task: str, n: int) -> None:
+    """Time baseline and library on one task and size; record both and their ratio."""
     spec = make_spec(task)
     solution_bytes, submission = make_data(task, n)
     solution = read_solution(solution_bytes, spec)
@@ -136,6 +141,7 @@ def bench_pipeline(task: str, n: int) -> None:
 
 
 def bench_bootstrap(n: int = 10_000, resamples: int = 1000) -> None:
+    """Time the vectorised bootstrap of AUROC and Harrell's C beside loops of reference calls."""
     from sklearn.metrics import roc_auc_score
 
     rng = np.random.default_rng(1)
@@ -170,6 +176,7 @@ def bench_bootstrap(n: int = 10_000, resamples: int = 1000) -> None:
 
 
 def bench_equality(n: int = 10_000) -> None:
+    """Record how far Harrell's C is from scikit-survival's on tied data."""
     from sksurv.metrics import concordance_index_censored
 
     rng = np.random.default_rng(2)
@@ -213,6 +220,7 @@ def measure_memory(task: str, n: int) -> dict:
 
 
 def bench_memory(task: str, n: int = 1_000_000) -> None:
+    """Record the peak memory measured in a fresh process."""
     out = subprocess.run(
         [sys.executable, __file__, "--memory", task, str(n)], capture_output=True, text=True, check=True
     ).stdout.strip().splitlines()[-1]
@@ -223,6 +231,7 @@ def bench_memory(task: str, n: int = 1_000_000) -> None:
 
 
 def main() -> None:
+    """Run every figure, print the table, then the JSON lines."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--memory", nargs=2, metavar=("TASK", "ROWS"), help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="skip the 1M-row figures")

@@ -73,6 +73,7 @@ def _weighted_mean_batch(values: np.ndarray, weights) -> np.ndarray:
 
 def _single(batch: Callable[..., np.ndarray]) -> Callable[..., float]:
     def fn(y_true, y_pred, weights=None, **options) -> float:
+        """Return the metric under one weighting."""
         return float(batch(y_true, y_pred, None if weights is None else np.asarray(weights)[None, :], **options)[0])
 
     fn.__name__ = batch.__name__.removesuffix("_batch")
@@ -359,17 +360,14 @@ def uno_c(y_true, y_pred, weights=None, tau: float | None = None) -> float:
 
 
 def td_auc(y_true, y_pred, weights=None, horizons=None) -> float:
-    """Return the mean cumulative/dynamic AUC over the horizons (NaN if one lies outside follow-up).
-
-    Without horizons, the quartiles of the event times are used.
-    """
+    """Return the mean cumulative/dynamic AUC over the horizons (NaN if one lies outside follow-up)."""
     from sksurv.metrics import cumulative_dynamic_auc
 
     rows = _expand(weights, len(y_true))
     y = y_true[rows]
     if not y["event"].any():
         return float("nan")
-    if horizons is None:
+    if horizons is None:  # the schema asks for horizons; quartiles of event times stand in
         horizons = np.percentile(y["time"][y["event"]], [25, 50, 75])
     times = np.atleast_1d(np.asarray(horizons, dtype=np.float64))
     if times.min() < y["time"].min() or times.max() >= y["time"].max():

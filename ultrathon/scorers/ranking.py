@@ -46,10 +46,8 @@ def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 
 def roc_auc_counts(positive: np.ndarray, score: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-    """Return the AUROC under each row of multiplicities (one value when weights is None).
-
-    A positive outranking a negative counts 1, a tie counts 1/2; NaN when a class is absent.
-    """
+    """Return the AUROC under each row of multiplicities (one value when weights is None)."""
+    # A positive outranking a negative counts 1, a tie 1/2; NaN when a class is absent.
     positive = np.asarray(positive, dtype=bool)
     score = np.asarray(score, dtype=np.float64)
     # Any sort will do: tied scores are grouped below, so their order never matters.
@@ -129,15 +127,13 @@ def _stable_order_by_block(block: np.ndarray) -> np.ndarray:
 
 
 def _merge_levels(risk_rank: np.ndarray, event: np.ndarray):
-    """Yield, per merge-sort level, index arrays to count later rows of lower risk rank.
-
-    At level L, positions split into blocks of 2**(L+1), each a left and a right half. Every
-    pair of positions p < q is split between halves at exactly one level. For each event in a
-    left half we need the weight of right-half rows in its block with a lower rank, and with a
-    rank no higher: differences of a running sum over the block's right half in rank order.
-    Yields (right rows in rank order, query events, and for each query three indices into the
-    running sum of right weights: its block's start, the end of lower ranks, of equal ranks).
-    """
+    """Yield, per merge-sort level, the index arrays that count later rows of lower risk rank."""
+    # At level L, positions split into blocks of 2**(L+1), each a left and a right half. Every
+    # pair of positions p < q is split between halves at exactly one level. For each event in a
+    # left half we need the weight of right-half rows in its block with a lower rank, and with a
+    # rank no higher: differences of a running sum over the block's right half in rank order.
+    # Yields (right rows in rank order, query events, and for each query three indices into the
+    # running sum of right weights: its block's start, the end of lower ranks, of equal ranks).
     n = risk_rank.size
     by_rank = np.argsort(risk_rank, kind="stable")  # positions in rank order
     level = 0
@@ -182,13 +178,11 @@ SUB_CHUNK = 32  # resamples counted together: small enough for their running sum
 def harrell_c_counts(
     time: np.ndarray, event: np.ndarray, risk: np.ndarray, weights: np.ndarray | None = None
 ) -> np.ndarray:
-    """Return Harrell's C under each row of multiplicities, exactly as scikit-survival counts pairs.
-
-    A pair (i, j) is comparable when i had an event and j was observed longer, or j was censored
-    at i's event time; it is concordant when i has the higher risk; tied risks count 1/2. Risks
-    tie only when equal (scikit-survival also ties risks closer than 1e-8). O(n log n) per
-    weighting: a bottom-up merge count of later rows with lower risk.
-    """
+    """Return Harrell's C under each row of multiplicities, counting pairs as scikit-survival does."""
+    # A pair (i, j) is comparable when i had an event and j was observed longer, or j was
+    # censored at i's event time; it is concordant when i has the higher risk; tied risks count
+    # 1/2. Risks tie only when equal (scikit-survival also ties risks closer than 1e-8).
+    # O(n log n) per weighting: a bottom-up merge count of later rows with lower risk.
     time = np.asarray(time, dtype=np.float64)
     event = np.asarray(event, dtype=bool)
     risk = np.asarray(risk, dtype=np.float64)

@@ -44,6 +44,7 @@ class _Collector:
         self._listed: dict[str, int] = {}
 
     def add(self, kind: str, problem: Problem) -> None:
+        """Add a problem, or only count it once its kind has MAX_LISTED listed."""
         listed = self._listed.get(kind, 0)
         if listed < MAX_LISTED:
             self.problems.append(problem)
@@ -63,6 +64,7 @@ class _Collector:
         return bool(self.problems) or self.omitted > 0
 
     def raise_if_any(self, error: type[FileProblems]) -> None:
+        """Raise the given error with every problem gathered, if there is any."""
         if self:
             raise error(self.problems, self.omitted)
 
@@ -357,10 +359,8 @@ def _max_bytes(spec: ChallengeSpec) -> int:
 
 
 def read_submission(data: bytes, spec: ChallengeSpec, solution_ids=None) -> pd.DataFrame:
-    """Return a team's predictions as a frame (id column + prediction columns), or raise SubmissionError.
-
-    When solution_ids is given, ids are checked against it and rows come back in its order.
-    """
+    """Return a team's predictions (id + prediction columns, in solution order) or raise SubmissionError."""
+    # Without solution_ids (a quick check at upload) ids are only checked for repeats.
     id_column = spec.data.id_column
     columns = list(spec.submission.columns)
     expected = [id_column, *columns]
@@ -515,6 +515,7 @@ def _outcomes(frame: pd.DataFrame, spec: ChallengeSpec, scored: np.ndarray, foun
 
 
 def label_text(value: object) -> str:
+    """Return a cell as a class or group name: whole numbers without ".0", missing as ""."""
     # A class column of numbers is parsed as floats (1.0) while the YAML names the class "1".
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
