@@ -94,6 +94,25 @@ def test_a_broken_file_is_refused_with_its_row_and_column_and_stores_nothing(cli
     assert "Invalid submission file" in text and "row 3, column &#39;probability&#39;" in text
 
 
+def test_a_file_that_fails_at_scoring_shows_its_reason_in_its_row(client, member, sample, run_worker):
+    # Well-formed on its own, so accepted at upload; only the hidden solution shows an id missing.
+    without_last_row = b"".join(sample.splitlines(keepends=True)[:-1])
+    submission_id = upload(client, without_last_row).get_json()["id"]
+    run_worker()
+    [row] = client.get(f"/challenges/{DEMO}/submissions.json").get_json()["submissions"]
+    assert row["status"] == "failed" and row["error"]
+    assert 'data-status="failed"' in row["html"] and 'class="error-box"' in row["html"]
+    page = client.get(PAGE).get_data(as_text=True)
+    assert f'id="sub-{submission_id}"' in page
+    from markupsafe import escape
+
+    assert str(escape(row["error"])) in page
+    assert row["problems"] and row["problems"][0]["column"] == "patient_id"
+    for problem in row["problems"]:
+        assert str(escape(problem["message"])) in page
+    assert '<strong class="quota-left">5</strong>' in page  # a failed file does not use the quota
+
+
 def test_a_file_over_the_challenges_size_limit_is_refused_clearly(client, member):
     response = upload(client, b"patient_id,probability\n" + b"P00001,0.5\n" * 120_000)
     assert response.status_code == 413

@@ -11,7 +11,8 @@
 
   function $(id) { return document.getElementById(id); }
 
-  function megabytes(bytes) { return (bytes / 1048576).toFixed(1).replace(/\.0$/, "") + " MB"; }
+  // Two decimals: "1.05 MB" over a 1 MB limit must not read as "1 MB".
+  function megabytes(bytes) { return (bytes / 1048576).toFixed(2).replace(/\.?0+$/, "") + " MB"; }
 
   function showError(title, detail, problems, count) {
     var box = $("upload-error");
