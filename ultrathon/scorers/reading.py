@@ -427,14 +427,15 @@ def _id_problems(ids, empty_ids, solution_ids, id_column, found: _Collector) -> 
     known = position >= 0
     unknown = np.flatnonzero(~known & ~empty_ids)
     found.add_rows("unknown id", unknown, lambda row: Problem(_line(row), id_column, f"unknown id {quoted(ids[row])}: not one of the challenge's ids"))
-    duplicated = np.zeros(ids.size, dtype=bool)
-    known_rows = np.flatnonzero(known)
-    seen_order = np.argsort(position[known_rows], kind="stable")
-    sorted_positions = position[known_rows][seen_order]
-    repeat = np.r_[False, sorted_positions[1:] == sorted_positions[:-1]]
-    duplicated[known_rows[seen_order][repeat]] = True
-    _duplicate_problems(ids, duplicated, id_column, found, same=position)
     counts = np.bincount(position[known], minlength=solution_ids.size)
+    if counts.max(initial=0) > 1:
+        duplicated = np.zeros(ids.size, dtype=bool)
+        known_rows = np.flatnonzero(known)
+        seen_order = np.argsort(position[known_rows], kind="stable")
+        sorted_positions = position[known_rows][seen_order]
+        repeat = np.r_[False, sorted_positions[1:] == sorted_positions[:-1]]
+        duplicated[known_rows[seen_order][repeat]] = True
+        _duplicate_problems(ids, duplicated, id_column, found, same=position)
     missing = np.flatnonzero(counts == 0)
     if missing.size:
         examples = ", ".join(quoted(solution_ids[i]) for i in missing[:SHOWN_IDS])
@@ -443,7 +444,10 @@ def _id_problems(ids, empty_ids, solution_ids, id_column, found: _Collector) -> 
         found.add("missing id", Problem(None, id_column, f"{missing.size:,} of the challenge's {noun} no row: {examples}{more}"))
     if found:
         return None
-    return np.argsort(position, kind="stable")
+    # Every solution id exactly once: position is a permutation, and its inverse the row order.
+    order = np.empty(position.size, dtype=np.int64)
+    order[position] = np.arange(position.size)
+    return order
 
 
 def read_solution(data: bytes, spec: ChallengeSpec) -> pd.DataFrame:
