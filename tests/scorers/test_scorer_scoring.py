@@ -354,3 +354,40 @@ def test_an_empty_split_scores_nan_rather_than_failing(make_spec, binary_data, t
     report = scored(solution, predictions, make_spec("binary"), to_csv)
     assert report.splits["public"].n_rows == 0 and np.isnan(report.splits["public"].metrics["roc_auc"])
     assert report.splits["public"].ci_low is None and report.splits["private"].ci_low is not None
+
+
+def test_multiclass_scores_use_the_yaml_class_order(make_spec, to_csv):
+    from sklearn.metrics import cohen_kappa_score, log_loss
+
+    rng = np.random.default_rng(4)
+    n = 300
+    classes = ["I", "II", "III"]
+    grade = rng.integers(0, 3, n)
+    raw = rng.random((n, 3)) + np.eye(3)[grade]
+    probs = raw / raw.sum(axis=1, keepdims=True)
+    solution = pd.DataFrame({"patient_id": np.arange(n), "grade": np.array(classes)[grade], "Usage": "Private"})
+    solution.loc[:49, "Usage"] = "Public"
+    # Columns in another order than the YAML lists the classes.
+    predictions = pd.DataFrame({"patient_id": np.arange(n), "III": probs[:, 2], "I": probs[:, 0], "II": probs[:, 1]})
+    spec = make_spec("multiclass", metrics={"primary": "quadratic_kappa", "secondary": ["log_loss", "roc_auc_ovr"]})
+    private = scored(solution, predictions, spec, to_csv).splits["private"]
+    rows = np.arange(50, n)
+    assert private.metrics["quadratic_kappa"] == pytest.approx(
+        cohen_kappa_score(grade[rows], probs[rows].argmax(1), weights="quadratic", labels=[0, 1, 2]), abs=1e-12)
+    assert private.metrics["log_loss"] == pytest.approx(log_loss(grade[rows], probs[rows], labels=[0, 1, 2]), abs=1e-9)
+    assert private.n_positive is None and private.replicates.size == 200
+
+
+def test_regression_scores_and_bootstraps(make_spec, to_csv):
+    rng = np.random.default_rng(5)
+    n = 200
+    level = rng.normal(50, 10, n)
+    solution = pd.DataFrame({"patient_id": [f"S{i}" for i in range(n)], "level": level})
+    predictions = pd.DataFrame({"patient_id": solution["patient_id"], "prediction": level + rng.normal(0, 5, n)})
+    spec = make_spec("regression", split={"usage_column": None, "public_fraction": 0.25}, metrics={"secondary": ["mae", "r2"]})
+    report = scored(solution, predictions, spec, to_csv)
+    assert report.splits["public"].n_rows == 50 and report.splits["private"].n_rows == 150
+    assert report.higher_is_better is False
+    private = report.splits["private"]
+    assert private.ci_low < private.metrics["rmse"] < private.ci_high
+    assert 3 < private.metrics["rmse"] < 7 and private.metrics["r2"] > 0.6
