@@ -172,7 +172,7 @@ def _merge_levels(risk_rank: np.ndarray, event: np.ndarray):
         level += 1
 
 
-SUB_CHUNK = 32  # resamples counted together: small enough for their running sums to stay in cache
+CACHE_CELLS = 1 << 18  # resamples x rows counted together: about 1 MB of running sums, in cache
 
 
 def harrell_c_counts(
@@ -208,14 +208,15 @@ def harrell_c_counts(
 
     # Numerator, doubled: all (event, later row) pairs ...
     twice_numerator = np.zeros(n_weightings, dtype=np.int64)
+    sub_chunk = max(1, CACHE_CELLS // n)
     for right_rows, query_rows, base, lower_end, tied_end in _merge_levels(rank, e):
-        for first in range(0, n_weightings, SUB_CHUNK):
-            part = w[first : first + SUB_CHUNK]
+        for first in range(0, n_weightings, sub_chunk):
+            part = w[first : first + sub_chunk]
             right_cum = np.zeros((part.shape[0], right_rows.size + 1), dtype=np.int32)
             np.cumsum(part[:, right_rows], axis=1, out=right_cum[:, 1:])
             at_base = right_cum[:, base]
             lower_or_tied = (right_cum[:, lower_end] - at_base) + (right_cum[:, tied_end] - at_base)
-            twice_numerator[first : first + SUB_CHUNK] += np.einsum(
+            twice_numerator[first : first + sub_chunk] += np.einsum(
                 "ij,ij->i", part[:, query_rows].astype(np.int64), lower_or_tied.astype(np.int64)
             )
 
