@@ -387,7 +387,7 @@ def test_metric_listed_twice_is_an_error():
 
 
 def test_every_registered_metric_fits_some_task_and_validates():
-    """Each metric of the registry is accepted on each of its tasks."""
+    """Each ranking metric is accepted as primary on each of its tasks, every metric as secondary."""
     for metric in METRICS.values():
         for task in metric.tasks:
             raw = good_raw()
@@ -396,8 +396,20 @@ def test_every_registered_metric_fits_some_task_and_validates():
             if task == "multiclass":
                 raw["data"]["classes"] = ["a", "b"]
             raw["submission"]["columns"] = ["a", "b"] if task == "multiclass" else ["p"]
-            raw["metrics"] = {"primary": metric.name}
+            primary = metric.name if metric.ranks else next(m.name for m in METRICS.values() if task in m.tasks and m.ranks)
+            raw["metrics"] = {"primary": primary, "secondary": [] if metric.ranks else [metric.name]}
             assert schema_problems(raw) == [], (metric.name, task)
+
+
+@pytest.mark.parametrize("name", ["calibration_slope", "calibration_intercept"])
+def test_a_metric_whose_ideal_is_a_value_cannot_rank(name):
+    """A calibration slope is best at 1, so neither direction orders teams; it is reported only."""
+    raw = good_raw()
+    raw["task"], raw["data"]["target"], raw["submission"]["columns"] = "binary", "death", ["p"]
+    raw["metrics"] = {"primary": name}
+    assert [(p.key, p.message) for p in schema_problems(raw)] == [
+        ("metrics.primary", f"{name!r} cannot rank a leaderboard (its ideal is a value, not an extreme); name it in metrics.secondary")
+    ]
 
 
 def test_yaml_lines_point_at_the_key(tmp_path):

@@ -565,6 +565,9 @@ def _metric_problems(raw: dict, task: str | None, check_options: bool) -> list[t
             out.append((path, f"unknown metric {name!r}; {hint}"))
         elif task and task not in METRICS[name].tasks:
             out.append((path, f"{name!r} does not fit a {task} task; metrics for {task}: " + ", ".join(fitting)))
+        elif path == ("metrics", "primary") and not METRICS[name].ranks:
+            out.append((path, f"{name!r} cannot rank a leaderboard (its ideal is a value, not an extreme); "
+                              "name it in metrics.secondary"))
 
     custom = metrics.get("custom")
     if CUSTOM in chosen and not custom:

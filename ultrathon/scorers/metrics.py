@@ -34,6 +34,9 @@ class Metric:
     fn: Callable[..., float] = field(repr=False)
     options: tuple[str, ...] = ()
     batch: Callable[..., np.ndarray] | None = field(default=None, repr=False)
+    # False for metrics whose ideal is a target value (a calibration slope of 1), not an extreme:
+    # they are reported, but cannot order a leaderboard.
+    ranks: bool = True
 
 
 CLIP = 1e-15  # log loss clips probabilities to [CLIP, 1 - CLIP] so one 0 or 1 is not infinite
@@ -393,8 +396,8 @@ def balanced_accuracy_batch(y_true, y_pred, weights=None) -> np.ndarray:
 # --- registry -----------------------------------------------------------------------------
 
 
-def _m(name, label, tasks, higher, description, batch=None, fn=None, options=()):
-    return Metric(name, label, frozenset(tasks), higher, description, fn or _single(batch), tuple(options), batch)
+def _m(name, label, tasks, higher, description, batch=None, fn=None, options=(), ranks=True):
+    return Metric(name, label, frozenset(tasks), higher, description, fn or _single(batch), tuple(options), batch, ranks)
 
 
 _ALL = [
@@ -406,8 +409,8 @@ _ALL = [
     _m("mcc", "Matthews correlation", ["binary"], True, "Correlation between predicted (threshold 0.5) and true labels.", mcc_batch),
     _m("f1", "F1 score", ["binary"], True, "Harmonic mean of precision and recall at threshold 0.5.", f1_batch),
     _m("sensitivity_at_specificity", "Sensitivity at specificity", ["binary"], True, "Sensitivity at the threshold reaching the required specificity.", sensitivity_at_specificity_batch, options=["specificity"]),
-    _m("calibration_slope", "Calibration slope", ["binary"], True, "Slope of the logistic recalibration of the predictions (1 is ideal).", fn=calibration_slope),
-    _m("calibration_intercept", "Calibration intercept", ["binary"], True, "Intercept of the logistic recalibration with the slope fixed at 1 (0 is ideal).", fn=calibration_intercept),
+    _m("calibration_slope", "Calibration slope", ["binary"], True, "Slope of the logistic recalibration of the predictions (1 is ideal).", fn=calibration_slope, ranks=False),
+    _m("calibration_intercept", "Calibration intercept", ["binary"], True, "Intercept of the logistic recalibration with the slope fixed at 1 (0 is ideal).", fn=calibration_intercept, ranks=False),
     _m("ece", "Expected calibration error", ["binary"], False, "Weighted mean gap between predicted and observed risk over 10 bins.", ece_batch),
     _m("roc_auc_ovr", "AUROC (one-vs-rest, macro)", ["multiclass"], True, "Mean of the one-vs-rest AUROCs over classes.", roc_auc_ovr_batch),
     _m("accuracy", "Accuracy", ["multiclass"], True, "Share of rows whose most probable class is the true one.", accuracy_batch),
