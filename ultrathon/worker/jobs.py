@@ -217,7 +217,13 @@ def scoring_job_failed(job, connection, exc_type, exc_value, tb) -> None:
 
 def warm_up() -> None:
     """Import what every job needs, once, in the parent, so each forked work horse starts ready."""
+    import gc
+
     import ultrathon.scorers  # noqa: F401 - pandas, numpy and the metric registry
     from ultrathon.worker.context import worker_app
 
     worker_app()
+    # Objects that exist now live for the whole process: keep the collector off their pages,
+    # so forked horses share those pages instead of copying them.
+    gc.collect()
+    gc.freeze()
