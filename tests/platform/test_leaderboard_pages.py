@@ -188,3 +188,15 @@ def test_after_the_close_the_private_page_shows_the_shake_up_and_subgroups(clien
     assert '<span class="lb-up">▲ 1</span>' in page and '<span class="lb-down">▼ 1</span>' in page
     assert "sex = F" in page and "sex = M" in page and "0.9312" in page
     assert 'title="Suppressed: too few rows or events (n = 7)">–</td>' in page
+
+
+def test_the_page_every_visitor_shares_changes_with_the_standings(client, board, make_team, scored):
+    url = f"/challenges/{board.slug}/leaderboard"
+    assert "Newcomer" not in client.get(url).get_data(as_text=True)
+
+    scored(make_team(board, name="Newcomer"), 0.99)
+    assert "Newcomer" not in client.get(url).get_data(as_text=True)  # no write told the cache yet
+    clear_leaderboard(board.id, board.slug)
+
+    page = client.get(url).get_data(as_text=True)
+    assert page.index("Newcomer") < page.index("Alpha")

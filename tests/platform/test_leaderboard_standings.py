@@ -263,3 +263,16 @@ def test_concurrent_misses_in_one_process_share_one_computation(app, make_challe
 
     assert len(bodies) == 8 and len(set(bodies)) == 1
     assert len(queries) == 1
+
+
+def test_after_redis_loses_its_data_no_copy_kept_by_the_process_is_served(make_challenge, make_team, scored):
+    challenge = make_challenge()
+    team = make_team(challenge, name="Solo")
+    scored(team, 0.7)
+    get_redis().flushdb()  # Redis restarted empty once already ...
+    assert ranks(get_standings(challenge, "public")) == [(1, "Solo", 0.7)]
+
+    get_redis().flushdb()  # ... and does again
+    scored(team, 0.8)
+
+    assert ranks(get_standings(challenge, "public")) == [(1, "Solo", 0.8)]

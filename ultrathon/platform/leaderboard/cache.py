@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import uuid
 from datetime import timedelta
 from typing import Callable
 
@@ -41,7 +42,7 @@ CACHED_KINDS = ("json", "html", "charts")
 
 
 def generation_key(challenge_id: int) -> str:
-    """Return the key counting how often a challenge's standings were invalidated."""
+    """Return the key naming the current state of a challenge's standings (new on every write)."""
     return f"ultrathon:leaderboard:{challenge_id}:generation"
 
 
@@ -51,8 +52,15 @@ def stats_pending_key(challenge_id: int) -> str:
 
 
 def cache_generation(challenge_id: int) -> str:
-    """Return the current invalidation count, to pass to store_if_current later."""
-    return (get_redis().get(generation_key(challenge_id)) or b"0").decode()
+    """Return the token of the standings' current state, to pass to store_if_current later."""
+    redis = get_redis()
+    value = redis.get(generation_key(challenge_id))
+    if value is None:
+        # A random token, never a counter: after Redis lost its data, no value built before
+        # can match the new state by chance.
+        redis.set(generation_key(challenge_id), uuid.uuid4().hex, nx=True)
+        value = redis.get(generation_key(challenge_id))
+    return value.decode()
 
 
 def store_if_current(challenge_id: int, key: str, value: bytes, generation: str) -> bool:
@@ -61,27 +69,39 @@ def store_if_current(challenge_id: int, key: str, value: bytes, generation: str)
     return bool(script(keys=[key, generation_key(challenge_id)], args=[value, generation, CACHE_TTL_S]))
 
 
+# Each web process keeps the values it served, tagged with the generation they were built at: a
+# request then costs one tiny Redis read (the generation) instead of moving the whole standings.
+_local: dict[str, tuple[str, bytes]] = {}
 # One computation per key at a time in this process: after a change, the hundreds of live pages
 # that refetch at once wait for one standings query instead of each running their own.
 _flights: dict[str, threading.Lock] = {}
 _flights_lock = threading.Lock()
 
 
-def cached(challenge_id: int, key: str, build: Callable[[], bytes]) -> bytes:
-    """Return the cached value at `key`, or build, cache and return it (once per process at a time)."""
+def cached(challenge_id: int, key: str, build: Callable[[], bytes], *, shared: bool = True) -> bytes:
+    """Return the value at `key` for the current generation, building and caching it on a miss.
+
+    shared=False keeps the value in this process only (cheap to rebuild from shared parts).
+    """
     redis = get_redis()
-    value = redis.get(key)
-    if value is not None:
-        return value
+    generation = cache_generation(challenge_id)
+    local = _local.get(key)
+    if local is not None and local[0] == generation:
+        return local[1]
     with _flights_lock:
         flight = _flights.setdefault(key, threading.Lock())
     with flight:
-        value = redis.get(key)  # built by the request this one waited for
-        if value is not None:
-            return value
-        generation = cache_generation(challenge_id)
-        value = build()
-        store_if_current(challenge_id, key, value, generation)
+        local = _local.get(key)  # built by the request this one waited for
+        if local is not None and local[0] == generation:
+            return local[1]
+        # A value in Redis was stored at the generation current when it was stored (a clear bumps
+        # the generation and deletes it at once), so it is at least as new as `generation`.
+        value = redis.get(key) if shared else None
+        if value is None:
+            value = build()
+            if shared and not store_if_current(challenge_id, key, value, generation):
+                return value  # already outdated by a write: serve it once, keep nothing
+        _local[key] = (generation, value)
         return value
 
 
@@ -97,7 +117,7 @@ def clear_leaderboard(challenge_id: int, slug: str | None = None, *, schedule_st
     try:
         redis = get_redis()
         with redis.pipeline(transaction=True) as pipe:
-            pipe.incr(generation_key(challenge_id))
+            pipe.set(generation_key(challenge_id), uuid.uuid4().hex)
             pipe.delete(*[cache_key(challenge_id, split, kind) for split in SPLITS for kind in CACHED_KINDS])
             pipe.publish(EVENTS_CHANNEL, json.dumps({"event": "leaderboard", "challenge_id": challenge_id, "slug": slug}))
             pipe.execute()

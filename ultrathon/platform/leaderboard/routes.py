@@ -11,6 +11,7 @@ from ..audit import record
 from ..challenges.access import can_view_private, get_challenge, is_organiser, team_of
 from ..extensions import db
 from . import bp
+from .cache import cache_key, cached
 from .exports import results_bundle, standings_csv
 from .fragments import charts_body, standings_fragment
 from .standings import Board, UnknownSplit, check_split, find_board, standings_body
@@ -55,6 +56,17 @@ def page(slug: str):
     board = _board_or_404(slug)
     split = _visible_split(board)
     viewer = _viewer()
+    if viewer is None and not request.cookies:
+        # Every visitor without a session sees the same page: built once per change and process.
+        closed = board.is_closed()
+        kind = f"page-{'closed' if closed else 'open'}"
+        body = cached(board.id, cache_key(board.id, split, kind), lambda: _render_page(board, split, None).encode(),
+                      shared=False)
+        return Response(body, mimetype="text/html")
+    return _render_page(board, split, viewer)
+
+
+def _render_page(board: Board, split: str, viewer) -> str:
     organiser = is_organiser(viewer, board)
     my_team = team_of(viewer, board) if viewer is not None else None
     return render_template(

@@ -12,7 +12,7 @@ from typing import Any
 from ultrathon.scorers.metrics import CUSTOM, METRICS
 
 from ..extensions import db
-from ..models import Challenge, LeaderboardStats, Score, Submission, SubmissionStatus, Team, utcnow
+from ..models import Challenge, LeaderboardStats, Score, Submission, Team, utcnow
 from .cache import SPLITS, cache_key, cached
 
 BOARD_TTL_S = 5.0  # how long a web process trusts its copy of a challenge's settings
@@ -172,7 +172,8 @@ def standings_query(board: Board, split: str):
             db.func.max(Submission.created_at).over(partition_by=Score.team_id).label("last_submission_at"),
         )
         .join(Submission, Submission.id == Score.submission_id)
-        .where(Score.challenge_id == board.id, Score.split == "public", Submission.status == SubmissionStatus.SCORED.value)
+        # Only scored submissions have Score rows: a re-score deletes them before it queues.
+        .where(Score.challenge_id == board.id, Score.split == "public")
         .subquery("public_scores")
     )
     if split == "public":

@@ -15,7 +15,7 @@ import numpy as np
 from ultrathon.scorers.bootstrap import percentile_interval
 
 from ..extensions import db
-from ..models import LeaderboardStats, Score, Submission, SubmissionStatus, utcnow
+from ..models import LeaderboardStats, Score, Submission, utcnow
 from .standings import Board, Standing, compute_standings
 
 HISTORY_TEAMS = 10  # teams drawn in the best-score-over-time chart
@@ -177,8 +177,7 @@ def score_history(board: Board, split: str, rows: list[Standing]) -> list[dict[s
         db.select(Score.team_id, Submission.created_at, Score.value)
         .join(Submission, Submission.id == Score.submission_id)
         .where(Score.challenge_id == board.id, Score.split == split, Score.value.is_not(None),
-               Score.team_id.in_([row.team_id for row in top]),
-               Submission.status == SubmissionStatus.SCORED.value)
+               Score.team_id.in_([row.team_id for row in top]))
         .order_by(Submission.created_at, Submission.id)
     ).all()
     series: dict[int, list[dict[str, Any]]] = defaultdict(list)
