@@ -99,3 +99,11 @@ def test_a_code_with_non_ascii_characters_is_simply_wrong(client, make_challenge
     response = client.post(f"/api/v1/teams/{team.id}/members", json={"code": "clé-ø", "accept_terms": True},
                            headers=token_for(make_user()))
     assert response.status_code == 403 and "invite code" in response.get_json()["detail"]
+
+
+def test_a_deeply_nested_body_is_400_not_a_crash(client, make_challenge, make_user, token_for):
+    make_challenge()
+    body = "[" * 100_000 + "]" * 100_000
+    response = client.post(f"/api/v1/challenges/{SLUG}/teams", data=body, content_type="application/json",
+                           headers=token_for(make_user()))
+    assert response.status_code == 400 and "JSON object" in response.get_json()["detail"]

@@ -280,7 +280,10 @@ def _submission_or_404(submission_id: int, user: User) -> Submission:
 
 
 def _json_object() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nesting deeper than the decoder goes: not a body this API takes
+        body = None
     if not isinstance(body, dict):
         raise ApiProblem(400, "send a JSON object as the request body, with Content-Type: application/json")
     return body
