@@ -7,7 +7,7 @@ import time
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -40,7 +40,7 @@ def _form_email_key() -> str:
     return "email:" + ((request.form.get("email") or "").strip().lower() or get_remote_address())
 
 
-def _too_many_attempts(limit) -> object:
+def _too_many_attempts(limit) -> Response:
     """Answer a breached limit with a page that says how long to wait."""
     wait = max(1, math.ceil(limit.reset_at - time.time()))
     response = make_response(render_template("auth/too_many.html", wait=wait), 429)
