@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -124,8 +125,8 @@ def test_a_team_registers_submits_is_scored_live_chooses_a_final_and_a_second_us
         expect(page.get_by_text(re.compile("is now one of your final submissions"))).to_be_visible()
         expect(page.locator("#final-summary")).to_contain_text("1 of 2 chosen")
         path = shot(page, "submissions")
-        DOCS_SCREENSHOT.parent.mkdir(exist_ok=True)
-        shutil.copyfile(path, DOCS_SCREENSHOT)
+        if os.environ.get("UPDATE_DOCS_SCREENSHOTS"):  # on request only: a test run leaves tracked files alone
+            shutil.copyfile(path, DOCS_SCREENSHOT)
 
         page.goto("/account")
         page.get_by_label("Token name").fill("laptop")
