@@ -19,6 +19,7 @@ ENVIRONMENT_VARIABLES = {
     "REDIS_URL": "redis://host:6379/0 or unix:///path (unset: an embedded Redis under the instance folder)",
     "SECRET_KEY": "signs sessions and reset links; required in production (default: generated once, kept in the instance folder)",
     "ULTRATHON_MAX_UPLOAD_MB": f"largest request body accepted, in MB (default {DEFAULT_UPLOAD_MB}); each challenge sets its own file limit below it",
+    "ULTRATHON_API_RATE_LIMIT": f"requests each API token may make, in Flask-Limiter's notation (default {DEFAULT_API_RATE_LIMIT!r})",
     "ULTRATHON_SWEEP_INTERVAL": "seconds between sweeps that re-deliver submissions whose job was lost (default 30)",
     "ULTRATHON_BASE_URL": "public address used in e-mailed links (default: the request's host)",
     "SMTP_HOST": "mail server for password-reset e-mails (unset: links are written to the log)",
