@@ -18,6 +18,7 @@ from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Challenge, Submission, SubmissionStatus, utcnow
 from ultrathon.platform.queueing import get_redis
 from ultrathon.platform.submissions.service import (
+    DEFAULT_TIMEOUT_S,
     enqueue_scoring,
     new_job_id,
     publish_submission_event,
@@ -88,7 +89,7 @@ def sweep(now: datetime | None = None, *, queued_grace_s: float = QUEUED_GRACE_S
 
     deliveries, to_stop, changed = [], [], []
     for row in rows:
-        timeout = timeouts.get(row.challenge_id, 600)
+        timeout = timeouts.get(row.challenge_id, DEFAULT_TIMEOUT_S)
         live = row.job_id is not None and statuses.get(row.job_id) in LIVE_JOB_STATUSES
         if row.status == QUEUED:
             if live or now - row.created_at < timedelta(seconds=queued_grace_s):

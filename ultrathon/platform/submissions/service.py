@@ -302,8 +302,9 @@ def _store(challenge: Challenge, team: Team, user: User | None, data: bytes, fil
 
 
 def _deliver(submission: Submission, challenge: Challenge) -> None:
-    enqueue_scoring([(submission.id, submission.job_id, scoring_timeout(challenge))])
-    publish_submission_event(submission)
+    # With Redis down, a second try to reach it would only make the upload wait longer.
+    if enqueue_scoring([(submission.id, submission.job_id, scoring_timeout(challenge))]):
+        publish_submission_event(submission)
 
 
 def accept_submission(challenge: Challenge, user: User | None, data: bytes, filename: str, note: str = "") -> Submission:
