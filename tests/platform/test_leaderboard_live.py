@@ -9,7 +9,8 @@ import pytest
 
 from ultrathon.platform.extensions import db
 from ultrathon.platform.leaderboard import live
-from ultrathon.platform.leaderboard.cache import clear_leaderboard
+from ultrathon.platform.leaderboard.cache import clear_leaderboard, generation_key
+from ultrathon.platform.queueing import get_redis
 
 
 @pytest.fixture
@@ -50,7 +51,10 @@ def test_a_stream_says_leaderboard_when_its_challenge_changes(client, make_chall
 
     event, data = chunk.strip().split("\n")
     assert event == "event: leaderboard"
-    assert json.loads(data.removeprefix("data: "))["slug"] == challenge.slug
+    data = json.loads(data.removeprefix("data: "))
+    assert data["slug"] == challenge.slug
+    # The state the page should ask for, so no web process answers with an older copy.
+    assert data["generation"] == get_redis().get(generation_key(challenge.id)).decode()
 
 
 def test_idle_streams_get_keep_alive_comments(client, make_challenge, quick_keepalive):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import uuid
 from datetime import timedelta
 from typing import Callable
@@ -69,39 +70,89 @@ def store_if_current(challenge_id: int, key: str, value: bytes, generation: str)
     return bool(script(keys=[key, generation_key(challenge_id)], args=[value, generation, CACHE_TTL_S]))
 
 
-# Each web process keeps the values it served, tagged with the generation they were built at: a
-# request then costs one tiny Redis read (the generation) instead of moving the whole standings.
-_local: dict[str, tuple[str, bytes]] = {}
+REVALIDATE_S = 5.0  # even with the events listener healthy, a kept copy is checked this often
+
+
+class NearCache:
+    """The values this process served, each tagged with the generation it was built at.
+
+    A kept value is served without asking Redis while this process's events listener (live.py)
+    is subscribed, has seen no change of that challenge since, and the value was checked within
+    REVALIDATE_S; otherwise one small Redis read of the generation decides. A reader that knows
+    a newer generation (a live page passes the one its event named) skips the kept value.
+    """
+
+    def __init__(self) -> None:
+        self.values: dict[str, tuple[str, tuple[int, int], float, bytes]] = {}
+        self.changes: dict[int, int] = {}  # challenge id -> changes seen by the listener
+        self.epoch = 0  # bumped when changes may have gone unseen (listener (re)connected)
+        self.listening = False
+
+    def version(self, challenge_id: int) -> tuple[int, int]:
+        """Return what this process has seen of a challenge's changes."""
+        return self.epoch, self.changes.get(challenge_id, 0)
+
+    def note_change(self, challenge_id: int | None) -> None:
+        """Record that a challenge's standings changed (every challenge's may have when None)."""
+        if challenge_id is None:
+            self.epoch += 1
+        else:
+            self.changes[challenge_id] = self.changes.get(challenge_id, 0) + 1
+
+    def fresh(self, challenge_id: int, key: str, generation: str | None) -> bytes | None:
+        """Return the kept value if it can be served without asking Redis."""
+        kept = self.values.get(key)
+        if kept is None or not self.listening:
+            return None
+        token, version, checked_at, value = kept
+        if version != self.version(challenge_id) or time.monotonic() - checked_at > REVALIDATE_S:
+            return None
+        if generation is not None and generation != token:
+            return None
+        return value
+
+
+near_cache = NearCache()
 # One computation per key at a time in this process: after a change, the hundreds of live pages
 # that refetch at once wait for one standings query instead of each running their own.
 _flights: dict[str, threading.Lock] = {}
 _flights_lock = threading.Lock()
 
 
-def cached(challenge_id: int, key: str, build: Callable[[], bytes], *, shared: bool = True) -> bytes:
+def cached(challenge_id: int, key: str, build: Callable[[], bytes], *, shared: bool = True,
+           generation: str | None = None) -> bytes:
     """Return the value at `key` for the current generation, building and caching it on a miss.
 
-    shared=False keeps the value in this process only (cheap to rebuild from shared parts).
+    shared=False keeps the value in this process only (cheap to rebuild from shared parts);
+    `generation` is one the caller knows to exist (from an event), if any.
     """
+    value = near_cache.fresh(challenge_id, key, generation)
+    if value is not None:
+        return value
+    from .live import broadcaster  # the listener that keeps kept values honest
+
+    broadcaster.ensure_listening()
+    version = near_cache.version(challenge_id)  # read before Redis: a change after it shows
     redis = get_redis()
-    generation = cache_generation(challenge_id)
-    local = _local.get(key)
-    if local is not None and local[0] == generation:
-        return local[1]
+    current = cache_generation(challenge_id)
+    kept = near_cache.values.get(key)
+    if kept is not None and kept[0] == current:
+        near_cache.values[key] = (current, version, time.monotonic(), kept[3])
+        return kept[3]
     with _flights_lock:
         flight = _flights.setdefault(key, threading.Lock())
     with flight:
-        local = _local.get(key)  # built by the request this one waited for
-        if local is not None and local[0] == generation:
-            return local[1]
-        # A value in Redis was stored at the generation current when it was stored (a clear bumps
-        # the generation and deletes it at once), so it is at least as new as `generation`.
+        kept = near_cache.values.get(key)  # built by the request this one waited for
+        if kept is not None and kept[0] == current:
+            return kept[3]
+        # A value in Redis was stored at the generation current when it was stored (a clear
+        # replaces the generation and deletes it at once), so it is at least as new as `current`.
         value = redis.get(key) if shared else None
         if value is None:
             value = build()
-            if shared and not store_if_current(challenge_id, key, value, generation):
+            if shared and not store_if_current(challenge_id, key, value, current):
                 return value  # already outdated by a write: serve it once, keep nothing
-        _local[key] = (generation, value)
+        near_cache.values[key] = (current, version, time.monotonic(), value)
         return value
 
 
@@ -116,11 +167,14 @@ def clear_leaderboard(challenge_id: int, slug: str | None = None, *, schedule_st
     forget_board(slug)
     try:
         redis = get_redis()
+        generation = uuid.uuid4().hex
         with redis.pipeline(transaction=True) as pipe:
-            pipe.set(generation_key(challenge_id), uuid.uuid4().hex)
+            pipe.set(generation_key(challenge_id), generation)
             pipe.delete(*[cache_key(challenge_id, split, kind) for split in SPLITS for kind in CACHED_KINDS])
-            pipe.publish(EVENTS_CHANNEL, json.dumps({"event": "leaderboard", "challenge_id": challenge_id, "slug": slug}))
+            pipe.publish(EVENTS_CHANNEL, json.dumps({"event": "leaderboard", "challenge_id": challenge_id,
+                                                     "slug": slug, "generation": generation}))
             pipe.execute()
+        near_cache.note_change(challenge_id)  # this process knows at once, before its listener does
         if schedule_stats:
             schedule_leaderboard_stats(challenge_id)
     except Exception:

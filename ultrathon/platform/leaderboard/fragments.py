@@ -33,14 +33,14 @@ def chart_series(board: Board, split: str, standings: dict[str, Any], payload: d
     }
 
 
-def charts_body(board: Board, split: str) -> bytes:
+def charts_body(board: Board, split: str, generation: str | None = None) -> bytes:
     """Return the chart series of a leaderboard as JSON bytes, cached until the next change."""
     def build() -> bytes:
         stats = stats_of(board, split)
         series = chart_series(board, split, get_standings(board, split), stats.payload if stats else {})
         return json.dumps(series, separators=(",", ":")).encode()
 
-    return cached(board.id, cache_key(board.id, split, "charts"), build)
+    return cached(board.id, cache_key(board.id, split, "charts"), build, generation=generation)
 
 
 def standings_fragment(board: Board, split: str) -> bytes:

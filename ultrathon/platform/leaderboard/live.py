@@ -15,7 +15,7 @@ from redis import Redis
 
 from ..extensions import db
 from ..queueing import redis_url
-from .cache import EVENTS_CHANNEL
+from .cache import EVENTS_CHANNEL, near_cache
 from .standings import Board, as_board, forget_board
 
 log = logging.getLogger(__name__)
@@ -50,11 +50,26 @@ class Broadcaster:
                 self.connected.clear()
             self._streams.setdefault(board.id, set()).add(inbox)
             self._slugs[board.slug] = board.id
-            if self._listener is None or not self._listener.is_alive():
-                self._url = url
-                self._listener = threading.Thread(target=self._listen, name="leaderboard-events", daemon=True)
-                self._listener.start()
+            self._start_listener(url)
         return inbox
+
+    def ensure_listening(self) -> None:
+        """Start this process's listener if it has none (the near cache relies on it too)."""
+        listener = self._listener
+        if listener is not None and listener.is_alive() and self._pid == os.getpid():
+            return
+        url = redis_url()
+        with self._lock:
+            if self._pid != os.getpid():
+                self._listener, self._pid, self._streams, self._slugs = None, os.getpid(), {}, {}
+                self.connected.clear()
+            self._start_listener(url)
+
+    def _start_listener(self, url: str) -> None:
+        if self._listener is None or not self._listener.is_alive():
+            self._url = url
+            self._listener = threading.Thread(target=self._listen, name="leaderboard-events", daemon=True)
+            self._listener.start()
 
     def unsubscribe(self, board: Board, inbox: queue.Queue) -> None:
         """Forget a closed stream."""
@@ -84,7 +99,12 @@ class Broadcaster:
             try:
                 inbox.put_nowait(event)
             except queue.Full:
-                pass  # an undelivered event is waiting already; the page fetches the latest state anyway
+                # A stream that has not sent the last event yet sends this newer one instead.
+                try:
+                    inbox.get_nowait()
+                    inbox.put_nowait(event)
+                except (queue.Empty, queue.Full):
+                    pass
         return len(targets)
 
     def _listen(self) -> None:
@@ -92,9 +112,13 @@ class Broadcaster:
         failures = 0
         while True:
             try:
-                client = Redis.from_url(self._url, socket_connect_timeout=2, health_check_interval=30)
+                client = Redis.from_url(self._url, socket_connect_timeout=2, health_check_interval=30,
+                                        client_name=f"ultrathon-events-{os.getpid()}")
                 pubsub = client.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(EVENTS_CHANNEL)
+                # Changes before this moment went unseen: values kept so far are checked again.
+                near_cache.note_change(None)
+                near_cache.listening = True
                 if self.connected.is_set():
                     # Back after a drop: events may have been missed, so every page refreshes.
                     self.deliver({"event": "leaderboard", "reconnected": True})
@@ -109,10 +133,13 @@ class Broadcaster:
                     except (TypeError, ValueError):
                         continue
                     if isinstance(event, dict) and event.get("event") == "leaderboard":
-                        # A reload may have changed the challenge's settings that this process keeps.
+                        # First what this process keeps (standings, a reloaded challenge's settings),
+                        # then the pages: their refetch must not meet an outdated copy here.
+                        near_cache.note_change(event.get("challenge_id"))
                         forget_board(event.get("slug"))
                         self.deliver(event)
             except Exception as exc:
+                near_cache.listening = False
                 failures += 1
                 if failures == 1:
                     log.warning("leaderboard events listener lost Redis (%s); reconnecting", exc)
@@ -132,11 +159,14 @@ def _stream(board: Board, inbox: queue.Queue) -> Iterator[bytes]:
         yield f"retry: {RETRY_MS}\n: connected to {board.slug}\n\n".encode()
         while True:
             try:
-                inbox.get(timeout=KEEPALIVE_S)
+                event = inbox.get(timeout=KEEPALIVE_S)
             except queue.Empty:
                 yield b": keep-alive\n\n"
                 continue
-            yield _sse("leaderboard", {"event": "leaderboard", "slug": board.slug, "challenge": board.slug})
+            data = {"event": "leaderboard", "slug": board.slug, "challenge": board.slug}
+            if event.get("generation"):
+                data["generation"] = event["generation"]  # the page asks for at least this state
+            yield _sse("leaderboard", data)
     finally:
         broadcaster.unsubscribe(board, inbox)
 

@@ -9,12 +9,16 @@ from markupsafe import Markup
 from ..api.errors import problem_response
 from ..audit import record
 from ..challenges.access import can_view_private, get_challenge, is_organiser, team_of
-from ..extensions import db
+from ..extensions import db, limiter
 from . import bp
 from .cache import cache_key, cached
 from .exports import results_bundle, standings_csv
 from .fragments import charts_body, standings_fragment
 from .standings import Board, UnknownSplit, check_split, find_board, standings_body
+
+
+# Public reads from a cache: no limit applies here, and checking for one costs more than the read.
+limiter.exempt(bp)
 
 
 def _refuse(status: int, message: str, as_json: bool):
@@ -48,6 +52,12 @@ def _visible_split(board: Board, as_json: bool = False) -> str:
         _refuse(403, (f"The private leaderboard of {board.title} is shown to its organisers only until the "
                       f"challenge closes at {board.closes_at:%Y-%m-%d %H:%M} UTC."), as_json)
     return split
+
+
+def _generation() -> str | None:
+    """Return the standings state a live page was told of (`g`, from its event), if any."""
+    generation = request.args.get("g", "")
+    return generation if 0 < len(generation) <= 64 else None
 
 
 @bp.get("/challenges/<slug>/leaderboard")
@@ -87,7 +97,7 @@ def standings_json(slug: str):
     """Return the standings of one split as JSON (what the live page polls when streams fail)."""
     board = _board_or_404(slug, as_json=True)
     split = _visible_split(board, as_json=True)
-    response = Response(standings_body(board, split), mimetype="application/json")
+    response = Response(standings_body(board, split, _generation()), mimetype="application/json")
     response.headers["Cache-Control"] = "no-cache"
     return response
 
@@ -97,7 +107,7 @@ def charts_json(slug: str):
     """Return the series the leaderboard's charts draw."""
     board = _board_or_404(slug, as_json=True)
     split = _visible_split(board, as_json=True)
-    response = Response(charts_body(board, split), mimetype="application/json")
+    response = Response(charts_body(board, split, _generation()), mimetype="application/json")
     response.headers["Cache-Control"] = "no-cache"
     return response
 

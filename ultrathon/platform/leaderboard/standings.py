@@ -315,14 +315,17 @@ def _encode(document: dict[str, Any]) -> bytes:
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def standings_body(challenge: Challenge | Board, split: str) -> bytes:
-    """Return a leaderboard as JSON bytes: from the cache, or computed by one query and cached."""
+def standings_body(challenge: Challenge | Board, split: str, generation: str | None = None) -> bytes:
+    """Return a leaderboard as JSON bytes: from the cache, or computed by one query and cached.
+
+    `generation` is the state a live page was told of; a kept copy older than it is not served.
+    """
     board = as_board(challenge)
 
     def build() -> bytes:
         return _encode(build_standings(board, split, compute_standings(board, split), stats_of(board, split)))
 
-    return cached(board.id, cache_key(board.id, split), build)
+    return cached(board.id, cache_key(board.id, split), build, generation=generation)
 
 
 def get_standings(challenge: Challenge | Board, split: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@
   var pollTimer = null;
   var inFlight = false;
   var again = false;
+  var latest = null; // the newest standings state an event named
 
   function setState(state, text) {
     if (!live) return;
@@ -261,10 +262,16 @@
       .then(function (r) { if (!r.ok) throw new Error(url + " answered " + r.status); return r.json(); });
   }
 
-  function refresh() {
+  function withGeneration(url, generation) {
+    // The state the event announced: the server will not answer with an older copy.
+    return generation ? url + (url.indexOf("?") < 0 ? "?" : "&") + "g=" + encodeURIComponent(generation) : url;
+  }
+
+  function refresh(generation) {
+    if (typeof generation === "string") latest = generation;
     if (inFlight) { again = true; return; }
     inFlight = true;
-    Promise.all([getJSON(jsonUrl), getJSON(chartsUrl)])
+    Promise.all([getJSON(withGeneration(jsonUrl, latest)), getJSON(withGeneration(chartsUrl, latest))])
       .then(function (both) { updateTable(both[0]); drawCharts(both[1]); board.setAttribute("data-refreshed", both[0].as_of); })
       .catch(function () { /* the next event or poll tries again */ })
       .then(function () { inFlight = false; if (again) { again = false; refresh(); } });
@@ -272,7 +279,7 @@
 
   function startPolling(reason) {
     setState("polling", reason + " Checking for changes every " + POLL_MS / 1000 + " s.");
-    if (pollTimer === null) pollTimer = setInterval(refresh, POLL_MS);
+    if (pollTimer === null) pollTimer = setInterval(function () { refresh(); }, POLL_MS);
   }
 
   function stopPolling() {
@@ -287,7 +294,11 @@
       setState("live", "Live: rows update as scores arrive.");
       refresh(); // catch up with anything missed while the stream was down
     });
-    source.addEventListener("leaderboard", function () { refresh(); });
+    source.addEventListener("leaderboard", function (event) {
+      var generation = null;
+      try { generation = JSON.parse(event.data).generation || null; } catch (err) { /* refresh anyway */ }
+      refresh(generation);
+    });
     source.addEventListener("error", function () {
       // The browser retries a dropped stream by itself; until it is back, poll.
       startPolling(source.readyState === EventSource.CLOSED ? "The live stream is unavailable." : "The live stream dropped; reconnecting.");
