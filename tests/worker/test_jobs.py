@@ -171,3 +171,20 @@ def test_the_failure_callback_leaves_infrastructure_errors_to_retries(make_chall
     job = Job.fetch(fresh(submission.id).job_id, connection=get_redis())
     scoring_job_failed(job, get_redis(), ConnectionError, ConnectionError("database gone"), None)
     assert fresh(submission.id).status == "queued"
+
+
+def test_preparing_a_worker_touches_no_submission(make_challenge, make_submission, run_worker):
+    import gc
+
+    from ultrathon.worker.jobs import warm_up
+
+    submission = make_submission(make_challenge())
+    try:
+        warm_up()  # rehearses the job's statements on no row
+    finally:
+        gc.unfreeze()
+    stored = fresh(submission.id)
+    assert (stored.status, stored.attempts, stored.scored_at) == ("queued", 0, None)
+    assert db.session.execute(db.select(db.func.count(AuditEvent.id)).where(AuditEvent.action != "challenge.load")).scalar_one() == 1
+    run_worker()
+    assert fresh(submission.id).status == "scored"

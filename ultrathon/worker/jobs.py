@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ultrathon.platform.audit import record
 from ultrathon.platform.extensions import db
-from ultrathon.platform.models import Score, Submission, SubmissionStatus, utcnow
+from ultrathon.platform.models import Challenge, Score, Submission, SubmissionStatus, utcnow
 from ultrathon.platform.submissions.service import (
     challenge_spec,
     clear_leaderboard,
@@ -74,6 +74,15 @@ def _claim(submission_id: int, job_id: str | None) -> Submission | None:
     if not claimed:
         return None
     return db.session.get(Submission, submission_id)
+
+
+def _inputs(submission_id: int, challenge_id: int) -> tuple[bytes | None, bytes | None, str | None]:
+    """Return the uploaded file, the hidden solution and any custom scorer's source."""
+    content = db.session.execute(db.select(Submission.content).where(Submission.id == submission_id)).scalar()
+    solution = db.session.execute(
+        db.select(Challenge.solution_csv, Challenge.custom_scorer_source).where(Challenge.id == challenge_id)
+    ).first()
+    return (content, *(solution or (None, None)))
 
 
 def _score(content: bytes, solution_csv: bytes, custom_source: str | None, spec):
@@ -173,7 +182,7 @@ def score_submission(submission_id: int) -> str:
         timeout_s = scoring_timeout(challenge)
         # Read everything from the database first: an error here is infrastructure (RQ retries),
         # while any error inside the scorers below is the submission's outcome.
-        content, solution_csv, custom_source = submission.content, challenge.solution_csv, challenge.custom_scorer_source
+        content, solution_csv, custom_source = _inputs(submission.id, challenge.id)
         spec = challenge_spec(challenge)
         db.session.commit()  # nothing holds a transaction open while scoring runs
         try:
@@ -216,14 +225,35 @@ def scoring_job_failed(job, connection, exc_type, exc_value, tb) -> None:
 
 
 def warm_up() -> None:
-    """Import what every job needs, once, in the parent, so each forked work horse starts ready."""
+    """Prepare, once, in the parent what every job needs, so each forked work horse starts ready."""
     import gc
+
+    from sqlalchemy.orm import configure_mappers
 
     import ultrathon.scorers  # noqa: F401 - pandas, numpy and the metric registry
     from ultrathon.worker.context import worker_app
 
-    worker_app()
+    app = worker_app()
+    configure_mappers()  # else every horse configures every mapper on its first query
+    with app.app_context():
+        try:
+            _rehearse_statements()
+        except Exception as exc:  # the database may be down at start: horses then compile their own
+            log.warning("could not prepare the scoring statements: %s", exc)
+            db.session.rollback()
+        finally:
+            db.session.remove()
     # Objects that exist now live for the whole process: keep the collector off their pages,
     # so forked horses share those pages instead of copying them.
     gc.collect()
     gc.freeze()
+
+
+def _rehearse_statements() -> None:
+    """Run the job's own statements on no row, so horses inherit their compiled forms."""
+    _claim(0, None)
+    _inputs(0, 0)
+    _finish(0, None, {"status": SCORED, "scored_at": utcnow(), "scorer_version": "", "error": None,
+                      "error_detail": None, "problems": None})
+    db.session.execute(db.select(Score).where(Score.submission_id == 0)).all()
+    db.session.rollback()
