@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_CHANNEL = "ultrathon:events"
 SPLITS = ("public", "private")
+CACHED_KINDS = ("json", "html", "charts")  # what is cached per split: standings, page table, chart series
 CACHE_TTL_S = 3600  # a safety net only: every write that changes standings clears the cache
 STATS_JOB = "ultrathon.worker.leaderboard_jobs.update_leaderboard_stats"
 DEFAULT_STATS_DELAY_S = 3  # changes within this window share one uncertainty computation
@@ -34,12 +35,10 @@ return 0
 
 
 def cache_key(challenge_id: int, split: str, kind: str = "json") -> str:
-    """Return the Redis key of a challenge's cached standings for one split (JSON, or page HTML)."""
+    """Return the Redis key of a challenge's cached standings for one split (or another CACHED_KINDS)."""
     suffix = "" if kind == "json" else f":{kind}"
     return f"ultrathon:leaderboard:{challenge_id}:{split}{suffix}"
 
-
-CACHED_KINDS = ("json", "html", "charts")
 
 
 def generation_key(challenge_id: int) -> str:

@@ -37,17 +37,21 @@ class Broadcaster:
         self._streams: dict[int, set[queue.Queue]] = {}
         self._slugs: dict[str, int] = {}
         self._listener: threading.Thread | None = None
-        self._pid = os.getpid()
         self._url: str | None = None
         self.connected = threading.Event()
+
+    def forget_parent(self) -> None:
+        """Start afresh in a forked child: the parent's listener and streams did not come along."""
+        self._lock = threading.Lock()
+        self._streams, self._slugs, self._listener = {}, {}, None
+        self.connected = threading.Event()
+        near_cache.listening = False
+        near_cache.note_change(None)
 
     def subscribe(self, board: Board, url: str) -> queue.Queue:
         """Register a stream for a challenge's events; start the listener if this process has none."""
         inbox: queue.Queue = queue.Queue(maxsize=1)
         with self._lock:
-            if self._pid != os.getpid():  # forked: the parent's listener did not come along
-                self._listener, self._pid, self._streams, self._slugs = None, os.getpid(), {}, {}
-                self.connected.clear()
             self._streams.setdefault(board.id, set()).add(inbox)
             self._slugs[board.slug] = board.id
             self._start_listener(url)
@@ -56,13 +60,10 @@ class Broadcaster:
     def ensure_listening(self) -> None:
         """Start this process's listener if it has none (the near cache relies on it too)."""
         listener = self._listener
-        if listener is not None and listener.is_alive() and self._pid == os.getpid():
+        if listener is not None and listener.is_alive():
             return
         url = redis_url()
         with self._lock:
-            if self._pid != os.getpid():
-                self._listener, self._pid, self._streams, self._slugs = None, os.getpid(), {}, {}
-                self.connected.clear()
             self._start_listener(url)
 
     def _start_listener(self, url: str) -> None:
@@ -147,6 +148,7 @@ class Broadcaster:
 
 
 broadcaster = Broadcaster()
+os.register_at_fork(after_in_child=broadcaster.forget_parent)
 
 
 def _sse(event: str, data: dict) -> bytes:
