@@ -33,6 +33,16 @@ def test_readyz_is_ready_once_a_real_worker_beats(client, cli_env):
             time.sleep(0.3)
         assert response.status_code == 200, response.get_json()
         assert response.get_json()["workers"] >= 1
+        # An idle worker must beat well within the 60 s window, not only at birth: its key
+        # lives for its TTL + 60 s, so a TTL of RQ's default 420 s would show here.
+        from rq import Worker
+
+        from ultrathon.platform.queueing import get_redis
+
+        with client.application.app_context():
+            redis = get_redis()
+            ttls = [redis.ttl(w.key) for w in Worker.all(connection=redis)]
+        assert ttls and all(0 < ttl <= 100 for ttl in ttls), ttls
     finally:
         worker.terminate()
         worker.wait(timeout=30)

@@ -146,20 +146,30 @@ def _spawn(argv: list[str], env: dict[str, str]) -> subprocess.Popen:
 
 
 def _stop(children: list[subprocess.Popen]) -> None:
-    """Stop every child process group: politely first, then for good."""
-    for child in children:
-        if child.poll() is None:
-            try:
-                os.killpg(child.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-    deadline = time.monotonic() + STOP_GRACE_S + 5
+    """Stop every child and everything it started: politely first, then for good.
+
+    Signalling process groups is not enough: RQ starts each work horse in a session of its own.
+    """
+    import psutil
+
+    processes = []
     for child in children:
         try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
+            parent = psutil.Process(child.pid)
+            processes += [parent, *parent.children(recursive=True)]
+        except psutil.NoSuchProcess:
             pass
+    for process in processes:
         try:
-            os.killpg(child.pid, signal.SIGKILL)  # any straggler in the group
-        except ProcessLookupError:
+            process.terminate()
+        except psutil.NoSuchProcess:
             pass
+    _gone, alive = psutil.wait_procs(processes, timeout=STOP_GRACE_S + 5)
+    for process in alive:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(alive, timeout=5)
+    for child in children:
+        child.poll()  # reap, so no zombie outlives us

@@ -6,6 +6,7 @@ import logging
 import os
 import time
 
+from rq import Worker
 from rq.worker_pool import WorkerPool
 
 from ultrathon.platform.queueing import QUEUE_NAME, get_redis, redis_url, reset_connections
@@ -26,6 +27,20 @@ def _forget_inherited_connections() -> None:
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose(close=False)
+
+
+HEARTBEAT_TTL_S = 40
+
+
+class ScoringWorker(Worker):
+    """An RQ worker that beats every ~25 s while idle, so /readyz (60 s window) sees it.
+
+    RQ's default TTL of 420 s makes an idle worker beat only every 405 s.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("worker_ttl", HEARTBEAT_TTL_S)
+        super().__init__(*args, **kwargs)
 
 
 class ScoringWorkerPool(WorkerPool):
@@ -71,6 +86,6 @@ def run_worker_pool(settings, processes: int, burst: bool = False) -> None:
     os.register_at_fork(after_in_child=_forget_inherited_connections)
     connection = get_redis(redis_url(settings))
     pool = ScoringWorkerPool([QUEUE_NAME], connection=connection, num_workers=processes,
-                             sweep_interval_s=settings.sweep_interval_s)
+                             worker_class=ScoringWorker, sweep_interval_s=settings.sweep_interval_s)
     log.info("starting %d scoring workers on %s; sweeping every %s s", processes, QUEUE_NAME, settings.sweep_interval_s)
     pool.start(burst=burst, logging_level="INFO")
