@@ -319,9 +319,13 @@ def live_server(app, test_env):
     _stop_process(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_worker(app, test_env):
-    """A real `ultrathon worker` process (one work horse) scoring from the test Redis."""
+    """A real `ultrathon worker` process (one work horse) scoring from the test Redis.
+
+    Module-scoped: a worker left running would take jobs that later tests expect their own
+    in-process worker (run_worker) to run.
+    """
     import subprocess
 
     env = {**os.environ, **test_env}
