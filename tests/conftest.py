@@ -139,11 +139,11 @@ def run_worker(app):
     """Run a real RQ worker (SimpleWorker, burst) on the real Redis until the queue is empty."""
     from rq import SimpleWorker
 
-    from ultrathon.platform.queueing import get_queue, get_redis
+    from ultrathon.platform.queueing import WORKER_QUEUES, get_queue, get_redis
 
     def run() -> bool:
         with app.app_context():
-            worker = SimpleWorker([get_queue()], connection=get_redis())
+            worker = SimpleWorker([get_queue(name=name) for name in WORKER_QUEUES], connection=get_redis())
             return worker.work(burst=True)
 
     return run

@@ -53,3 +53,12 @@ def test_the_limit_is_set_by_the_environment_and_checked_at_start(tmp_path):
     assert load_settings({"ULTRATHON_INSTANCE": str(tmp_path)}).api_rate_limit == "120 per minute"
     with pytest.raises(ConfigError, match="ULTRATHON_API_RATE_LIMIT must read like '120 per minute', got 'lots'"):
         load_settings({"ULTRATHON_INSTANCE": str(tmp_path), "ULTRATHON_API_RATE_LIMIT": "lots"})
+
+
+def test_the_event_stream_is_not_counted_against_the_limit(client, make_challenge, low_limit):
+    """Many viewers behind one hospital address each hold one long-lived stream."""
+    make_challenge("breast-cancer-diagnosis")
+    for _ in range(5):
+        response = client.get("/api/v1/challenges/breast-cancer-diagnosis/events", buffered=False)
+        assert response.status_code == 200 and response.mimetype == "text/event-stream"
+        response.close()

@@ -14,7 +14,7 @@ from ultrathon.platform.leaderboard.cache import clear_leaderboard, schedule_lea
 from ultrathon.platform.leaderboard.standings import as_board, compute_standings, get_standings
 from ultrathon.platform.leaderboard.stats import rank_statistics, shake_up
 from ultrathon.platform.models import LeaderboardStats, Score, Submission
-from ultrathon.platform.queueing import get_queue, get_redis
+from ultrathon.platform.queueing import STATS_QUEUE_NAME, get_queue, get_redis
 
 START = datetime(2026, 11, 10, 9, 0, tzinfo=timezone.utc)
 B = 1000
@@ -226,8 +226,9 @@ def test_the_charts_series_follow_each_teams_best_score_and_the_daily_count(make
 
 def test_changes_in_quick_succession_schedule_one_stats_job(make_challenge):
     challenge = make_challenge()  # loading it scheduled the first run
-    registry = ScheduledJobRegistry(queue=get_queue())
-    assert len(get_queue()) == 0 and registry.count == 1
+    stats_queue = get_queue(name=STATS_QUEUE_NAME)
+    registry = ScheduledJobRegistry(queue=stats_queue)
+    assert len(stats_queue) == 0 and len(get_queue()) == 0 and registry.count == 1
 
     for _ in range(3):
         clear_leaderboard(challenge.id, challenge.slug)

@@ -10,6 +10,9 @@ from redis import Redis
 from rq import Queue
 
 QUEUE_NAME = "scoring"
+# Rank-uncertainty jobs wait behind scoring: workers take them only when no submission waits.
+STATS_QUEUE_NAME = "leaderboard"
+WORKER_QUEUES = (QUEUE_NAME, STATS_QUEUE_NAME)  # in priority order
 _lock = threading.Lock()
 _connections: dict[str, Redis] = {}
 _embedded: dict[Path, object] = {}
@@ -51,9 +54,9 @@ def get_redis(url: str | None = None) -> Redis:
         return client
 
 
-def get_queue(connection: Redis | None = None) -> Queue:
-    """Return the scoring queue."""
-    return Queue(QUEUE_NAME, connection=connection or get_redis())
+def get_queue(connection: Redis | None = None, name: str = QUEUE_NAME) -> Queue:
+    """Return the scoring queue (or another of WORKER_QUEUES by name)."""
+    return Queue(name, connection=connection or get_redis())
 
 
 def reset_connections() -> None:

@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from ultrathon.platform.audit import record
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Challenge, Score, Submission, SubmissionStatus, utcnow
+from ultrathon.platform.leaderboard.cache import clear_leaderboard
 from ultrathon.platform.submissions.service import (
     challenge_spec,
-    clear_leaderboard,
     publish_submission_event,
     scoring_timeout,
     timeout_message,

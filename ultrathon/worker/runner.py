@@ -9,7 +9,7 @@ import time
 from rq import Worker
 from rq.worker_pool import WorkerPool
 
-from ultrathon.platform.queueing import QUEUE_NAME, get_redis, redis_url, reset_connections
+from ultrathon.platform.queueing import WORKER_QUEUES, get_redis, redis_url, reset_connections
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def run_worker_pool(settings, processes: int, burst: bool = False) -> None:
     warm_up()
     os.register_at_fork(after_in_child=_forget_inherited_connections)
     connection = get_redis(redis_url(settings))
-    pool = ScoringWorkerPool([QUEUE_NAME], connection=connection, num_workers=processes,
+    pool = ScoringWorkerPool(list(WORKER_QUEUES), connection=connection, num_workers=processes,
                              worker_class=ScoringWorker, sweep_interval_s=settings.sweep_interval_s)
-    log.info("starting %d scoring workers on %s; sweeping every %s s", processes, QUEUE_NAME, settings.sweep_interval_s)
+    log.info("starting %d scoring workers on %s; sweeping every %s s", processes, ", ".join(WORKER_QUEUES), settings.sweep_interval_s)
     pool.start(burst=burst, logging_level="INFO")

@@ -12,7 +12,7 @@ from typing import Callable
 
 from flask import current_app, has_app_context
 
-from ..queueing import get_queue, get_redis
+from ..queueing import STATS_QUEUE_NAME, get_queue, get_redis
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,7 @@ def schedule_leaderboard_stats(challenge_id: int) -> bool:
     # the expiry only matters if no worker ever runs the job.
     if not redis.set(stats_pending_key(challenge_id), "1", nx=True, ex=int(delay) + 300):
         return False
-    queue = get_queue(redis)
+    queue = get_queue(redis, STATS_QUEUE_NAME)
     if delay > 0:
         queue.enqueue_in(timedelta(seconds=delay), STATS_JOB, challenge_id, job_timeout=600)
     else:

@@ -21,7 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from ultrathon.spec import ChallengeSpec
 
 from ..audit import record
+from ..challenges.access import has_accepted_terms, is_organiser, team_of
 from ..extensions import db
+from ..leaderboard.cache import clear_leaderboard
 from ..models import Challenge, Score, Split, Submission, SubmissionStatus, Team, User, utcnow
 from ..queueing import get_queue, get_redis
 from .quota import Quota, lock_team, quota_for
@@ -85,38 +87,6 @@ class SubmissionRefused(Exception):
 
 
 # --- small helpers ----------------------------------------------------------------------------
-
-# The blueprint packages import their routes, and several routes import this module: reaching
-# into them at call time keeps this module importable first, from anywhere.
-
-
-def team_of(user: User | None, challenge: Challenge) -> Team | None:
-    """Return the user's team in this challenge, if any."""
-    from ..challenges.access import team_of as find_team
-
-    return find_team(user, challenge)
-
-
-def is_organiser(user: User | None, challenge: Challenge) -> bool:
-    """Return whether the user organises this challenge."""
-    from ..challenges.access import is_organiser as organises
-
-    return organises(user, challenge)
-
-
-def has_accepted_terms(user: User | None, challenge: Challenge) -> bool:
-    """Return whether the user accepted the challenge's terms in force."""
-    from ..challenges.access import has_accepted_terms as accepted
-
-    return accepted(user, challenge)
-
-
-def clear_leaderboard(challenge_id: int, slug: str | None = None) -> None:
-    """Call the one leaderboard-invalidation function (after a commit that changed standings)."""
-    from ..leaderboard.cache import clear_leaderboard as clear
-
-    clear(challenge_id, slug)
-
 
 _spec_cache: dict[tuple[int, str], ChallengeSpec] = {}
 
