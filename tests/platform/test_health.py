@@ -1,5 +1,7 @@
 """Liveness and readiness: /readyz is 200 only with database, Redis and a live worker."""
 
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -23,7 +25,8 @@ def test_readyz_is_not_ready_without_a_worker(client):
 
 @pytest.mark.slow
 def test_readyz_is_ready_once_a_real_worker_beats(client, cli_env):
-    worker = subprocess.Popen([sys.executable, "-m", "ultrathon.cli", "worker", "--processes", "1"], env=cli_env)
+    worker = subprocess.Popen([sys.executable, "-m", "ultrathon.cli", "worker", "--processes", "1"], env=cli_env,
+                              start_new_session=True)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -45,4 +48,8 @@ def test_readyz_is_ready_once_a_real_worker_beats(client, cli_env):
         assert ttls and all(0 < ttl <= 100 for ttl in ttls), ttls
     finally:
         worker.terminate()
-        worker.wait(timeout=30)
+        try:
+            worker.wait(timeout=30)  # a stop is prompt: the pool kills stragglers after 10 s
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)  # leave no worker to take later tests' jobs
+            raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import time
 
 from rq import Worker
@@ -43,13 +44,64 @@ class ScoringWorker(Worker):
         super().__init__(*args, **kwargs)
 
 
+STOP_GRACE_S = 10
+
+
 class ScoringWorkerPool(WorkerPool):
-    """RQ's worker pool whose supervising loop also runs the sweeper every `sweep_interval_s`."""
+    """RQ's worker pool whose supervising loop also runs the sweeper every `sweep_interval_s`.
+
+    A stop is bounded: workers still running STOP_GRACE_S after the request (a long job, or a
+    worker caught mid start-up) are killed with their work horses; the sweeper re-delivers
+    whatever they were scoring.
+    """
 
     def __init__(self, *args, sweep_interval_s: float, **kwargs):
         super().__init__(*args, **kwargs)
         self.sweep_interval_s = sweep_interval_s
         self._next_sweep = time.monotonic() + sweep_interval_s
+        self._stop_deadline: float | None = None
+
+    stop_pending = False  # set by a signal that came before RQ's handlers were installed
+
+    def _install_signal_handlers(self) -> None:
+        """Install RQ's handlers, then act on a stop that arrived while workers were forking."""
+        super()._install_signal_handlers()
+        if ScoringWorkerPool.stop_pending:
+            self.request_stop()
+
+    def request_stop(self, signum=None, frame=None) -> None:
+        """Ask every worker to stop, and start the clock on the grace period."""
+        if self._stop_deadline is None:
+            self._stop_deadline = time.monotonic() + STOP_GRACE_S
+        super().request_stop(signum, frame)
+
+    def all_workers_have_stopped(self) -> bool:
+        """Return whether every worker is gone, killing stragglers once the grace period is over."""
+        if super().all_workers_have_stopped():
+            return True
+        if self._stop_deadline is not None and time.monotonic() > self._stop_deadline:
+            for data in list(self.worker_dict.values()):
+                log.warning("worker %s did not stop within %s s; killing it", data.pid, STOP_GRACE_S)
+                _kill_tree(data.pid)
+            return super().all_workers_have_stopped()
+        return False
+
+
+def _kill_tree(pid: int) -> None:
+    """Kill a process and all its descendants (RQ puts work horses in sessions of their own)."""
+    import psutil
+
+    try:
+        parent = psutil.Process(pid)
+        processes = [*parent.children(recursive=True), parent]
+    except psutil.NoSuchProcess:
+        return
+    for process in processes:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(processes, timeout=5)
 
     def check_workers(self, respawn: bool = True) -> None:
         """Respawn dead workers, then sweep when the interval has passed."""
@@ -88,4 +140,11 @@ def run_worker_pool(settings, processes: int, burst: bool = False) -> None:
     pool = ScoringWorkerPool(list(WORKER_QUEUES), connection=connection, num_workers=processes,
                              worker_class=ScoringWorker, sweep_interval_s=settings.sweep_interval_s)
     log.info("starting %d scoring workers on %s; sweeping every %s s", processes, ", ".join(WORKER_QUEUES), settings.sweep_interval_s)
+    # RQ installs the pool's signal handlers only after forking the workers: until then, a stop
+    # must still reach them, so note it here and hand it on once the pool can take it.
+    def note_stop(_signum, _frame) -> None:
+        ScoringWorkerPool.stop_pending = True
+
+    signal.signal(signal.SIGTERM, note_stop)
+    signal.signal(signal.SIGINT, note_stop)
     pool.start(burst=burst, logging_level="INFO")
