@@ -216,6 +216,20 @@ def make_open_challenge(make_challenge, tmp_path):
 
 
 @pytest.fixture
+def token_for(ctx):
+    """Return the Authorization header of a new live API token for a user."""
+    from ultrathon.platform.auth.tokens import create_token
+    from ultrathon.platform.extensions import db
+
+    def make(user) -> dict[str, str]:
+        _, secret = create_token(user, "test")
+        db.session.commit()
+        return {"Authorization": f"Bearer {secret}"}
+
+    return make
+
+
+@pytest.fixture
 def make_team(ctx, make_user):
     """Create a team in a challenge with its members, who have accepted the terms."""
     from ultrathon.platform.extensions import db

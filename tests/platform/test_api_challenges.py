@@ -2,23 +2,10 @@
 
 import pytest
 
-from ultrathon.platform.auth.tokens import create_token
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import AuditEvent
 
 SLUG = "breast-cancer-diagnosis"
-
-
-@pytest.fixture
-def token_for(ctx):
-    """Return a live token's header for a user."""
-
-    def make(user) -> dict[str, str]:
-        _, secret = create_token(user, "test")
-        db.session.commit()
-        return {"Authorization": f"Bearer {secret}"}
-
-    return make
 
 
 def test_the_list_is_paginated_with_a_cursor(client, make_challenge):

@@ -7,24 +7,11 @@ from io import BytesIO
 import pytest
 import requests
 
-from ultrathon.platform.auth.tokens import create_token
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import utcnow
 
 SLUG = "breast-cancer-diagnosis"
 BOARD = f"/api/v1/challenges/{SLUG}/leaderboard"
-
-
-@pytest.fixture
-def token_for(ctx):
-    """Return a live token's header for a user."""
-
-    def make(user) -> dict[str, str]:
-        _, secret = create_token(user, "test")
-        db.session.commit()
-        return {"Authorization": f"Bearer {secret}"}
-
-    return make
 
 
 @pytest.fixture

@@ -6,24 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from ultrathon.platform.auth.tokens import create_token
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Submission, utcnow
 
 SLUG = "breast-cancer-diagnosis"
 UPLOAD = f"/api/v1/challenges/{SLUG}/submissions"
-
-
-@pytest.fixture
-def token_for(ctx):
-    """Return a live token's header for a user."""
-
-    def make(user) -> dict[str, str]:
-        _, secret = create_token(user, "test")
-        db.session.commit()
-        return {"Authorization": f"Bearer {secret}"}
-
-    return make
 
 
 @pytest.fixture

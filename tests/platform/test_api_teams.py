@@ -2,23 +2,10 @@
 
 import pytest
 
-from ultrathon.platform.auth.tokens import create_token
 from ultrathon.platform.challenges.access import has_accepted_terms, team_of
 from ultrathon.platform.extensions import db
 
 SLUG = "breast-cancer-diagnosis"
-
-
-@pytest.fixture
-def token_for(ctx):
-    """Return a live token's header for a user."""
-
-    def make(user) -> dict[str, str]:
-        _, secret = create_token(user, "test")
-        db.session.commit()
-        return {"Authorization": f"Bearer {secret}"}
-
-    return make
 
 
 def test_creating_a_team_with_the_terms_accepted(client, make_challenge, make_user, token_for):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .app import PACKAGE_ROOT
 from .config import Settings, new_password
+from .processes import stop_process_trees
 from .queueing import stop_embedded_redis
 
 DEMO_ORGANISER = "organiser@example.org"
@@ -146,30 +147,7 @@ def _spawn(argv: list[str], env: dict[str, str]) -> subprocess.Popen:
 
 
 def _stop(children: list[subprocess.Popen]) -> None:
-    """Stop every child and everything it started: politely first, then for good.
-
-    Signalling process groups is not enough: RQ starts each work horse in a session of its own.
-    """
-    import psutil
-
-    processes = []
-    for child in children:
-        try:
-            parent = psutil.Process(child.pid)
-            processes += [parent, *parent.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            pass
-    for process in processes:
-        try:
-            process.terminate()
-        except psutil.NoSuchProcess:
-            pass
-    _gone, alive = psutil.wait_procs(processes, timeout=STOP_GRACE_S + 5)
-    for process in alive:
-        try:
-            process.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(alive, timeout=5)
+    """Stop every child and everything it started: politely first, then for good."""
+    stop_process_trees([child.pid for child in children], STOP_GRACE_S + 5)
     for child in children:
         child.poll()  # reap, so no zombie outlives us

@@ -10,6 +10,7 @@ import time
 from rq import Worker
 from rq.worker_pool import WorkerPool
 
+from ultrathon.platform.processes import stop_process_trees
 from ultrathon.platform.queueing import WORKER_QUEUES, get_redis, redis_url, reset_connections
 
 log = logging.getLogger(__name__)
@@ -82,33 +83,9 @@ class ScoringWorkerPool(WorkerPool):
         if self._stop_deadline is not None and time.monotonic() > self._stop_deadline:
             for data in list(self.worker_dict.values()):
                 log.warning("worker %s did not stop within %s s; killing it", data.pid, STOP_GRACE_S)
-                _kill_tree(data.pid)
+                stop_process_trees([data.pid], grace_s=1)
             return super().all_workers_have_stopped()
         return False
-
-
-def _kill_tree(pid: int) -> None:
-    """Kill a process and all its descendants (RQ puts work horses in sessions of their own)."""
-    import psutil
-
-    try:
-        parent = psutil.Process(pid)
-        processes = [*parent.children(recursive=True), parent]
-    except psutil.NoSuchProcess:
-        return
-    for process in processes:
-        try:
-            process.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(processes, timeout=5)
-
-    def check_workers(self, respawn: bool = True) -> None:
-        """Respawn dead workers, then sweep when the interval has passed."""
-        super().check_workers(respawn=respawn)
-        if self.status != self.Status.STOPPED and time.monotonic() >= self._next_sweep:
-            run_sweep()
-            self._next_sweep = time.monotonic() + self.sweep_interval_s
 
 
 def run_sweep() -> None:
