@@ -87,6 +87,13 @@ class ScoringWorkerPool(WorkerPool):
             return super().all_workers_have_stopped()
         return False
 
+    def check_workers(self, respawn: bool = True) -> None:
+        """Respawn dead workers, then sweep when the interval has passed."""
+        super().check_workers(respawn=respawn)
+        if self.status != self.Status.STOPPED and time.monotonic() >= self._next_sweep:
+            run_sweep()
+            self._next_sweep = time.monotonic() + self.sweep_interval_s
+
 
 def run_sweep() -> None:
     """Run one sweep in its own app context; log, never raise (the pool must keep running)."""
