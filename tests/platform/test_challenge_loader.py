@@ -95,3 +95,29 @@ def test_cli_load_reports_each_folder_and_fails_on_a_bad_one(runner, ctx, tmp_pa
     assert listed.exit_code == 0
     assert "breast-cancer-diagnosis" in listed.output and "diabetes-progression" not in listed.output
     assert "0 submission(s)" in listed.output
+
+
+def test_rescore_reloads_and_scores_every_submission_again_through_the_workers(runner, ctx, tmp_path, make_submission, run_worker):
+    folder = copy_demo(tmp_path)
+    load_challenge_folder(folder)
+    challenge = db.session.execute(db.select(Challenge)).scalar_one()
+    first = make_submission(challenge)
+    run_worker()
+    db.session.expire_all()
+    before = {s.split: s.value for s in db.session.get(Submission, first.id).scores}
+    assert db.session.get(Submission, first.id).status == "scored"
+
+    yaml_path = folder / "challenge.yaml"
+    yaml_path.write_text(yaml_path.read_text().replace("seed: ", "seed: 1", 1))  # a new split
+    result = runner.invoke(cli, ["challenges", "load", str(folder), "--rescore"])
+    assert result.exit_code == 0, result.output
+    assert "updated; 1 submission(s) queued for re-scoring" in result.output
+    db.session.expire_all()
+    assert db.session.get(Submission, first.id).status == "queued"
+
+    run_worker()
+    db.session.expire_all()
+    again = db.session.get(Submission, first.id)
+    assert again.status == "scored"
+    after = {s.split: s.value for s in again.scores}
+    assert after != before  # scored against the new split
