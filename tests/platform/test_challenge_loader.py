@@ -101,7 +101,9 @@ def test_rescore_reloads_and_scores_every_submission_again_through_the_workers(r
     folder = copy_demo(tmp_path)
     load_challenge_folder(folder)
     challenge = db.session.execute(db.select(Challenge)).scalar_one()
-    first = make_submission(challenge)
+    sample = (folder / "sample_submission.csv").read_text().splitlines()
+    varied = [sample[0]] + [f"{line.split(',')[0]},{(i * 37) % 101 / 101:.3f}" for i, line in enumerate(sample[1:])]
+    first = make_submission(challenge, data=("\n".join(varied) + "\n").encode())
     run_worker()
     db.session.expire_all()
     before = {s.split: s.value for s in db.session.get(Submission, first.id).scores}
