@@ -116,6 +116,16 @@ def run_worker_pool(settings, processes: int, burst: bool = False) -> None:
     """Run `processes` RQ workers on the scoring queue until stopped; respawn any that die."""
     from ultrathon.worker.jobs import warm_up
 
+    # Until the pool forks its workers a stop simply ends this process; from then until RQ
+    # installs the pool's own handlers, it is noted and handed on (see _install_signal_handlers).
+    def stop_before_start(_signum, _frame) -> None:
+        raise SystemExit(0)
+
+    def note_stop(_signum, _frame) -> None:
+        ScoringWorkerPool.stop_pending = True
+
+    signal.signal(signal.SIGTERM, stop_before_start)
+    signal.signal(signal.SIGINT, stop_before_start)
     # Built once here, so each forked worker and work horse starts with the app and the
     # scoring library already imported instead of importing them for every job.
     warm_up()
@@ -124,11 +134,6 @@ def run_worker_pool(settings, processes: int, burst: bool = False) -> None:
     pool = ScoringWorkerPool(list(WORKER_QUEUES), connection=connection, num_workers=processes,
                              worker_class=ScoringWorker, sweep_interval_s=settings.sweep_interval_s)
     log.info("starting %d scoring workers on %s; sweeping every %s s", processes, ", ".join(WORKER_QUEUES), settings.sweep_interval_s)
-    # RQ installs the pool's signal handlers only after forking the workers: until then, a stop
-    # must still reach them, so note it here and hand it on once the pool can take it.
-    def note_stop(_signum, _frame) -> None:
-        ScoringWorkerPool.stop_pending = True
-
     signal.signal(signal.SIGTERM, note_stop)
     signal.signal(signal.SIGINT, note_stop)
     pool.start(burst=burst, logging_level="INFO")
