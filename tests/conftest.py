@@ -297,19 +297,11 @@ def _wait_for_http(url: str, process, timeout: float = 30) -> None:
 
 
 def _stop_process(process) -> None:
-    import signal
-    import subprocess
+    """Stop a server or worker and everything it started (work horses included)."""
+    from ultrathon.platform.processes import stop_process_trees
 
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
+    stop_process_trees([process.pid], grace_s=15)
+    process.poll()
 
 
 @pytest.fixture(scope="session")

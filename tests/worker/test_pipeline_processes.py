@@ -16,6 +16,7 @@ import pytest
 
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Challenge, Submission, User
+from ultrathon.platform.processes import stop_process_trees
 
 pytestmark = pytest.mark.slow
 
@@ -35,17 +36,10 @@ def start_worker(env: dict, log: Path) -> subprocess.Popen:
                                 env=env, start_new_session=True, stdout=out, stderr=subprocess.STDOUT)
 
 
-def stop_group(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    """Stop a process and its children (workers, horses, scheduler)."""
-    try:
-        os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        return
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
+def stop_group(process: subprocess.Popen) -> None:
+    """Stop a worker and its children (workers, horses, scheduler)."""
+    stop_process_trees([process.pid], grace_s=15)
+    process.poll()
 
 
 def kill_everything(process: subprocess.Popen) -> None:
