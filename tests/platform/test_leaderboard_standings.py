@@ -324,3 +324,46 @@ def test_a_page_told_of_a_newer_state_never_gets_an_older_copy(make_challenge, m
     get_redis().delete(cache_key(challenge.id, "public"))
 
     assert json.loads(standings_body(board, "public", newer))["entries"][0]["score"] == 0.8
+
+
+def test_a_stale_board_is_reread_by_one_request_while_the_others_keep_the_old_copy(make_challenge):
+    from sqlalchemy import event
+
+    from ultrathon.platform.leaderboard import standings
+    from ultrathon.platform.leaderboard.standings import forget_board
+
+    challenge = make_challenge()
+    challenge.title = "Before"
+    db.session.commit()
+    assert find_board(challenge.slug).title == "Before"
+    challenge.title = "After"
+    db.session.commit()
+    forget_board(challenge.slug)  # as clear_leaderboard, or its event in another process, does
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with standings._board_refresh:  # another request of this process is reading the board
+            assert find_board(challenge.slug).title == "Before"
+            assert statements == []
+        assert find_board(challenge.slug).title == "After"  # the next request reads it
+        assert len(statements) == 1
+        assert find_board(challenge.slug).title == "After"  # and then it is kept
+        assert len(statements) == 1
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_a_board_whose_challenge_is_gone_is_no_longer_found(make_challenge):
+    from ultrathon.platform.leaderboard.standings import forget_board
+
+    challenge = make_challenge()
+    slug = challenge.slug
+    assert find_board(slug) is not None
+    challenge.slug = "renamed"
+    db.session.commit()
+    forget_board(slug)
+    assert find_board(slug) is None

@@ -10,6 +10,7 @@ from flask import Flask
 
 from .config import flask_config, load_settings
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .leaderboard.front import CachedStandingsFront
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS_DIR = PACKAGE_ROOT / "migrations"
@@ -37,6 +38,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(routes.bp)
         if area == "api":
             csrf.exempt(routes.bp)  # the API authenticates with bearer tokens, not cookies
+
+    app.wsgi_app = CachedStandingsFront(app.wsgi_app)
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -81,33 +81,58 @@ def board_of(challenge: Challenge) -> Board:
 
 
 # Reading a challenge row on every leaderboard request would cost more than serving the cached
-# standings; a few seconds' memory is safe because clear_leaderboard forgets a reloaded challenge.
+# standings; a few seconds' memory is safe because clear_leaderboard (and, in the other processes,
+# its event) marks a reloaded challenge's copy as stale.
 _boards: dict[str, tuple[float, Board]] = {}
 _boards_lock = threading.Lock()
+# One request per process re-reads a stale board; the others keep to the old copy meanwhile:
+# when a copy expired under load, every request in flight ran the same query at once, and
+# waiting for database connections held a tenth of a second's requests for up to half a second.
+_board_refresh = threading.Lock()
 
 
 def find_board(slug: str) -> Board | None:
     """Return the board of the challenge with this slug (None if none), from memory when fresh."""
-    now = time.monotonic()
-    cached = _boards.get(slug)
-    if cached is not None and now - cached[0] < BOARD_TTL_S:
-        return cached[1]
-    challenge = db.session.execute(db.select(Challenge).where(Challenge.slug == slug)).scalar_one_or_none()
-    if challenge is None:
+    kept = _boards.get(slug)
+    if kept is None:
+        return _read_board(slug)
+    if time.monotonic() - kept[0] < BOARD_TTL_S:
+        return kept[1]
+    if not _board_refresh.acquire(blocking=False):
+        return kept[1]  # another request of this process is reading it now
+    try:
+        return _read_board(slug)
+    finally:
+        _board_refresh.release()
+
+
+def kept_board(slug: str) -> Board | None:
+    """Return this process's fresh copy of a challenge's board, without reading the database."""
+    kept = _boards.get(slug)
+    if kept is None or time.monotonic() - kept[0] >= BOARD_TTL_S:
         return None
-    board = board_of(challenge)
+    return kept[1]
+
+
+def _read_board(slug: str) -> Board | None:
+    """Read a challenge's board from the database and keep it (forget it if the challenge is gone)."""
+    read_at = time.monotonic()
+    challenge = db.session.execute(db.select(Challenge).where(Challenge.slug == slug)).scalar_one_or_none()
     with _boards_lock:
-        _boards[slug] = (now, board)
+        if challenge is None:
+            _boards.pop(slug, None)
+            return None
+        board = board_of(challenge)
+        _boards[slug] = (read_at, board)
     return board
 
 
 def forget_board(slug: str | None = None) -> None:
-    """Forget this process's copy of a challenge's settings (all of them when no slug is given)."""
+    """Make this process re-read a challenge's settings on its next use (every challenge's when no slug is given)."""
     with _boards_lock:
-        if slug is None:
-            _boards.clear()
-        else:
-            _boards.pop(slug, None)
+        for key in list(_boards) if slug is None else [slug]:
+            if key in _boards:
+                _boards[key] = (float("-inf"), _boards[key][1])
 
 
 def as_board(challenge: Challenge | Board) -> Board:
