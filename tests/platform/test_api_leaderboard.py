@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from ultrathon.platform.extensions import db
+from ultrathon.platform.leaderboard.cache import clear_leaderboard
 from ultrathon.platform.models import utcnow
 
 SLUG = "breast-cancer-diagnosis"
@@ -64,6 +65,7 @@ def test_the_private_split_is_403_before_the_close_except_for_organisers(client,
     assert allowed.status_code == 200 and len(allowed.get_json()["entries"]) == 3
     challenge.closes_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
+    clear_leaderboard(challenge.id, challenge.slug)  # as the loader does when a reload moves the close
     assert client.get(f"{BOARD}?split=private", headers=member).status_code == 200
 
 
@@ -110,3 +112,18 @@ def test_events_announce_a_leaderboard_change(app, live_server, make_challenge):
     finally:
         stop.set()
     assert event == "leaderboard" and json.loads(data)["slug"] == SLUG
+
+
+def test_a_kept_page_is_not_served_after_the_standings_change(client, scored):
+    challenge, _ = scored
+    first = client.get(BOARD).get_json()
+    assert len(first["entries"]) == 3 and client.get(BOARD).get_json() == first  # the second read is kept
+    ants = next(t for t in challenge.teams if t.name == "Ants")
+    ants.disqualified_at = utcnow()
+    db.session.commit()
+    clear_leaderboard(challenge.id, challenge.slug)  # as the organisers' disqualify action does
+
+    after = client.get(BOARD).get_json()
+
+    assert sorted(e["team"] for e in after["entries"]) == ["Bees", "Cats"]
+    assert client.get(f"{BOARD}?limit=2").get_json()["entries"] == after["entries"][:2]

@@ -11,7 +11,7 @@ from ..audit import record
 from ..challenges.access import can_view_private, get_challenge, has_accepted_terms, is_organiser, team_of
 from ..extensions import db
 from ..leaderboard.live import event_stream
-from ..leaderboard.standings import get_standings, metric_of
+from ..leaderboard.standings import Board, find_board, metric_of, standings_page_body
 from ..models import Challenge, ChallengeFile, Membership, Submission, Team, User, utcnow
 from ..submissions.service import (
     SubmissionRefused,
@@ -27,7 +27,7 @@ from . import bp
 from .auth import current_api_user, require_user
 from .errors import ApiProblem
 from .openapi import openapi_document
-from .pagination import keyset_page, page_body, page_request, slice_page
+from .pagination import keyset_page, page_body, page_request
 
 MAX_ID = 2**31 - 1  # the largest id a PostgreSQL integer key holds
 SPLITS = ("public", "private")
@@ -241,24 +241,22 @@ def unselect_submission_route(submission_id: int):
 @bp.get("/challenges/<slug>/leaderboard")
 def leaderboard(slug: str):
     """Return the ranked standings of one split, one page of entries at a time."""
-    challenge = _challenge_or_404(slug)
+    board = _board_or_404(slug)
     user = current_api_user()
     split = request.args.get("split", "public")
     if split not in SPLITS:
         raise ApiProblem(400, f"query parameter split: must be public or private, got {split[:40]!r}")
     page = page_request()
-    if split == "private" and not can_view_private(user, challenge):
-        raise ApiProblem(403, f"the private leaderboard of {challenge.slug} is shown to its organisers only "
-                              f"until the challenge closes at {_iso(challenge.closes_at)}")
-    standings = get_standings(challenge, split)
-    entries, next_cursor = slice_page(list(standings["entries"]), page)
-    return jsonify({**standings, "entries": entries, "next_cursor": next_cursor})
+    if split == "private" and not can_view_private(user, board):
+        raise ApiProblem(403, f"the private leaderboard of {board.slug} is shown to its organisers only "
+                              f"until the challenge closes at {_iso(board.closes_at)}")
+    return Response(standings_page_body(board, split, page), mimetype="application/json")
 
 
 @bp.get("/challenges/<slug>/events")
 def events(slug: str):
     """Stream leaderboard changes of one challenge as server-sent events."""
-    return event_stream(_challenge_or_404(slug))
+    return event_stream(_board_or_404(slug))
 
 
 # ---- helpers -------------------------------------------------------------------------------
@@ -269,6 +267,13 @@ def _challenge_or_404(slug: str) -> Challenge:
     if challenge is None:
         raise ApiProblem(404, f"no challenge with slug {slug[:80]!r}")
     return challenge
+
+
+def _board_or_404(slug: str) -> Board:
+    board = find_board(slug)
+    if board is None:
+        raise ApiProblem(404, f"no challenge with slug {slug[:80]!r}")
+    return board
 
 
 def _submission_or_404(submission_id: int, user: User) -> Submission:

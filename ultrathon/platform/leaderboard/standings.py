@@ -13,8 +13,10 @@ from ultrathon.scorers.metrics import CUSTOM, METRICS
 
 from ..extensions import db
 from ..models import Challenge, LeaderboardStats, Score, Submission, Team, utcnow
+from ..api.pagination import DEFAULT_LIMIT, PageRequest, slice_page
 from .cache import SPLITS, cache_key, cached
 
+MAX_KEPT_PAGE_START = 10_000  # API pages kept per process: the first 200 of each split at most
 BOARD_TTL_S = 5.0  # how long a web process trusts its copy of a challenge's settings
 TIE_BREAK = "Equal scores are ordered by submission time: the earlier submission ranks higher."
 
@@ -356,3 +358,21 @@ def standings_body(challenge: Challenge | Board, split: str, generation: str | N
 def get_standings(challenge: Challenge | Board, split: str) -> dict[str, Any]:
     """Return a leaderboard (DESIGN's JSON shape): ranked entries with CIs and rank statistics."""
     return json.loads(standings_body(challenge, check_split(split)))
+
+
+def standings_page_body(board: Board, split: str, page: PageRequest) -> bytes:
+    """Return one page of a leaderboard's entries (the API's shape, with next_cursor) as JSON bytes.
+
+    The pages a client walks with the default limit are kept per process until the standings
+    change; any other page is cut from the cached standings on each request.
+    """
+
+    def build() -> bytes:
+        standings = get_standings(board, split)
+        entries, next_cursor = slice_page(standings["entries"], page)
+        return _encode({**standings, "entries": entries, "next_cursor": next_cursor})
+
+    start = page.position or 0
+    if page.limit != DEFAULT_LIMIT or start % DEFAULT_LIMIT or start > MAX_KEPT_PAGE_START:
+        return build()
+    return cached(board.id, cache_key(board.id, split, f"api-page-{start}"), build, shared=False)
