@@ -73,6 +73,24 @@ def test_a_live_token_is_accepted_and_its_last_use_recorded(client, token):
     assert used is not None and utcnow() - used < timedelta(minutes=1)
 
 
+def test_a_token_used_again_within_the_minute_is_not_written_again(client, token):
+    from sqlalchemy import event
+
+    assert client.get("/api/v1/challenges", headers=bearer(token)).status_code == 200
+    writes: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE"):
+            writes.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert client.get("/api/v1/challenges", headers=bearer(token)).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert writes == []
+
+
 def test_a_token_is_stored_hashed_with_a_recognisable_prefix_and_a_180_day_expiry(token):
     row = db.session.execute(db.select(ApiToken)).scalar_one()
     assert token.startswith("ut_") and row.prefix == token[:10]

@@ -12,6 +12,7 @@ from ..models import ApiToken, User, utcnow
 
 TOKEN_PREFIX = "ut_"
 DEFAULT_LIFETIME = timedelta(days=180)
+LAST_USED_RESOLUTION = timedelta(minutes=1)  # a write a minute per token, not one per request
 
 
 def _digest(secret: str) -> str:
@@ -36,14 +37,15 @@ def create_token(user: User, name: str = "", lifetime: timedelta = DEFAULT_LIFET
 
 
 def user_for_token(secret: str) -> User | None:
-    """Return the user a live token belongs to, noting when it was last used."""
+    """Return the user a live token belongs to, noting when it was last used (to the minute)."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     token = db.session.execute(db.select(ApiToken).where(ApiToken.token_hash == _digest(secret))).scalar_one_or_none()
     now = utcnow()
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None
-    token.last_used_at = now
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        token.last_used_at = now
     return token.user
 
 
