@@ -30,6 +30,7 @@ TaskType = Literal["binary", "multiclass", "regression", "survival"]
 TASKS: tuple[str, ...] = typing.get_args(TaskType)
 USAGE_VALUES = ("Public", "Private", "Ignored")
 ZONE_EXAMPLE = "2027-01-04T09:00:00+01:00"
+SLUG_RULE = r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]"  # lower-case letters, digits and hyphens; 3-64 long
 
 # Plain names only: files are served by name at /files/<name> and read from inside the folder,
 # so a name with a separator or a leading dot could reach outside it or hide in a listing.
@@ -200,7 +201,7 @@ class TermsSpec(StrictModel):
 class ChallengeSpec(StrictModel):
     """A whole challenge.yaml."""
 
-    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
+    slug: str = Field(pattern=f"^{SLUG_RULE}$")
     title: str = Field(min_length=1, max_length=200)
     summary: str = Field(default="", max_length=500)
     description: FileName = "README.md"

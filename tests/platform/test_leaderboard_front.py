@@ -89,6 +89,17 @@ def test_after_a_change_the_next_read_goes_to_flask_and_has_it(client, challenge
     assert response.json["entries"][0]["score"] == 0.9
 
 
+def test_once_the_listener_reports_a_change_the_kept_bytes_are_not_answered(client, challenge, reached_flask):
+    url = f"/challenges/{challenge.slug}/leaderboard.json"
+    read_until_kept(client, url)
+    near_cache.note_change(challenge.id)  # what the events listener does on another process's write
+    reached_flask.clear()
+
+    client.get(url)
+
+    assert reached_flask == [url + "?"]
+
+
 def test_a_page_that_names_a_newer_state_goes_to_flask(client, challenge, reached_flask):
     url = f"/challenges/{challenge.slug}/leaderboard.json"
     read_until_kept(client, url)
@@ -125,7 +136,7 @@ def test_reads_the_front_must_not_answer_reach_flask(client, challenge, reached_
 def test_after_the_close_the_private_standings_are_answered_before_flask(client, challenge, reached_flask):
     challenge.closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    clear_leaderboard(challenge.id, challenge.slug)
+    clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
     url = f"/challenges/{challenge.slug}/leaderboard.json?split=private"
     from_flask = read_until_kept(client, url)
     reached_flask.clear()

@@ -57,7 +57,7 @@ def board(make_challenge, make_team, scored):
 def close(challenge) -> None:
     challenge.closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    clear_leaderboard(challenge.id, challenge.slug)
+    clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
 
 
 def login(client, email: str) -> None:

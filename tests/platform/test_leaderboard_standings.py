@@ -326,19 +326,19 @@ def test_a_page_told_of_a_newer_state_never_gets_an_older_copy(make_challenge, m
     assert json.loads(standings_body(board, "public", newer))["entries"][0]["score"] == 0.8
 
 
-def test_a_stale_board_is_reread_by_one_request_while_the_others_keep_the_old_copy(make_challenge):
+def test_an_expired_board_is_reread_by_one_request_while_the_others_keep_the_old_copy(make_challenge):
     from sqlalchemy import event
 
     from ultrathon.platform.leaderboard import standings
-    from ultrathon.platform.leaderboard.standings import forget_board
 
     challenge = make_challenge()
     challenge.title = "Before"
     db.session.commit()
-    assert find_board(challenge.slug).title == "Before"
+    board = find_board(challenge.slug)
+    assert board.title == "Before"
     challenge.title = "After"
     db.session.commit()
-    forget_board(challenge.slug)  # as clear_leaderboard, or its event in another process, does
+    standings._boards[challenge.slug] = (float("-inf"), board)  # its few seconds are over
     statements: list[str] = []
 
     def count(conn, cursor, statement, parameters, context, executemany):
@@ -357,13 +357,43 @@ def test_a_stale_board_is_reread_by_one_request_while_the_others_keep_the_old_co
         event.remove(db.engine, "before_cursor_execute", count)
 
 
-def test_a_board_whose_challenge_is_gone_is_no_longer_found(make_challenge):
-    from ultrathon.platform.leaderboard.standings import forget_board
+def test_a_reload_makes_the_board_forgotten_and_a_score_does_not(make_challenge, make_team, scored):
+    from ultrathon.platform.leaderboard import standings
 
     challenge = make_challenge()
-    slug = challenge.slug
-    assert find_board(slug) is not None
-    challenge.slug = "renamed"
+    assert find_board(challenge.slug).title != "Reloaded"
+    challenge.title = "Reloaded"
     db.session.commit()
-    forget_board(slug)
-    assert find_board(slug) is None
+    scored(make_team(challenge), 0.7)
+    clear_leaderboard(challenge.id, challenge.slug)  # a new score: the settings did not change
+    assert find_board(challenge.slug).title != "Reloaded"
+
+    clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)  # as the loader does
+    with standings._board_refresh:  # even while another request re-reads an expired board
+        assert find_board(challenge.slug).title == "Reloaded"
+
+
+def test_a_page_cut_from_the_standings_is_never_older_than_the_state_it_is_kept_for(client, make_challenge,
+                                                                                     make_team, scored):
+    import time
+    import uuid
+
+    from ultrathon.platform.leaderboard.cache import generation_key, near_cache
+
+    challenge = make_challenge()
+    team = make_team(challenge, name="Solo")
+    scored(team, 0.7)
+    board = find_board(challenge.slug)
+    deadline = time.monotonic() + 10
+    while not near_cache.listening and time.monotonic() < deadline:
+        standings_body(board, "public")
+        time.sleep(0.05)
+    assert json.loads(standings_body(board, "public"))["entries"][0]["score"] == 0.7  # kept by this process
+
+    # Another process's write, whose event this process has not received yet.
+    scored(team, 0.8)
+    get_redis().set(generation_key(challenge.id), uuid.uuid4().hex)
+    get_redis().delete(cache_key(challenge.id, "public"))
+
+    page = client.get(f"/api/v1/challenges/{challenge.slug}/leaderboard").get_json()
+    assert page["entries"][0]["score"] == 0.8

@@ -11,7 +11,8 @@ from ..audit import record
 from ..challenges.access import can_view_private, get_challenge, has_accepted_terms, is_organiser, team_of
 from ..extensions import db
 from ..leaderboard.live import event_stream
-from ..leaderboard.standings import Board, find_board, metric_of, standings_page_body
+from ..leaderboard.cache import cache_key, cached
+from ..leaderboard.standings import Board, encode_document, find_board, get_standings, metric_of
 from ..models import Challenge, ChallengeFile, Membership, Submission, Team, User, utcnow
 from ..submissions.service import (
     SubmissionRefused,
@@ -27,9 +28,10 @@ from . import bp
 from .auth import current_api_user, require_user
 from .errors import ApiProblem
 from .openapi import openapi_document
-from .pagination import keyset_page, page_body, page_request
+from .pagination import DEFAULT_LIMIT, PageRequest, keyset_page, page_body, page_request, slice_page
 
 MAX_ID = 2**31 - 1  # the largest id a PostgreSQL integer key holds
+MAX_KEPT_PAGE_START = 10_000  # leaderboard pages kept per process: the first 200 of each split at most
 SPLITS = ("public", "private")
 
 
@@ -250,7 +252,7 @@ def leaderboard(slug: str):
     if split == "private" and not can_view_private(user, board):
         raise ApiProblem(403, f"the private leaderboard of {board.slug} is shown to its organisers only "
                               f"until the challenge closes at {_iso(board.closes_at)}")
-    return Response(standings_page_body(board, split, page), mimetype="application/json")
+    return Response(_standings_page_body(board, split, page), mimetype="application/json")
 
 
 @bp.get("/challenges/<slug>/events")
@@ -267,6 +269,22 @@ def _challenge_or_404(slug: str) -> Challenge:
     if challenge is None:
         raise ApiProblem(404, f"no challenge with slug {slug[:80]!r}")
     return challenge
+
+
+def _standings_page_body(board: Board, split: str, page: PageRequest) -> bytes:
+    """Return one page of a leaderboard's entries, with its next_cursor, as JSON bytes."""
+
+    def build() -> bytes:
+        standings = get_standings(board, split)
+        entries, next_cursor = slice_page(standings["entries"], page)
+        return encode_document({**standings, "entries": entries, "next_cursor": next_cursor})
+
+    start = page.position or 0
+    # The pages a client walks with the default limit are kept until the standings change; any
+    # other page is cut from the cached standings on each request.
+    if page.limit != DEFAULT_LIMIT or start % DEFAULT_LIMIT or start >= MAX_KEPT_PAGE_START:
+        return build()
+    return cached(board.id, cache_key(board.id, split, f"api-page-{start}"), build, shared=False)
 
 
 def _board_or_404(slug: str) -> Board:

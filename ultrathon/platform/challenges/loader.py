@@ -78,7 +78,7 @@ def load_validated(validated: ValidatedChallenge, *, rescore: bool = False, acto
         db.session.rollback()
         raise
 
-    clear_leaderboard(challenge.id, challenge.slug)
+    clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
     if scoring_changed and submissions:
         from ..submissions.service import rescore_challenge
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import threading
@@ -112,6 +113,9 @@ class NearCache:
 
 
 near_cache = NearCache()
+# The generation a value is being built at: a cached value read while building it (a page cut
+# from the standings) must be at least that new, or the old state would be kept under the new tag.
+_building_at: contextvars.ContextVar[str | None] = contextvars.ContextVar("building_at", default=None)
 # One computation per key at a time in this process: after a change, the hundreds of live pages
 # that refetch at once wait for one standings query instead of each running their own.
 _flights: dict[str, threading.Lock] = {}
@@ -125,6 +129,7 @@ def cached(challenge_id: int, key: str, build: Callable[[], bytes], *, shared: b
     shared=False keeps the value in this process only (cheap to rebuild from shared parts);
     `generation` is one the caller knows to exist (from an event), if any.
     """
+    generation = generation or _building_at.get()
     value = near_cache.fresh(challenge_id, key, generation)
     if value is not None:
         return value
@@ -148,22 +153,29 @@ def cached(challenge_id: int, key: str, build: Callable[[], bytes], *, shared: b
         # replaces the generation and deletes it at once), so it is at least as new as `current`.
         value = redis.get(key) if shared else None
         if value is None:
-            value = build()
+            building = _building_at.set(current)
+            try:
+                value = build()
+            finally:
+                _building_at.reset(building)
             if shared and not store_if_current(challenge_id, key, value, current):
                 return value  # already outdated by a write: serve it once, keep nothing
         near_cache.values[key] = (current, version, time.monotonic(), value)
         return value
 
 
-def clear_leaderboard(challenge_id: int, slug: str | None = None, *, schedule_stats: bool = True) -> None:
+def clear_leaderboard(challenge_id: int, slug: str | None = None, *, schedule_stats: bool = True,
+                      settings_changed: bool = False) -> None:
     """Drop a challenge's cached standings, tell live pages, and schedule the uncertainty job.
 
     Every write that changes standings calls this, after its commit. The uncertainty job
-    calls it with schedule_stats=False when it has stored new figures.
+    calls it with schedule_stats=False when it has stored new figures; a challenge reload with
+    settings_changed=True, so every process also forgets its copy of the challenge's settings.
     """
     from .standings import forget_board
 
-    forget_board(slug)
+    if settings_changed:
+        forget_board(slug)
     try:
         redis = get_redis()
         generation = uuid.uuid4().hex
@@ -171,7 +183,8 @@ def clear_leaderboard(challenge_id: int, slug: str | None = None, *, schedule_st
             pipe.set(generation_key(challenge_id), generation)
             pipe.delete(*[cache_key(challenge_id, split, kind) for split in SPLITS for kind in CACHED_KINDS])
             pipe.publish(EVENTS_CHANNEL, json.dumps({"event": "leaderboard", "challenge_id": challenge_id,
-                                                     "slug": slug, "generation": generation}))
+                                                     "slug": slug, "generation": generation,
+                                                     "settings_changed": settings_changed}))
             pipe.execute()
         near_cache.note_change(challenge_id)  # this process knows at once, before its listener does
         if schedule_stats:

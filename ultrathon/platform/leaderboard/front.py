@@ -14,10 +14,12 @@ import re
 from typing import Callable, Iterable
 from urllib.parse import parse_qsl
 
+from ultrathon.spec import SLUG_RULE
+
 from .cache import cache_key, near_cache
 from .standings import UnknownSplit, check_split, kept_board
 
-STANDINGS_JSON_PATH = re.compile(r"/challenges/([a-z0-9][a-z0-9-]{1,62}[a-z0-9])/leaderboard\.json")
+STANDINGS_JSON_PATH = re.compile(rf"/challenges/({SLUG_RULE})/leaderboard\.json")
 STANDINGS_JSON_HEADERS = (("Content-Type", "application/json"), ("Cache-Control", "no-cache"), ("Vary", "Cookie"))
 MAX_GENERATION_CHARS = 64
 

@@ -119,6 +119,7 @@ class Broadcaster:
                 pubsub.subscribe(EVENTS_CHANNEL)
                 # Changes before this moment went unseen: values kept so far are checked again.
                 near_cache.note_change(None)
+                forget_board()  # a challenge reloaded meanwhile is read again too
                 near_cache.listening = True
                 if self.connected.is_set():
                     # Back after a drop: events may have been missed, so every page refreshes.
@@ -137,7 +138,8 @@ class Broadcaster:
                         # First what this process keeps (standings, a reloaded challenge's settings),
                         # then the pages: their refetch must not meet an outdated copy here.
                         near_cache.note_change(event.get("challenge_id"))
-                        forget_board(event.get("slug"))
+                        if event.get("settings_changed"):
+                            forget_board(event.get("slug"))
                         self.deliver(event)
             except Exception as exc:
                 near_cache.listening = False

@@ -20,11 +20,9 @@ from .standings import Board, UnknownSplit, check_split, find_board, standings_b
 
 @limiter.request_filter
 def _not_limited() -> bool:
-    """Leave the leaderboard's reads out of rate limiting before any limit is looked up.
-
-    They are public reads from a cache; Flask-Limiter's own exemption of a blueprint still
-    resolved every limit first, a quarter of the time of a cached read.
-    """
+    """Leave the leaderboard's public reads from the cache out of rate limiting."""
+    # Before any limit is looked up: Flask-Limiter's exemption of a blueprint still resolved
+    # every limit first, a quarter of the time of a cached read.
     return request.blueprint == bp.name
 
 

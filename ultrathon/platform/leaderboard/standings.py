@@ -13,10 +13,8 @@ from ultrathon.scorers.metrics import CUSTOM, METRICS
 
 from ..extensions import db
 from ..models import Challenge, LeaderboardStats, Score, Submission, Team, utcnow
-from ..api.pagination import DEFAULT_LIMIT, PageRequest, slice_page
 from .cache import SPLITS, cache_key, cached
 
-MAX_KEPT_PAGE_START = 10_000  # API pages kept per process: the first 200 of each split at most
 BOARD_TTL_S = 5.0  # how long a web process trusts its copy of a challenge's settings
 TIE_BREAK = "Equal scores are ordered by submission time: the earlier submission ranks higher."
 
@@ -83,13 +81,13 @@ def board_of(challenge: Challenge) -> Board:
 
 
 # Reading a challenge row on every leaderboard request would cost more than serving the cached
-# standings; a few seconds' memory is safe because clear_leaderboard (and, in the other processes,
-# its event) marks a reloaded challenge's copy as stale.
+# standings; a few seconds' memory is safe because a challenge reload makes every process forget
+# its copy (clear_leaderboard with settings_changed, and its event).
 _boards: dict[str, tuple[float, Board]] = {}
 _boards_lock = threading.Lock()
-# One request per process re-reads a stale board; the others keep to the old copy meanwhile:
-# when a copy expired under load, every request in flight ran the same query at once, and
-# waiting for database connections held a tenth of a second's requests for up to half a second.
+# When a copy merely expired, one request per process re-reads it while the others keep the old
+# one: with a shared expiry every request in flight ran the same query at once, and waiting for
+# database connections held a tenth of a second's requests for up to half a second.
 _board_refresh = threading.Lock()
 
 
@@ -101,9 +99,9 @@ def find_board(slug: str) -> Board | None:
     if time.monotonic() - kept[0] < BOARD_TTL_S:
         return kept[1]
     if not _board_refresh.acquire(blocking=False):
-        return kept[1]  # another request of this process is reading it now
+        return kept[1]  # expired, not forgotten: another request of this process is reading it
     try:
-        return _read_board(slug)
+        return kept_board(slug) or _read_board(slug)  # unless the request before this one just did
     finally:
         _board_refresh.release()
 
@@ -130,11 +128,12 @@ def _read_board(slug: str) -> Board | None:
 
 
 def forget_board(slug: str | None = None) -> None:
-    """Make this process re-read a challenge's settings on its next use (every challenge's when no slug is given)."""
+    """Forget this process's copy of a challenge's settings (all of them when no slug is given)."""
     with _boards_lock:
-        for key in list(_boards) if slug is None else [slug]:
-            if key in _boards:
-                _boards[key] = (float("-inf"), _boards[key][1])
+        if slug is None:
+            _boards.clear()
+        else:
+            _boards.pop(slug, None)
 
 
 def as_board(challenge: Challenge | Board) -> Board:
@@ -338,7 +337,8 @@ def build_standings(board: Board, split: str, rows: list[Standing], stats: Leade
     }
 
 
-def _encode(document: dict[str, Any]) -> bytes:
+def encode_document(document: dict[str, Any]) -> bytes:
+    """Return a leaderboard document as compact UTF-8 JSON."""
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -350,7 +350,7 @@ def standings_body(challenge: Challenge | Board, split: str, generation: str | N
     board = as_board(challenge)
 
     def build() -> bytes:
-        return _encode(build_standings(board, split, compute_standings(board, split), stats_of(board, split)))
+        return encode_document(build_standings(board, split, compute_standings(board, split), stats_of(board, split)))
 
     return cached(board.id, cache_key(board.id, split), build, generation=generation)
 
@@ -359,20 +359,3 @@ def get_standings(challenge: Challenge | Board, split: str) -> dict[str, Any]:
     """Return a leaderboard (DESIGN's JSON shape): ranked entries with CIs and rank statistics."""
     return json.loads(standings_body(challenge, check_split(split)))
 
-
-def standings_page_body(board: Board, split: str, page: PageRequest) -> bytes:
-    """Return one page of a leaderboard's entries (the API's shape, with next_cursor) as JSON bytes.
-
-    The pages a client walks with the default limit are kept per process until the standings
-    change; any other page is cut from the cached standings on each request.
-    """
-
-    def build() -> bytes:
-        standings = get_standings(board, split)
-        entries, next_cursor = slice_page(standings["entries"], page)
-        return _encode({**standings, "entries": entries, "next_cursor": next_cursor})
-
-    start = page.position or 0
-    if page.limit != DEFAULT_LIMIT or start % DEFAULT_LIMIT or start > MAX_KEPT_PAGE_START:
-        return build()
-    return cached(board.id, cache_key(board.id, split, f"api-page-{start}"), build, shared=False)
