@@ -88,6 +88,11 @@ def app(test_env):
 def _clean_state(request):
     """Empty every table and the Redis database after each test that used the app."""
     yield
+    from flask import has_app_context
+
+    # A context left pushed would be shared by later tests' requests, and on PostgreSQL its open
+    # transaction would block the TRUNCATE below for good.
+    assert not has_app_context(), f"{request.node.nodeid} left an app context pushed"
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")

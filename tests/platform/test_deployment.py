@@ -4,6 +4,7 @@ No Docker engine runs here, so these tests read the files and check each service
 command against the real `ultrathon` command group and its environment against the config.
 """
 
+import contextlib
 import json
 import re
 import shlex
@@ -25,14 +26,17 @@ APP_SERVICES = {name: s for name, s in COMPOSE["services"].items() if s.get("bui
 def resolve(args, app):
     """Parse an `ultrathon ...` argument list as the CLI would; return the leaf command's params."""
     assert args[0] == "ultrathon", args
-    ctx = click.Context(cli, info_name="ultrathon", obj=ScriptInfo(create_app=lambda: app))
-    command, rest = cli, list(args[1:])
-    while isinstance(command, click.Group):
-        name, command, rest = command.resolve_command(ctx, rest)
-        assert command is not None, f"unknown command {name!r} in {args}"
-        if isinstance(command, click.Group):
-            ctx = click.Context(command, info_name=name, parent=ctx)
-    return command.make_context(name, list(rest), parent=ctx).params
+    # Closing the contexts pops the app context Flask's group pushes while resolving a command:
+    # left pushed, later tests' requests would share it and its database session.
+    with contextlib.ExitStack() as contexts:
+        ctx = contexts.enter_context(click.Context(cli, info_name="ultrathon", obj=ScriptInfo(create_app=lambda: app)))
+        command, rest = cli, list(args[1:])
+        while isinstance(command, click.Group):
+            name, command, rest = command.resolve_command(ctx, rest)
+            assert command is not None, f"unknown command {name!r} in {args}"
+            if isinstance(command, click.Group):
+                ctx = contexts.enter_context(click.Context(command, info_name=name, parent=ctx))
+        return contexts.enter_context(command.make_context(name, list(rest), parent=ctx)).params
 
 
 def interpolate(value: str) -> str:
