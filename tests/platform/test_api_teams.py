@@ -3,7 +3,6 @@
 import pytest
 
 from ultrathon.platform.challenges.access import has_accepted_terms, team_of
-from ultrathon.platform.extensions import db
 
 SLUG = "breast-cancer-diagnosis"
 

@@ -2,7 +2,6 @@
 
 import hashlib
 
-import pytest
 
 from ultrathon.cli import cli
 

@@ -7,7 +7,6 @@ command against the real `ultrathon` command group and its environment against t
 import contextlib
 import json
 import re
-import shlex
 from pathlib import Path
 
 import click

@@ -54,10 +54,10 @@ def add_score(team, value: float) -> None:
 def read_until_kept(client, url: str):
     """Read a URL until this process's events listener is up, so the kept copy counts as fresh."""
     deadline = time.monotonic() + 10
-    response = client.get(url)
+    client.get(url)
     while not near_cache.listening and time.monotonic() < deadline:
         time.sleep(0.05)
-        response = client.get(url)
+        client.get(url)
     assert near_cache.listening, "the events listener did not start"
     return client.get(url)
 

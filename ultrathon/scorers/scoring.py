@@ -189,7 +189,7 @@ def _secondary_value(evaluator: _Evaluator, rows: np.ndarray) -> float:
     """Return a secondary metric, NaN when it cannot be computed (only the primary may fail a submission)."""
     try:
         return evaluator.value(rows)
-    except ScoringError as error:
+    except ScoringError:
         if evaluator.name == CUSTOM:
             raise  # the organisers' own code: its failure is reported as the primary's would be
         return float("nan")

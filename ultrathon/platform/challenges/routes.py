@@ -10,10 +10,10 @@ from flask_login import current_user, login_required
 
 from ..audit import record
 from ..extensions import db
-from ..models import Challenge, ChallengeFile, TermsAcceptance, utcnow
+from ..models import ChallengeFile, TermsAcceptance, utcnow
 from ..teams.service import accept_terms
 from . import bp
-from .access import get_challenge, has_accepted_terms, is_organiser, team_of, terms_version
+from .access import has_accepted_terms, is_organiser, team_of, terms_version
 from .render import render_markdown
 from .views import challenge_or_404, metric_facts
 
