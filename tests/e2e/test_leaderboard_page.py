@@ -98,3 +98,22 @@ def test_the_page_polls_when_the_event_stream_fails(page, busy_board):
 
     page.wait_for_function(
         "document.querySelector('#lb-board tbody tr [data-col=team]').textContent.startsWith('Bayes Watch')")
+
+
+def test_a_leaderboard_without_scores_says_so_instead_of_drawing_empty_axes(page, make_challenge, screenshot):
+    from ultrathon.worker.leaderboard_jobs import update_leaderboard_stats
+
+    challenge = make_challenge()
+    update_leaderboard_stats(challenge.id)  # the rank figures ran, over no team at all
+    page.goto(f"/challenges/{challenge.slug}/leaderboard")
+    page.locator("#lb-live[data-state=live]").wait_for()
+    notes = page.locator(".lb-chart-empty")
+    notes.first.wait_for()
+    assert notes.count() == 3
+    assert all(note.is_visible() and note.inner_text() == "No scores yet." for note in notes.all())
+    for chart in ("history", "per_day", "forest"):
+        assert not page.locator(f"canvas[data-chart={chart}]").is_visible()
+    assert "1970" not in page.locator("#lb-board").inner_text()
+    assert "from 0 paired" not in page.locator("#lb-board").inner_text()
+    assert page.get_by_text("Rank statistics: none yet").is_visible()
+    screenshot(page, "leaderboard-empty")

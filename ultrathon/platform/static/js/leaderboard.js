@@ -138,9 +138,11 @@
     var asof = board.querySelector("[data-lb=asof]");
     if (asof) {
       var parts = ["Standings as of ", timeNode(doc.as_of, true), ". "];
-      if (doc.stats_as_of) {
-        parts.push("Rank statistics as of ", timeNode(doc.stats_as_of, true), ", from " + (doc.n_resamples || 0) +
+      if (doc.stats_as_of && doc.n_resamples) {
+        parts.push("Rank statistics as of ", timeNode(doc.stats_as_of, true), ", from " + doc.n_resamples +
           " paired bootstrap resamples, for the top " + doc.top_k + " teams.");
+      } else if (doc.stats_as_of) {
+        parts.push("Rank statistics: none yet, as no scored submission has bootstrap resamples.");
       } else {
         parts.push("Rank statistics are being computed.");
       }
@@ -187,6 +189,20 @@
     };
   }
 
+  // Axes without a point would only mislead (an empty time axis reads 1970): say so instead.
+  function showWhenData(canvas, hasData) {
+    var note = canvas.parentNode.querySelector(".lb-chart-empty");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "lb-chart-empty";
+      note.textContent = "No scores yet.";
+      canvas.parentNode.appendChild(note);
+    }
+    canvas.style.display = hasData ? "block" : "none"; // Chart.js sets an inline display of its own
+    note.hidden = hasData;
+    return hasData;
+  }
+
   function drawCharts(series) {
     if (!window.Chart) return;
     // Charts redraw on every change; moving lines would only distract from the table.
@@ -194,8 +210,8 @@
     Chart.defaults.font.family = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 
     var history = board.querySelector("canvas[data-chart=history]");
-    if (history) {
-      var datasets = historyData(series);
+    var datasets = history ? historyData(series) : [];
+    if (history && showWhenData(history, datasets.some(function (d) { return d.data.length > 0; }))) {
       if (charts.history) { charts.history.data.datasets = datasets; charts.history.update(); }
       else charts.history = new Chart(history, {
         type: "line",
@@ -211,7 +227,7 @@
     }
 
     var perDay = board.querySelector("canvas[data-chart=per_day]");
-    if (perDay) {
+    if (perDay && showWhenData(perDay, series.per_day.length > 0)) {
       var labels = series.per_day.map(function (d) { return d.day; });
       var counts = series.per_day.map(function (d) { return d.submissions; });
       if (charts.perDay) { charts.perDay.data.labels = labels; charts.perDay.data.datasets[0].data = counts; charts.perDay.update(); }
@@ -224,8 +240,8 @@
     }
 
     var forest = board.querySelector("canvas[data-chart=forest]");
-    if (forest) {
-      var f = forestData(series);
+    var f = forest ? forestData(series) : null;
+    if (forest && showWhenData(forest, f.labels.length > 0)) {
       forest.parentNode.style.height = Math.max(12, 3 + f.labels.length * 1.6) + "rem";
       if (charts.forest) {
         charts.forest.data.labels = f.labels;
