@@ -233,12 +233,12 @@ def test_scoring_hash_follows_what_decides_scores(tmp_path):
 
 
 def test_custom_scorer_source_is_carried(tmp_path):
-    """A custom metric's file is read, checked without running it, and stored."""
+    """A custom metric's file is read, dry-run sealed on the sample submission, and stored."""
     folder = copy_good(tmp_path, {"challenge.yaml": (
         "  primary: harrell_c\n  secondary: [uno_c]\n  options: {tau: 3650}\n",
         "  primary: custom\n  custom: scorer.py:score\n  custom_higher_is_better: false\n  options: {anything: 1}\n",
     )})
-    source = "def score(solution, submission, row_id_column_name):\n    raise SystemExit('never run')\n"
+    source = "def score(solution, submission, row_id_column_name):\n    return 0.5\n"
     (folder / "scorer.py").write_text(source)
     challenge = validate_folder(folder)
     assert challenge.scorer_source == source

@@ -400,6 +400,8 @@ def validate_folder(folder: str | Path) -> ValidatedChallenge:
     spec = ChallengeSpec.model_validate(raw, context={"cross_checks": False})
     solution = check.files[spec.data.solution]
     _check_with_scorer(check, spec)
+    if not check.problems and scorer is not None:
+        _dry_run_custom_metric(check, spec, scorer)
     if check.problems:
         raise ChallengeInvalid(check.problems)
     return ValidatedChallenge(
@@ -698,6 +700,24 @@ def _check_sample(check: _Checker, table: _Table, solution: _Table, data: DataSp
             many = f"{len(absent)} ids of the solution are" if len(absent) > 1 else "1 id of the solution is"
             out.append(Problem(table.display, 1, data.id_column, f"{many} missing, e.g. {absent[0]!r}; list every solution id, Ignored ones too"))
     rows.close()
+
+
+def _dry_run_custom_metric(check: _Checker, spec: ChallengeSpec, source: str) -> None:
+    """Score the sample submission with the custom metric, sealed as the workers will run it."""
+    from ultrathon.scorers.errors import ScoringError, SubmissionError
+    from ultrathon.sealed import default_scorer, score_sealed
+
+    sample = spec.data.sample_submission
+    if not sample or sample not in check.files:
+        return
+    try:
+        score_sealed(spec, check.files[sample], check.files[spec.data.solution], source, bootstrap=False,
+                     scorer=default_scorer())
+    except (ScoringError, SubmissionError) as error:
+        detail = (getattr(error, "detail", "") or "").strip()
+        last = detail.splitlines()[-1] if detail else ""
+        message = f"the custom metric failed on {sample}: {error}" + (f" ({last})" if last and last not in str(error) else "")
+        check.problems.append(Problem(check.display(spec.metrics.custom_file), 1, WHOLE_FILE, message))
 
 
 def _check_scorer(check: _Checker, raw: dict, flagged: set) -> str | None:

@@ -182,9 +182,12 @@ class TeamsSpec(StrictModel):
 
 
 class ScoringSpec(StrictModel):
-    """How long a scoring job may run."""
+    """The limits of the sealed process that scores each submission."""
 
-    timeout_s: int = Field(default=600, ge=5, le=86400)
+    timeout_s: int = Field(default=600, ge=5, le=86400)  # CPU and wall-clock seconds
+    memory_mb: int = Field(default=2048, ge=256, le=65536)  # address space
+    max_processes: int = Field(default=0, ge=0, le=64)  # processes or threads it may start
+    max_output_mb: int = Field(default=16, ge=1, le=1024)  # its report, and files it writes
 
 
 class TermsSpec(StrictModel):

@@ -116,13 +116,13 @@ def test_missing_ids_end_failed_with_row_and_column_problems(make_challenge, mak
     assert scores_of(stored.id) == {}
 
 
-def test_a_crashing_custom_metric_fails_with_a_safe_message_and_a_trace_for_organisers(custom_challenge, make_submission, run_worker):
+def test_a_crashing_custom_metric_fails_with_a_safe_message_and_a_trace_for_organisers(custom_challenge, make_submission, run_worker, varied_sample):
     challenge = custom_challenge("crashing-metric", """
         def score(solution, submission, row_id_column_name):
             secret = solution.iloc[0, 1]
             raise ValueError(f"bug in the organisers' code near label {secret}")
-    """)
-    submission = make_submission(challenge)
+    """, hostile=True)
+    submission = make_submission(challenge, data=varied_sample(challenge))
     run_worker()
     stored = fresh(submission.id)
     assert (stored.status, stored.error) == ("failed", SCORING_FAILED)
@@ -130,29 +130,29 @@ def test_a_crashing_custom_metric_fails_with_a_safe_message_and_a_trace_for_orga
     assert "label" not in stored.error
 
 
-def test_a_participant_visible_error_is_shown_as_written(custom_challenge, make_submission, run_worker):
+def test_a_participant_visible_error_is_shown_as_written(custom_challenge, make_submission, run_worker, varied_sample):
     challenge = custom_challenge("picky-metric", """
         def score(solution, submission, row_id_column_name):
             raise ParticipantVisibleError("probabilities must not all be equal")
-    """)
-    submission = make_submission(challenge)
+    """, hostile=True)
+    submission = make_submission(challenge, data=varied_sample(challenge))
     run_worker()
     stored = fresh(submission.id)
     assert (stored.status, stored.error) == ("failed", "probabilities must not all be equal")
 
 
-def test_a_job_over_its_timeout_ends_failed_saying_so(custom_challenge, make_submission, run_worker):
+def test_a_job_over_its_timeout_ends_failed_saying_so(custom_challenge, make_submission, run_worker, varied_sample):
     challenge = custom_challenge("slow-metric", """
         import time
 
         def score(solution, submission, row_id_column_name):
             time.sleep(60)
             return 0.5
-    """, timeout_s=5)
-    submission = make_submission(challenge)
+    """, timeout_s=5, hostile=True)
+    submission = make_submission(challenge, data=varied_sample(challenge))
     run_worker()
     stored = fresh(submission.id)
-    assert (stored.status, stored.error) == ("failed", "scoring took longer than the limit of 5 s")
+    assert (stored.status, stored.error) == ("failed", "the challenge's scoring program exceeded its time limit of 5 s")
 
 
 def test_the_failure_callback_ends_a_timed_out_submission_failed(make_challenge, make_submission):
@@ -163,7 +163,7 @@ def test_the_failure_callback_ends_a_timed_out_submission_failed(make_challenge,
     job = Job.fetch(stored.job_id, connection=get_redis())
     scoring_job_failed(job, get_redis(), JobTimeoutException, JobTimeoutException("too long"), None)
     stored = fresh(submission.id)
-    assert (stored.status, stored.error) == ("failed", "scoring took longer than the limit of 600 s")
+    assert (stored.status, stored.error) == ("failed", "the challenge's scoring program exceeded its time limit of 600 s")
 
 
 def test_the_failure_callback_leaves_infrastructure_errors_to_retries(make_challenge, make_submission):

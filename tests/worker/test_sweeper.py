@@ -105,7 +105,7 @@ def test_a_submission_out_of_attempts_and_time_ends_failed_for_its_timeout(queue
     stored.status, stored.started_at, stored.attempts = "scoring", utcnow() - timedelta(seconds=700), MAX_ATTEMPTS
     db.session.commit()
     assert sweep().failed == [queued.id]
-    assert fresh(queued.id).error == "scoring took longer than the limit of 600 s"
+    assert fresh(queued.id).error == "the challenge's scoring program exceeded its time limit of 600 s"
 
 
 def test_finished_submissions_are_never_touched(queued, run_worker):

@@ -13,6 +13,8 @@ import pandas as pd
 
 from ultrathon.scorers.errors import SCORING_FAILED, ParticipantVisibleError, ScoringError
 
+PARTICIPANT_MESSAGE_CHARS = 500  # a custom metric's message to teams is cut to this length
+
 
 def parse_custom_reference(reference: str) -> tuple[str, str]:
     """Split "scorer.py:score" into the file name and the function name."""
@@ -45,10 +47,12 @@ def call_custom_metric(metric: Callable[..., float], solution: pd.DataFrame, sub
     """Run a custom metric; raise ScoringError whose message is safe for the team."""
     try:
         value = metric(solution, submission, id_column)
+    except MemoryError:
+        raise  # the sealed process's memory limit, reported as such
     except Exception as exc:  # noqa: BLE001 - any failure of organisers' code is reported, never shown
         detail = traceback.format_exc()
         if is_participant_visible(exc):
-            raise ScoringError(str(exc), detail=detail) from exc
+            raise ScoringError(str(exc)[:PARTICIPANT_MESSAGE_CHARS], detail=detail) from exc
         raise ScoringError(SCORING_FAILED, detail=detail) from exc
     try:
         number = float(value)

@@ -8,6 +8,11 @@ SHOWN_PROBLEMS = 20
 SCORING_FAILED = "scoring failed; the organisers have been told"
 
 
+def time_limit_message(seconds: int) -> str:
+    """Return what a team reads when scoring ran out of time."""
+    return f"the challenge's scoring program exceeded its time limit of {seconds} s"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a file: where (line of the file, column) and what."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import math
@@ -115,3 +117,88 @@ class ScoreReport:
         for name in sorted(self.splits):
             digest.update(self.replicates_bytes(name))
         return digest.hexdigest()
+
+
+class ReportInvalid(ValueError):
+    """A report received from a scoring process that does not have the shape of one."""
+
+
+def report_to_wire(report: ScoreReport) -> dict:
+    """Return the report, replicates included, as JSON-ready data that report_from_wire reads back."""
+    data = report.to_dict()
+    for name in report.splits:
+        data["splits"][name]["replicates"] = base64.b64encode(report.replicates_bytes(name)).decode("ascii")
+    return data
+
+
+def report_from_wire(data: object, metrics: list[str], n_resamples: int) -> ScoreReport:
+    """Rebuild a report sent by report_to_wire, checking every field; raise ReportInvalid."""
+    try:
+        return _report_from_wire(data, set(metrics), n_resamples)
+    except ReportInvalid:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, binascii.Error) as error:
+        raise ReportInvalid(f"malformed report: {type(error).__name__}: {error}") from None
+
+
+def _number(value: object, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ReportInvalid(f"{where} is {type(value).__name__}, not a number")
+    return float(value)
+
+
+def _count(value: object, where: str, optional: bool = False) -> int | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ReportInvalid(f"{where} is not a count")
+    return value
+
+
+def _integer(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ReportInvalid(f"{where} is not an integer")
+    return value
+
+
+def _text(value: object, where: str) -> str:
+    if not isinstance(value, str) or len(value) > 1000:
+        raise ReportInvalid(f"{where} is not a short text")
+    return value
+
+
+def _report_from_wire(data: object, metrics: set[str], n_resamples: int) -> ScoreReport:
+    if not isinstance(data, dict):
+        raise ReportInvalid("the report is not an object")
+    splits = {}
+    if not isinstance(data["splits"], dict) or not set(data["splits"]) <= set(SPLITS):
+        raise ReportInvalid("the report's splits are not public and private")
+    for name, split in data["splits"].items():
+        if set(split["metrics"]) != metrics:
+            raise ReportInvalid(f"split {name} scores {sorted(split['metrics'])}, not the challenge's metrics {sorted(metrics)}")
+        values = {m: (v if (v := _number(x, f"{name}.{m}")) is not None else math.nan) for m, x in split["metrics"].items()}
+        raw = base64.b64decode(split["replicates"], validate=True)
+        if len(raw) not in (0, 8 * n_resamples):
+            raise ReportInvalid(f"split {name} has {len(raw) / 8:g} replicates, not {n_resamples}")
+        replicates = ScoreReport.replicates_from_bytes(raw) if raw else None
+        splits[name] = SplitScore(values, _number(split["ci_low"], f"{name}.ci_low"), _number(split["ci_high"], f"{name}.ci_high"),
+                                  _count(split["n_rows"], f"{name}.n_rows"),
+                                  _count(split["n_positive"], f"{name}.n_positive", optional=True), replicates)
+    if not isinstance(data["subgroups"], list) or len(data["subgroups"]) > 10_000:
+        raise ReportInvalid("the report's subgroups are not a list of cells")
+    cells = []
+    for cell in data["subgroups"]:
+        if cell["split"] not in SPLITS or not isinstance(cell["suppressed"], bool):
+            raise ReportInvalid("a subgroup cell names no split or suppression")
+        cells.append(SubgroupScore(
+            split=cell["split"], column=_text(cell["column"], "subgroup column"), group=_text(cell["group"], "subgroup group"),
+            n=_count(cell["n"], "subgroup n", optional=True), n_positive=_count(cell["n_positive"], "subgroup n_positive", optional=True),
+            value=_number(cell["value"], "subgroup value"), ci_low=_number(cell["ci_low"], "subgroup ci_low"),
+            ci_high=_number(cell["ci_high"], "subgroup ci_high"), suppressed=cell["suppressed"]))
+    if data["primary"] not in metrics or not isinstance(data["higher_is_better"], bool):
+        raise ReportInvalid("the report's primary metric is not the challenge's")
+    return ScoreReport(splits=splits, subgroups=cells, primary=data["primary"], higher_is_better=data["higher_is_better"],
+                       version=_text(data["version"], "version"), seed=_integer(data["seed"], "seed"),
+                       n_resamples=_count(data["n_resamples"], "n_resamples"))

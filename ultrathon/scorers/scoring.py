@@ -122,6 +122,8 @@ class _Evaluator:
             return self._custom(rows, renumber=False)
         try:
             return float(self.fn(self.data.y_true[rows], self.data.y_pred[rows], **self.options))
+        except MemoryError:
+            raise  # the sealed process's memory limit, reported as such
         except Exception as exc:
             raise ScoringError(SCORING_FAILED, detail=f"metric {self.name}: {traceback.format_exc()}") from exc
 

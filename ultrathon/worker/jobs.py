@@ -86,13 +86,10 @@ def _inputs(submission_id: int, challenge_id: int) -> tuple[bytes | None, bytes 
 
 
 def _score(content: bytes, solution_csv: bytes, custom_source: str | None, spec):
-    """Run the scoring library on the stored bytes; raise whatever it raises."""
-    from ultrathon.scorers import load_custom_metric, read_solution, read_submission, score
+    """Score the stored bytes in a sealed process; raise whatever scoring raised."""
+    from ultrathon.sealed import score_sealed
 
-    solution = read_solution(solution_csv, spec)
-    predictions = read_submission(content, spec, solution_ids=solution[spec.data.id_column])
-    custom = load_custom_metric(custom_source or "", spec.metrics.custom_function) if spec.metrics.custom else None
-    return score(predictions, solution, spec, custom_metric=custom)
+    return score_sealed(spec, content, solution_csv, custom_source)
 
 
 def describe_failure(error: Exception, timeout_s: int) -> dict[str, Any]:
@@ -231,7 +228,11 @@ def warm_up() -> None:
     from sqlalchemy.orm import configure_mappers
 
     import ultrathon.scorers  # noqa: F401 - pandas, numpy and the metric registry
+    from ultrathon.sealed import default_scorer
     from ultrathon.worker.context import worker_app
+
+    # Started before any fork, so every worker and work horse shares one sealed scoring server.
+    default_scorer().ensure_running()
 
     app = worker_app()
     configure_mappers()  # else every horse configures every mapper on its first query

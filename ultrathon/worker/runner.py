@@ -12,6 +12,7 @@ from rq.worker_pool import WorkerPool
 
 from ultrathon.platform.processes import stop_process_trees
 from ultrathon.platform.queueing import WORKER_QUEUES, get_redis, redis_url, reset_connections
+from ultrathon.sealed import default_scorer
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,8 @@ class ScoringWorkerPool(WorkerPool):
     def check_workers(self, respawn: bool = True) -> None:
         """Respawn dead workers, then sweep when the interval has passed."""
         super().check_workers(respawn=respawn)
+        if self.status != self.Status.STOPPED:
+            default_scorer().ensure_running()  # a sealed scoring server that died is started again
         if self.status != self.Status.STOPPED and time.monotonic() >= self._next_sweep:
             run_sweep()
             self._next_sweep = time.monotonic() + self.sweep_interval_s

@@ -18,6 +18,7 @@ from typing import Any, Iterable
 
 from sqlalchemy.exc import IntegrityError
 
+from ultrathon.scorers.errors import time_limit_message
 from ultrathon.spec import ChallengeSpec
 
 from ..audit import record
@@ -109,7 +110,7 @@ def scoring_timeout(challenge: Challenge) -> int:
 
 def timeout_message(seconds: int) -> str:
     """Return what a team reads when scoring ran out of time."""
-    return f"scoring took longer than the limit of {seconds} s"
+    return time_limit_message(seconds)
 
 
 def display_filename(filename: str | None) -> str:
@@ -160,6 +161,9 @@ def publish_submission_event(submission: Submission) -> None:
 # --- delivery ---------------------------------------------------------------------------------
 
 
+JOB_TIMEOUT_GRACE_S = 8  # below the sweeper's grace for a stalled job
+
+
 def _job_data(queue, submission_id: int, job_id: str, timeout: int):
     from rq import Callback, Retry
 
@@ -167,7 +171,8 @@ def _job_data(queue, submission_id: int, job_id: str, timeout: int):
         SCORE_JOB,
         args=(submission_id,),
         job_id=job_id,
-        timeout=timeout,
+        # The sealed process is killed at `timeout`; RQ's own limit only catches a worker stuck elsewhere.
+        timeout=timeout + JOB_TIMEOUT_GRACE_S,
         result_ttl=RESULT_TTL_S,
         failure_ttl=FAILURE_TTL_S,
         description=f"score submission {submission_id}",

@@ -1,0 +1,158 @@
+"""Confine the process that scores one submission: limits, no network, no files, no privileges.
+
+Linux namespaces do the isolating (the mechanism bubblewrap uses), set up in the process itself
+so that it keeps the scoring library its parent imported: a new mount namespace whose root holds
+only the Python installation read-only and an empty /tmp, a new network namespace with no
+interface up, and, when started as root, the unprivileged `nobody` user. Without root, a user
+namespace stands in where the kernel allows one; where it does not, only the limits apply.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import resource
+import site
+import sys
+from dataclasses import dataclass
+
+CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER = 0x00020000, 0x40000000, 0x10000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT = 0x1, 0x2, 0x4, 0x20
+MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 0x1000, 0x2000, 0x4000, 0x40000
+PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
+NOBODY = 65534
+DEVICES = ("/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
+# Where the new root is built: the first of these that holds none of the paths bound into it.
+ROOT_MOUNT_POINTS = ("/mnt", "/media", "/srv", "/run", "/var/tmp", "/tmp")
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one scoring run may use."""
+
+    cpu_s: int = 600
+    memory_mb: int = 2048
+    max_processes: int = 0
+    max_output_mb: int = 16
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Limits:
+        """Return limits from a request's `limits` object (unknown keys are ignored)."""
+        return cls(**{k: int(data[k]) for k in ("cpu_s", "memory_mb", "max_processes", "max_output_mb") if k in data})
+
+
+@dataclass(frozen=True)
+class Confinement:
+    """What the seal achieved, for the one line the scoring server logs at start."""
+
+    network: bool
+    filesystem: bool
+    user: str
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"{what}: {os.strerror(code)}")
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    enc = (lambda s: s.encode() if s is not None else None)
+    _check(_libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
+
+
+def bound_paths() -> list[str]:
+    """Return the folders the scoring process may read: the interpreter, its packages, ours."""
+    import ultrathon
+
+    wanted = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, "/usr",
+              os.path.dirname(os.path.abspath(ultrathon.__file__)), *site.getsitepackages()}
+    wanted |= {p for p in ("/lib", "/lib64", "/lib32", "/bin", "/sbin") if not os.path.islink(p)}
+    real = sorted({os.path.realpath(p) for p in wanted if p and os.path.isdir(p)})
+    # A folder inside one already bound needs no mount of its own.
+    return [p for i, p in enumerate(real) if not any(p.startswith(q.rstrip("/") + "/") for q in real[:i])]
+
+
+def _build_root(paths: list[str], scratch_mb: int) -> None:
+    """Replace this mount namespace's root by a tmpfs holding `paths` read-only and a scratch /tmp."""
+    top = next(p for p in ROOT_MOUNT_POINTS
+               if os.path.isdir(p) and not any(q == p or q.startswith(p + "/") for q in paths))
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    _mount("tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    for link in ("/lib", "/lib64", "/lib32", "/bin", "/sbin"):
+        if os.path.islink(link):
+            os.symlink(os.readlink(link), top + link)
+    for path in paths:
+        target = top + path
+        os.makedirs(target, mode=0o755, exist_ok=True)
+        _mount(path, target, None, MS_BIND | MS_REC)
+        try:
+            _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        except OSError as error:  # in a user namespace a locked mount keeps its own flags
+            if error.errno != errno.EPERM:
+                raise
+    os.makedirs(top + "/dev", mode=0o755)
+    for device in DEVICES:
+        if os.path.exists(device):
+            open(top + device, "w").close()
+            _mount(device, top + device, None, MS_BIND)
+    os.makedirs(top + "/tmp")
+    _mount("tmpfs", top + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={scratch_mb}m,mode=1777")
+    # Move the new root over "/" and enter it: the old root is then covered and out of reach.
+    os.chdir(top)
+    _mount(".", "/", None, MS_MOVE)
+    os.chroot(".")
+    os.chdir("/")
+
+
+def _enter_user_namespace() -> None:
+    """Become root of a new user namespace that maps only our own user and group."""
+    uid, gid = os.getuid(), os.getgid()
+    _check(_libc.unshare(CLONE_NEWUSER), "unshare user namespace")
+    with open("/proc/self/setgroups", "w") as f:
+        f.write("deny")
+    with open("/proc/self/uid_map", "w") as f:
+        f.write(f"0 {uid} 1")
+    with open("/proc/self/gid_map", "w") as f:
+        f.write(f"0 {gid} 1")
+
+
+def _isolate(paths: list[str], scratch_mb: int) -> bool:
+    """Unshare the mount and network namespaces and build the new root; return False if refused."""
+    try:
+        if os.geteuid() != 0:
+            _enter_user_namespace()
+        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare mount and network namespaces")
+    except OSError:
+        return False
+    _build_root(paths, scratch_mb)
+    return True
+
+
+def _set_limits(limits: Limits) -> None:
+    mb = 2**20
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mb, limits.memory_mb * mb))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.max_output_mb * mb, limits.max_output_mb * mb))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # Counts every process of the user; the kernel ignores it for root, hence the drop below.
+    resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, limits.max_processes))
+
+
+def confine(limits: Limits, paths: list[str]) -> Confinement:
+    """Seal this (freshly forked) process; return what could be sealed."""
+    was_root = os.geteuid() == 0
+    isolated = _isolate(paths, limits.max_output_mb)
+    _set_limits(limits)
+    if was_root:
+        os.setgroups([])
+        os.setgid(NOBODY)
+        os.setuid(NOBODY)
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl no_new_privs")
+    # Not dumpable: another scoring process of the same user cannot ptrace this one's memory.
+    _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl dumpable")
+    return Confinement(network=isolated, filesystem=isolated, user="nobody" if was_root else "unchanged")
