@@ -704,7 +704,7 @@ def _check_sample(check: _Checker, table: _Table, solution: _Table, data: DataSp
 
 def _dry_run_custom_metric(check: _Checker, spec: ChallengeSpec, source: str) -> None:
     """Score the sample submission with the custom metric, sealed as the workers will run it."""
-    from ultrathon.scorers.errors import ScoringError, SubmissionError
+    from ultrathon.scorers.errors import SCORING_FAILED, ScoringError, SubmissionError
     from ultrathon.sealed import default_scorer, score_sealed
 
     sample = spec.data.sample_submission
@@ -713,11 +713,14 @@ def _dry_run_custom_metric(check: _Checker, spec: ChallengeSpec, source: str) ->
     try:
         score_sealed(spec, check.files[sample], check.files[spec.data.solution], source, bootstrap=False,
                      scorer=default_scorer())
-    except (ScoringError, SubmissionError) as error:
-        detail = (getattr(error, "detail", "") or "").strip()
-        last = detail.splitlines()[-1] if detail else ""
-        message = f"the custom metric failed on {sample}: {error}" + (f" ({last})" if last and last not in str(error) else "")
-        check.problems.append(Problem(check.display(spec.metrics.custom_file), 1, WHOLE_FILE, message))
+    except SubmissionError as error:
+        check.problems.append(Problem(check.display(sample), 1, WHOLE_FILE, f"the custom metric cannot score it: {error}"))
+    except ScoringError as error:
+        # Organisers read their own metric's error, not the plain message their teams would.
+        detail = error.detail.strip().splitlines()
+        what = detail[-1] if error.message == SCORING_FAILED and detail else error.message
+        check.problems.append(Problem(check.display(spec.metrics.custom_file), 1, WHOLE_FILE,
+                                      f"the custom metric failed on {sample}: {what}"))
 
 
 def _check_scorer(check: _Checker, raw: dict, flagged: set) -> str | None:

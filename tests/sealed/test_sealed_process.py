@@ -1,0 +1,89 @@
+"""The sealed scoring process on its own: the same report as scoring in-process, limits on its
+answer, a dry run at load, and a scoring server that is started again when it dies."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ultrathon.challenge_folder import ChallengeInvalid, validate_folder
+from ultrathon.scorers import read_solution, read_submission, score
+from ultrathon.sealed import SealedFailure, default_scorer, score_sealed
+
+DEMO = Path(__file__).resolve().parents[2] / "challenges"
+
+
+def in_process(challenge, content: bytes):
+    solution = read_solution(challenge.solution, challenge.spec)
+    predictions = read_submission(content, challenge.spec, solution_ids=solution[challenge.spec.data.id_column])
+    return score(predictions, solution, challenge.spec)
+
+
+@pytest.mark.parametrize("slug", ["breast-cancer-diagnosis", "flchain-survival"])
+def test_the_sealed_report_is_the_in_process_report_bit_for_bit(slug):
+    challenge = validate_folder(DEMO / slug)
+    sample = challenge.public_files[challenge.spec.data.sample_submission]
+    sealed = score_sealed(challenge.spec, sample, challenge.solution)
+    plain = in_process(challenge, sample)
+    assert sealed.fingerprint() == plain.fingerprint()
+    assert sealed.to_dict() == plain.to_dict()
+    assert sealed.splits["public"].replicates.size == challenge.spec.leaderboard.bootstrap
+
+
+def custom_folder(tmp_path: Path, source: str, scoring: dict | None = None) -> Path:
+    folder = tmp_path / "custom-metric"
+    shutil.copytree(DEMO / "breast-cancer-diagnosis", folder)
+    raw = yaml.safe_load((folder / "challenge.yaml").read_text())
+    raw.update(slug="custom-metric", metrics={"primary": "custom", "custom": "scorer.py:score"},
+               leaderboard={"decimals": 4, "bootstrap": 0}, scoring={"timeout_s": 30, **(scoring or {})})
+    (folder / "challenge.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    (folder / "scorer.py").write_text(source)
+    return folder
+
+
+def test_a_report_over_the_output_limit_is_refused_unread(tmp_path):
+    folder = custom_folder(tmp_path, "def score(solution, submission, row_id_column_name):\n    return 0.5\n")
+    challenge = validate_folder(folder)
+    hostile = ("import os, struct\n"
+               "def score(solution, submission, row_id_column_name):\n"
+               "    os.write(3, struct.pack('>Q', 2**40))\n"
+               "    os._exit(0)\n")
+    sample = challenge.public_files["sample_submission.csv"]
+    with pytest.raises(SealedFailure) as failure:
+        score_sealed(challenge.spec, sample, challenge.solution, hostile)
+    assert failure.value.message == "the challenge's scoring program returned no valid result; the organisers have been told"
+    assert "over scoring.max_output_mb (16 MB)" in failure.value.detail
+
+
+def test_the_loader_dry_runs_a_custom_metric_sealed_and_refuses_one_that_fails(tmp_path):
+    folder = custom_folder(tmp_path, (
+        "def score(solution, submission, row_id_column_name):\n"
+        "    return float(len(open('/etc/passwd').read()))\n"))
+    with pytest.raises(ChallengeInvalid) as refused:
+        validate_folder(folder)
+    message = str(refused.value)
+    assert f"{folder / 'scorer.py'}:1: (file): the custom metric failed on sample_submission.csv: FileNotFoundError" in message
+    assert "root:" not in message
+
+
+def test_the_loader_refuses_a_custom_metric_that_runs_out_of_time(tmp_path):
+    folder = custom_folder(tmp_path, "def score(solution, submission, row_id_column_name):\n    while True:\n        pass\n",
+                           scoring={"timeout_s": 5})
+    with pytest.raises(ChallengeInvalid) as refused:
+        validate_folder(folder)
+    assert "exceeded its time limit of 5 s" in str(refused.value)
+
+
+def test_a_scoring_server_that_died_is_started_again():
+    challenge = validate_folder(DEMO / "breast-cancer-diagnosis")
+    sample = challenge.public_files["sample_submission.csv"]
+    scorer = default_scorer()
+    scorer.ensure_running()
+    first = scorer._process.pid
+    scorer._process.kill()
+    scorer._process.wait()
+    report = score_sealed(challenge.spec, sample, challenge.solution)
+    assert report.splits["public"].n_rows > 0 and scorer._process.pid != first
