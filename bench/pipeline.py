@@ -8,8 +8,12 @@ Figures, on a binary challenge with a 10k-row solution and 1,000 bootstrap resam
   timed between the pipeline's submissions so that both meet the same load on the machine;
 - upload -> scored latency p50 and p95 over 100 submissions sent one after another;
 - pipeline overhead: median latency minus median bare scoring (target <= 150 ms);
-- burst throughput of 200 uploads, against 2 / bare scoring time (target >= 80 %).
-Targets: p50 <= 1 s; overhead <= 150 ms; burst >= 80 % of 2 / bare.
+- burst throughput of 200 uploads, against 2 / bare scoring time (target >= 80 %);
+- the sealed path's cost on a 200-row submission: the worker's sealed call (a process forked
+  from the scoring server, sealed, fed the bytes, answering JSON) against the same scoring run
+  in-process, alternated in this process (target <= 30 ms at the median). Everything else on
+  the way from upload to scored is the same code either way.
+Targets: p50 <= 1 s; overhead <= 150 ms; burst >= 80 % of 2 / bare; sealed <= 30 ms.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ def record(name: str, value: float, unit: str, target: str = "", note: str = "")
     FIGURES.append({"figure": name, "value": round(value, 6), "unit": unit, "target": target, "note": note})
 
 
-def write_challenge(folder: Path, rows: int, seed: int = 0) -> tuple[Path, bytes]:
+def write_challenge(folder: Path, rows: int, seed: int = 0, slug: str = "pipeline-bench") -> tuple[Path, bytes]:
     """Write a binary challenge folder with `rows` solution rows; return it and a prediction file."""
     rng = np.random.default_rng(seed)
     ids = np.char.add("P", np.char.zfill(np.arange(rows).astype(str), 6))
@@ -54,7 +58,7 @@ def write_challenge(folder: Path, rows: int, seed: int = 0) -> tuple[Path, bytes
     pd.DataFrame({"patient_id": ids, "probability": 0.5}).to_csv(folder / "sample_submission.csv", index=False)
     (folder / "README.md").write_text("# Pipeline benchmark\n\nA synthetic binary outcome.\n")
     (folder / "challenge.yaml").write_text(
-        "slug: pipeline-bench\n"
+        f"slug: {slug}\n"
         "title: Pipeline benchmark\n"
         "task: binary\n"
         "opens: 2020-01-01T00:00:00+00:00\n"
@@ -91,6 +95,25 @@ def bare_scoring(challenge, predictions: bytes, repeats: int) -> list[float]:
         score(frame, solution, spec)
         times.append(time.perf_counter() - start)
     return times
+
+
+def sealed_against_in_process(challenge, predictions: bytes, repeats: int) -> tuple[list[float], list[float]]:
+    """Time the worker's sealed scoring call and the same scoring in-process, alternately."""
+    from ultrathon.platform.submissions.service import challenge_spec
+    from ultrathon.sealed import default_scorer, score_sealed
+
+    spec = challenge_spec(challenge)
+    default_scorer().ensure_running()
+    sealed, plain = [], []
+    for i in range(repeats + 3):
+        start = time.perf_counter()
+        score_sealed(spec, predictions, challenge.solution_csv)
+        middle = time.perf_counter()
+        plain_time = bare_scoring(challenge, predictions, 1)[0]
+        if i >= 3:  # the first calls warm both paths' caches
+            sealed.append(middle - start)
+            plain.append(plain_time)
+    return sealed, plain
 
 
 class Events:
@@ -186,6 +209,11 @@ def run(args, instance: Path) -> None:
             create_team(challenge, user, "Bench team", accept=True)
 
             bare = bare_scoring(challenge, predictions, args.bare_repeats)
+            small_folder, small_predictions = write_challenge(instance / "pipeline-bench-small", args.sealed_rows,
+                                                              slug="pipeline-bench-small")
+            load_challenge_folder(small_folder)
+            small = db.session.execute(db.select(Challenge).where(Challenge.slug == "pipeline-bench-small")).scalar_one()
+            sealed, plain = sealed_against_in_process(small, small_predictions, args.sealed_repeats)
 
             worker = start_worker(os.environ.copy(), args.workers, instance / "worker.log")
             wait_for_workers(args.workers)
@@ -243,6 +271,12 @@ def run(args, instance: Path) -> None:
            note=f"uploads took {uploaded:.1f} s; {burst_failed} not scored")
     record(f"burst throughput / ({args.workers} / bare scoring time)", throughput / ideal, "ratio", ">= 0.8")
     record("submissions not ending scored (latency run + burst)", failed + burst_failed, "count", "0")
+    small_label = f"{args.sealed_rows}-row binary, bootstrap 1000, median of {len(sealed)}"
+    record(f"scoring in-process ({small_label})", statistics.median(plain) * 1000, "ms")
+    record(f"scoring sealed ({small_label})", statistics.median(sealed) * 1000, "ms",
+           note=f"p95 {percentile(sealed, 95) * 1000:.1f} ms")
+    record("sealed path overhead: median sealed - median in-process", (statistics.median(sealed) - statistics.median(plain)) * 1000,
+           "ms", "<= 30 ms", note=f"ratio {statistics.median(sealed) / statistics.median(plain):.2f}")
     # Other processes on the machine take cores from the workers and the baseline alike.
     record("machine load average (1 min) at start / at end", load_at_start, "processes",
            note=f"at end {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores")
@@ -263,6 +297,8 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--bare-repeats", type=int, default=5, help="bare runs before the pipeline starts")
+    parser.add_argument("--sealed-rows", type=int, default=200, help="rows of the sealed-path comparison")
+    parser.add_argument("--sealed-repeats", type=int, default=50, help="sealed and in-process runs, alternated")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ultrathon-bench-") as tmp:
         run(args, Path(tmp))
