@@ -71,6 +71,7 @@ class SealedScorer:
         self._folder: str | None = None
         self.socket_path: str | None = None
         self.sealed: dict | None = None
+        self.last_pid = 0
         self._lock = threading.Lock()
 
     def __enter__(self) -> SealedScorer:
@@ -141,6 +142,7 @@ class SealedScorer:
             send_json(conn, {"op": "score", "limits": dataclasses.asdict(limits)})
             hello = read_json(conn)
             pid, self.sealed = hello["pid"], hello["sealed"]
+            self.last_pid = pid  # for the benchmark's and the tests' look at how it ended
             conn.settimeout(limits.cpu_s + REPLY_GRACE_S)
             try:
                 send_json(conn, header)
@@ -168,6 +170,10 @@ class SealedScorer:
         if status.get("max_rss_mb", 0) >= 0.9 * limits.memory_mb:
             return SealedFailure(MEMORY_MESSAGE, detail)
         return SealedFailure(CRASH_MESSAGE, detail)
+
+    def status(self, pid: int) -> dict:
+        """Return how a sealed process ended: exit code or signal, CPU seconds, peak memory."""
+        return self._status(pid)
 
     def _status(self, pid: int) -> dict:
         try:

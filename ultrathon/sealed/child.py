@@ -84,3 +84,35 @@ def serve(fd: int, limits: Limits, paths: list[str]) -> None:
     except MemoryError:
         send_json(sock, {"ok": False, "error": {"kind": "memory", "detail": "out of memory writing the report"}})
     os._exit(0)
+
+
+def rehearse() -> None:
+    """Score tiny made-up challenges of each kind once, so that forked processes start warm.
+
+    The first call of many library paths (the CSV reader, the schema's validators, the metrics)
+    builds caches; built once here, in the server, no sealed process builds them again.
+    """
+    import numpy as np
+
+    from ultrathon.spec import ChallengeSpec
+
+    rng = np.random.default_rng(0)
+    n = 60
+    rows = [(f"R{i:03d}", "Public" if i % 2 else "Private") for i in range(n)]
+    base = {"slug": "rehearsal", "title": "Rehearsal", "opens": "2020-01-01T00:00:00+00:00",
+            "closes": "2020-02-01T00:00:00+00:00", "organisers": ["rehearsal@example.org"], "leaderboard": {"bootstrap": 20}}
+    kinds = {
+        "binary": ({"y": rng.integers(0, 2, n)}, "probability", {"primary": "roc_auc", "secondary": ["average_precision", "brier", "log_loss"]}),
+        "survival": ({"t": rng.integers(1, 100, n), "e": rng.integers(0, 2, n)}, "risk", {"primary": "harrell_c", "secondary": ["uno_c"]}),
+        "regression": ({"y": rng.normal(size=n)}, "value", {"primary": "rmse", "secondary": ["mae", "r2"]}),
+    }
+    for task, (truth, column, metrics) in kinds.items():
+        target = {"time": "t", "event": "e"} if task == "survival" else "y"
+        spec = ChallengeSpec.model_validate(
+            {**base, "task": task, "data": {"id_column": "id", "public": [], "solution": "s.csv", "target": target},
+             "submission": {"columns": [column]}, "metrics": metrics}, context={"cross_checks": False})
+        solution = "id," + ",".join(truth) + ",Usage\n" + "".join(
+            f"{i}," + ",".join(str(v[k]) for v in truth.values()) + f",{usage}\n" for k, (i, usage) in enumerate(rows))
+        guesses = rng.random(n)
+        submission = f"id,{column}\n" + "".join(f"{i},{guesses[k]}\n" for k, (i, _) in enumerate(rows))
+        score_request({"spec": spec.model_dump(mode="json")}, submission.encode(), solution.encode())

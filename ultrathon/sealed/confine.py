@@ -3,8 +3,10 @@
 Linux namespaces do the isolating (the mechanism bubblewrap uses), set up in the process itself
 so that it keeps the scoring library its parent imported: a new mount namespace whose root holds
 only the Python installation read-only and an empty /tmp, a new network namespace with no
-interface up, and, when started as root, the unprivileged `nobody` user. Without root, a user
-namespace stands in where the kernel allows one; where it does not, only the limits apply.
+interface up, and, when started as root, an unprivileged user id of its own (no file or process
+on the machine belongs to it, so it can signal no other process and its process limit is exact).
+Without root, a user namespace stands in where the kernel allows one; where it does not, only
+the limits apply.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER = 0x00020000, 0x40000000, 0x10000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT = 0x1, 0x2, 0x4, 0x20
 MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 0x1000, 0x2000, 0x4000, 0x40000
 PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
-NOBODY = 65534
+SEALED_UID_BASE = 1_900_000_000  # + the process id: a user id of its own, unused on the machine
 DEVICES = ("/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
 # Where the new root is built: the first of these that holds none of the paths bound into it.
 ROOT_MOUNT_POINTS = ("/mnt", "/media", "/srv", "/run", "/var/tmp", "/tmp")
@@ -139,8 +141,9 @@ def _set_limits(limits: Limits) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mb, limits.memory_mb * mb))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.max_output_mb * mb, limits.max_output_mb * mb))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    # Counts every process of the user; the kernel ignores it for root, hence the drop below.
-    resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, limits.max_processes))
+    # Counts every process of the user, this one included; the kernel ignores it for root, hence
+    # the user id of its own below.
+    resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes + 1, limits.max_processes + 1))
 
 
 def confine(limits: Limits, paths: list[str]) -> Confinement:
@@ -149,10 +152,11 @@ def confine(limits: Limits, paths: list[str]) -> Confinement:
     isolated = _isolate(paths, limits.max_output_mb)
     _set_limits(limits)
     if was_root:
+        uid = SEALED_UID_BASE + os.getpid()
         os.setgroups([])
-        os.setgid(NOBODY)
-        os.setuid(NOBODY)
+        os.setgid(uid)
+        os.setuid(uid)
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl no_new_privs")
-    # Not dumpable: another scoring process of the same user cannot ptrace this one's memory.
+    # Not dumpable: no other process of the same user (without root, the worker's) may trace it.
     _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl dumpable")
-    return Confinement(network=isolated, filesystem=isolated, user="nobody" if was_root else "unchanged")
+    return Confinement(network=isolated, filesystem=isolated, user="own user id" if was_root else "unchanged")

@@ -10,6 +10,7 @@ that outlives its time, and answers the worker's question of how a process ended
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import os
 import select
@@ -168,7 +169,13 @@ def main(argv: list[str]) -> None:
     import ultrathon.scorers  # noqa: F401
     import ultrathon.sealed.child  # noqa: F401
     import ultrathon.spec  # noqa: F401
+    from ultrathon.sealed.child import rehearse
 
+    rehearse()
+    # Objects that exist now live as long as the server: keep the collector off their pages, so
+    # a forked process shares them with the server instead of copying them on its first collection.
+    gc.collect()
+    gc.freeze()
     server = Server(argv[0])
     if not server.sealed["network"]:
         log.warning("sealed scoring: the network is NOT sealed (the kernel refused a network namespace); "
