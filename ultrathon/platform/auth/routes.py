@@ -7,7 +7,7 @@ import time
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -24,6 +24,14 @@ from .tokens import create_token, revoke_token
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Log in to see that page."
 login_manager.login_message_category = "info"
+
+
+@bp.before_app_request
+def _load_the_user_afresh() -> None:
+    """Check every request's session against the account, never reusing an earlier request's user."""
+    # Flask-Login keeps the user on `g`, which lives as long as the app context; where one context
+    # outlives a request (tests, the CLI) a session ended meanwhile would otherwise still pass.
+    g.pop("_login_user", None)
 
 
 @lru_cache(maxsize=1)

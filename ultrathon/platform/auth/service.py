@@ -1,4 +1,4 @@
-"""Account logic: creating users and checking passwords."""
+"""Account logic: creating users, checking passwords, ending sessions."""
 
 from __future__ import annotations
 
@@ -54,3 +54,20 @@ def create_user(email: str, name: str, password: str, *, is_admin: bool = False)
     user = User(email=email, name=(name or email.split("@")[0]).strip()[:100], password_hash=hash_password(password), is_admin=is_admin)
     db.session.add(user)
     return user
+
+
+def user_for_session(session_id: str) -> User | None:
+    """Return the active user a login session's id names, or None once that session has been ended."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None  # not an id get_id made (e.g. a session from before session versions): log in again
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or (user.session_version or 0) != int(version):
+        return None
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """End every login session and remember cookie of the user (the caller commits)."""
+    user.session_version = (user.session_version or 0) + 1
+
