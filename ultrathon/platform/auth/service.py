@@ -1,12 +1,14 @@
-"""Account logic: creating users, checking passwords, ending sessions."""
+"""Account logic: creating users, checking passwords, ending sessions, disabling."""
 
 from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from ..audit import record
 from ..extensions import db
-from ..models import User
+from ..models import ApiToken, User, utcnow
+from .tokens import revoke_token
 
 MIN_PASSWORD_LENGTH = 12
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
@@ -71,3 +73,25 @@ def end_sessions(user: User) -> None:
     """End every login session and remember cookie of the user (the caller commits)."""
     user.session_version = (user.session_version or 0) + 1
 
+
+def disable_user(user: User, actor: User | None = None, **detail) -> int:
+    """Disable an account: end its sessions, revoke its live tokens; return how many were revoked.
+
+    Revoked rather than only refused, so enabling the account again does not revive them.
+    The caller commits.
+    """
+    tokens = db.session.execute(
+        db.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow())
+    ).scalars().all()
+    for token in tokens:
+        revoke_token(token, actor)
+    user.is_active_account = False
+    end_sessions(user)
+    record("user.disable", actor=actor, target=user, tokens_revoked=len(tokens), **detail)
+    return len(tokens)
+
+
+def enable_user(user: User, actor: User | None = None, **detail) -> None:
+    """Let a disabled account log in again (its revoked tokens stay revoked); the caller commits."""
+    user.is_active_account = True
+    record("user.enable", actor=actor, target=user, **detail)
