@@ -1,4 +1,4 @@
-"""Account logic: creating users, checking passwords, ending sessions, disabling."""
+"""Account logic: creating users, checking and changing passwords, ending sessions, disabling."""
 
 from __future__ import annotations
 
@@ -72,6 +72,21 @@ def user_for_session(session_id: str) -> User | None:
 def end_sessions(user: User) -> None:
     """End every login session and remember cookie of the user (the caller commits)."""
     user.session_version = (user.session_version or 0) + 1
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Replace the password after checking the current one, end every session and commit.
+
+    The caller logs its own session in again, so only the user's other sessions end.
+    """
+    if not verify_password(user, current):
+        raise AccountError("the current password is not right")
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
+    user.password_hash = hash_password(new)
+    end_sessions(user)
+    record("user.password_change", actor=user, target=user)
+    db.session.commit()
 
 
 def disable_user(user: User, actor: User | None = None, **detail) -> int:
