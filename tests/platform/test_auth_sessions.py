@@ -62,10 +62,11 @@ def test_a_disabled_accounts_open_session_can_no_longer_upload_or_create_a_token
     assert logged_out(browser)
 
 
-def test_disabling_revokes_the_tokens_for_good_and_enabling_restores_the_login(client, make_user, token_for):
+def test_disabling_ends_sessions_and_tokens_for_good_and_enabling_restores_the_login(app, client, make_user, token_for):
     member = make_user()
     headers = token_for(member)
     assert client.get(API, headers=headers).status_code == 200
+    before = logged_in(app.test_client(), member)
 
     assert disable_user(member) == 1
     db.session.commit()
@@ -76,6 +77,7 @@ def test_disabling_revokes_the_tokens_for_good_and_enabling_restores_the_login(c
 
     enable_user(member)
     db.session.commit()
+    assert logged_out(before)  # enabling lets the account log in again, not its old sessions back
     logged_in(client, member)
     still = client.get(API, headers=headers)
     assert still.status_code == 401 and "unknown, expired or revoked" in still.get_json()["detail"]
