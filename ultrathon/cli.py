@@ -99,6 +99,50 @@ def users_create(email: str, name: str, password: str | None, admin: bool) -> No
         click.echo(f"password: {password}")
 
 
+def _user_or_fail(email: str):
+    """Return the user with this address, or stop with a message naming it."""
+    from ultrathon.platform.auth.service import find_user
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"no user with e-mail {email}")
+    return user
+
+
+@users.command("disable")
+@click.argument("email")
+@with_appcontext
+def users_disable(email: str) -> None:
+    """Disable an account: end its login sessions and revoke its API tokens at once."""
+    from ultrathon.platform.auth.service import disable_user
+    from ultrathon.platform.extensions import db
+
+    user = _user_or_fail(email)
+    if not user.is_active:
+        click.echo(f"{user.email} is disabled already")
+        return
+    revoked = disable_user(user, via="cli")
+    db.session.commit()
+    click.echo(f"disabled {user.email}: its sessions are logged out and {revoked} API token(s) revoked")
+
+
+@users.command("enable")
+@click.argument("email")
+@with_appcontext
+def users_enable(email: str) -> None:
+    """Let a disabled account log in again; the tokens revoked when it was disabled stay revoked."""
+    from ultrathon.platform.auth.service import enable_user
+    from ultrathon.platform.extensions import db
+
+    user = _user_or_fail(email)
+    if user.is_active:
+        click.echo(f"{user.email} is enabled already")
+        return
+    enable_user(user, via="cli")
+    db.session.commit()
+    click.echo(f"enabled {user.email}: it can log in again (its old API tokens stay revoked; create new ones)")
+
+
 @cli.group()
 def tokens() -> None:
     """Manage API tokens."""
@@ -113,13 +157,12 @@ def tokens_create(email: str, name: str, days: int) -> None:
     """Create an API token for a user; the token is printed alone on the last line."""
     from datetime import timedelta
 
-    from ultrathon.platform.auth.service import find_user
     from ultrathon.platform.auth.tokens import create_token
     from ultrathon.platform.extensions import db
 
-    user = find_user(email)
-    if user is None:
-        raise click.ClickException(f"no user with e-mail {email}")
+    user = _user_or_fail(email)
+    if not user.is_active:
+        raise click.ClickException(f"the account {user.email} is disabled; `ultrathon users enable {user.email}` first")
     token, secret = create_token(user, name, timedelta(days=days))
     db.session.commit()
     click.echo(f"token {token.prefix}… for {user.email}, expires {token.expires_at:%Y-%m-%d}; it is shown only once:")

@@ -154,7 +154,7 @@ def test_the_login_session_may_read_but_never_write(app, make_challenge, make_te
     user = make_team(challenge).memberships[0].user
     browser = app.test_client()
     with browser.session_transaction() as session:
-        session["_user_id"] = str(user.id)  # what Flask-Login keeps after a login
+        session["_user_id"] = user.get_id()  # what Flask-Login keeps after a login
         session["_fresh"] = True
     listing = browser.get("/api/v1/challenges/breast-cancer-diagnosis/submissions")
     assert listing.status_code == 200 and listing.get_json()["team"]["id"] == challenge.teams[0].id

@@ -16,7 +16,7 @@ HOSTILE = '<script>alert("x")</script>'
 def login(client, user) -> None:
     """Sign the test client in as this user."""
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 

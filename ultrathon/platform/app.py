@@ -41,9 +41,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.wsgi_app = CachedStandingsFront(app.wsgi_app)
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(models.User, int(user_id))
+    from .auth.service import user_for_session
+
+    # A disabled account, or a session ended by a password change, loads as nobody.
+    login_manager.user_loader(user_for_session)
 
     return app
 

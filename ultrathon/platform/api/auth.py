@@ -8,7 +8,7 @@ from flask import current_app, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from ..auth.tokens import TOKEN_PREFIX, user_for_token
+from ..auth.tokens import TOKEN_PREFIX, find_token, user_for_token
 from ..config import DEFAULT_API_RATE_LIMIT
 from ..extensions import db
 from ..models import User
@@ -37,9 +37,15 @@ def _authenticate() -> User | None:
             _state()["rate_key"] = f"user:{current_user.id}"
             return current_user._get_current_object()
         return None
-    user = user_for_token(secret) if secret.startswith(TOKEN_PREFIX) else None
-    if user is None or not user.is_active:
+    user = user_for_token(secret)
+    if user is None:
+        token = find_token(secret)
+        disabled = token is not None and not token.user.is_active
         db.session.rollback()
+        if disabled:
+            # Only the token's holder gets here, and they need to know whom to ask.
+            raise ApiProblem(401, "the account this token belongs to is disabled, and its tokens are revoked; "
+                                  "write to the organisers")
         raise ApiProblem(401, f"this token is unknown, expired or revoked (tokens start with {TOKEN_PREFIX!r})")
     if db.session.dirty:
         db.session.commit()  # keeps the last-used time user_for_token noted

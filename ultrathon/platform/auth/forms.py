@@ -68,6 +68,14 @@ class NewPasswordForm(FlaskForm):
     confirm = _confirm_field()
 
 
+class PasswordChangeForm(FlaskForm):
+    """Change the password, knowing the current one."""
+
+    current = PasswordField("Current password", validators=[DataRequired(message="Enter your current password.")])
+    password = _password_field("New password")
+    confirm = _confirm_field()
+
+
 class ProfileForm(FlaskForm):
     """Change the display name."""
 

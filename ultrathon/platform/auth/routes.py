@@ -1,4 +1,4 @@
-"""Account pages: register, log in and out, reset a password, profile and API tokens."""
+"""Account pages: register, log in and out, change or reset a password, profile and API tokens."""
 
 from __future__ import annotations
 
@@ -7,23 +7,32 @@ import time
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_login.config import COOKIE_NAME
 
 from ..audit import record
 from ..extensions import db, limiter, login_manager
 from ..models import ApiToken, User, utcnow
 from . import bp
-from .forms import LoginForm, NewPasswordForm, ProfileForm, RegisterForm, ResetRequestForm, TokenForm
+from .forms import LoginForm, NewPasswordForm, PasswordChangeForm, ProfileForm, RegisterForm, ResetRequestForm, TokenForm
 from .mail import send_mail
 from .reset import RESET_LIFETIME_S, ResetLinkError, make_reset_token, set_new_password, user_for_reset_token
-from .service import AccountError, create_user, find_user, hash_password, verify_password
+from .service import AccountError, change_password, create_user, find_user, hash_password, verify_password
 from .tokens import create_token, revoke_token
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Log in to see that page."
 login_manager.login_message_category = "info"
+
+
+@bp.before_app_request
+def _load_the_user_afresh() -> None:
+    """Check every request's session against the account, never reusing an earlier request's user."""
+    # Flask-Login keeps the user on `g`, which lives as long as the app context; where one context
+    # outlives a request (tests, the CLI) a session ended meanwhile would otherwise still pass.
+    g.pop("_login_user", None)
 
 
 @lru_cache(maxsize=1)
@@ -155,19 +164,23 @@ def reset_password(token: str):
             form.password.errors = [*form.password.errors, str(error)]
         else:
             logout_user()
-            flash("Your password is changed. Log in with the new one.", "success")
+            flash("Your password is changed and every session of your account is logged out. "
+                  "Log in with the new password.", "success")
             return redirect(url_for("auth.login"))
     response = make_response(render_template("auth/reset_password.html", form=form, user=user), 400 if form.errors else 200)
     response.headers["Referrer-Policy"] = "no-referrer"  # the token is in this page's address
     return response
 
 
-def _account_page(profile: ProfileForm, token_form: TokenForm, new_secret: str | None = None, status: int = 200):
+def _account_page(profile: ProfileForm, token_form: TokenForm, new_secret: str | None = None, status: int = 200,
+                  password_form: PasswordChangeForm | None = None):
+    password_form = password_form or PasswordChangeForm(prefix="password", formdata=None)
     tokens = db.session.execute(
         db.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
     ).scalars().all()
     response = make_response(render_template(
-        "auth/account.html", profile=profile, token_form=token_form, tokens=tokens, new_secret=new_secret, now=utcnow()), status)
+        "auth/account.html", profile=profile, token_form=token_form, password_form=password_form, tokens=tokens,
+        new_secret=new_secret, now=utcnow()), status)
     response.headers["Cache-Control"] = "no-store"  # a new token's secret is on this page once
     return response
 
@@ -185,6 +198,31 @@ def account():
             return redirect(url_for("auth.account"))
         return _account_page(profile, TokenForm(prefix="token", formdata=None), status=400)
     return _account_page(profile, TokenForm(prefix="token", formdata=None))
+
+
+@bp.post("/account/password")
+@limiter.limit("10 per hour", methods=["POST"], on_breach=_too_many_attempts)
+@login_required
+def change_account_password():
+    """Change the password; every other session of the account ends, this one stays."""
+    form = PasswordChangeForm(prefix="password")
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            change_password(user, form.current.data, form.password.data)
+        except AccountError as error:
+            field = form.current if "current" in str(error) else form.password
+            field.errors = [*field.errors, str(error)[:1].upper() + str(error)[1:] + "."]
+        else:
+            # change_password moved the session id on; logging in again hands this browser the new one,
+            # and a new remember cookie if it had one.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
+            login_user(user, remember=remembered)
+            flash("Your password is changed, and every other session of your account is logged out. "
+                  "Your API tokens still work: revoke below any you no longer trust.", "success")
+            return redirect(url_for("auth.account"))
+    return _account_page(ProfileForm(obj=current_user, prefix="profile", formdata=None), TokenForm(prefix="token", formdata=None),
+                         password_form=form, status=400)
 
 
 @bp.post("/account/tokens")

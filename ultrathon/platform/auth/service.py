@@ -1,12 +1,14 @@
-"""Account logic: creating users and checking passwords."""
+"""Account logic: creating users, checking and changing passwords, ending sessions, disabling."""
 
 from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from ..audit import record
 from ..extensions import db
-from ..models import User
+from ..models import ApiToken, User, utcnow
+from .tokens import revoke_token
 
 MIN_PASSWORD_LENGTH = 12
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
@@ -54,3 +56,57 @@ def create_user(email: str, name: str, password: str, *, is_admin: bool = False)
     user = User(email=email, name=(name or email.split("@")[0]).strip()[:100], password_hash=hash_password(password), is_admin=is_admin)
     db.session.add(user)
     return user
+
+
+def user_for_session(session_id: str) -> User | None:
+    """Return the active user a login session's id names, or None once that session has been ended."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None  # not an id get_id made (e.g. a session from before session versions): log in again
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or (user.session_version or 0) != int(version):
+        return None
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """End every login session and remember cookie of the user (the caller commits)."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Replace the password after checking the current one, end every session and commit.
+
+    The caller logs its own session in again, so only the user's other sessions end.
+    """
+    if not verify_password(user, current):
+        raise AccountError("the current password is not right")
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
+    user.password_hash = hash_password(new)
+    end_sessions(user)
+    record("user.password_change", actor=user, target=user)
+    db.session.commit()
+
+
+def disable_user(user: User, actor: User | None = None, **detail) -> int:
+    """Disable an account: end its sessions, revoke its live tokens; return how many were revoked.
+
+    Revoked rather than only refused, so enabling the account again does not revive them.
+    The caller commits.
+    """
+    tokens = db.session.execute(
+        db.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow())
+    ).scalars().all()
+    for token in tokens:
+        revoke_token(token, actor)
+    user.is_active_account = False
+    end_sessions(user)
+    record("user.disable", actor=actor, target=user, tokens_revoked=len(tokens), **detail)
+    return len(tokens)
+
+
+def enable_user(user: User, actor: User | None = None, **detail) -> None:
+    """Let a disabled account log in again (its revoked tokens stay revoked); the caller commits."""
+    user.is_active_account = True
+    record("user.enable", actor=actor, target=user, **detail)

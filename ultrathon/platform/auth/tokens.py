@@ -22,6 +22,9 @@ def _digest(secret: str) -> str:
 
 def create_token(user: User, name: str = "", lifetime: timedelta = DEFAULT_LIFETIME) -> tuple[ApiToken, str]:
     """Add a new token for the user; return it and the secret, which is never stored."""
+    if not user.is_active:
+        # Callers check first and say so in their own words; this only keeps the rule in one place.
+        raise ValueError(f"the account {user.email} is disabled and cannot get API tokens")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
@@ -36,20 +39,25 @@ def create_token(user: User, name: str = "", lifetime: timedelta = DEFAULT_LIFET
     return token, secret
 
 
-def user_for_token(secret: str) -> User | None:
-    """Return the user a live token belongs to, noting when it was last used (to the minute)."""
+def find_token(secret: str) -> ApiToken | None:
+    """Return the token with this secret, live or not."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.execute(db.select(ApiToken).where(ApiToken.token_hash == _digest(secret))).scalar_one_or_none()
+    return db.session.execute(db.select(ApiToken).where(ApiToken.token_hash == _digest(secret))).scalar_one_or_none()
+
+
+def user_for_token(secret: str) -> User | None:
+    """Return the active user a live token belongs to, noting when it was last used (to the minute)."""
+    token = find_token(secret)
     now = utcnow()
-    if token is None or token.revoked_at is not None or token.expires_at <= now:
+    if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         token.last_used_at = now
     return token.user
 
 
-def revoke_token(token: ApiToken, actor: User) -> None:
+def revoke_token(token: ApiToken, actor: User | None) -> None:
     """Revoke a token so it no longer authenticates."""
     if token.revoked_at is None:
         token.revoked_at = utcnow()
