@@ -219,7 +219,7 @@ RESPONSES = {
     "NotFound": _problem("No such resource, or none the caller may see."),
     "Conflict": _problem("The request clashes with the current state."),
     "TooLarge": _problem("The request body is larger than the server or the challenge accepts."),
-    "TooManyRequests": _problem("Rate limit per token, or the team's submission quota (see `quota`).", retry_after=True),
+    "TooManyRequests": _problem("Rate limit per token, or the submission quota, the team's or the caller's own (see `quota`).", retry_after=True),
 }
 
 

@@ -185,7 +185,7 @@ def upload_submission(slug: str):
         raise refusal_problem(exc) from None
     url = url_for("api.get_submission", submission_id=submission.id)
     team = db.session.get(Team, submission.team_id)
-    response = jsonify(id=submission.id, status=submission.status, url=url, quota=quota_for(challenge, team).to_dict())
+    response = jsonify(id=submission.id, status=submission.status, url=url, quota=quota_for(challenge, team, user=user).to_dict())
     response.status_code = 202
     response.headers["Location"] = url
     return response
@@ -203,7 +203,7 @@ def list_submissions(slug: str):
     select = db.select(Submission).where(Submission.team_id == team.id, Submission.challenge_id == challenge.id)
     rows, next_cursor = keyset_page(select, Submission.id, page, descending=True)
     return jsonify(page_body(rows, next_cursor, lambda s: submission_to_dict(s, user),
-                             team=team_to_dict(team, user), quota=quota_for(challenge, team).to_dict()))
+                             team=team_to_dict(team, user), quota=quota_for(challenge, team, user=user).to_dict()))
 
 
 @bp.get("/submissions/<int:submission_id>")

@@ -1,4 +1,8 @@
-"""Submission quotas: per team per UTC day and in total; failed submissions do not count."""
+"""Submission quotas, per UTC day and in total, for the team and for the person who uploads.
+
+A person's submissions in a challenge count against the limits whatever team they were in, so
+leaving a team and starting another does not start a new count. Failed submissions do not count.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
 from ..extensions import db
-from ..models import Challenge, Submission, SubmissionStatus, Team, utcnow
+from ..models import Challenge, Submission, SubmissionStatus, Team, User, utcnow
 
 
 @dataclass(frozen=True)
 class Quota:
-    """How many submissions a team has used and has left, and when the daily count resets."""
+    """How many submissions an uploader has used and has left, and when the daily count resets.
+
+    Each figure is the tighter of the team's count and the person's own count in the challenge.
+    """
 
     per_day: int
     used_today: int
@@ -20,15 +27,19 @@ class Quota:
     total: int | None
     used_total: int
     remaining_total: int | None  # None when the challenge sets no total
+    # Whether the person's own count (in every team they were in) is the tighter one, so a
+    # refusal can say why a team with submissions left refuses this person.
+    personal_today: bool = False
+    personal_total: bool = False
 
     @property
     def exhausted(self) -> bool:
-        """Return whether the team may not submit now."""
+        """Return whether the uploader may not submit now."""
         return self.remaining_today <= 0
 
     @property
     def total_exhausted(self) -> bool:
-        """Return whether the team has used every submission the challenge allows."""
+        """Return whether the uploader has used every submission the challenge allows."""
         return self.remaining_total is not None and self.remaining_total <= 0
 
     def seconds_to_reset(self, now: datetime | None = None) -> int:
@@ -59,21 +70,32 @@ def limits_of(challenge: Challenge) -> tuple[int, int | None]:
     return int(limits.get("per_day", 5)), (int(limits["total"]) if limits.get("total") else None)
 
 
-def quota_for(challenge: Challenge, team: Team, now: datetime | None = None) -> Quota:
-    """Return the team's quota in this challenge as the database says it is now."""
+def quota_for(challenge: Challenge, team: Team, now: datetime | None = None, *, user: User | None = None) -> Quota:
+    """Return the quota of the team, and of the user when given, in this challenge as the database says it is now."""
     now = now or utcnow()
     per_day, total = limits_of(challenge)
     start = day_start(now)
-    counted = db.select(
-        db.func.count(Submission.id),
-        db.func.coalesce(db.func.sum(db.case((Submission.created_at >= start, 1), else_=0)), 0),
-    ).where(
-        Submission.team_id == team.id,
-        Submission.challenge_id == challenge.id,
-        Submission.status != SubmissionStatus.FAILED.value,
+    today = Submission.created_at >= start
+    in_team = Submission.team_id == team.id
+    # A baseline is an organiser's upload outside any quota, so it is not the person's either.
+    by_person = db.and_(Submission.user_id == user.id, Team.is_baseline.is_(False)) if user is not None else db.false()
+
+    def count(condition):
+        return db.func.coalesce(db.func.sum(db.case((condition, 1), else_=0)), 0)
+
+    counted = (
+        db.select(count(in_team), count(db.and_(in_team, today)), count(by_person), count(db.and_(by_person, today)))
+        .select_from(Submission)
+        .join(Team, Team.id == Submission.team_id)
+        .where(
+            Submission.challenge_id == challenge.id,
+            Submission.status != SubmissionStatus.FAILED.value,
+            db.or_(in_team, by_person),
+        )
     )
-    used_total, used_today = db.session.execute(counted).one()
-    used_total, used_today = int(used_total), int(used_today)
+    team_total, team_today, person_total, person_today = (int(n) for n in db.session.execute(counted).one())
+    # The tighter count wins; on a tie the team's is named, as it is used up just as much.
+    used_total, used_today = max(team_total, person_total), max(team_today, person_today)
     remaining_total = None if total is None else max(0, total - used_total)
     remaining_today = max(0, per_day - used_today)
     if remaining_total is not None:
@@ -86,18 +108,35 @@ def quota_for(challenge: Challenge, team: Team, now: datetime | None = None) -> 
         total=total,
         used_total=used_total,
         remaining_total=remaining_total,
+        personal_today=person_today > team_today,
+        personal_total=person_total > team_total,
     )
 
 
-def lock_team(team_id: int) -> None:
-    """Take the team's write lock for the rest of this transaction, so quota checks serialise.
+def _lock_row(model, row_id: int) -> None:
+    """Take a row's write lock for the rest of this transaction.
 
     PostgreSQL locks the row; SQLite has one writer at a time, and a no-op UPDATE is the
     first write of the transaction, so it takes that lock before anything is counted.
     """
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(db.select(Team.id).where(Team.id == team_id).with_for_update())
+        # NO KEY UPDATE: still one holder at a time, but rows that only refer to this one
+        # (a new submission, an audit event) need not wait for it.
+        db.session.execute(db.select(model.id).where(model.id == row_id).with_for_update(key_share=True))
     else:
         db.session.execute(
-            db.update(Team).where(Team.id == team_id).values(id=Team.id).execution_options(synchronize_session=False)
+            db.update(model).where(model.id == row_id).values(id=model.id).execution_options(synchronize_session=False)
         )
+
+
+def lock_team(team_id: int) -> None:
+    """Take the team's write lock for the rest of this transaction, so team counts serialise."""
+    _lock_row(Team, team_id)
+
+
+def lock_person(user_id: int) -> None:
+    """Take the user's write lock for the rest of this transaction, so the person's counts serialise.
+
+    Take it after the team's: every path that holds both takes them in that order.
+    """
+    _lock_row(User, user_id)

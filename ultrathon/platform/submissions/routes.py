@@ -61,7 +61,8 @@ def _state(challenge: Challenge, team: Team) -> dict:
     submissions = _team_submissions(team)
     context = _row_context(challenge, team)
     context["chosen"] = sum(1 for s in submissions if s.selected_at is not None)
-    return {"submissions": submissions, "quota": quota_for(challenge, team), **context}
+    quota = quota_for(challenge, team, user=current_user._get_current_object())
+    return {"submissions": submissions, "quota": quota, **context}
 
 
 @bp.get("/challenges/<slug>/submissions")

@@ -27,7 +27,7 @@ from ..extensions import db
 from ..leaderboard.cache import clear_leaderboard
 from ..models import Challenge, Score, Split, Submission, SubmissionStatus, Team, User, utcnow
 from ..queueing import get_queue, get_redis
-from .quota import Quota, lock_team, quota_for
+from .quota import Quota, lock_person, lock_team, quota_for
 
 log = logging.getLogger(__name__)
 
@@ -230,29 +230,32 @@ def _check_note(note: str | None) -> str:
 
 def _refuse_over_quota(quota: Quota, now: datetime) -> None:
     if quota.total_exhausted:
-        raise SubmissionRefused(
-            429, "Submission quota used up",
-            f"your team has used all {quota.total} submissions this challenge allows",
-            quota=quota,
-        )
+        used = (f"you have used all {quota.total} submissions this challenge allows a person, counting those you "
+                "made in other teams" if quota.personal_total
+                else f"your team has used all {quota.total} submissions this challenge allows")
+        raise SubmissionRefused(429, "Submission quota used up", used, quota=quota)
     if quota.exhausted:
         wait = quota.seconds_to_reset(now)
+        used = (f"you have made the {quota.per_day} submissions a person may make today (UTC), counting those in "
+                "other teams" if quota.personal_today
+                else f"your team has used its {quota.per_day} submissions for today (UTC)")
         raise SubmissionRefused(
             429, "Daily submission quota used up",
-            f"your team has used its {quota.per_day} submissions for today (UTC); the count resets at "
-            f"{_utc_text(quota.resets_at)}, in {_duration_text(wait)}",
+            f"{used}; the count resets at {_utc_text(quota.resets_at)}, in {_duration_text(wait)}",
             retry_after=wait, quota=quota,
         )
 
 
 def _store(challenge: Challenge, team: Team, user: User | None, data: bytes, filename: str, note: str,
            *, check_quota: bool, action: str) -> Submission:
-    """Store the file and its row in one transaction (under the team's lock when quota applies)."""
+    """Store the file and its row in one transaction (under the team's and the uploader's locks when quota applies)."""
     try:
         if check_quota:
             lock_team(team.id)
+            if user is not None:
+                lock_person(user.id)
             now = utcnow()
-            _refuse_over_quota(quota_for(challenge, team, now), now)
+            _refuse_over_quota(quota_for(challenge, team, now, user=user), now)
         submission = Submission(
             challenge_id=challenge.id,
             team_id=team.id,
@@ -301,9 +304,9 @@ def accept_submission(challenge: Challenge, user: User | None, data: bytes, file
         raise SubmissionRefused(403, "Challenge not open", f"the challenge is not open: it closed at {_utc_text(challenge.closes_at)}")
     _check_size(challenge, data)
     note = _check_note(note)
-    # Answer a team over its quota before reading its file; the check that counts is repeated
-    # under the team's lock when the row is written.
-    _refuse_over_quota(quota_for(challenge, team, now), now)
+    # Answer an uploader over the quota before reading the file; the check that counts is
+    # repeated under the team's and the person's locks when the row is written.
+    _refuse_over_quota(quota_for(challenge, team, now, user=user), now)
     _check_format(challenge, data)
     submission = _store(challenge, team, user, data, filename, note, check_quota=True, action="submission.upload")
     _deliver(submission, challenge)

@@ -10,6 +10,7 @@ from ..audit import record
 from ..challenges.access import has_accepted_terms, team_of, terms_version
 from ..extensions import db
 from ..models import Challenge, Membership, Team, TermsAcceptance, User
+from ..submissions.quota import lock_team
 
 MAX_TEAM_NAME = 80
 
@@ -92,8 +93,11 @@ def join_team(team: Team, user: User, code: str, *, accept: bool = False) -> Mem
     if team.disqualified_at is not None:
         raise TeamError("this team has been disqualified", 403)
     max_size = int(challenge.spec.get("teams", {}).get("max_size", 5))
+    # Counted under the team's lock, so joins racing for the last places take one each.
+    lock_team(team.id)
     size = db.session.execute(db.select(db.func.count()).select_from(Membership).where(Membership.team_id == team.id)).scalar_one()
     if size >= max_size:
+        db.session.rollback()
         raise TeamError(f"this team is full: a team has at most {max_size} members", 409)
     membership = Membership(team_id=team.id, user_id=user.id, challenge_id=challenge.id)
     db.session.add(membership)
