@@ -109,7 +109,7 @@ def test_a_whole_worker_killed_mid_scoring_is_scored_by_the_next(custom_challeng
     assert statuses([submission.id])[submission.id] == "scoring"
     second = start_worker(cli_env, tmp_path / "second.log")
     try:
-        wait_until(lambda: statuses([submission.id])[submission.id] == "scored", 40, "scored by the next worker")
+        wait_until(lambda: statuses([submission.id])[submission.id] == "scored", 90, "scored by the next worker")
     finally:
         stop_group(second)
     stored = db.session.get(Submission, submission.id)
@@ -190,7 +190,7 @@ def test_uploads_while_redis_is_down_are_accepted_stored_and_scored_once_it_is_b
     worker = start_worker({**cli_env, "REDIS_URL": dedicated_redis.url}, tmp_path / "worker.log")
     try:
         ids = [upload()]
-        wait_until(lambda: statuses(ids) == {ids[0]: "scored"}, 30, "the first upload is scored")
+        wait_until(lambda: statuses(ids) == {ids[0]: "scored"}, 90, "the first upload is scored")
 
         dedicated_redis.stop()
         down = [upload() for _ in range(3)]  # each answers at once, with its row stored
