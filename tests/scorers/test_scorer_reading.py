@@ -117,7 +117,78 @@ def test_a_zip_archive_is_refused_as_such(spec):
 def test_a_gzip_bomb_is_refused(make_spec):
     spec = make_spec("binary", submission={"max_mb": 0.01})
     bomb = gzip.compress(b"patient_id,prob\n" + b"P1,0.1\n" * 400_000)
-    assert messages(bomb, spec) == ["the decompressed file is larger than 0.2 MB"]
+    assert messages(bomb, spec) == ["the gzip file expands past 0.04 MB of CSV, the most this challenge accepts"]
+
+
+def test_a_gzip_up_to_the_ceiling_reads_like_the_plain_file(make_spec):
+    spec = make_spec("binary", submission={"max_mb": 0.1})  # a .csv.gz may expand to 4 x 0.1 MB
+    rows = [f"P{i:06d},0.{i % 10}\n" for i in range(40_000)]  # 12 bytes each
+    plain = ("patient_id,prob\n" + "".join(rows[:34_000])).encode()
+    assert 0.35 * 2**20 < len(plain) < 0.4 * 2**20
+    frame = read_submission(gzip.compress(plain), spec)
+    assert frame.equals(read_submission(plain, spec)) and len(frame) == 34_000
+    past = ("patient_id,prob\n" + "".join(rows)).encode()
+    assert messages(gzip.compress(past), spec, solution_ids=None) == [
+        "the gzip file expands past 0.4 MB of CSV, the most this challenge accepts"
+    ]
+    assert messages(gzip.compress(plain)[:-5000], spec, solution_ids=None) == ["the gzip file is truncated; upload it again"]
+
+
+# --- bounded header checks (the hostile files themselves: tests/platform/test_api_upload_checks.py) -----
+
+
+def test_a_header_of_up_to_twenty_extra_fields_is_listed_column_by_column(spec):
+    extra = ",".join(f"x{i}" for i in range(20))
+    listed = messages(f"patient_id,prob,{extra}\nP1,0.1\n".encode(), spec)
+    assert listed[0] == "line 1, column 'x0': unexpected column 'x0'" and len(listed) == 21
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (b"patient_id,prob," + b",".join(b"x%d" % i for i in range(21)), "line 1: the header has 23 fields; this challenge takes 2 columns: patient_id, prob"),
+        # Past MAX_HEADER_BYTES only the fields in those bytes are counted.
+        (b"a," * 200_000 + b"a", "line 1: the header has more than 131,072 fields; this challenge takes 2 columns: patient_id, prob"),
+    ],
+)
+def test_a_header_with_more_fields_is_refused_by_its_count(header, message, spec):
+    assert messages(header + b"\nP1,0.1\n", spec) == [message]
+    assert messages(gzip.compress(header + b"\nP1,0.1\n"), spec) == [message]
+
+
+def test_a_bad_header_is_answered_before_the_gzip_is_unzipped_whole(make_spec):
+    spec = make_spec("binary", submission={"max_mb": 0.01})
+    bomb = gzip.compress(b"patient_id,probability\n" + b"P1,0.1\n" * 400_000)
+    assert messages(bomb, spec, solution_ids=None) == [
+        "line 1, column 'probability': unexpected column 'probability'",
+        "line 1, column 'prob': missing column 'prob'",
+        "line 1: the header must name exactly these columns: patient_id, prob",
+    ]
+
+
+def test_a_first_line_too_long_for_a_header_is_refused(spec):
+    assert messages(b"patient_id,prob" + b"b" * 300_000 + b"\nP1,0.1\n", spec) == [
+        "line 1: the first line is longer than 256 KB, too long for a header; it must name the columns: patient_id, prob"
+    ]
+
+
+def test_a_long_column_name_is_cut_in_the_message(spec):
+    name = "prediction_" + "x" * 60
+    assert messages(f"patient_id,{name}\nP1,0.1\n".encode(), spec)[0] == (
+        "line 1, column 'prediction_xxxxxxxxxxxxxxxxxxxxxxxxxxxx…': unexpected column 'prediction_xxxxxxxxxxxxxxxxxxxxxxxxxxxx…'"
+    )
+
+
+def test_a_solution_header_may_have_ten_thousand_fields(make_spec):
+    spec = make_spec("binary")
+
+    def solution(extra: int) -> bytes:
+        return (f"patient_id,outcome,{','.join(f'f{i}' for i in range(extra))}\nP1,0{',0' * extra}\nP2,1{',0' * extra}\n").encode()
+
+    assert len(read_solution(solution(9_998), spec)) == 2
+    with pytest.raises(SolutionError) as caught:
+        read_solution(solution(9_999), spec)
+    assert [str(p) for p in caught.value.problems] == ["line 1: the header has 10,001 fields; a file may have at most 10,000"]
 
 
 # --- header -------------------------------------------------------------------------------------------

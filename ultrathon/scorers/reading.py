@@ -14,7 +14,7 @@ import io
 import re
 import warnings
 import zlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,14 @@ if TYPE_CHECKING:
     from ultrathon.spec import ChallengeSpec
 
 MAX_LISTED = 100  # problems listed per kind; beyond that they are only counted
+MB = 2**20
+GZIP_EXPANSION = 4  # a .csv.gz may hold this many times the challenge's upload limit of CSV
+INFLATE_STEP = 64 * 1024  # gzip is read and inflated this much at a time
+HEAD_BYTES = 8192  # the start of a file that tells what kind of file it is
+MAX_HEADER_BYTES = 256 * 1024  # the longest first line read as a header
+HEADER_SLACK = 20  # fields beyond a submission's columns still listed one by one
+MAX_HEADER_FIELDS = 10_000  # the most fields any header may have
+MAX_SUGGESTIONS = 10  # "did you mean" lookups per header
 SHOWN_IDS = 5
 PROBABILITY_TOLERANCE = 1e-6
 GZIP_MAGIC = b"\x1f\x8b"
@@ -74,29 +82,60 @@ def _line(row: int) -> int:
     return row + 2
 
 
+def shortened(value: object, limit: int = 40) -> str:
+    """Return a value as text cut to a readable length."""
+    text = str(value)
+    return text[: limit - 1] + "…" if len(text) > limit else text
+
+
 def quoted(value: object, limit: int = 40) -> str:
     """Return a value quoted for a message, cut to a readable length."""
-    text = str(value)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return repr(text)
+    return repr(shortened(value, limit))
 
 
 # --- bytes to text -------------------------------------------------------------------------
 
 
-def _gunzip(data: bytes, max_bytes: int, error: type[FileProblems]) -> bytes:
-    # Stream with a ceiling so a small upload cannot expand into gigabytes.
+def _megabytes(size: float) -> str:
+    return f"{round(size / MB, 2):g} MB"
+
+
+def _text_chunks(data: bytes, max_bytes: int, error: type[FileProblems]) -> Iterator[bytes]:
+    """Yield an upload's text a step at a time: gunzipped when gzip, never past max_bytes in all."""
+    if data[:2] != GZIP_MAGIC:
+        yield data
+        return
+    # Input and output both go in steps, so memory stays a few steps however far a file expands.
     inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    try:
-        out = inflater.decompress(data, max_bytes + 1)
-    except zlib.error:
-        raise error([Problem(None, None, "the file starts like gzip but cannot be decompressed; upload a plain .csv or a valid .csv.gz")]) from None
-    if len(out) > max_bytes:
-        raise error([Problem(None, None, f"the decompressed file is larger than {max_bytes / 2**20:g} MB")])
-    if not inflater.eof:
-        raise error([Problem(None, None, "the gzip file is truncated; upload it again")])
-    return out
+    total = 0
+    for start in range(0, len(data), INFLATE_STEP):
+        pending = data[start : start + INFLATE_STEP]
+        while True:
+            try:
+                out = inflater.decompress(pending, INFLATE_STEP)
+            except zlib.error:
+                raise error([Problem(None, None, "the file starts like gzip but cannot be decompressed; upload a plain .csv or a valid .csv.gz")]) from None
+            if total + len(out) > max_bytes:
+                if total < max_bytes:
+                    yield out[: max_bytes - total]  # a reader of the start may stop before the ceiling
+                raise error([Problem(None, None, f"the gzip file expands past {_megabytes(max_bytes)} of CSV, the most this challenge accepts")])
+            total += len(out)
+            if out:
+                yield out
+            if inflater.eof:
+                return
+            pending = inflater.unconsumed_tail
+            # A full step may leave output inside the inflater even once the input is used up.
+            if not pending and len(out) < INFLATE_STEP:
+                break
+    raise error([Problem(None, None, "the gzip file is truncated; upload it again")])
+
+
+def _gunzip(data: bytes, max_bytes: int, error: type[FileProblems]) -> bytes:
+    # Measured first in bounded steps: a file past the ceiling is refused having held only a step.
+    size = sum(len(chunk) for chunk in _text_chunks(data, max_bytes, error))
+    # Then inflated whole into a buffer of exactly its size (one copy in memory, not two).
+    return zlib.decompress(data, 16 + zlib.MAX_WBITS, max(size, 1))
 
 
 def _looks_binary(head: bytes) -> bool:
@@ -108,20 +147,25 @@ def _looks_binary(head: bytes) -> bool:
     return odd > max(2, len(text) // 20)
 
 
+def _check_kind(head: bytes, error: type[FileProblems]) -> None:
+    """Raise unless the start of a file's text (gunzipped) looks like UTF-8 CSV."""
+    if head[:4] == ZIP_MAGIC:
+        raise error([Problem(None, None, "the file is a zip archive (an Excel workbook is one); upload a .csv or .csv.gz file")])
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        raise error([Problem(None, None, "the file is UTF-16 text; save it as UTF-8 CSV")])
+    if _looks_binary(head.removeprefix(UTF8_BOM)):
+        raise error([Problem(None, None, "the file is not text (it looks like a binary file); upload a CSV file")])
+
+
 def decode_upload(data: bytes, max_bytes: int, error: type[FileProblems] = SubmissionError) -> bytes:
     """Return an upload's CSV bytes: gunzipped, without BOM, checked to be UTF-8 text."""
     if not data:
         raise error([Problem(None, None, "the file is empty")])
     if data[:2] == GZIP_MAGIC:
         data = _gunzip(data, max_bytes, error)
-    if data[:4] == ZIP_MAGIC:
-        raise error([Problem(None, None, "the file is a zip archive (an Excel workbook is one); upload a .csv or .csv.gz file")])
-    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        raise error([Problem(None, None, "the file is UTF-16 text; save it as UTF-8 CSV")])
+    _check_kind(data[:HEAD_BYTES], error)
     if data[:3] == UTF8_BOM:
         data = data[3:]
-    if _looks_binary(data[:8192]):
-        raise error([Problem(None, None, "the file is not text (it looks like a binary file); upload a CSV file")])
     _check_utf8(data, error)
     if not data.strip():
         raise error([Problem(None, None, "the file is empty")])
@@ -144,9 +188,41 @@ def _check_utf8(data: bytes, error: type[FileProblems]) -> None:
 # --- header ---------------------------------------------------------------------------------
 
 
-def _header_fields(data: bytes) -> list[str]:
-    first = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
-    return next(csv.reader([first]), [])
+def _start_of_text(data: bytes, max_bytes: int, error: type[FileProblems]) -> bytes:
+    """Return the start of an upload's text: its kind and first line, at most MAX_HEADER_BYTES + 1 bytes."""
+    start = bytearray()
+    for chunk in _text_chunks(data, max_bytes, error):
+        start += chunk[: MAX_HEADER_BYTES + 1 - len(start)]
+        if len(start) > MAX_HEADER_BYTES or (len(start) >= HEAD_BYTES and b"\n" in start):
+            break
+    return bytes(start)
+
+
+def read_header(data: bytes, max_bytes: int, expected: list[str], error: type[FileProblems], *, extra_allowed: bool = False) -> list[str]:
+    """Return the fields of an upload's header, read from the start of the file alone, or raise error."""
+    # However long the file or far it expands, only MAX_HEADER_BYTES of its first line are read,
+    # and its fields counted (as commas, quotes aside) before anything splits them.
+    if not data:
+        raise error([Problem(None, None, "the file is empty")])
+    start = _start_of_text(data, max_bytes, error)
+    if not start.strip() and len(start) < HEAD_BYTES:
+        raise error([Problem(None, None, "the file is empty")])
+    _check_kind(start[:HEAD_BYTES], error)
+    wanted = ", ".join(expected)
+    max_fields = MAX_HEADER_FIELDS if extra_allowed else min(len(expected) + HEADER_SLACK, MAX_HEADER_FIELDS)
+    takes = f"a file may have at most {max_fields:,}" if extra_allowed else f"this challenge takes {len(expected)} columns: {wanted}"
+    end = start.find(b"\n")
+    line = start if end < 0 else start[:end]
+    commas = line.count(b",")
+    if len(line) > MAX_HEADER_BYTES:
+        if commas >= max_fields:
+            raise error([Problem(1, None, f"the header has more than {commas:,} fields; {takes}")])
+        raise error([Problem(1, None, f"the first line is longer than {MAX_HEADER_BYTES // 1024} KB, too long for a header; it must name the columns: {wanted}")])
+    if commas + 1 > max_fields:
+        raise error([Problem(1, None, f"the header has {commas + 1:,} fields; {takes}")])
+    line = line.removeprefix(UTF8_BOM).rstrip(b"\r")
+    _check_utf8(line, error)
+    return next(csv.reader([line.decode("utf-8")]), [])
 
 
 def _simplified(name: str) -> str:
@@ -177,23 +253,31 @@ def check_header(fields: list[str], expected: list[str], error: type[FileProblem
     seen: set[str] = set()
     for name in fields:
         if name in seen:
-            found.add("header", Problem(1, name, f"column {name!r} appears more than once in the header"))
+            found.add("header", Problem(1, shortened(name), f"column {quoted(name)} appears more than once in the header"))
         seen.add(name)
     missing = [e for e in expected if e not in present]
+    simplified = {e: _simplified(e) for e in missing}
+    # difflib compares a name with each missing one, character by character: a few names only,
+    # and none too long to be a near miss (a ratio of 0.6 needs at most 7/3 the length).
+    suggestions = MAX_SUGGESTIONS
+    longest = max(map(len, expected), default=0)
     for name in dict.fromkeys(fields):
         if name in expected:
             continue
-        near = [e for e in missing if _simplified(e) == _simplified(name)]
+        near = [e for e in missing if simplified[e] == _simplified(name)]
         if near:
-            found.add("header", Problem(1, name, f"column {name!r} should be named {near[0]!r}"))
+            found.add("header", Problem(1, shortened(name), f"column {quoted(name)} should be named {near[0]!r}"))
             missing.remove(near[0])
             continue
-        close = difflib.get_close_matches(name, missing, n=1, cutoff=0.6)
+        close = []
+        if missing and suggestions and 3 * len(name) <= 7 * longest:
+            suggestions -= 1
+            close = difflib.get_close_matches(name, missing, n=1, cutoff=0.6)
         if close:
-            found.add("header", Problem(1, name, f"unexpected column {name!r}; did you mean {close[0]!r}?"))
+            found.add("header", Problem(1, shortened(name), f"unexpected column {quoted(name)}; did you mean {close[0]!r}?"))
             missing.remove(close[0])
         elif not extra_allowed:
-            found.add("header", Problem(1, name, f"unexpected column {name!r}"))
+            found.add("header", Problem(1, shortened(name), f"unexpected column {quoted(name)}"))
     for name in missing:
         found.add("header", Problem(1, name, f"missing column {name!r}"))
     if found:
@@ -354,8 +438,8 @@ def _probability_problems(array: np.ndarray, column: str, found: _Collector) -> 
 
 
 def _max_bytes(spec: ChallengeSpec) -> int:
-    # Decompressed text may be several times the upload limit; CSV of numbers compresses ~3-5x.
-    return int(spec.submission.max_mb * 2**20 * 20)
+    # CSV of ids and numbers gzips 3-5x: a .csv.gz at the upload limit may hold a few times it.
+    return int(spec.submission.max_mb * MB * GZIP_EXPANSION)
 
 
 def read_submission(data: bytes, spec: ChallengeSpec, solution_ids=None) -> pd.DataFrame:
@@ -364,11 +448,13 @@ def read_submission(data: bytes, spec: ChallengeSpec, solution_ids=None) -> pd.D
     id_column = spec.data.id_column
     columns = list(spec.submission.columns)
     expected = [id_column, *columns]
-    text = decode_upload(bytes(data), _max_bytes(spec), SubmissionError)
-    fields = _header_fields(text)
+    data, max_bytes = bytes(data), _max_bytes(spec)
+    # The header first, from the first line alone: a wrong file is told apart before it is unzipped whole.
+    fields = read_header(data, max_bytes, expected, SubmissionError)
     if spec.task == "multiclass" and len(fields) == 2 and id_column in fields and not set(fields) & set(columns):
         raise SubmissionError([Problem(1, None, f"this challenge takes one probability column per class ({', '.join(columns)}), not a column of labels")])
     check_header(fields, expected, SubmissionError)
+    text = decode_upload(data, max_bytes, SubmissionError)
     frame = parse_csv(text, len(expected), SubmissionError)
     if len(frame) == 0:
         raise SubmissionError([Problem(None, None, "the file has a header but no data rows")])
@@ -454,9 +540,10 @@ def read_solution(data: bytes, spec: ChallengeSpec) -> pd.DataFrame:
     """Return an organiser's solution with normalised ids, outcomes and Usage, or raise SolutionError."""
     id_column = spec.data.id_column
     required = [id_column, *spec.target_columns, *[s for s in spec.subgroups if s not in spec.target_columns]]
-    text = decode_upload(bytes(data), 2**34, SolutionError)
-    fields = _header_fields(text)
+    data, max_bytes = bytes(data), 2**34
+    fields = read_header(data, max_bytes, required, SolutionError, extra_allowed=True)
     check_header(fields, required, SolutionError, extra_allowed=True)
+    text = decode_upload(data, max_bytes, SolutionError)
     frame = parse_csv(text, len(fields), SolutionError)
     if len(frame) == 0:
         raise SolutionError([Problem(None, None, "the solution has a header but no data rows")])
