@@ -120,6 +120,13 @@ def test_a_gzip_bomb_is_refused(make_spec):
     assert messages(bomb, spec) == ["the gzip file expands past 0.04 MB of CSV, the most this challenge accepts"]
 
 
+def test_a_data_line_with_millions_of_fields_is_refused_before_it_is_parsed(make_spec):
+    spec = make_spec("binary")
+    rows = b"".join(f"P{i},0.5\n".encode() for i in range(3)) + b"P9," + b"0," * 2_000_000 + b"0\n"
+    # The parser took over a minute and 800 MB on this line; it is refused by a count of commas.
+    assert messages(gzip.compress(b"patient_id,prob\n" + rows), spec) == ["line 5: 2,000,002 fields where the header has 2"]
+
+
 def test_a_gzip_up_to_the_ceiling_reads_like_the_plain_file(make_spec):
     spec = make_spec("binary", submission={"max_mb": 0.1})  # a .csv.gz may expand to 4 x 0.1 MB
     rows = [f"P{i:06d},0.{i % 10}\n" for i in range(40_000)]  # 12 bytes each

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Iterator
 import numpy as np
 import pandas as pd
 
-from ultrathon.scorers.errors import FileProblems, Problem, SolutionError, SubmissionError
+from ultrathon.scorers.errors import SHOWN_PROBLEMS, FileProblems, Problem, SolutionError, SubmissionError
 from ultrathon.scorers.splits import IGNORED, USAGE_VALUES, normalise_usage, usage_column
 
 if TYPE_CHECKING:
@@ -307,8 +307,27 @@ def _field_count_problems(data: bytes, n_fields: int, error: type[FileProblems])
     found.raise_if_any(error)
 
 
+FIELD_SLACK = 1000  # a line this many fields longer than the header cannot be a row of it, quotes or not
+
+
+def _refuse_overlong_lines(data: bytes, n_fields: int, error: type[FileProblems]) -> None:
+    """Refuse lines with far more fields than the header before the CSV parser spends time on them."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    starts = np.concatenate(([0], np.flatnonzero(raw == ord("\n")) + 1))
+    starts = starts[starts < raw.size]
+    if not starts.size:
+        return
+    fields = np.add.reduceat(raw == ord(","), starts, dtype=np.int64) + 1
+    overlong = np.flatnonzero(fields > n_fields + FIELD_SLACK)
+    if overlong.size:
+        shown = [Problem(int(i) + 1, None, f"{int(fields[i]):,} fields where the header has {n_fields}")
+                 for i in overlong[:SHOWN_PROBLEMS]]
+        raise error(shown, omitted=int(overlong.size) - len(shown))
+
+
 def parse_csv(data: bytes, n_fields: int, error: type[FileProblems]) -> pd.DataFrame:
     """Parse checked CSV bytes into a frame, turning malformed lines into problems."""
+    _refuse_overlong_lines(data, n_fields, error)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
         try:
