@@ -274,6 +274,61 @@ def make_submission(ctx, make_team):
     return make
 
 
+@pytest.fixture
+def differencing_attack():
+    """Return the subgroup differencing attack: the small sets of rows that shown figures give away.
+
+    The attacker is as strong as can be: they know every row's group in every subgroup column
+    (groups_of: column -> label of each of the split's rows, as the cells name them), the split's
+    row count, positives (binary/survival) and overall score, and every figure the cells show.
+    A shown cell, and the split, is a known sum of rows, of positives and (for a mean-type metric:
+    MAE, Brier, log loss, accuracy) of n * value; so is any linear combination of them. The attack
+    tries every union of suppressed cells within a column and every cross-classified group, and
+    returns those it can solve for that fall under the threshold, with the value it works out.
+    """
+    import itertools
+
+    import numpy as np
+
+    def attack(cells: list[dict], task: str, overall: float, n_rows: int, n_positive: int | None,
+               groups_of: dict, threshold: int = 20) -> list[dict]:
+        shown = [c for c in cells if not c["suppressed"]]
+        rows = [np.ones(n_rows)] + [np.asarray(groups_of[c["column"]]) == c["group"] for c in shown]
+        known = np.array(rows, dtype=np.float64)
+        counts = np.array([n_rows] + [c["n"] for c in shown], dtype=np.float64)
+        sums = np.array([n_rows * overall] + [c["n"] * c["value"] for c in shown], dtype=np.float64)
+        positives = None if n_positive is None else np.array([n_positive] + [c["n_positive"] for c in shown], dtype=np.float64)
+
+        targets = []
+        for column in dict.fromkeys(c["column"] for c in cells):
+            hidden = [c["group"] for c in cells if c["column"] == column and c["suppressed"]]
+            for k in range(1, min(len(hidden), 8) + 1):
+                targets += [(f"{column} in {set(groups)}", np.isin(np.asarray(groups_of[column]), groups))
+                            for groups in itertools.combinations(hidden, k)]
+        columns = list(groups_of)
+        labels = np.column_stack([np.asarray(groups_of[c], dtype=object) for c in columns])
+        for combination in {tuple(row) for row in labels}:
+            targets.append((dict(zip(columns, combination)), np.all(labels == np.array(combination, dtype=object), axis=1)))
+
+        found, tried = [], set()
+        for name, target in targets:
+            if not target.any() or target.all() or target.tobytes() in tried:
+                continue
+            tried.add(target.tobytes())
+            weights, *_ = np.linalg.lstsq(known.T, target.astype(np.float64), rcond=None)
+            if np.abs(known.T @ weights - target).max() > 1e-6:
+                continue  # no combination of the shown figures gives this set
+            n = weights @ counts
+            count = n if positives is None else weights @ positives
+            if task == "binary":
+                count = min(count, n - count)
+            if round(count) < threshold:
+                found.append({"set": name, "rows": int(round(n)), "value": float(weights @ sums / n)})
+        return found
+
+    return attack
+
+
 # ---- live processes ------------------------------------------------------------------------
 
 

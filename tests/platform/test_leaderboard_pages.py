@@ -187,7 +187,8 @@ def test_after_the_close_the_private_page_shows_the_shake_up_and_subgroups(clien
     assert "Kendall's τ between the public and private ranks of 2 teams" in page and "-1.000" in page
     assert '<span class="lb-up">▲ 1</span>' in page and '<span class="lb-down">▼ 1</span>' in page
     assert "sex = F" in page and "sex = M" in page and "0.9312" in page
-    assert 'title="Suppressed: too few rows or events (n = 7)">–</td>' in page
+    assert 'title="Suppressed: fewer than 20 rows, events or positives, or would give such a group away">–</td>' in page
+    assert "n = 7" not in page  # a count stored before suppressed groups lost theirs is not shown
 
 
 def test_the_page_every_visitor_shares_changes_with_the_standings(client, board, make_team, scored):
@@ -200,3 +201,73 @@ def test_the_page_every_visitor_shares_changes_with_the_standings(client, board,
 
     page = client.get(url).get_data(as_text=True)
     assert page.index("Newcomer") < page.index("Alpha")
+
+
+@pytest.fixture
+def small_groups_challenge(make_challenge, tmp_path):
+    """The regression demo scored by MAE, with a site column whose private split has groups of 1 and 5 patients."""
+    import shutil
+
+    import numpy as np
+    import pandas as pd
+
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "diabetes-progression"
+    shutil.copytree(ROOT / "challenges" / "diabetes-progression", folder)
+    solution = pd.read_csv(folder / "solution.csv", dtype=str, keep_default_na=False)
+    private = np.flatnonzero(solution["Usage"] == "Private")
+    site = np.full(len(solution), "A", dtype=object)
+    site[private] = ["B", "C", "A"] * (len(private) // 3) + ["A"] * (len(private) % 3)
+    site[private[0]], site[private[1:6]] = "one", ""  # one patient at a site; five with no site recorded
+    solution["site"] = site
+    solution.to_csv(folder / "solution.csv", index=False)
+    text = (folder / "challenge.yaml").read_text()
+    text = text.replace("  primary: rmse\n  secondary: [mae]", "  primary: mae\n  secondary: [rmse]")
+    (folder / "challenge.yaml").write_text(text.replace("subgroups: [sex]", "subgroups: [sex, site]"))
+    return make_challenge(folder=folder), solution
+
+
+def test_no_page_or_stored_score_lets_a_small_group_be_worked_out(client, small_groups_challenge, make_submission, make_user,
+                                                                 run_worker, differencing_attack):
+    """The differencing attack on the stored rows, the organisers' page, the private leaderboard and the bundle."""
+    from ultrathon.worker.leaderboard_jobs import update_leaderboard_stats
+
+    challenge, solution = small_groups_challenge
+    submission = make_submission(challenge)
+    run_worker()
+    db.session.expire_all()
+    score = db.session.execute(db.select(Score).where(Score.submission_id == submission.id, Score.split == "private")).scalar_one()
+
+    cells = score.subgroups
+    private = (solution["Usage"] == "Private").to_numpy()
+    groups_of = {"sex": solution["sex"][private].to_numpy(), "site": solution["site"][private].replace("", "(missing)").to_numpy()}
+    assert differencing_attack(cells, "regression", score.value, score.n_rows, None, groups_of) == []
+    suppressed = [(c["column"], c["group"]) for c in cells if c["suppressed"]]
+    assert {("site", "one"), ("site", "(missing)")} < set(suppressed)
+    assert sum(c["column"] == "site" and not c["suppressed"] for c in cells) == 2
+    for cell in cells:
+        if cell["suppressed"]:
+            assert cell["n"] is None and cell["n_positive"] is None and cell["value"] is None and cell["ci_low"] is None
+
+    make_user("organiser@example.org")
+    login(client, "organiser@example.org")
+    page = client.get(f"/challenges/{challenge.slug}/organise/submissions/{submission.id}").get_data(as_text=True)
+    page = page.split("<h3>Private</h3>", 1)[1]
+    for column, group in suppressed:
+        row = page.split(f"<td>{column}</td><td>{group}</td>", 1)[1].split("</tr>", 1)[0]
+        assert "suppressed" in row and not any(ch.isdigit() for ch in row), row
+    assert "Suppressed: fewer than 20 rows, events or positives" in page
+
+    close(challenge)
+    update_leaderboard_stats(challenge.id)
+    page = client.get(f"/challenges/{challenge.slug}/leaderboard?split=private").get_data(as_text=True)
+    assert "site = one" in page and "site = (missing)" in page
+    assert page.count('class="num lb-suppressed" title="Suppressed: fewer than 20 rows, events or positives, or would give such a group away">–</td>') == len(suppressed)
+    assert "n = " not in page
+
+    bundle = zipfile.ZipFile(io.BytesIO(client.get(f"/challenges/{challenge.slug}/leaderboard/results.zip").data))
+    rows = {(r["column"], r["group"]): r for r in csv.DictReader(io.StringIO(bundle.read("subgroups.csv").decode()))}
+    for key in suppressed:
+        assert (rows[key]["n"], rows[key]["value"], rows[key]["suppressed"]) == ("", "", "1")
+    assert all(rows[key]["n"] for key in rows if key not in suppressed)

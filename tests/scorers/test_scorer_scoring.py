@@ -148,35 +148,138 @@ def test_predictions_must_cover_every_solution_id(make_spec, binary_data):
 # --- subgroups ----------------------------------------------------------------------------------
 
 
-def test_subgroup_cells_with_fewer_than_20_events_are_suppressed(make_spec, to_csv):
+def test_subgroup_cells_with_fewer_than_20_events_are_suppressed_with_the_next_smallest(make_spec, to_csv):
     rng = np.random.default_rng(0)
     n = 400
-    site = np.array(["big"] * 300 + ["small"] * 100)
+    site = np.array(["a"] * 100 + ["b"] * 100 + ["c"] * 100 + ["small"] * 100)
     death = np.zeros(n, dtype=int)
-    death[:150] = 1  # 150 events at the big site
+    death[:40], death[100:150], death[200:260] = 1, 1, 1  # 40, 50 and 60 events at the big sites
     death[300:319] = 1  # 19 at the small one
     solution = pd.DataFrame({"patient_id": np.arange(n), "futime": rng.integers(1, 200, n), "death": death, "site": site, "Usage": "Private"})
     solution.loc[0, "Usage"] = "Public"
     predictions = pd.DataFrame({"patient_id": np.arange(n), "risk": rng.normal(size=n)})
     spec = make_spec("survival", subgroups=["site"])
     cells = {(c.split, c.group): c for c in scored(solution, predictions, spec, to_csv).subgroups}
-    small, big = cells[("private", "small")], cells[("private", "big")]
-    assert small.suppressed and small.value is None and small.ci_low is None and small.n_positive == 19 and small.n == 100
-    assert not big.suppressed and big.value is not None and big.ci_low <= big.value <= big.ci_high
-    # one more event makes the small cell reportable
+    small, a = cells[("private", "small")], cells[("private", "a")]
+    for cell in (small, a):  # "a" has the fewest events of the others: without it, small = overall - b - c
+        assert cell.suppressed and cell.value is None and cell.ci_low is None and cell.n is None and cell.n_positive is None
+    for big in (cells[("private", "b")], cells[("private", "c")]):
+        assert not big.suppressed and big.value is not None and big.ci_low <= big.value <= big.ci_high
+        assert big.n == 100 and big.n_positive in (50, 60)
+    # one more event makes the small cell reportable, and so every cell
     solution.loc[319, "death"] = 1
     cells = {(c.split, c.group): c for c in scored(solution, predictions, spec, to_csv).subgroups}
-    assert not cells[("private", "small")].suppressed
+    assert not any(cells[("private", g)].suppressed for g in ("a", "b", "c", "small"))
+    assert cells[("private", "small")].n_positive == 20
 
 
-def test_binary_subgroups_need_20_positives(make_spec, binary_data, to_csv):
+def test_binary_subgroups_need_20_positives_and_a_two_group_column_is_suppressed_whole(make_spec, binary_data, to_csv):
     solution, predictions = binary_data(400, prevalence=0.3)
     solution["site"] = np.where(np.arange(400) < 40, "tiny", "large")
     cells = {(c.split, c.group): c for c in scored(solution, predictions, make_spec("binary", subgroups=["site"]), to_csv).subgroups}
-    assert cells[("private", "tiny")].suppressed and cells[("private", "tiny")].n_positive < 20
-    assert not cells[("private", "large")].suppressed
-    rows = (solution["Usage"] == "Private") & (solution["site"] == "large")
-    assert cells[("private", "large")].value == pytest.approx(roc_auc_score(solution["outcome"][rows], predictions["prob"][rows]), abs=1e-12)
+    # "large" is the split less "tiny": showing it would give "tiny" away
+    for group in ("tiny", "large"):
+        cell = cells[("private", group)]
+        assert cell.suppressed and cell.value is None and cell.n is None and cell.n_positive is None
+    solution["site"] = np.where(np.arange(400) < 200, "one", "other")
+    cells = {(c.split, c.group): c for c in scored(solution, predictions, make_spec("binary", subgroups=["site"]), to_csv).subgroups}
+    rows = (solution["Usage"] == "Private") & (solution["site"] == "other")
+    assert not cells[("private", "other")].suppressed and cells[("private", "other")].n_positive >= 20
+    assert cells[("private", "other")].value == pytest.approx(roc_auc_score(solution["outcome"][rows], predictions["prob"][rows]), abs=1e-12)
+
+
+def small_cells_solution(task: str):
+    """Return (solution, predictions, groups): a site with 1 patient and a missing site with 5, and a ward with 1."""
+    rng = np.random.default_rng(7)
+    n = 600
+    site = np.array(["A", "B", "C", "D"] * (n // 4), dtype=object)
+    ward = np.array(["W1", "W2", "W3"] * (n // 3), dtype=object)
+    site[0], site[1:6], ward[7] = "one", "", "Z"  # one patient; five with no site; another patient alone
+    solution = pd.DataFrame({"patient_id": np.arange(n), "site": site, "ward": ward,
+                             "Usage": np.where(np.arange(n) < 500, "Private", "Public")})
+    if task == "regression":
+        solution["level"] = np.round(rng.normal(80, 15, n), 1)
+        predictions = pd.DataFrame({"patient_id": np.arange(n), "prediction": np.zeros(n)})
+    elif task == "binary":
+        solution["outcome"] = rng.integers(0, 2, n)
+        predictions = pd.DataFrame({"patient_id": np.arange(n), "prob": np.round(rng.random(n), 3)})
+    else:
+        solution["grade"] = rng.choice(["I", "II", "III"], n)
+        probabilities = rng.dirichlet(np.ones(3), n)
+        predictions = pd.DataFrame({"patient_id": np.arange(n), **{g: probabilities[:, i] for i, g in enumerate(["I", "II", "III"])}})
+    return solution, predictions
+
+
+@pytest.mark.parametrize("task, metric", [("regression", "mae"), ("binary", "brier"), ("binary", "log_loss"), ("multiclass", "accuracy")])
+def test_the_differencing_attack_recovers_no_suppressed_subgroup(task, metric, make_spec, to_csv, differencing_attack):
+    """Cells of 1 and 5 patients are hidden, with enough others that the overall score cannot give them back."""
+    solution, predictions = small_cells_solution(task)
+    spec = make_spec(task, metrics={"primary": metric}, subgroups=["site", "ward"])
+    report = scored(solution, predictions, spec, to_csv)
+    stored = [cell.to_dict() for cell in report.subgroups]
+    private = [c for c in stored if c["split"] == "private"]
+    rows = solution["Usage"] == "Private"
+    split = report.splits["private"]
+    groups_of = {c: solution[c][rows].replace("", "(missing)").to_numpy() for c in ("site", "ward")}
+    assert differencing_attack(private, task, split.metrics[metric], split.n_rows, split.n_positive, groups_of) == []
+
+    for cell in stored:
+        if cell["suppressed"]:
+            assert cell["n"] is None and cell["n_positive"] is None and cell["value"] is None
+            assert cell["ci_low"] is None and cell["ci_high"] is None
+    by_group = {(c["column"], c["group"]): c for c in private}
+    assert by_group[("site", "one")]["suppressed"] and by_group[("site", "(missing)")]["suppressed"]
+    assert by_group[("ward", "Z")]["suppressed"]
+    # complementary suppression, not the whole column: two sites and two wards are still shown
+    assert sum(not c["suppressed"] for c in private if c["column"] == "site") >= 2
+    assert sum(not c["suppressed"] for c in private if c["column"] == "ward") >= 2
+
+
+def test_the_attack_finds_a_small_group_when_its_count_is_shown(differencing_attack):
+    """The attack itself works: a suppressed cell with the others shown is recovered exactly."""
+    groups_of = {"site": np.array(["one"] + ["A"] * 30 + ["B"] * 30, dtype=object)}
+    losses = np.r_[82.3, np.full(30, 10.0), np.full(30, 20.0)]
+    cells = [{"column": "site", "group": "A", "n": 30, "n_positive": None, "value": 10.0, "suppressed": False},
+             {"column": "site", "group": "B", "n": 30, "n_positive": None, "value": 20.0, "suppressed": False},
+             {"column": "site", "group": "one", "n": None, "n_positive": None, "value": None, "suppressed": True}]
+    found = differencing_attack(cells, "regression", losses.mean(), 61, None, groups_of)
+    assert [(f["rows"], round(f["value"], 6)) for f in found] == [(1, 82.3)]
+
+
+def test_a_column_refining_another_cannot_give_a_small_group_away(make_spec, to_csv, differencing_attack):
+    """age_band 40-49 (3 patients) = (age under 50) - (30-39) unless a column is suppressed whole."""
+    rng = np.random.default_rng(3)
+    band = np.array(["30-39"] * 50 + ["40-49"] * 3 + ["50-59"] * 40 + ["60+"] * 45, dtype=object)
+    n = band.size
+    solution = pd.DataFrame({"patient_id": np.arange(n), "level": np.round(rng.normal(80, 15, n), 1), "age_band": band,
+                             "under_50": np.where(np.isin(band, ["30-39", "40-49"]), "yes", "no"),
+                             "sex": np.array(["F", "M"] * n)[:n], "Usage": "Private"})
+    predictions = pd.DataFrame({"patient_id": np.arange(n), "prediction": np.zeros(n)})
+    spec = make_spec("regression", metrics={"primary": "mae"}, subgroups=["age_band", "under_50", "sex"])
+    report = scored(solution, predictions, spec, to_csv)
+    cells = [cell.to_dict() for cell in report.subgroups if cell.split == "private"]
+    groups_of = {c: solution[c].to_numpy() for c in ("age_band", "under_50", "sex")}
+    split = report.splits["private"]
+    assert differencing_attack(cells, "regression", split.metrics["mae"], split.n_rows, None, groups_of) == []
+    shown = {(c["column"], c["group"]) for c in cells if not c["suppressed"]}
+    assert ("age_band", "40-49") not in shown and {("sex", "F"), ("sex", "M")} <= shown
+    assert ("age_band", "30-39") in shown or ("under_50", "yes") in shown  # one column is kept
+
+
+def test_two_columns_that_never_meet_somewhere_cannot_give_a_small_crossing_away(make_spec, to_csv, differencing_attack):
+    """With no men at site 2, the 3 women at site 1 are (site 1) - (men), though every group has 40 or more."""
+    rng = np.random.default_rng(5)
+    sex = np.array(["F"] * 3 + ["F"] * 40 + ["M"] * 40, dtype=object)
+    site = np.array(["1"] * 3 + ["2"] * 40 + ["1"] * 40, dtype=object)
+    n = sex.size
+    solution = pd.DataFrame({"patient_id": np.arange(n), "level": np.round(rng.normal(80, 15, n), 1), "sex": sex,
+                             "site": site, "Usage": "Private"})
+    predictions = pd.DataFrame({"patient_id": np.arange(n), "prediction": np.zeros(n)})
+    report = scored(solution, predictions, make_spec("regression", metrics={"primary": "mae"}, subgroups=["sex", "site"]), to_csv)
+    cells = [cell.to_dict() for cell in report.subgroups if cell.split == "private"]
+    split = report.splits["private"]
+    assert differencing_attack(cells, "regression", split.metrics["mae"], split.n_rows, None, {"sex": sex, "site": site}) == []
+    assert [(c["column"], c["suppressed"]) for c in cells] == [("sex", False), ("sex", False), ("site", True), ("site", True)]
 
 
 def test_subgroup_groups_are_ordered_and_missing_values_grouped(make_spec, binary_data, to_csv):

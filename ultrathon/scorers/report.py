@@ -48,13 +48,13 @@ class SplitScore:
 
 @dataclass(frozen=True)
 class SubgroupScore:
-    """The primary metric within one group of a subgroup column (None when suppressed)."""
+    """The primary metric within one group of a subgroup column; a suppressed group has no value and no counts."""
 
     split: str
     column: str
     group: str
-    n: int
-    n_positive: int | None
+    n: int | None
+    n_positive: int | None  # None for other tasks than binary and survival
     value: float | None
     ci_low: float | None
     ci_high: float | None

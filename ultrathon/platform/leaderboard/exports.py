@@ -8,6 +8,8 @@ import json
 import zipfile
 from typing import Any, Iterable
 
+from ultrathon.scorers.scoring import MIN_GROUP_COUNT
+
 from ..models import Challenge, utcnow
 from ..organise.service import csv_safe, export_scores_csv
 from .cache import SPLITS
@@ -30,8 +32,9 @@ rank-stability-<split>.csv    top {top_k} teams: P(rank 1), median rank and 95% 
                               paired bootstrap resamples; tied_with_leader when the 95% CI of the
                               paired difference to the leader includes 0 (difference_ci_low/high)
 shake-up.csv                  each team's public and private rank and its move (positive: moved up)
-subgroups.csv                 private scores of the top private teams per subgroup; cells with too
-                              few rows or events are suppressed (no value)
+subgroups.csv                 private scores of the top private teams per subgroup; groups with fewer
+                              than {min_group_count} rows, events or positives are suppressed (no value,
+                              no n), and so are groups that would let them be worked out from the rest
 all-scores.csv                every submission with its status, times and every metric on both splits
 
 Ties are broken by submission time (the earlier submission ranks higher). Disqualified teams are
@@ -127,5 +130,5 @@ def results_bundle(challenge: Challenge) -> bytes:
         bundle.writestr("README.txt", README.format(
             title=board.title, slug=board.slug, generated=f"{generated:%Y-%m-%d %H:%M}", metric=board.metric_label,
             direction="higher" if board.higher_is_better else "lower", decimals=board.decimals,
-            final_selections=board.final_selections, top_k=board.top_k))
+            final_selections=board.final_selections, top_k=board.top_k, min_group_count=MIN_GROUP_COUNT))
     return buffer.getvalue()

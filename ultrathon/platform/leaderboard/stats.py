@@ -164,7 +164,8 @@ def _cell(cell: dict | None, decimals: int) -> dict | None:
         value = cell.get(name)
         return None if suppressed or value is None else round(float(value), decimals)
 
-    return {"n": cell.get("n"), "suppressed": suppressed, "value": rounded("value"),
+    # A suppressed group's count would give it away too (scores stored before 1.1.0 hold one).
+    return {"n": None if suppressed else cell.get("n"), "suppressed": suppressed, "value": rounded("value"),
             "ci_low": rounded("ci_low"), "ci_high": rounded("ci_high")}
 
 

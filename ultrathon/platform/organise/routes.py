@@ -10,6 +10,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 
 from ultrathon.challenge_folder import ChallengeInvalid
+from ultrathon.scorers.scoring import MIN_GROUP_COUNT
 
 from ..challenges.access import get_challenge, is_organiser
 from ..challenges.loader import LoadRefused
@@ -106,7 +107,7 @@ def submission(slug: str, submission_id: int):
     sub = service.find_submission(challenge, submission_id) or abort(404)
     scores = service.scores_of([sub.id])
     return render_template("organise/submission.html", challenge=challenge, sub=sub, scores=scores,
-                           action_form=ActionForm(), back=url_for(".dashboard", slug=slug))
+                           min_group_count=MIN_GROUP_COUNT, action_form=ActionForm(), back=url_for(".dashboard", slug=slug))
 
 
 # --- Actions on submissions ------------------------------------------------------------------
