@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from .config import flask_config, load_settings
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import configure_sqlite, csrf, db, limiter, login_manager, migrate
 from .leaderboard.front import CachedStandingsFront
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +26,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config)
 
     db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -47,8 +47,6 @@ def _authenticate() -> User | None:
             raise ApiProblem(401, "the account this token belongs to is disabled, and its tokens are revoked; "
                                   "write to the organisers")
         raise ApiProblem(401, f"this token is unknown, expired or revoked (tokens start with {TOKEN_PREFIX!r})")
-    if db.session.dirty:
-        db.session.commit()  # keeps the last-used time user_for_token noted
     _state()["rate_key"] = "token:" + hashlib.sha256(secret.encode()).hexdigest()[:16]
     return user
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from ..audit import record
 from ..extensions import db
@@ -52,9 +52,26 @@ def user_for_token(secret: str) -> User | None:
     now = utcnow()
     if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.is_active:
         return None
+    user_id = token.user_id
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        token.last_used_at = now
-    return token.user
+        _note_use(token.id, now)
+    return db.session.get(User, user_id)
+
+
+def _note_use(token_id: int, now: datetime) -> None:
+    """Stamp the token's last use in a short transaction of its own, committed at once.
+
+    Left in the request's transaction, the stamp would hold the database's write lock until the
+    request ended. The condition lets only the first of the requests racing on one token write it.
+    """
+    db.session.execute(
+        db.update(ApiToken)
+        .where(ApiToken.id == token_id,
+               db.or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - LAST_USED_RESOLUTION))
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 def revoke_token(token: ApiToken, actor: User | None) -> None:
