@@ -122,10 +122,21 @@ def decode_upload(data: bytes, max_bytes: int, error: type[FileProblems] = Submi
         data = data[3:]
     if _looks_binary(data[:8192]):
         raise error([Problem(None, None, "the file is not text (it looks like a binary file); upload a CSV file")])
+    data = _lf_line_ends(data)
     _check_utf8(data, error)
     if not data.strip():
         raise error([Problem(None, None, "the file is empty")])
     return data
+
+
+def _lf_line_ends(data: bytes) -> bytes:
+    """Return the text with each lone CR (the line end of old Mac software) made LF; CRLF and LF stay."""
+    # Counting is cheap, so only a file with a lone CR pays for the copy. One inside a quoted
+    # value becomes LF: a line break in that value either way.
+    carriage_returns = data.count(b"\r")
+    if not carriage_returns or carriage_returns == data.count(b"\r\n"):
+        return data
+    return re.sub(rb"\r(?!\n)", b"\n", data)
 
 
 def _check_utf8(data: bytes, error: type[FileProblems]) -> None:
