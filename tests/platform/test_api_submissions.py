@@ -63,6 +63,14 @@ def test_an_upload_is_accepted_queued_and_scored(client, member, sample, run_wor
     assert body["note"] == "first try" and body["error"] is None and body["scored_at"]
 
 
+def test_a_file_with_old_mac_line_ends_is_accepted_and_scored(client, member, sample, run_worker):
+    cr_only = sample.replace(b"\r\n", b"\n").replace(b"\n", b"\r")
+    response = upload(client, member, cr_only)
+    assert response.status_code == 202, response.get_json()
+    run_worker()
+    assert client.get(response.get_json()["url"], headers=member).get_json()["status"] == "scored"
+
+
 def test_private_scores_appear_only_after_the_close(client, challenge, member, sample, run_worker):
     submission_id = upload(client, member, sample).get_json()["id"]
     run_worker()
