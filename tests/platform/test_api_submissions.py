@@ -141,6 +141,12 @@ def test_another_teams_submission_is_404_exactly_like_a_missing_one(client, chal
     assert client.get(f"/api/v1/challenges/{SLUG}/submissions", headers=rival).get_json()["items"] == []
 
 
+def test_an_id_too_large_for_the_database_is_404_for_every_method(client, member):
+    for method, suffix in (("GET", ""), ("PUT", "/selection"), ("DELETE", "/selection")):
+        response = client.open(f"/api/v1/submissions/{2**31}{suffix}", method=method, headers=member)
+        assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
+
 def test_the_list_is_the_teams_own_newest_first_and_paginated(client, challenge, member, sample):
     ids = [upload(client, member, sample).get_json()["id"] for _ in range(3)]
     first = client.get(f"/api/v1/challenges/{SLUG}/submissions?limit=2", headers=member).get_json()
