@@ -63,6 +63,14 @@ def test_an_upload_is_accepted_queued_and_scored(client, member, sample, run_wor
     assert body["note"] == "first try" and body["error"] is None and body["scored_at"]
 
 
+def test_a_file_with_old_mac_line_ends_is_accepted_and_scored(client, member, sample, run_worker):
+    cr_only = sample.replace(b"\r\n", b"\n").replace(b"\n", b"\r")
+    response = upload(client, member, cr_only)
+    assert response.status_code == 202, response.get_json()
+    run_worker()
+    assert client.get(response.get_json()["url"], headers=member).get_json()["status"] == "scored"
+
+
 def test_private_scores_appear_only_after_the_close(client, challenge, member, sample, run_worker):
     submission_id = upload(client, member, sample).get_json()["id"]
     run_worker()
@@ -131,6 +139,12 @@ def test_another_teams_submission_is_404_exactly_like_a_missing_one(client, chal
         strip = lambda r: re.sub(r"\d+", "N", r.get_data(as_text=True))  # noqa: E731
         assert strip(seen) == strip(absent)
     assert client.get(f"/api/v1/challenges/{SLUG}/submissions", headers=rival).get_json()["items"] == []
+
+
+def test_an_id_too_large_for_the_database_is_404_for_every_method(client, member):
+    for method, suffix in (("GET", ""), ("PUT", "/selection"), ("DELETE", "/selection")):
+        response = client.open(f"/api/v1/submissions/{2**31}{suffix}", method=method, headers=member)
+        assert response.status_code == 404 and response.mimetype == "application/problem+json"
 
 
 def test_the_list_is_the_teams_own_newest_first_and_paginated(client, challenge, member, sample):

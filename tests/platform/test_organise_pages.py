@@ -173,6 +173,28 @@ def test_bad_filter_values_are_named_and_left_out(organiser_client, challenge, m
     assert "still listed" in page.text
 
 
+@pytest.mark.parametrize("team", ["²", "9" * 30, "9" * 5000])
+def test_a_team_that_is_no_whole_number_or_too_large_is_named_and_left_out(organiser_client, challenge, team):
+    page = organiser_client.get(dashboard_url(challenge), query_string={"team": team})
+    assert page.status_code == 400
+    assert f"team: {team!r} is not a team of this challenge".replace("'", "&#39;") in page.text
+
+
+@pytest.mark.parametrize("where", ["", "/audit"])
+@pytest.mark.parametrize("number", ["²", "0", "9" * 30, "9" * 5000])
+def test_a_page_number_that_is_no_whole_number_or_too_large_is_refused(organiser_client, challenge, where, number):
+    page = organiser_client.get(dashboard_url(challenge) + where, query_string={"page": number})
+    assert page.status_code == 400
+    shown = repr(number if len(number) <= 40 else number[:39] + "…").replace("'", "&#39;")
+    assert f"Query parameter page: {shown} is not a whole number from 1 to 2,147,483,647." in page.text
+
+
+def test_an_id_too_large_for_the_database_is_404(organiser_client, challenge, make_submission):
+    make_submission(challenge)
+    for path in (f"/submissions/{2**31}", f"/submissions/{10**30}", f"/teams/{2**31}/disqualify"):
+        assert organiser_client.get(dashboard_url(challenge) + path).status_code == 404
+
+
 def test_the_list_is_paginated(organiser_client, challenge, make_team, make_submission, monkeypatch):
     from ultrathon.platform.organise import service
 

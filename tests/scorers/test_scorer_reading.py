@@ -41,6 +41,9 @@ GOOD = "patient_id,prob\nP1,0.1\nP2,0.5\nP3,0.9\n"
         pytest.param(GOOD.encode(), id="plain"),
         pytest.param(b"\xef\xbb\xbf" + GOOD.encode(), id="utf8-bom"),
         pytest.param(GOOD.replace("\n", "\r\n").encode(), id="crlf"),
+        pytest.param(GOOD.replace("\n", "\r").encode(), id="cr-only"),
+        pytest.param(gzip.compress(GOOD.replace("\n", "\r").encode()), id="gzip-cr-only"),
+        pytest.param(b"patient_id,prob\rP1,0.1\r\nP2,0.5\nP3,0.9", id="mixed-line-ends"),
         pytest.param(b'"patient_id","prob"\r\n"P1","0.1"\r\n"P2",0.5\r\nP3,"0.9"\r\n', id="quoted"),
         pytest.param(gzip.compress(GOOD.encode()), id="gzip"),
         pytest.param(gzip.compress(b"\xef\xbb\xbf" + GOOD.replace("\n", "\r\n").encode()), id="gzip-bom-crlf"),
@@ -256,6 +259,12 @@ def test_an_unclosed_quote_is_pointed_at(spec):
 def test_bad_values_are_named_with_line_and_column(cell, message, spec):
     data = f"patient_id,prob\nP1,0.1\nP2,{cell}\nP3,0.9\n".encode()
     assert messages(data, spec) == [f"line 3, column 'prob': {message}"]
+
+
+def test_problems_in_a_cr_only_file_name_its_lines(spec):
+    data = b"patient_id,prob\rP1,0.1\rP2,high\rP\xe9,0.9\r"
+    assert messages(data, spec) == ["line 4: the file is not valid UTF-8 text (byte 0xE9); save it as UTF-8 CSV"]
+    assert messages(data.replace(b"\xe9", b"3"), spec) == ["line 3, column 'prob': not a number: 'high'"]
 
 
 def test_regression_values_may_be_outside_zero_one(make_spec):

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from .arguments import IdConverter, refuse_nul
 from .config import flask_config, load_settings
 from .extensions import configure_sqlite, csrf, db, limiter, login_manager, migrate
 from .leaderboard.front import CachedStandingsFront
@@ -34,6 +35,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_limiter(app)
 
     from . import models  # noqa: F401  (registers the tables on the metadata)
+
+    # Every <int:...> in a route is a database id; one too large for the column would fail in
+    # the database instead of answering 404. Set before the routes are added, which bind it.
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_nul)  # first of all: the API's checks and every blueprint's come after
 
     for area in BLUEPRINT_AREAS:
         routes = importlib.import_module(f"{__package__}.{area}.routes")

@@ -166,10 +166,21 @@ def decode_upload(data: bytes, max_bytes: int, error: type[FileProblems] = Submi
     _check_kind(data[:HEAD_BYTES], error)
     if data[:3] == UTF8_BOM:
         data = data[3:]
+    data = _lf_line_ends(data)
     _check_utf8(data, error)
     if not data.strip():
         raise error([Problem(None, None, "the file is empty")])
     return data
+
+
+def _lf_line_ends(data: bytes) -> bytes:
+    """Return the text with each lone CR (the line end of old Mac software) made LF; CRLF and LF stay."""
+    # Counting is cheap, so only a file with a lone CR pays for the copy. One inside a quoted
+    # value becomes LF: a line break in that value either way.
+    carriage_returns = data.count(b"\r")
+    if not carriage_returns or carriage_returns == data.count(b"\r\n"):
+        return data
+    return re.sub(rb"\r(?!\n)", b"\n", data)
 
 
 def _check_utf8(data: bytes, error: type[FileProblems]) -> None:
@@ -204,7 +215,7 @@ def read_header(data: bytes, max_bytes: int, expected: list[str], error: type[Fi
     # and its fields counted (as commas, quotes aside) before anything splits them.
     if not data:
         raise error([Problem(None, None, "the file is empty")])
-    start = _start_of_text(data, max_bytes, error)
+    start = _lf_line_ends(_start_of_text(data, max_bytes, error))
     if not start.strip() and len(start) < HEAD_BYTES:
         raise error([Problem(None, None, "the file is empty")])
     _check_kind(start[:HEAD_BYTES], error)

@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from flask import request
 
+from ..arguments import positive_int
 from ..extensions import db
 from .errors import ApiProblem
 
@@ -53,10 +54,10 @@ def page_request() -> PageRequest:
     raw_limit = request.args.get("limit")
     limit = DEFAULT_LIMIT
     if raw_limit is not None:
-        if not (raw_limit.isascii() and raw_limit.isdigit() and 1 <= int(raw_limit) <= MAX_LIMIT):
+        limit = positive_int(raw_limit, MAX_LIMIT)
+        if limit is None:
             raise ApiProblem(400, f"query parameter limit: must be a whole number from 1 to {MAX_LIMIT}, "
                                   f"got {raw_limit[:20]!r}")
-        limit = int(raw_limit)
     raw_cursor = request.args.get("cursor")
     return PageRequest(limit=limit, position=None if raw_cursor is None else decode_cursor(raw_cursor))
 

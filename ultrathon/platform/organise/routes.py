@@ -12,6 +12,7 @@ from flask_login import current_user
 from ultrathon.challenge_folder import ChallengeInvalid
 from ultrathon.scorers.scoring import MIN_GROUP_COUNT
 
+from ..arguments import int_arg
 from ..challenges.access import get_challenge, is_organiser
 from ..challenges.loader import LoadRefused
 from ..extensions import db, login_manager
@@ -83,7 +84,7 @@ def dashboard(slug: str):
     filters = service.parse_filters(request.args, challenge)
     page = db.paginate(
         service.submission_query(challenge, filters, zone),
-        page=request.args.get("page", 1, type=int), per_page=service.PER_PAGE, error_out=False,
+        page=int_arg("page", 1), per_page=service.PER_PAGE, error_out=False,
     )
     return render_template(
         "organise/dashboard.html",
@@ -213,7 +214,7 @@ def baseline(slug: str):
 def audit(slug: str):
     """Show the challenge's audit log, newest first."""
     challenge = _organised(slug)
-    rows, page, pages, total = service.audit_page(challenge, request.args.get("page", 1, type=int))
+    rows, page, pages, total = service.audit_page(challenge, int_arg("page", 1))
     return render_template("organise/audit.html", challenge=challenge, rows=rows, page=page, pages=pages, total=total,
                            team_names=service.team_names(rows))
 

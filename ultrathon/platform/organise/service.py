@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ultrathon.challenge_folder import YAML_NAME, ChallengeInvalid, ValidatedChallenge, validate_folder
 
+from ..arguments import positive_int
 from ..challenges.access import is_organiser
 from ..challenges.loader import load_validated
 from ..extensions import db
@@ -93,7 +94,8 @@ def parse_filters(args: Any, challenge: Challenge) -> SubmissionFilters:
     filters = SubmissionFilters()
     team = (args.get("team") or "").strip()
     if team:
-        found = find_team(challenge, int(team)) if team.isdigit() else None
+        team_id = positive_int(team)
+        found = find_team(challenge, team_id) if team_id else None
         if found is None:
             filters.problems.append(f"team: {team!r} is not a team of this challenge")
         else:

@@ -1,0 +1,57 @@
+"""What an address, query string or form may hold, checked before any of it reaches the database."""
+
+from __future__ import annotations
+
+from flask import abort, request
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
+
+MAX_INT = 2**31 - 1  # the largest id, page or offset a PostgreSQL integer holds
+
+
+def positive_int(text: str | None, maximum: int = MAX_INT) -> int | None:
+    """Return text as a whole number from 1 to maximum, or None when it is anything else."""
+    text = text or ""
+    # '²' and other non-ASCII digits pass isdigit() but not int(); the length check keeps int()
+    # from thousands of digits, which Python refuses with a ValueError of its own.
+    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > len(str(maximum)):
+        return None
+    value = int(text)
+    return value if 1 <= value <= maximum else None
+
+
+def int_arg(name: str, default: int, maximum: int = MAX_INT) -> int:
+    """Return a query argument as a whole number from 1 to maximum, or the default when absent; else 400."""
+    raw = request.args.get(name, "")
+    if not raw.strip():
+        return default
+    value = positive_int(raw, maximum)
+    if value is None:
+        shown = raw if len(raw) <= 40 else raw[:39] + "…"
+        abort(400, description=f"Query parameter {name}: {shown!r} is not a whole number from 1 to {maximum:,}.")
+    return value
+
+
+def refuse_nul() -> None:
+    """Refuse a NUL character in the address, a query parameter or a form field, before any view runs."""
+    # No name, identifier or text here may hold NUL, and PostgreSQL fails on one rather than refusing it.
+    if request.routing_exception is not None:
+        return  # no view runs; the 404 or 405 is answered as its blueprint answers one
+    if "\x00" in request.path:
+        abort(404, description="no page has a NUL character in its address")
+    for where, values in (("query parameter", request.args), ("form field", request.form)):
+        for name, value in values.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                abort(400, description=f"{where} {name.replace(chr(0), '')[:40]!r}: NUL characters are not allowed")
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in a route: a database id, so a larger number is 404 before any view runs."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_INT:
+            # NotFound rather than the ValidationError of `max`: with that, Werkzeug answers 405
+            # where another method shares the address (PUT and DELETE of a selection).
+            raise NotFound()
+        return number
