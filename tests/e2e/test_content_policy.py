@@ -132,7 +132,7 @@ def test_a_blocked_inline_script_is_caught(watched, live_server, make_challenge)
         script.textContent = "window.inlineRan = true";
         document.body.appendChild(script);
     }""")
-    probe.page.wait_for_function("window.cspViolations.length > 0")
+    probe.page.wait_for_function("() => window.cspViolations.length > 0")
     assert probe.page.evaluate("window.inlineRan") is None
     with pytest.raises(AssertionError, match="script-src"):
         probe.check()
