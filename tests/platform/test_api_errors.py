@@ -70,7 +70,8 @@ def test_a_malformed_or_unknown_token_is_refused_even_where_none_is_needed(clien
     ("Bearer", 'Bearer realm="ultrathon", error="invalid_request"'),
     ("Bearer ut_not-a-real-token", 'Bearer realm="ultrathon", error="invalid_token"'),
 ])
-def test_a_401_asks_for_a_bearer_token_and_says_what_was_wrong_with_the_one_sent(client, make_challenge, header, challenge):
+def test_a_401_asks_for_a_bearer_token_and_says_what_was_wrong_with_the_one_sent(
+        client, make_challenge, header, challenge):
     make_challenge()
     headers = {"Authorization": header} if header else {}
     response = client.get("/api/v1/challenges/breast-cancer-diagnosis/submissions", headers=headers)

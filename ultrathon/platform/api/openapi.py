@@ -127,7 +127,8 @@ SCHEMAS: dict[str, Any] = {
     ),
     "NewTeam": obj(
         ["name"],
-        name={"type": "string", "minLength": 1, "maxLength": MAX_TEAM_NAME, "pattern": f"^{NO_NUL}*[A-Za-z0-9]{NO_NUL}*$"},
+        name={"type": "string", "minLength": 1, "maxLength": MAX_TEAM_NAME,
+              "pattern": f"^{NO_NUL}*[A-Za-z0-9]{NO_NUL}*$"},
         accept_terms={"type": "boolean", "description": "Accept the challenge's data-use terms (needed once)."},
     ),
     "JoinTeam": obj(
