@@ -64,6 +64,21 @@ def test_a_malformed_or_unknown_token_is_refused_even_where_none_is_needed(clien
     assert_problem(response, 401)
 
 
+@pytest.mark.parametrize("header, challenge", [
+    (None, 'Bearer realm="ultrathon"'),
+    ("Basic dXNlcjpwYXNz", 'Bearer realm="ultrathon"'),  # another scheme: RFC 6750 names no error
+    ("Bearer", 'Bearer realm="ultrathon", error="invalid_request"'),
+    ("Bearer ut_not-a-real-token", 'Bearer realm="ultrathon", error="invalid_token"'),
+])
+def test_a_401_asks_for_a_bearer_token_and_says_what_was_wrong_with_the_one_sent(
+        client, make_challenge, header, challenge):
+    make_challenge()
+    headers = {"Authorization": header} if header else {}
+    response = client.get("/api/v1/challenges/breast-cancer-diagnosis/submissions", headers=headers)
+    assert_problem(response, 401)
+    assert response.headers.get_all("WWW-Authenticate") == [challenge]
+
+
 def test_a_live_token_is_accepted_and_its_last_use_recorded(client, token):
     row = db.session.execute(db.select(ApiToken)).scalar_one()
     assert row.last_used_at is None
@@ -113,7 +128,9 @@ def test_an_expired_token_stops_working(client, token):
     row = db.session.execute(db.select(ApiToken)).scalar_one()
     row.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
-    assert_problem(client.get("/api/v1/challenges", headers=bearer(token)), 401)
+    response = client.get("/api/v1/challenges", headers=bearer(token))
+    assert_problem(response, 401)
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="ultrathon", error="invalid_token"'
 
 
 def test_a_bad_query_parameter_is_400_naming_it(client, token):

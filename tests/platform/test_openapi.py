@@ -1,10 +1,14 @@
 """The OpenAPI document and the routes agree, both ways, method by method."""
 
+import random
 import re
+import string
 
 import pytest
 
+from ultrathon.platform.api.errors import ApiProblem
 from ultrathon.platform.api.openapi import openapi_document
+from ultrathon.platform.api.pagination import CURSOR_PATTERN, MAX_POSITION, decode_cursor, encode_cursor
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
 
@@ -70,6 +74,26 @@ def test_every_operation_documents_its_common_errors_as_problems(status):
             assert status in operation["responses"], (method, path)
     problem = document["components"]["responses"]["TooManyRequests"]
     assert "application/problem+json" in problem["content"] and problem["headers"]["Retry-After"]["required"]
+
+
+def test_the_documented_cursor_shape_is_exactly_the_cursors_the_api_issues():
+    rng = random.Random(6)
+    for position in [0, 1, 50, MAX_POSITION, *rng.sample(range(MAX_POSITION), 2000)]:
+        cursor = encode_cursor(position)
+        assert re.fullmatch(CURSOR_PATTERN, cursor) and decode_cursor(cursor) == position
+    alphabet = string.ascii_letters + string.digits + "-_="
+    for length in range(9):
+        for _ in range(300):
+            cursor = "".join(rng.choice(alphabet) for _ in range(length))
+            if re.fullmatch(CURSOR_PATTERN, cursor):
+                assert encode_cursor(decode_cursor(cursor)) == cursor
+            else:
+                with pytest.raises(ApiProblem):
+                    decode_cursor(cursor)
+    document = openapi_document()
+    cursors = [p for item in document["paths"].values() for op in item.values() for p in op.get("parameters", [])
+               if p["name"] == "cursor"]
+    assert len(cursors) == 3 and all(p["schema"]["pattern"] == CURSOR_PATTERN for p in cursors)
 
 
 def test_schemathesis_accepts_the_document(app):

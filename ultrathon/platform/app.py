@@ -11,6 +11,7 @@ from flask import Flask
 from .arguments import IdConverter, refuse_nul
 from .config import flask_config, load_settings
 from .extensions import configure_sqlite, csrf, db, limiter, login_manager, migrate
+from .headers import init_headers
 from .leaderboard.front import CachedStandingsFront
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     _init_limiter(app)
+    init_headers(app)
 
     from . import models  # noqa: F401  (registers the tables on the metadata)
 

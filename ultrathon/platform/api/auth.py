@@ -12,7 +12,7 @@ from ..auth.tokens import TOKEN_PREFIX, find_token, user_for_token
 from ..config import DEFAULT_API_RATE_LIMIT
 from ..extensions import db
 from ..models import User
-from .errors import ApiProblem
+from .errors import ApiProblem, bearer_challenge
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -24,7 +24,10 @@ def _bearer_secret() -> str | None:
         return None
     scheme, _, secret = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        raise ApiProblem(401, "the Authorization header must read `Bearer <token>`")
+        # RFC 6750: another scheme gets the bare challenge; a Bearer header without a token is malformed.
+        error = "invalid_request" if scheme.lower() == "bearer" else None
+        raise ApiProblem(401, "the Authorization header must read `Bearer <token>`",
+                         headers={"WWW-Authenticate": bearer_challenge(error)})
     return secret.strip()
 
 
@@ -42,11 +45,13 @@ def _authenticate() -> User | None:
         token = find_token(secret)
         disabled = token is not None and not token.user.is_active
         db.session.rollback()
+        challenge = {"WWW-Authenticate": bearer_challenge("invalid_token")}
         if disabled:
             # Only the token's holder gets here, and they need to know whom to ask.
             raise ApiProblem(401, "the account this token belongs to is disabled, and its tokens are revoked; "
-                                  "write to the organisers")
-        raise ApiProblem(401, f"this token is unknown, expired or revoked (tokens start with {TOKEN_PREFIX!r})")
+                                  "write to the organisers", headers=challenge)
+        raise ApiProblem(401, f"this token is unknown, expired or revoked (tokens start with {TOKEN_PREFIX!r})",
+                         headers=challenge)
     _state()["rate_key"] = "token:" + hashlib.sha256(secret.encode()).hexdigest()[:16]
     return user
 

@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 API_PREFIX = "/api/"
+BEARER_REALM = "ultrathon"
 
 # Problem types beyond plain HTTP statuses; docs/api.md lists them with what to do about each.
 PROBLEM_TYPES = {
@@ -91,10 +92,15 @@ def problem_response(
     body.update({key: value for key, value in extra.items() if value is not None})
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MEDIA_TYPE)
     if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="ultrathon"'
+        response.headers["WWW-Authenticate"] = bearer_challenge()
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def bearer_challenge(error: str | None = None) -> str:
+    """Return the WWW-Authenticate value of a 401, with the RFC 6750 error code when a token was at fault."""
+    return f'Bearer realm="{BEARER_REALM}", error="{error}"' if error else f'Bearer realm="{BEARER_REALM}"'
 
 
 def _from_http_exception(exc: HTTPException) -> Response:

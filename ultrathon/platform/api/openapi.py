@@ -8,13 +8,18 @@ from typing import Any
 
 from ultrathon import __version__
 
-from .pagination import DEFAULT_LIMIT, MAX_LIMIT
+from ..submissions.service import MAX_NOTE
+from ..teams.service import MAX_TEAM_NAME
+from .pagination import CURSOR_PATTERN, DEFAULT_LIMIT, MAX_LIMIT
 
 EXAMPLE_SLUG = "breast-cancer-diagnosis"
 TIME = {"type": "string", "format": "date-time"}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 NULLABLE_NUMBER = {"type": ["number", "null"]}
 NULLABLE_INT = {"type": ["integer", "null"]}
+NO_NUL = "[^\\x00]"  # no text the API stores may hold NUL (PostgreSQL refuses it)
+NEXT_CURSOR = {"type": ["string", "null"], "pattern": CURSOR_PATTERN,
+               "description": "Pass it as `cursor` for the next page; null on the last page."}
 
 
 def ref(name: str) -> dict[str, str]:
@@ -75,7 +80,7 @@ SCHEMAS: dict[str, Any] = {
     "ChallengeList": obj(
         ["items", "next_cursor"],
         items={"type": "array", "items": ref("ChallengeSummary")},
-        next_cursor={"type": ["string", "null"]},
+        next_cursor=NEXT_CURSOR,
     ),
     "Challenge": {
         "allOf": [
@@ -122,18 +127,23 @@ SCHEMAS: dict[str, Any] = {
     ),
     "NewTeam": obj(
         ["name"],
-        name={"type": "string", "minLength": 1, "maxLength": 80, "pattern": "[A-Za-z0-9]"},
+        name={"type": "string", "minLength": 1, "maxLength": MAX_TEAM_NAME,
+              "pattern": f"^{NO_NUL}*[A-Za-z0-9]{NO_NUL}*$"},
         accept_terms={"type": "boolean", "description": "Accept the challenge's data-use terms (needed once)."},
     ),
     "JoinTeam": obj(
         ["code"],
-        code={"type": "string", "minLength": 1, "description": "The team's invite code."},
+        code={"type": "string", "minLength": 1, "pattern": f"^{NO_NUL}*$", "description": "The team's invite code."},
         accept_terms={"type": "boolean"},
     ),
     "NewSubmission": obj(
         ["file"],
-        file={"type": "string", "format": "binary", "contentMediaType": "text/csv"},
-        note={"type": "string", "maxLength": 500},
+        file={"type": "string", "format": "binary", "contentMediaType": "text/csv", "minLength": 1,
+              "description": "The predictions: a CSV file with the challenge's `id_column` and `prediction_columns`, "
+                             "one row per test id, at most `max_mb` MB. A file that breaks the challenge's format "
+                             "is a 400 of type invalid-submission, its `problems` listing each row and column; "
+                             "a larger one is a 413."},
+        note={"type": "string", "maxLength": MAX_NOTE, "pattern": f"^{NO_NUL}*$"},
     ),
     "SubmissionAccepted": obj(
         ["id", "status", "url", "quota"],
@@ -171,7 +181,7 @@ SCHEMAS: dict[str, Any] = {
     "SubmissionList": obj(
         ["items", "next_cursor", "team", "quota"],
         items={"type": "array", "items": ref("Submission")},
-        next_cursor={"type": ["string", "null"]},
+        next_cursor=NEXT_CURSOR,
         team=nullable(ref("Team")),
         quota=nullable(ref("Quota")),
     ),
@@ -193,7 +203,7 @@ SCHEMAS: dict[str, Any] = {
         higher_is_better={"type": "boolean"},
         as_of=NULLABLE_TIME,
         entries={"type": "array", "items": ref("LeaderboardEntry")},
-        next_cursor={"type": ["string", "null"]},
+        next_cursor=NEXT_CURSOR,
     ),
 }
 
@@ -242,7 +252,8 @@ LIMIT = {"name": "limit", "in": "query", "required": False,
          "description": f"Items per page (default {DEFAULT_LIMIT}).",
          "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}}
 CURSOR = {"name": "cursor", "in": "query", "required": False,
-          "description": "The `next_cursor` of the previous page.", "schema": {"type": "string"}}
+          "description": "The `next_cursor` of the previous page (six characters); any other is a 400.",
+          "schema": {"type": "string", "pattern": CURSOR_PATTERN}}
 TOKEN = [{"bearerAuth": []}]
 TOKEN_OR_NONE = [{}, {"bearerAuth": []}]
 

@@ -13,7 +13,10 @@ _TAGS = {
     "a", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "img",
     "li", "ol", "p", "pre", "s", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul", "sup", "sub",
 }
-_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}, "th": {"style"}, "td": {"style"}}
+_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
+# A table column's alignment as a class, not a style attribute: the pages' CSP allows no inline style.
+_ALIGN_CLASSES = {f"text-align:{side}": f"align-{side}" for side in ("left", "center", "right")}
+_CLASSES = {"th": set(_ALIGN_CLASSES.values()), "td": set(_ALIGN_CLASSES.values())}
 
 
 @lru_cache(maxsize=1)
@@ -31,14 +34,19 @@ def render_markdown(text: str, *, heading_offset: int = 0) -> Markup:
         for token in tokens:
             if token.type in ("heading_open", "heading_close"):
                 token.tag = f"h{min(6, int(token.tag[1]) + heading_offset)}"
+    for token in tokens:
+        if token.type in ("th_open", "td_open") and token.attrs:
+            style = token.attrs.pop("style", None)
+            if style in _ALIGN_CLASSES:
+                token.attrSet("class", _ALIGN_CLASSES[style])
     html = parser.renderer.render(tokens, parser.options, {})
     # nh3 is the second guard: even if the parser let something through, no script or handler survives.
     cleaned = nh3.clean(
         html,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
+        allowed_classes=_CLASSES,
         url_schemes={"http", "https", "mailto"},
-        filter_style_properties={"text-align"},
         link_rel="noopener noreferrer",
     )
     return Markup(cleaned)

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 
 from ultrathon.spec import SLUG_RULE
 
+from ..headers import SECURITY_HEADERS
 from .cache import cache_key, near_cache
 from .standings import UnknownSplit, check_split, kept_board
 
@@ -39,7 +40,8 @@ class CachedStandingsFront:
         body = self._kept_body(environ)
         if body is None:
             return self.app(environ, start_response)
-        start_response("200 OK", [*STANDINGS_JSON_HEADERS, ("Content-Length", str(len(body)))])
+        # The headers Flask's answer gets from the view and from init_headers (headers.py).
+        start_response("200 OK", [*STANDINGS_JSON_HEADERS, *SECURITY_HEADERS, ("Content-Length", str(len(body)))])
         return [body]
 
     @staticmethod
