@@ -340,7 +340,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_for_http(url: str, process, timeout: float = 30) -> None:
+def _wait_for_http(url: str, process, timeout: float = 120) -> None:
     import time
     import urllib.request
 
