@@ -57,7 +57,7 @@ def assert_security_headers(response, what: str) -> None:
 
 def login(client, user) -> None:
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 

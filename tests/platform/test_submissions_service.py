@@ -15,6 +15,7 @@ from ultrathon.platform.models import AuditEvent, Score, Submission, Team, utcno
 from ultrathon.platform.queueing import get_queue, get_redis
 from ultrathon.platform.submissions.quota import day_start
 from ultrathon.platform.submissions.service import (
+    JOB_TIMEOUT_GRACE_S,
     CANCELLED,
     SubmissionRefused,
     accept_baseline,
@@ -73,7 +74,7 @@ def test_an_accepted_upload_stores_bytes_hash_and_row_and_queues_one_job(challen
     job = Job.fetch(stored.job_id, connection=get_redis())
     assert job.func_name == "ultrathon.worker.jobs.score_submission"
     assert job.args == (stored.id,)
-    assert job.timeout == 600  # the spec's default scoring.timeout_s
+    assert job.timeout == 600 + JOB_TIMEOUT_GRACE_S  # the spec's default scoring.timeout_s, then a grace
     assert job.result_ttl > 0 and job.failure_ttl > 0
     assert job.retries_left == 2
     assert get_queue().count == 1
@@ -85,7 +86,7 @@ def test_the_job_timeout_comes_from_the_challenge(challenge, member):
     challenge.spec = {**challenge.spec, "scoring": {"timeout_s": 42}}
     db.session.commit()
     submission = accept_submission(challenge, member, sample(challenge), "a.csv")
-    assert Job.fetch(submission.job_id, connection=get_redis()).timeout == 42
+    assert Job.fetch(submission.job_id, connection=get_redis()).timeout == 42 + JOB_TIMEOUT_GRACE_S
 
 
 @pytest.mark.parametrize("given, shown", [
