@@ -7,10 +7,9 @@ import hashlib
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from ..audit import record
 from ..extensions import db
 from ..models import User
-from .service import MIN_PASSWORD_LENGTH, AccountError, end_sessions, hash_password
+from .service import replace_password
 
 RESET_LIFETIME_S = 3600
 _SALT = "ultrathon.password-reset"
@@ -53,10 +52,5 @@ def set_new_password(user: User, password: str) -> None:
 
     Every earlier reset link stops working too; the API tokens stay (the account page lists them).
     """
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
-    user.password_hash = hash_password(password)
     # Whoever knew the old password may hold a session; the one using the link logs in afresh.
-    end_sessions(user)
-    record("user.password_reset", actor=user, target=user)
-    db.session.commit()
+    replace_password(user, password, "user.password_reset")

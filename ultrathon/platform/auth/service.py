@@ -81,11 +81,16 @@ def change_password(user: User, current: str, new: str) -> None:
     """
     if not verify_password(user, current):
         raise AccountError("the current password is not right")
-    if len(new) < MIN_PASSWORD_LENGTH:
+    replace_password(user, new, "user.password_change")
+
+
+def replace_password(user: User, password: str, action: str) -> None:
+    """Set a checked new password, end every session of the account, record `action` and commit."""
+    if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
-    user.password_hash = hash_password(new)
+    user.password_hash = hash_password(password)
     end_sessions(user)
-    record("user.password_change", actor=user, target=user)
+    record(action, actor=user, target=user)
     db.session.commit()
 
 
