@@ -88,6 +88,9 @@ def _build_root(paths: list[str], scratch_mb: int) -> None:
     for link in ("/lib", "/lib64", "/lib32", "/bin", "/sbin"):
         if os.path.islink(link):
             os.symlink(os.readlink(link), top + link)
+    # The scratch /tmp first: paths bound below it (a checkout under /tmp) then sit inside it.
+    os.makedirs(top + "/tmp")
+    _mount("tmpfs", top + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={scratch_mb}m,mode=1777")
     for path in paths:
         target = top + path
         os.makedirs(target, mode=0o755, exist_ok=True)
@@ -102,8 +105,6 @@ def _build_root(paths: list[str], scratch_mb: int) -> None:
         if os.path.exists(device):
             open(top + device, "w").close()
             _mount(device, top + device, None, MS_BIND)
-    os.makedirs(top + "/tmp")
-    _mount("tmpfs", top + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={scratch_mb}m,mode=1777")
     # Move the new root over "/" and enter it: the old root is then covered and out of reach.
     os.chdir(top)
     _mount(".", "/", None, MS_MOVE)
