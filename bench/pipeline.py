@@ -10,7 +10,7 @@ Figures, on a binary challenge with a 10k-row solution and 1,000 bootstrap resam
 - pipeline overhead: median latency minus median bare scoring (target <= 150 ms);
 - burst throughput of 200 uploads, against 2 / bare scoring time (target >= 80 %);
 - the sealed path's cost on a 200-row submission: the worker's sealed call (a process forked
-  from the scoring server, sealed, fed the bytes, answering JSON) against the same scoring run
+  from the scoring server ahead of the job, sealed, fed the bytes, answering JSON) against the same scoring run
   in-process, alternated in this process (target <= 30 ms at the median). Everything else on
   the way from upload to scored is the same code either way.
 Targets: p50 <= 1 s; overhead <= 150 ms; burst >= 80 % of 2 / bare; sealed <= 30 ms.

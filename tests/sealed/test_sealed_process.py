@@ -3,14 +3,17 @@ answer, a dry run at load, and a scoring server that is started again when it di
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
 from ultrathon.challenge_folder import ChallengeInvalid, validate_folder
-from ultrathon.scorers import read_solution, read_submission, score
+from ultrathon.scorers import ScoringError, read_solution, read_submission, score
 from ultrathon.sealed import SealedFailure, default_scorer, score_sealed
 
 DEMO = Path(__file__).resolve().parents[2] / "challenges"
@@ -87,3 +90,70 @@ def test_a_scoring_server_that_died_is_started_again():
     scorer._process.wait()
     report = score_sealed(challenge.spec, sample, challenge.solution)
     assert report.splits["public"].n_rows > 0 and scorer._process.pid != first
+
+
+def server_children(server_pid: int) -> set[int]:
+    """Return the ids of the live (not yet ended) processes whose parent is the scoring server."""
+    children = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            state, parent = stat.rsplit(")", 1)[1].split()[:2]
+            if int(parent) == server_pid and state != "Z":
+                children.add(int(entry.name))
+    return children
+
+
+def test_each_job_has_a_process_of_its_own_forked_before_it_arrived():
+    challenge = validate_folder(DEMO / "breast-cancer-diagnosis")
+    sample = challenge.public_files["sample_submission.csv"]
+    scorer = default_scorer()
+    scorer.ensure_running()
+    score_sealed(challenge.spec, sample, challenge.solution)
+    scorer.status(scorer.last_pid)  # once the server has seen the job's process end
+    waiting = server_children(scorer._process.pid)
+    assert len(waiting) == 1  # the next job's process, ready before that job exists
+    score_sealed(challenge.spec, sample, challenge.solution)
+    assert {scorer.last_pid} == waiting
+    assert scorer.status(scorer.last_pid)["exit_code"] == 0
+    score_sealed(challenge.spec, sample, challenge.solution)
+    assert scorer.last_pid not in waiting  # a process serves one job, then ends
+
+
+def test_a_waiting_process_that_died_is_replaced():
+    challenge = validate_folder(DEMO / "breast-cancer-diagnosis")
+    sample = challenge.public_files["sample_submission.csv"]
+    scorer = default_scorer()
+    scorer.ensure_running()
+    score_sealed(challenge.spec, sample, challenge.solution)
+    for pid in server_children(scorer._process.pid):
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while server_children(scorer._process.pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    report = score_sealed(challenge.spec, sample, challenge.solution)
+    assert report.splits["public"].n_rows > 0
+    assert scorer.status(scorer.last_pid)["exit_code"] == 0
+
+
+def test_a_job_holds_only_its_own_connection(tmp_path):
+    challenge = validate_folder(custom_folder(tmp_path, "def score(solution, submission, row_id_column_name):\n    return 0.5\n"))
+    probe = ("import os\n"
+             "from ultrathon.scorers import ParticipantVisibleError\n"
+             "def score(solution, submission, row_id_column_name):\n"
+             "    open_fds = []\n"
+             "    for fd in range(4096):\n"
+             "        try:\n"
+             "            os.fstat(fd)\n"
+             "            open_fds.append(fd)\n"
+             "        except OSError:\n"
+             "            pass\n"
+             "    raise ParticipantVisibleError(f'fds {open_fds} uid {os.getuid()}')\n")
+    with pytest.raises(ScoringError) as seen:
+        score_sealed(challenge.spec, challenge.public_files["sample_submission.csv"], challenge.solution, probe)
+    fds, uid = seen.value.message.removeprefix("fds ").split(" uid ")
+    assert fds == "[0, 1, 2, 3]"  # /dev/null three times and the job's connection: no channel, no listener
+    assert int(uid) != 0

@@ -4,7 +4,7 @@
         report = scorer.score(spec, submission_bytes, solution_bytes, custom_source)
 
 The scorer starts a small server (`server.py`) that has imported the scoring library; for each
-job it forks a process that seals itself (`confine.py`) before it reads the job's files. The
+job it has forked a process ahead, which seals itself (`confine.py`) before it reads the job's files. The
 process sees this submission, this challenge's solution, spec and metric source, and nothing
 else: no database, Redis, settings, network or files; it answers with the report as JSON.
 """

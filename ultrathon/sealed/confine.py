@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import math
 import os
 import resource
 import site
@@ -26,6 +27,7 @@ PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
 SEALED_UID_BASE = 1_900_000_000  # + the process id: a user id of its own, unused on the machine
 DEVICES = ("/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
 # Where the new root is built: the first of these that holds none of the paths bound into it.
+SCRATCH_MB_BEFORE_JOB = 1  # the scratch /tmp takes the job's output limit as its size once the job arrives
 ROOT_MOUNT_POINTS = ("/mnt", "/media", "/srv", "/run", "/var/tmp", "/tmp")
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -124,21 +126,27 @@ def _enter_user_namespace() -> None:
         f.write(f"0 {gid} 1")
 
 
-def _isolate(paths: list[str], scratch_mb: int) -> bool:
-    """Unshare the mount and network namespaces and build the new root; return False if refused."""
+def isolate(paths: list[str]) -> Confinement:
+    """Enter new mount and network namespaces and a root of `paths` alone; report what held.
+
+    Done before a job arrives; `restrict` then applies the job's limits.
+    """
+    user = "own user id" if os.geteuid() == 0 else "unchanged"  # `restrict` drops root to a user id of its own
     try:
-        if os.geteuid() != 0:
+        if user == "unchanged":
             _enter_user_namespace()
         _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare mount and network namespaces")
     except OSError:
-        return False
-    _build_root(paths, scratch_mb)
-    return True
+        return Confinement(network=False, filesystem=False, user=user)
+    _build_root(paths, SCRATCH_MB_BEFORE_JOB)
+    return Confinement(network=True, filesystem=True, user=user)
 
 
-def _set_limits(limits: Limits) -> None:
+def _set_limits(limits: Limits, cpu_used_s: float) -> None:
     mb = 2**20
-    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 1))
+    # RLIMIT_CPU counts the process's whole life: add what it used before the job arrived.
+    cpu = math.ceil(cpu_used_s + limits.cpu_s)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mb, limits.memory_mb * mb))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.max_output_mb * mb, limits.max_output_mb * mb))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -147,12 +155,13 @@ def _set_limits(limits: Limits) -> None:
     resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes + 1, limits.max_processes + 1))
 
 
-def confine(limits: Limits, paths: list[str]) -> Confinement:
-    """Seal this (freshly forked) process; return what could be sealed."""
-    was_root = os.geteuid() == 0
-    isolated = _isolate(paths, limits.max_output_mb)
-    _set_limits(limits)
-    if was_root:
+def restrict(limits: Limits, confinement: Confinement) -> None:
+    """Apply one job's limits to this isolated process and give up every privilege, for good."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    if confinement.filesystem:
+        _mount(None, "/tmp", None, MS_REMOUNT | MS_NOSUID | MS_NODEV, f"size={limits.max_output_mb}m,mode=1777")
+    _set_limits(limits, usage.ru_utime + usage.ru_stime)
+    if confinement.user == "own user id":
         uid = SEALED_UID_BASE + os.getpid()
         os.setgroups([])
         os.setgid(uid)
@@ -160,4 +169,10 @@ def confine(limits: Limits, paths: list[str]) -> Confinement:
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl no_new_privs")
     # Not dumpable: no other process of the same user (without root, the worker's) may trace it.
     _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl dumpable")
-    return Confinement(network=isolated, filesystem=isolated, user="own user id" if was_root else "unchanged")
+
+
+def confine(limits: Limits, paths: list[str]) -> Confinement:
+    """Seal this (freshly forked) process at once: isolate it, then restrict it to `limits`."""
+    confinement = isolate(paths)
+    restrict(limits, confinement)
+    return confinement

@@ -2,15 +2,19 @@
 
 It is started afresh (exec, an allow-listed environment) by the worker, so its memory holds no
 setting, connection or other challenge's data for a forked process to find; it never reads a
-job's files itself. On a connection it reads only the job's limits, forks, tells the worker the
-process id, and leaves the rest of the conversation to the sealed process. It kills a process
-that outlives its time, and answers the worker's question of how a process ended.
+job's files itself. It keeps one process forked ahead of the next job, isolated and warmed, so
+that neither the fork nor the seal is paid while a team waits. On a connection it reads only
+the job's limits, hands the connection and the limits to that process (which then gives up its
+privileges and serves the job alone), tells the worker the process id and forks the next one.
+It kills a process that outlives its time, and answers the worker's question of how a process ended.
 """
 
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import gc
+import json
 import logging
 import os
 import select
@@ -19,7 +23,9 @@ import socket
 import sys
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 
+from ultrathon.sealed.child import HANDOVER_BYTES
 from ultrathon.sealed.confine import Limits, bound_paths, confine
 from ultrathon.sealed.wire import read_json, send_json
 
@@ -28,6 +34,7 @@ log = logging.getLogger("ultrathon.sealed")
 PR_SET_PDEATHSIG = 1
 KEPT_STATUSES = 1000
 HEADER_TIMEOUT_S = 5
+SPARE_READY_TIMEOUT_S = 60  # isolating and warming takes well under a second on an idle machine
 
 
 def _die_with_parent() -> None:
@@ -59,8 +66,17 @@ def _probe(paths: list[str]) -> dict:
     return {"network": answer[:1] == "1", "filesystem": answer[1:2] == "1", "user": answer[2:] or "unknown"}
 
 
+@dataclass
+class Spare:
+    """A forked process that isolates and warms itself, then waits on `channel` for its one job."""
+
+    pid: int
+    channel: socket.socket
+    cpu_s: float | None = None  # what it used before its job: known once it says it is ready
+
+
 class Server:
-    """Accept jobs on a Unix socket, fork a sealed process for each, reap and time them out."""
+    """Accept jobs on a Unix socket, hand each to a sealed process forked ahead of it, reap and time them out."""
 
     def __init__(self, path: str):
         self.paths = bound_paths()
@@ -70,14 +86,17 @@ class Server:
             os.unlink(path)
         self.listener.bind(path)
         self.listener.listen(64)
-        self.running: dict[int, tuple[socket.socket, float, int]] = {}  # pid: (conn, deadline, cpu_s)
+        self.running: dict[int, tuple[socket.socket, float, int, float]] = {}  # pid: (conn, deadline, cpu_s, cpu before)
         self.killed: set[int] = set()
         self.ended: OrderedDict[int, dict] = OrderedDict()
+        self.spare: Spare | None = None
 
     def serve_forever(self) -> None:
         """Answer connections until killed."""
+        if self.spare is None:
+            self.spare = self._fork_spare()
         while True:
-            deadlines = [deadline for _, deadline, _ in self.running.values()]
+            deadlines = [deadline for _, deadline, _, _ in self.running.values()]
             wait = max(0.0, min(deadlines) - time.monotonic()) if deadlines else 1.0
             ready, _, _ = select.select([self.listener], [], [], min(wait, 0.5))
             if ready:
@@ -97,27 +116,57 @@ class Server:
             self._answer_status(conn, int(request["pid"]))
             return
         limits = Limits.from_dict(request["limits"])
+        spare = self._hand_over(conn, limits)
+        self.running[spare.pid] = (conn, time.monotonic() + limits.cpu_s, limits.cpu_s, spare.cpu_s)
+        send_json(conn, {"pid": spare.pid, "sealed": self.sealed})
+        self.spare = self._fork_spare()  # for the next job, warmed while this one runs
+
+    def _fork_spare(self) -> Spare:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         pid = os.fork()
         if pid == 0:
-            self._become_sealed(conn, limits)
-        self.running[pid] = (conn, time.monotonic() + limits.cpu_s, limits.cpu_s)
-        send_json(conn, {"pid": pid, "sealed": self.sealed})
+            try:
+                _die_with_parent()
+                fd = os.dup2(theirs.fileno(), 3)
+                os.closerange(4, os.sysconf("SC_OPEN_MAX"))  # the listener and every job's connection
+                null = os.open("/dev/null", os.O_RDWR)
+                for std in (0, 1, 2):
+                    os.dup2(null, std)
+                os.close(null)
+                from ultrathon.sealed.child import wait_and_serve
 
-    def _become_sealed(self, conn: socket.socket, limits: Limits) -> None:
-        """In the forked process: keep only the job's connection, then serve it sealed."""
+                wait_and_serve(fd, self.paths)
+            finally:
+                os._exit(70)
+        theirs.close()
+        return Spare(pid, ours)
+
+    def _hand_over(self, conn: socket.socket, limits: Limits) -> Spare:
+        """Give the job's connection and limits to the waiting process once it is ready; return it.
+
+        A waiting process that died or hangs is replaced by a new one, once.
+        """
+        message = json.dumps({"limits": dataclasses.asdict(limits)}).encode()
+        for _ in range(2):
+            spare, self.spare = self.spare or self._fork_spare(), None
+            spare.channel.settimeout(SPARE_READY_TIMEOUT_S)
+            try:
+                spare.cpu_s = float(json.loads(spare.channel.recv(HANDOVER_BYTES))["cpu_s"])
+                socket.send_fds(spare.channel, [message], [conn.fileno()])
+                spare.channel.close()
+                return spare
+            except (OSError, ValueError, KeyError, TypeError) as error:
+                log.warning("sealed scoring: a waiting process could not take its job (%s); starting another", error)
+                spare.channel.close()
+                self._discard(spare.pid)
+        raise OSError("no sealed scoring process could take the job")
+
+    def _discard(self, pid: int) -> None:
         try:
-            _die_with_parent()
-            conn.settimeout(None)
-            fd = os.dup2(conn.fileno(), 3)
-            os.closerange(4, os.sysconf("SC_OPEN_MAX"))  # the listener and every other job's connection
-            null = os.open("/dev/null", os.O_RDWR)
-            for std in (0, 1, 2):
-                os.dup2(null, std)
-            from ultrathon.sealed.child import serve
-
-            serve(fd, limits, self.paths)
-        finally:
-            os._exit(70)
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
 
     def _answer_status(self, conn: socket.socket, pid: int) -> None:
         deadline = time.monotonic() + HEADER_TIMEOUT_S
@@ -129,16 +178,22 @@ class Server:
     def _reap(self, block_s: float = 0.0) -> None:
         if block_s:
             time.sleep(block_s)
-        while self.running:
+        while True:
             try:
                 pid, status, usage = os.wait4(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
-            conn, _, cpu_limit = self.running.pop(pid)
+            if pid not in self.running:
+                if self.spare is not None and pid == self.spare.pid:
+                    log.warning("sealed scoring: a waiting process ended before its job (status %s)", status)
+                    self.spare.channel.close()
+                    self.spare = None
+                continue
+            conn, _, cpu_limit, cpu_before = self.running.pop(pid)
             conn.close()
-            cpu_s = usage.ru_utime + usage.ru_stime
+            cpu_s = usage.ru_utime + usage.ru_stime - cpu_before
             self.ended[pid] = {
                 "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
                 "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
@@ -152,7 +207,7 @@ class Server:
 
     def _kill_overdue(self) -> None:
         now = time.monotonic()
-        for pid, (_, deadline, _) in list(self.running.items()):
+        for pid, (_, deadline, _, _) in list(self.running.items()):
             if now >= deadline and pid not in self.killed:
                 self.killed.add(pid)
                 os.kill(pid, signal.SIGKILL)
