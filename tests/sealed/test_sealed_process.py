@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import yaml
 
 from ultrathon.challenge_folder import ChallengeInvalid, validate_folder
 from ultrathon.scorers import ScoringError, read_solution, read_submission, score
-from ultrathon.sealed import SealedFailure, default_scorer, score_sealed
+from ultrathon.sealed import CRASH_MESSAGE, SealedFailure, default_scorer, score_sealed
+from ultrathon.sealed.confine import SEALED_UID_BASE
 
 DEMO = Path(__file__).resolve().parents[2] / "challenges"
 
@@ -92,8 +94,8 @@ def test_a_scoring_server_that_died_is_started_again():
     assert report.splits["public"].n_rows > 0 and scorer._process.pid != first
 
 
-def server_children(server_pid: int) -> set[int]:
-    """Return the ids of the live (not yet ended) processes whose parent is the scoring server."""
+def server_children(server_pid: int, ended: bool = False) -> set[int]:
+    """Return the ids of the processes whose parent is the scoring server (with `ended`, the unreaped too)."""
     children = set()
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -102,7 +104,7 @@ def server_children(server_pid: int) -> set[int]:
             except OSError:
                 continue
             state, parent = stat.rsplit(")", 1)[1].split()[:2]
-            if int(parent) == server_pid and state != "Z":
+            if int(parent) == server_pid and (ended or state != "Z"):
                 children.add(int(entry.name))
     return children
 
@@ -121,6 +123,7 @@ def test_each_job_has_a_process_of_its_own_forked_before_it_arrived():
     assert scorer.status(scorer.last_pid)["exit_code"] == 0
     score_sealed(challenge.spec, sample, challenge.solution)
     assert scorer.last_pid not in waiting  # a process serves one job, then ends
+    assert scorer.status(scorer.last_pid)["exit_code"] == 0
 
 
 def test_a_waiting_process_that_died_is_replaced():
@@ -132,8 +135,8 @@ def test_a_waiting_process_that_died_is_replaced():
     for pid in server_children(scorer._process.pid):
         os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 10
-    while server_children(scorer._process.pid) and time.monotonic() < deadline:
-        time.sleep(0.01)
+    while server_children(scorer._process.pid, ended=True) and time.monotonic() < deadline:
+        time.sleep(0.01)  # until the server has reaped it, and so knows it is gone
     report = score_sealed(challenge.spec, sample, challenge.solution)
     assert report.splits["public"].n_rows > 0
     assert scorer.status(scorer.last_pid)["exit_code"] == 0
@@ -156,4 +159,35 @@ def test_a_job_holds_only_its_own_connection(tmp_path):
         score_sealed(challenge.spec, challenge.public_files["sample_submission.csv"], challenge.solution, probe)
     fds, uid = seen.value.message.removeprefix("fds ").split(" uid ")
     assert fds == "[0, 1, 2, 3]"  # /dev/null three times and the job's connection: no channel, no listener
-    assert int(uid) != 0
+    if os.geteuid() == 0:
+        assert int(uid) >= SEALED_UID_BASE  # a user id of its own, not root
+
+
+def test_a_job_dies_with_its_scoring_server(tmp_path):
+    challenge = validate_folder(custom_folder(tmp_path, "def score(solution, submission, row_id_column_name):\n    return 0.5\n"))
+    looping = "def score(solution, submission, row_id_column_name):\n    while True:\n        pass\n"
+    scorer = default_scorer()
+    scorer.ensure_running()
+    scorer.last_pid = 0
+    outcome = []
+    job = threading.Thread(target=lambda: outcome.append(pytest.raises(
+        SealedFailure, score_sealed, challenge.spec, challenge.public_files["sample_submission.csv"], challenge.solution, looping)))
+    job.start()
+    deadline = time.monotonic() + 30
+    while not scorer.last_pid and time.monotonic() < deadline:
+        time.sleep(0.01)
+    pid = scorer.last_pid
+    time.sleep(0.5)  # the job is now in its loop, as its own user
+    scorer._process.kill()
+    scorer._process.wait()
+
+    def alive() -> bool:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pid and not alive()  # not left looping until its own time limit
+    job.join(30)
+    assert outcome and outcome[0].value.message == CRASH_MESSAGE

@@ -140,7 +140,11 @@ class SealedScorer:
             conn.settimeout(START_TIMEOUT_S)
             conn.connect(self.socket_path)
             send_json(conn, {"op": "score", "limits": dataclasses.asdict(limits)})
-            hello = read_json(conn)
+            try:
+                hello = read_json(conn)
+            except (EOFError, ConnectionError, ValueError, socket.timeout) as error:
+                raise SealedFailure(CRASH_MESSAGE, "the scoring server started no scoring process "
+                                    f"({type(error).__name__}: {error}); see its log") from None
             pid, self.sealed = hello["pid"], hello["sealed"]
             self.last_pid = pid  # for the benchmark's and the tests' look at how it ended
             conn.settimeout(limits.cpu_s + REPLY_GRACE_S)

@@ -16,6 +16,7 @@ import errno
 import math
 import os
 import resource
+import signal
 import site
 import sys
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER = 0x00020000, 0x40000000, 0x10000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT = 0x1, 0x2, 0x4, 0x20
 MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 0x1000, 0x2000, 0x4000, 0x40000
-PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
 SEALED_UID_BASE = 1_900_000_000  # + the process id: a user id of its own, unused on the machine
 DEVICES = ("/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
 # Where the new root is built: the first of these that holds none of the paths bound into it.
@@ -137,9 +138,18 @@ def isolate(paths: list[str]) -> Confinement:
             _enter_user_namespace()
         _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare mount and network namespaces")
     except OSError:
+        _not_dumpable()
         return Confinement(network=False, filesystem=False, user=user)
     _build_root(paths, SCRATCH_MB_BEFORE_JOB)
+    _not_dumpable()
     return Confinement(network=True, filesystem=True, user=user)
+
+
+def _not_dumpable() -> None:
+    # From here on no other process of the same user (without root, the worker's and an earlier
+    # job's) may trace this one or read its memory, not even while it waits for its job. (After
+    # the user namespace's maps are written: a non-dumpable process may not write them.)
+    _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl dumpable")
 
 
 def _set_limits(limits: Limits, cpu_used_s: float) -> None:
@@ -167,8 +177,9 @@ def restrict(limits: Limits, confinement: Confinement) -> None:
         os.setgid(uid)
         os.setuid(uid)
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl no_new_privs")
-    # Not dumpable: no other process of the same user (without root, the worker's) may trace it.
-    _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl dumpable")
+    _not_dumpable()  # again: changing user ids resets it
+    # Changing user ids also clears the death signal: the job still dies with the scoring server.
+    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl pdeathsig")
 
 
 def confine(limits: Limits, paths: list[str]) -> Confinement:

@@ -34,7 +34,7 @@ log = logging.getLogger("ultrathon.sealed")
 PR_SET_PDEATHSIG = 1
 KEPT_STATUSES = 1000
 HEADER_TIMEOUT_S = 5
-SPARE_READY_TIMEOUT_S = 60  # isolating and warming takes well under a second on an idle machine
+SPARE_READY_TIMEOUT_S = 10  # isolating and warming takes some 50 ms on an idle machine
 
 
 def _die_with_parent() -> None:
@@ -93,9 +93,9 @@ class Server:
 
     def serve_forever(self) -> None:
         """Answer connections until killed."""
-        if self.spare is None:
-            self.spare = self._fork_spare()
         while True:
+            if self.spare is None:  # at start, after a hand-over, or when the waiting one died
+                self._replace_spare()
             deadlines = [deadline for _, deadline, _, _ in self.running.values()]
             wait = max(0.0, min(deadlines) - time.monotonic()) if deadlines else 1.0
             ready, _, _ = select.select([self.listener], [], [], min(wait, 0.5))
@@ -119,11 +119,21 @@ class Server:
         spare = self._hand_over(conn, limits)
         self.running[spare.pid] = (conn, time.monotonic() + limits.cpu_s, limits.cpu_s, spare.cpu_s)
         send_json(conn, {"pid": spare.pid, "sealed": self.sealed})
-        self.spare = self._fork_spare()  # for the next job, warmed while this one runs
+
+    def _replace_spare(self) -> None:
+        try:
+            self.spare = self._fork_spare()  # for the next job, warmed while the current one runs
+        except OSError as error:
+            log.warning("sealed scoring: cannot fork a process for the next job: %s", error)
 
     def _fork_spare(self) -> Spare:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            ours.close()
+            theirs.close()
+            raise
         if pid == 0:
             try:
                 _die_with_parent()
