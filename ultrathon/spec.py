@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from ultrathon.metric_catalogue import CATALOGUE, CUSTOM
+from ultrathon.metric_catalogue import CATALOGUE, CUSTOM, MetricFacts
 
 TaskType = Literal["binary", "multiclass", "regression", "survival"]
 TASKS: tuple[str, ...] = typing.get_args(TaskType)
@@ -157,6 +157,14 @@ class MetricsSpec(StrictModel):
         if not self.custom:
             return None
         return self.custom.split(":", 1)[1] if ":" in self.custom else CUSTOM_FUNCTION
+
+    def facts(self, name: str | None = None) -> MetricFacts:
+        """Return what the metric `name` (the primary by default) is: label, description, direction."""
+        name = name or self.primary
+        if name == CUSTOM:
+            return MetricFacts(CUSTOM, "Custom metric", frozenset(), self.custom_higher_is_better,
+                               "A metric written by the organisers; see the description.")
+        return CATALOGUE[name]
 
 
 class LeaderboardSpec(StrictModel):

@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-from ultrathon.metric_catalogue import CATALOGUE, CUSTOM, MetricFacts
+from ultrathon.metric_catalogue import CATALOGUE, MetricFacts
 from ultrathon.scorers.ranking import average_precision_counts, harrell_c_counts, roc_auc_counts
 
 
