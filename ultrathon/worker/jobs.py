@@ -17,7 +17,7 @@ from ultrathon.platform.audit import record
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Challenge, Score, Submission, SubmissionStatus, utcnow
 from ultrathon.platform.leaderboard.cache import clear_leaderboard
-from ultrathon.platform.submissions.service import (
+from ultrathon.platform.submissions.delivery import (
     challenge_spec,
     publish_submission_event,
     scoring_timeout,
