@@ -11,7 +11,7 @@ import secrets
 from typing import Iterable
 
 from ultrathon.scorers.errors import time_limit_message
-from ultrathon.spec import ChallengeSpec
+from ultrathon.spec import ScoringSpec
 
 from ..models import Challenge, Submission
 from ..queueing import get_queue, get_redis
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 SCORE_JOB = "ultrathon.worker.jobs.score_submission"
 SCORING_FAILED_CALLBACK = "ultrathon.worker.jobs.scoring_job_failed"
-DEFAULT_TIMEOUT_S = 600
+DEFAULT_TIMEOUT_S: int = ScoringSpec.model_fields["timeout_s"].default  # for a job whose challenge is gone
 RESULT_TTL_S = 24 * 3600
 FAILURE_TTL_S = 7 * 24 * 3600
 # RQ retries a job only when an exception escapes it, and the job turns every scoring problem
@@ -29,23 +29,9 @@ INFRA_RETRIES = 2
 INFRA_RETRY_INTERVALS_S = [2, 10]
 
 
-_spec_cache: dict[tuple[int, str], ChallengeSpec] = {}
-
-
-def challenge_spec(challenge: Challenge) -> ChallengeSpec:
-    """Return the challenge's validated spec (parsed once per loaded version)."""
-    key = (challenge.id, challenge.content_hash)
-    spec = _spec_cache.get(key)
-    if spec is None:
-        # The stored spec was validated at load; the cross-field checks need not run again.
-        spec = ChallengeSpec.model_validate(challenge.spec, context={"cross_checks": False})
-        _spec_cache[key] = spec
-    return spec
-
-
 def scoring_timeout(challenge: Challenge) -> int:
     """Return how many seconds one scoring job of this challenge may run."""
-    return int((challenge.spec.get("scoring") or {}).get("timeout_s", DEFAULT_TIMEOUT_S))
+    return challenge.settings.scoring.timeout_s
 
 
 def timeout_message(seconds: int) -> str:

@@ -22,7 +22,7 @@ from ..extensions import db
 from ..leaderboard.cache import clear_leaderboard
 from ..models import Challenge, Score, Split, Submission, SubmissionStatus, Team, User, utcnow
 from ..queueing import get_redis
-from .delivery import challenge_spec, enqueue_scoring, new_job_id, publish_submission_event, scoring_timeout
+from .delivery import enqueue_scoring, new_job_id, publish_submission_event, scoring_timeout
 from .quota import Quota, lock_person, lock_team, quota_for
 
 CANCELLED = "cancelled by the organisers"
@@ -100,7 +100,7 @@ def _megabytes(size: int) -> str:
 def _check_size(challenge: Challenge, data: bytes) -> None:
     if not data:
         raise SubmissionRefused(400, "Empty file", "the file is empty: upload a CSV file with a header and one row per id")
-    max_mb = float((challenge.spec.get("submission") or {}).get("max_mb", 20))
+    max_mb = challenge.settings.submission.max_mb
     if len(data) > max_mb * 2**20:
         limit = f"{max_mb:g} MB"
         raise SubmissionRefused(413, "File too large", f"the file is {_megabytes(len(data))}; this challenge accepts files up to {limit}")
@@ -111,7 +111,7 @@ def _check_format(challenge: Challenge, data: bytes) -> None:
     from ultrathon.scorers import SubmissionError, read_submission
 
     try:
-        read_submission(data, challenge_spec(challenge))
+        read_submission(data, challenge.settings)
     except SubmissionError as error:
         problems = [{"row": p.row, "column": p.column, "message": p.message} for p in error.problems]
         raise SubmissionRefused(400, "Invalid submission file", str(error), problems=problems) from None
@@ -266,7 +266,7 @@ def _iso(moment: datetime | None) -> str | None:
 def submission_to_dict(submission: Submission, viewer: User | None) -> dict[str, Any]:
     """Return a submission in the API's shape; private scores only after the close or to organisers."""
     challenge = submission.challenge
-    decimals = int((challenge.spec.get("leaderboard") or {}).get("decimals", 4))
+    decimals = challenge.settings.leaderboard.decimals
     organiser = is_organiser(viewer, challenge)
     scores = {s.split: s for s in submission.scores} if submission.status == SubmissionStatus.SCORED.value else {}
 
@@ -286,7 +286,7 @@ def submission_to_dict(submission: Submission, viewer: User | None) -> dict[str,
         "status": submission.status,
         "created_at": _iso(submission.created_at),
         "scored_at": _iso(submission.scored_at),
-        "metric": challenge.spec.get("metrics", {}).get("primary"),
+        "metric": challenge.settings.metrics.primary,
         "public": split_dict(Split.PUBLIC.value),
         "private": split_dict(Split.PRIVATE.value) if private_visible else None,
         "ci_low": _rounded(public.ci_low, decimals) if public else None,
@@ -440,7 +440,7 @@ def select_submission(submission: Submission, user: User | None) -> Submission:
         raise SubmissionRefused(409, "Not scored", f"only a scored submission can be chosen; this one is {submission.status}")
     if submission.selected_at is not None:
         return submission
-    limit = int((submission.challenge.spec.get("limits") or {}).get("final_selections", 2))
+    limit = submission.challenge.settings.limits.final_selections
     try:
         lock_team(team.id)  # two choices at the same instant must not both pass the count
         chosen = db.session.execute(
