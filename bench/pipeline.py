@@ -82,10 +82,9 @@ def write_challenge(folder: Path, rows: int, seed: int = 0, slug: str = "pipelin
 
 def bare_scoring(challenge, predictions: bytes, repeats: int) -> list[float]:
     """Time the job's scoring work alone, in this process."""
-    from ultrathon.platform.submissions.service import challenge_spec
     from ultrathon.scorers import read_solution, read_submission, score
 
-    spec = challenge_spec(challenge)
+    spec = challenge.settings
     solution_csv = challenge.solution_csv
     times = []
     for _ in range(repeats):
@@ -99,10 +98,9 @@ def bare_scoring(challenge, predictions: bytes, repeats: int) -> list[float]:
 
 def sealed_against_in_process(challenge, predictions: bytes, repeats: int) -> tuple[list[float], list[float]]:
     """Time the worker's sealed scoring call and the same scoring in-process, alternately."""
-    from ultrathon.platform.submissions.service import challenge_spec
     from ultrathon.sealed import default_scorer, score_sealed
 
-    spec = challenge_spec(challenge)
+    spec = challenge.settings
     default_scorer().ensure_running()
     sealed, plain = [], []
     for i in range(repeats + 3):

@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from ultrathon.scorers.metrics import CUSTOM, METRICS
+from ultrathon.metric_catalogue import CATALOGUE, CUSTOM, MetricFacts
 
 TaskType = Literal["binary", "multiclass", "regression", "survival"]
 TASKS: tuple[str, ...] = typing.get_args(TaskType)
@@ -157,6 +157,14 @@ class MetricsSpec(StrictModel):
         if not self.custom:
             return None
         return self.custom.split(":", 1)[1] if ":" in self.custom else CUSTOM_FUNCTION
+
+    def facts(self, name: str | None = None) -> MetricFacts:
+        """Return what the metric `name` (the primary by default) is: label, description, direction."""
+        name = name or self.primary
+        if name == CUSTOM:
+            return MetricFacts(CUSTOM, "Custom metric", frozenset(), self.custom_higher_is_better,
+                               "A metric written by the organisers; see the description.")
+        return CATALOGUE[name]
 
 
 class LeaderboardSpec(StrictModel):
@@ -555,7 +563,7 @@ def _metric_problems(raw: dict, task: str | None, check_options: bool) -> list[t
         named.append((("metrics", "primary"), metrics["primary"]))
     if isinstance(metrics.get("secondary"), list):
         named += [(("metrics", "secondary", i), m) for i, m in enumerate(metrics["secondary"]) if isinstance(m, str)]
-    fitting = [n for n, m in METRICS.items() if task is None or task in m.tasks]
+    fitting = [n for n, m in CATALOGUE.items() if task is None or task in m.tasks]
     chosen: list[str] = []
     for path, name in named:
         if name in chosen:
@@ -564,12 +572,12 @@ def _metric_problems(raw: dict, task: str | None, check_options: bool) -> list[t
         chosen.append(name)
         if name == CUSTOM:
             continue
-        if name not in METRICS:
+        if name not in CATALOGUE:
             hint = _did_you_mean(name, fitting + [CUSTOM])
             out.append((path, f"unknown metric {name!r}; {hint}"))
-        elif task and task not in METRICS[name].tasks:
+        elif task and task not in CATALOGUE[name].tasks:
             out.append((path, f"{name!r} does not fit a {task} task; metrics for {task}: " + ", ".join(fitting)))
-        elif path == ("metrics", "primary") and not METRICS[name].ranks:
+        elif path == ("metrics", "primary") and not CATALOGUE[name].ranks:
             out.append((path, f"{name!r} cannot rank a leaderboard (its ideal is a value, not an extreme); "
                               "name it in metrics.secondary"))
 
@@ -582,7 +590,7 @@ def _metric_problems(raw: dict, task: str | None, check_options: bool) -> list[t
 
     options = metrics.get("options")
     if isinstance(options, dict) and check_options:
-        takes = sorted({o for n in chosen if n in METRICS for o in METRICS[n].options})
+        takes = sorted({o for n in chosen if n in CATALOGUE for o in CATALOGUE[n].options})
         for option, value in options.items():
             path = ("metrics", "options", option)
             if option in takes:

@@ -13,9 +13,9 @@ from rq.job import Job
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import AuditEvent, Score, Submission, Team, utcnow
 from ultrathon.platform.queueing import get_queue, get_redis
+from ultrathon.platform.submissions.delivery import JOB_TIMEOUT_GRACE_S
 from ultrathon.platform.submissions.quota import day_start
 from ultrathon.platform.submissions.service import (
-    JOB_TIMEOUT_GRACE_S,
     CANCELLED,
     SubmissionRefused,
     accept_baseline,

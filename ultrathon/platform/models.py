@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, deferred, mapped_column, relationship
 
+from ultrathon.spec import ChallengeSpec
+
 from .extensions import db
 
 
@@ -128,9 +130,19 @@ class Challenge(db.Model):
     teams: Mapped[list[Team]] = relationship(back_populates="challenge")
 
     @property
+    def settings(self) -> ChallengeSpec:
+        """Return the validated spec, parsed once for each spec this row object holds."""
+        raw = self.spec
+        cached = getattr(self, "_settings", None)
+        if cached is None or cached[0] is not raw:  # a refreshed or reassigned row holds a new dict
+            # The stored spec was validated at load; the cross-field checks need not run again.
+            cached = self._settings = (raw, ChallengeSpec.model_validate(raw, context={"cross_checks": False}))
+        return cached[1]
+
+    @property
     def organisers(self) -> list[str]:
         """Return the organisers' e-mail addresses from the spec."""
-        return [e.lower() for e in self.spec.get("organisers", [])]
+        return [e.lower() for e in self.settings.organisers]
 
     def is_open(self, now: datetime | None = None) -> bool:
         """Return whether submissions are accepted at this moment."""

@@ -16,7 +16,8 @@ from ultrathon.scorers.errors import (
     SolutionError,
     SubmissionError,
 )
-from ultrathon.scorers.metrics import CUSTOM, METRICS, Metric
+from ultrathon.metric_catalogue import CUSTOM
+from ultrathon.scorers.metrics import METRICS, Metric
 from ultrathon.scorers.reading import read_solution, read_submission
 from ultrathon.scorers.report import ScoreReport, SplitScore, SubgroupScore
 from ultrathon.scorers.scoring import SCORER_VERSION, score

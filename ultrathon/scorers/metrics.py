@@ -14,29 +14,21 @@ one resample at a time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Callable
 
 import numpy as np
 
+from ultrathon.metric_catalogue import CATALOGUE, MetricFacts
 from ultrathon.scorers.ranking import average_precision_counts, harrell_c_counts, roc_auc_counts
 
 
 @dataclass(frozen=True)
-class Metric:
-    """A named metric: the tasks it fits, its direction and the options it takes."""
+class Metric(MetricFacts):
+    """A catalogued metric with its code."""
 
-    name: str
-    label: str
-    tasks: frozenset[str]
-    higher_is_better: bool
-    description: str
-    fn: Callable[..., float] = field(repr=False)
-    options: tuple[str, ...] = ()
-    batch: Callable[..., np.ndarray] | None = field(default=None, repr=False)
-    # False for metrics whose ideal is a target value (a calibration slope of 1), not an extreme:
-    # they are reported, but cannot order a leaderboard.
-    ranks: bool = True
+    fn: Callable[..., float] = field(kw_only=True, repr=False)
+    batch: Callable[..., np.ndarray] | None = field(default=None, kw_only=True, repr=False)
 
 
 CLIP = 1e-15  # log loss clips probabilities to [CLIP, 1 - CLIP] so one 0 or 1 is not infinite
@@ -396,36 +388,41 @@ def balanced_accuracy_batch(y_true, y_pred, weights=None) -> np.ndarray:
 # --- registry -----------------------------------------------------------------------------
 
 
-def _m(name, label, tasks, higher, description, batch=None, fn=None, options=(), ranks=True):
-    return Metric(name, label, frozenset(tasks), higher, description, fn or _single(batch), tuple(options), batch, ranks)
+def _batched(batch) -> tuple[Callable[..., float], Callable[..., np.ndarray]]:
+    """Return a batch metric's code as (one value, B values at once)."""
+    return _single(batch), batch
 
 
-_ALL = [
-    _m("roc_auc", "AUROC", ["binary"], True, "Area under the ROC curve: the chance a random positive is ranked above a random negative.", roc_auc_batch),
-    _m("average_precision", "Average precision", ["binary"], True, "Area under the precision-recall curve; sensitive to performance on the positive class.", average_precision_batch),
-    _m("log_loss", "Log loss", ["binary", "multiclass"], False, "Negative mean log-likelihood of the true class; punishes confident mistakes.", log_loss_batch),
-    _m("brier", "Brier score", ["binary"], False, "Mean squared difference between predicted probability and outcome.", brier_batch),
-    _m("balanced_accuracy", "Balanced accuracy", ["binary", "multiclass"], True, "Mean recall over classes (threshold 0.5 for binary).", balanced_accuracy_batch),
-    _m("mcc", "Matthews correlation", ["binary"], True, "Correlation between predicted (threshold 0.5) and true labels.", mcc_batch),
-    _m("f1", "F1 score", ["binary"], True, "Harmonic mean of precision and recall at threshold 0.5.", f1_batch),
-    _m("sensitivity_at_specificity", "Sensitivity at specificity", ["binary"], True, "Sensitivity at the threshold reaching the required specificity.", sensitivity_at_specificity_batch, options=["specificity"]),
-    _m("calibration_slope", "Calibration slope", ["binary"], True, "Slope of the logistic recalibration of the predictions (1 is ideal).", fn=calibration_slope, ranks=False),
-    _m("calibration_intercept", "Calibration intercept", ["binary"], True, "Intercept of the logistic recalibration with the slope fixed at 1 (0 is ideal).", fn=calibration_intercept, ranks=False),
-    _m("ece", "Expected calibration error", ["binary"], False, "Weighted mean gap between predicted and observed risk over 10 bins.", ece_batch),
-    _m("roc_auc_ovr", "AUROC (one-vs-rest, macro)", ["multiclass"], True, "Mean of the one-vs-rest AUROCs over classes.", roc_auc_ovr_batch),
-    _m("accuracy", "Accuracy", ["multiclass"], True, "Share of rows whose most probable class is the true one.", accuracy_batch),
-    _m("macro_f1", "Macro F1", ["multiclass"], True, "Mean F1 over classes.", macro_f1_batch),
-    _m("quadratic_kappa", "Quadratic weighted kappa", ["multiclass"], True, "Agreement on ordinal classes, penalising distant mistakes more.", quadratic_kappa_batch),
-    _m("rmse", "RMSE", ["regression"], False, "Root mean squared error.", rmse_batch),
-    _m("mae", "MAE", ["regression"], False, "Mean absolute error.", mae_batch),
-    _m("r2", "R²", ["regression"], True, "Share of the outcome's variance explained.", r2_batch),
-    _m("harrell_c", "Harrell's C", ["survival"], True, "Share of comparable pairs whose higher predicted risk had the earlier event.", harrell_c_batch),
-    _m("uno_c", "Uno's C", ["survival"], True, "Concordance weighted by inverse probability of censoring, up to time tau.", fn=uno_c, options=["tau"]),
-    _m("td_auc", "Time-dependent AUC", ["survival"], True, "Mean cumulative/dynamic AUC at the given horizons.", fn=td_auc, options=["horizons"]),
-]
+# Each catalogued metric's code: (one value, B values at once or None).
+_CODE: dict[str, tuple[Callable[..., float], Callable[..., np.ndarray] | None]] = {
+    "roc_auc": _batched(roc_auc_batch),
+    "average_precision": _batched(average_precision_batch),
+    "log_loss": _batched(log_loss_batch),
+    "brier": _batched(brier_batch),
+    "balanced_accuracy": _batched(balanced_accuracy_batch),
+    "mcc": _batched(mcc_batch),
+    "f1": _batched(f1_batch),
+    "sensitivity_at_specificity": _batched(sensitivity_at_specificity_batch),
+    "calibration_slope": (calibration_slope, None),
+    "calibration_intercept": (calibration_intercept, None),
+    "ece": _batched(ece_batch),
+    "roc_auc_ovr": _batched(roc_auc_ovr_batch),
+    "accuracy": _batched(accuracy_batch),
+    "macro_f1": _batched(macro_f1_batch),
+    "quadratic_kappa": _batched(quadratic_kappa_batch),
+    "rmse": _batched(rmse_batch),
+    "mae": _batched(mae_batch),
+    "r2": _batched(r2_batch),
+    "harrell_c": _batched(harrell_c_batch),
+    "uno_c": (uno_c, None),
+    "td_auc": (td_auc, None),
+}
 
-METRICS: dict[str, Metric] = {m.name: m for m in _ALL}
-CUSTOM = "custom"
+METRICS: dict[str, Metric] = {
+    name: Metric(**{f.name: getattr(facts, f.name) for f in fields(MetricFacts)}, fn=_CODE[name][0], batch=_CODE[name][1])
+    for name, facts in CATALOGUE.items()
+}
+
 
 def metric_options(name: str, options: dict) -> dict:
     """Return the options from a challenge's metrics.options that a metric takes."""

@@ -12,7 +12,8 @@ import pandas as pd
 from ultrathon.scorers.bootstrap import bootstrap_weights, percentile_interval, stream_id
 from ultrathon.scorers.custom import call_custom_metric
 from ultrathon.scorers.errors import SCORING_FAILED, Problem, ScoringError, SubmissionError
-from ultrathon.scorers.metrics import CUSTOM, METRICS, metric_options
+from ultrathon.metric_catalogue import CUSTOM
+from ultrathon.scorers.metrics import METRICS, metric_options
 from ultrathon.scorers.reading import SHOWN_IDS, label_text, quoted, locate_ids, normalise_ids
 from ultrathon.scorers.report import ScoreReport, SplitScore, SubgroupScore
 from ultrathon.scorers.splits import IGNORED, PRIVATE, PUBLIC, assign_splits, usage_column
@@ -363,7 +364,7 @@ def score(predictions: pd.DataFrame, solution: pd.DataFrame, spec: ChallengeSpec
     primary = spec.metrics.primary
     if CUSTOM in spec.metrics.all and custom_metric is None:
         raise ValueError("the challenge has a custom metric: pass custom_metric (see load_custom_metric)")
-    higher_is_better = bool(spec.metrics.custom_higher_is_better) if primary == CUSTOM else METRICS[primary].higher_is_better
+    higher_is_better = spec.metrics.facts().higher_is_better
 
     split_of = assign_splits(solution, spec).to_numpy()
     data = _task_data(solution, predictions, spec, split_of != IGNORED)

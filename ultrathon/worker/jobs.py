@@ -17,8 +17,7 @@ from ultrathon.platform.audit import record
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Challenge, Score, Submission, SubmissionStatus, utcnow
 from ultrathon.platform.leaderboard.cache import clear_leaderboard
-from ultrathon.platform.submissions.service import (
-    challenge_spec,
+from ultrathon.platform.submissions.delivery import (
     publish_submission_event,
     scoring_timeout,
     timeout_message,
@@ -180,7 +179,7 @@ def score_submission(submission_id: int) -> str:
         # Read everything from the database first: an error here is infrastructure (RQ retries),
         # while any error inside the scorers below is the submission's outcome.
         content, solution_csv, custom_source = _inputs(submission.id, challenge.id)
-        spec = challenge_spec(challenge)
+        spec = challenge.settings
         db.session.commit()  # nothing holds a transaction open while scoring runs
         try:
             report = _score(content, solution_csv, custom_source, spec)

@@ -17,7 +17,7 @@ from ultrathon.platform.audit import record
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Challenge, Submission, SubmissionStatus, utcnow
 from ultrathon.platform.queueing import get_redis
-from ultrathon.platform.submissions.service import (
+from ultrathon.platform.submissions.delivery import (
     DEFAULT_TIMEOUT_S,
     enqueue_scoring,
     new_job_id,

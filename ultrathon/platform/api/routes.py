@@ -12,7 +12,7 @@ from ..challenges.access import can_view_private, get_challenge, has_accepted_te
 from ..extensions import db
 from ..leaderboard.live import event_stream
 from ..leaderboard.cache import cache_key, cached
-from ..leaderboard.standings import Board, encode_document, find_board, get_standings, metric_of
+from ..leaderboard.standings import Board, encode_document, find_board, get_standings
 from ..models import Challenge, ChallengeFile, Membership, Submission, Team, User, utcnow
 from ..submissions.service import (
     SubmissionRefused,
@@ -65,27 +65,27 @@ def challenge_detail(slug: str):
     challenge = _challenge_or_404(slug)
     user = current_api_user()
     body = challenge_summary(challenge, utcnow())
-    spec = challenge.spec
+    spec = challenge.settings
     team = team_of(user, challenge)
     body.update(
         description=challenge.description_md,
         metric={
-            "primary": spec["metrics"]["primary"],
-            "secondary": list(spec["metrics"].get("secondary", [])),
-            "higher_is_better": metric_of(spec)[2],
+            "primary": spec.metrics.primary,
+            "secondary": list(spec.metrics.secondary),
+            "higher_is_better": spec.metrics.facts().higher_is_better,
         },
-        id_column=spec["data"]["id_column"],
-        prediction_columns=list(spec["submission"]["columns"]),
-        max_mb=spec["submission"].get("max_mb"),
+        id_column=spec.data.id_column,
+        prediction_columns=list(spec.submission.columns),
+        max_mb=spec.submission.max_mb,
         limits={
-            "per_day": spec.get("limits", {}).get("per_day"),
-            "total": spec.get("limits", {}).get("total"),
-            "final_selections": spec.get("limits", {}).get("final_selections"),
-            "team_size": spec.get("teams", {}).get("max_size"),
+            "per_day": spec.limits.per_day,
+            "total": spec.limits.total,
+            "final_selections": spec.limits.final_selections,
+            "team_size": spec.teams.max_size,
         },
         terms={
-            "version": str(spec.get("terms", {}).get("version", "1")),
-            "text": spec.get("terms", {}).get("text", ""),
+            "version": spec.terms.version,
+            "text": spec.terms.text,
             "accepted": has_accepted_terms(user, challenge),
         },
         files=[file_to_dict(challenge, f) for f in challenge.files],

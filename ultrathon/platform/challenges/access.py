@@ -35,7 +35,7 @@ def team_of(user: User | None, challenge: Challenge) -> Team | None:
 
 def terms_version(challenge: Challenge) -> str:
     """Return the version of the challenge's data-use terms in force."""
-    return str(challenge.spec.get("terms", {}).get("version", "1"))
+    return challenge.settings.terms.version
 
 
 def has_accepted_terms(user: User | None, challenge: Challenge) -> bool:

@@ -30,11 +30,8 @@ def challenge_helpers() -> dict:
     return {"is_organiser": is_organiser}
 
 
-def _written_time(value: str | None) -> str | None:
+def _written_time(moment: datetime) -> str:
     """Return a spec time as the organisers wrote it, with its UTC offset, e.g. 2027-02-15 12:00 +01:00."""
-    if not value:
-        return None
-    moment = datetime.fromisoformat(value)
     offset = moment.strftime("%z")
     return moment.strftime("%Y-%m-%d %H:%M ") + (offset[:3] + ":" + offset[3:] if offset else "")
 
@@ -63,19 +60,19 @@ def overview(slug: str):
                 TermsAcceptance.user_id == user.id, TermsAcceptance.challenge_id == challenge.id,
                 TermsAcceptance.version == terms_version(challenge))
         ).scalar_one_or_none()
-    spec = challenge.spec
+    spec = challenge.settings
     return render_template(
         "challenges/overview.html",
         challenge=challenge,
         spec=spec,
         description=render_markdown(_without_title(challenge.description_md, challenge.title), heading_offset=1),
         metrics=metric_facts(challenge),
-        written_opens=_written_time(spec.get("opens")),
-        written_closes=_written_time(spec.get("closes")),
+        written_opens=_written_time(spec.opens),
+        written_closes=_written_time(spec.closes),
         files=challenge.files,
         team=team_of(user, challenge),
         acceptance=acceptance,
-        terms=spec.get("terms") or {},
+        terms=spec.terms,
         terms_version=terms_version(challenge),
         now=utcnow(),
     )

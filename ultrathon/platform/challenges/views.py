@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort
 
-from ultrathon.scorers.metrics import METRICS
 
 from ..models import Challenge
 from .access import get_challenge
@@ -20,14 +19,6 @@ def challenge_or_404(slug: str) -> Challenge:
 
 def metric_facts(challenge: Challenge) -> list[dict]:
     """Return the challenge's metrics, primary first, with what they measure and their direction."""
-    metrics = challenge.spec.get("metrics", {})
-    names = [metrics.get("primary"), *[m for m in metrics.get("secondary", []) if m != metrics.get("primary")]]
-    facts = []
-    for name in names:
-        metric = METRICS.get(name)
-        if metric is None:  # a custom scorer: the organisers explain it in the description
-            facts.append({"name": name, "label": name.replace("_", " ").capitalize(), "description": "A metric written by the organisers; see the description.",
-                          "higher_is_better": bool(metrics.get("custom_higher_is_better", True))})
-        else:
-            facts.append({"name": name, "label": metric.label, "description": metric.description, "higher_is_better": metric.higher_is_better})
-    return facts
+    metrics = challenge.settings.metrics
+    return [{"name": name, "label": facts.label, "description": facts.description, "higher_is_better": facts.higher_is_better}
+            for name, facts in ((name, metrics.facts(name)) for name in metrics.all)]

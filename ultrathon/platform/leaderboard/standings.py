@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ultrathon.scorers.metrics import CUSTOM, METRICS
 
 from ..extensions import db
 from ..models import Challenge, LeaderboardStats, Score, Submission, Team, utcnow
@@ -46,23 +45,10 @@ class Board:
         return (now or utcnow()) >= self.closes_at
 
 
-def metric_of(spec: dict[str, Any]) -> tuple[str, str, bool]:
-    """Return the primary metric's name, label and direction from a challenge spec."""
-    metrics = spec.get("metrics", {})
-    name = metrics.get("primary", "")
-    if name == CUSTOM:
-        return name, "Custom metric", bool(metrics.get("custom_higher_is_better", True))
-    metric = METRICS.get(name)
-    if metric is None:
-        return name, name, True
-    return name, metric.label, metric.higher_is_better
-
-
 def board_of(challenge: Challenge) -> Board:
     """Return the leaderboard's view of a loaded challenge."""
-    spec = challenge.spec
-    name, label, higher = metric_of(spec)
-    leaderboard = spec.get("leaderboard") or {}
+    spec = challenge.settings
+    primary = spec.metrics.facts()
     return Board(
         id=challenge.id,
         slug=challenge.slug,
@@ -70,13 +56,13 @@ def board_of(challenge: Challenge) -> Board:
         opens_at=challenge.opens_at,
         closes_at=challenge.closes_at,
         organisers=tuple(challenge.organisers),
-        metric=name,
-        metric_label=label,
-        higher_is_better=higher,
-        decimals=int(leaderboard.get("decimals", 4)),
-        top_k=int(leaderboard.get("top_k", 20)),
-        final_selections=int((spec.get("limits") or {}).get("final_selections", 2)),
-        subgroups=tuple(spec.get("subgroups") or ()),
+        metric=spec.metrics.primary,
+        metric_label=primary.label,
+        higher_is_better=primary.higher_is_better,
+        decimals=spec.leaderboard.decimals,
+        top_k=spec.leaderboard.top_k,
+        final_selections=spec.limits.final_selections,
+        subgroups=tuple(spec.subgroups),
     )
 
 

@@ -377,9 +377,7 @@ def _iso(moment: datetime | None) -> str:
 
 def metric_names(challenge: Challenge, scores: Iterable[Score]) -> list[str]:
     """Return the metric columns of an export: the spec's order first, then any others stored."""
-    metrics = challenge.spec.get("metrics", {})
-    names = [metrics.get("primary")] + list(metrics.get("secondary") or [])
-    names = [n for n in names if n]
+    names = list(challenge.settings.metrics.all)
     for score in scores:
         for name in score.metrics or {}:
             if name not in names:
@@ -398,7 +396,7 @@ def export_scores_csv(challenge: Challenge) -> str:
     ).all())
     scores = scores_of(sub.id for sub, _, _ in submissions)
     metrics = metric_names(challenge, scores.values())
-    primary = challenge.spec.get("metrics", {}).get("primary", "")
+    primary = challenge.settings.metrics.primary
     header = [
         "submission_id", "team_id", "team", "baseline", "disqualified", "submitted_by", "status",
         "created_at", "scored_at", "filename", "note", "sha256", "scorer_version", "error",

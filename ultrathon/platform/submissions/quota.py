@@ -66,8 +66,8 @@ def day_start(now: datetime) -> datetime:
 
 def limits_of(challenge: Challenge) -> tuple[int, int | None]:
     """Return the challenge's (per_day, total) submission limits."""
-    limits = challenge.spec.get("limits", {}) or {}
-    return int(limits.get("per_day", 5)), (int(limits["total"]) if limits.get("total") else None)
+    limits = challenge.settings.limits
+    return limits.per_day, limits.total
 
 
 def quota_for(challenge: Challenge, team: Team, now: datetime | None = None, *, user: User | None = None) -> Quota:

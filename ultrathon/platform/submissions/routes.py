@@ -44,13 +44,12 @@ def _team_submissions(team: Team) -> list[Submission]:
 
 
 def _row_context(challenge: Challenge, team: Team) -> dict:
-    limits = challenge.spec.get("limits") or {}
     return {
         "challenge": challenge,
         "team": team,
-        "decimals": int((challenge.spec.get("leaderboard") or {}).get("decimals", 4)),
+        "decimals": challenge.settings.leaderboard.decimals,
         "show_private": can_view_private(current_user, challenge),
-        "final_limit": int(limits.get("final_selections", 2)),
+        "final_limit": challenge.settings.limits.final_selections,
         "closed": challenge.is_closed(),
         "max_problems": MAX_PROBLEMS_SHOWN,
     }
@@ -74,12 +73,12 @@ def submissions_page(slug: str):
     team = team_of(user, challenge)
     if team is None:
         return render_template("submissions/no_team.html", challenge=challenge, accepted=has_accepted_terms(user, challenge)), 200
-    max_mb = float((challenge.spec.get("submission") or {}).get("max_mb", 20))
+    max_mb = challenge.settings.submission.max_mb
     return render_template(
         "submissions/page.html",
         accepted=has_accepted_terms(user, challenge),
         metric=metric_facts(challenge)[0],
-        columns=[challenge.spec["data"]["id_column"], *challenge.spec["submission"]["columns"]],
+        columns=[challenge.settings.data.id_column, *challenge.settings.submission.columns],
         max_mb=max_mb,
         max_bytes=int(max_mb * 2**20),
         now=utcnow(),

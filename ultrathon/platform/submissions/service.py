@@ -1,45 +1,30 @@
-"""Submissions: accepting uploads, delivering them to the workers, and organisers' actions.
+"""Submissions: accepting uploads, reading them, and organisers' actions.
 
-The Submission row is the truth; RQ only delivers. Every function here commits its own
-transaction, then talks to Redis, so a Redis outage never loses or refuses an upload.
+The Submission row is the truth; RQ only delivers (see `delivery`). Every function here commits
+its own transaction, then talks to Redis, so a Redis outage never loses or refuses an upload.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import logging
 import math
 import re
 import secrets
 import unicodedata
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-
-from ultrathon.scorers.errors import time_limit_message
-from ultrathon.spec import ChallengeSpec
 
 from ..audit import record
 from ..challenges.access import has_accepted_terms, is_organiser, team_of
 from ..extensions import db
 from ..leaderboard.cache import clear_leaderboard
 from ..models import Challenge, Score, Split, Submission, SubmissionStatus, Team, User, utcnow
-from ..queueing import get_queue, get_redis
+from ..queueing import get_redis
+from .delivery import enqueue_scoring, new_job_id, publish_submission_event, scoring_timeout
 from .quota import Quota, lock_person, lock_team, quota_for
 
-log = logging.getLogger(__name__)
-
-SCORE_JOB = "ultrathon.worker.jobs.score_submission"
-SCORING_FAILED_CALLBACK = "ultrathon.worker.jobs.scoring_job_failed"
-DEFAULT_TIMEOUT_S = 600
-RESULT_TTL_S = 24 * 3600
-FAILURE_TTL_S = 7 * 24 * 3600
-# RQ retries a job only when an exception escapes it, and the job turns every scoring problem
-# into a `failed` row itself: what escapes is the database, Redis or a killed work horse.
-INFRA_RETRIES = 2
-INFRA_RETRY_INTERVALS_S = [2, 10]
 CANCELLED = "cancelled by the organisers"
 MAX_NOTE = 500
 MAX_FILENAME = 200
@@ -52,8 +37,6 @@ __all__ = [
     "accept_submission",
     "cancel_submission",
     "disqualify_team",
-    "enqueue_scoring",
-    "publish_submission_event",
     "quota_for",
     "requalify_team",
     "rescore_challenge",
@@ -89,30 +72,6 @@ class SubmissionRefused(Exception):
 
 # --- small helpers ----------------------------------------------------------------------------
 
-_spec_cache: dict[tuple[int, str], ChallengeSpec] = {}
-
-
-def challenge_spec(challenge: Challenge) -> ChallengeSpec:
-    """Return the challenge's validated spec (parsed once per loaded version)."""
-    key = (challenge.id, challenge.content_hash)
-    spec = _spec_cache.get(key)
-    if spec is None:
-        # The stored spec was validated at load; the cross-field checks need not run again.
-        spec = ChallengeSpec.model_validate(challenge.spec, context={"cross_checks": False})
-        _spec_cache[key] = spec
-    return spec
-
-
-def scoring_timeout(challenge: Challenge) -> int:
-    """Return how many seconds one scoring job of this challenge may run."""
-    return int((challenge.spec.get("scoring") or {}).get("timeout_s", DEFAULT_TIMEOUT_S))
-
-
-def timeout_message(seconds: int) -> str:
-    """Return what a team reads when scoring ran out of time."""
-    return time_limit_message(seconds)
-
-
 def display_filename(filename: str | None) -> str:
     """Return the uploaded file's name fit for display: no folders, no control characters."""
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
@@ -135,76 +94,13 @@ def _megabytes(size: int) -> str:
     return f"{size / 2**20:.1f}".rstrip("0").rstrip(".") + " MB"
 
 
-def new_job_id(submission_id: int) -> str:
-    """Return a fresh RQ job id for one delivery of a submission."""
-    return f"score-{submission_id}-{secrets.token_hex(4)}"
-
-
-def publish_submission_event(submission: Submission) -> None:
-    """Tell live pages a submission's status changed (after the commit that changed it)."""
-    message = {
-        "event": "submission",
-        "id": submission.id,
-        "status": submission.status,
-        "team_id": submission.team_id,
-        "challenge_id": submission.challenge_id,
-    }
-    from ..leaderboard.cache import EVENTS_CHANNEL
-
-    try:
-        get_redis().publish(EVENTS_CHANNEL, json.dumps(message))
-    except Exception:
-        # Live pages miss one update and show it on their next load; the row is the truth.
-        log.warning("could not publish the status of submission %s", submission.id, exc_info=True)
-
-
-# --- delivery ---------------------------------------------------------------------------------
-
-
-JOB_TIMEOUT_GRACE_S = 8  # below the sweeper's grace for a stalled job
-
-
-def _job_data(queue, submission_id: int, job_id: str, timeout: int):
-    from rq import Callback, Retry
-
-    return queue.prepare_data(
-        SCORE_JOB,
-        args=(submission_id,),
-        job_id=job_id,
-        # The sealed process is killed at `timeout`; RQ's own limit only catches a worker stuck elsewhere.
-        timeout=timeout + JOB_TIMEOUT_GRACE_S,
-        result_ttl=RESULT_TTL_S,
-        failure_ttl=FAILURE_TTL_S,
-        description=f"score submission {submission_id}",
-        retry=Retry(max=INFRA_RETRIES, interval=INFRA_RETRY_INTERVALS_S),
-        on_failure=Callback(SCORING_FAILED_CALLBACK),
-    )
-
-
-def enqueue_scoring(deliveries: Iterable[tuple[int, str, int]]) -> bool:
-    """Put (submission id, job id, timeout) deliveries on the queue; return False if Redis failed.
-
-    A failed enqueue loses nothing: the rows stay `queued` and the sweeper delivers them later.
-    """
-    deliveries = list(deliveries)
-    if not deliveries:
-        return True
-    try:
-        queue = get_queue()
-        queue.enqueue_many([_job_data(queue, sid, job_id, timeout) for sid, job_id, timeout in deliveries])
-        return True
-    except Exception:
-        log.warning("could not enqueue %d scoring job(s); the sweeper will deliver them", len(deliveries), exc_info=True)
-        return False
-
-
 # --- accepting uploads ------------------------------------------------------------------------
 
 
 def _check_size(challenge: Challenge, data: bytes) -> None:
     if not data:
         raise SubmissionRefused(400, "Empty file", "the file is empty: upload a CSV file with a header and one row per id")
-    max_mb = float((challenge.spec.get("submission") or {}).get("max_mb", 20))
+    max_mb = challenge.settings.submission.max_mb
     if len(data) > max_mb * 2**20:
         limit = f"{max_mb:g} MB"
         raise SubmissionRefused(413, "File too large", f"the file is {_megabytes(len(data))}; this challenge accepts files up to {limit}")
@@ -215,7 +111,7 @@ def _check_format(challenge: Challenge, data: bytes) -> None:
     from ultrathon.scorers import SubmissionError, read_submission
 
     try:
-        read_submission(data, challenge_spec(challenge))
+        read_submission(data, challenge.settings)
     except SubmissionError as error:
         problems = [{"row": p.row, "column": p.column, "message": p.message} for p in error.problems]
         raise SubmissionRefused(400, "Invalid submission file", str(error), problems=problems) from None
@@ -370,7 +266,7 @@ def _iso(moment: datetime | None) -> str | None:
 def submission_to_dict(submission: Submission, viewer: User | None) -> dict[str, Any]:
     """Return a submission in the API's shape; private scores only after the close or to organisers."""
     challenge = submission.challenge
-    decimals = int((challenge.spec.get("leaderboard") or {}).get("decimals", 4))
+    decimals = challenge.settings.leaderboard.decimals
     organiser = is_organiser(viewer, challenge)
     scores = {s.split: s for s in submission.scores} if submission.status == SubmissionStatus.SCORED.value else {}
 
@@ -390,7 +286,7 @@ def submission_to_dict(submission: Submission, viewer: User | None) -> dict[str,
         "status": submission.status,
         "created_at": _iso(submission.created_at),
         "scored_at": _iso(submission.scored_at),
-        "metric": challenge.spec.get("metrics", {}).get("primary"),
+        "metric": challenge.settings.metrics.primary,
         "public": split_dict(Split.PUBLIC.value),
         "private": split_dict(Split.PRIVATE.value) if private_visible else None,
         "ci_low": _rounded(public.ci_low, decimals) if public else None,
@@ -544,7 +440,7 @@ def select_submission(submission: Submission, user: User | None) -> Submission:
         raise SubmissionRefused(409, "Not scored", f"only a scored submission can be chosen; this one is {submission.status}")
     if submission.selected_at is not None:
         return submission
-    limit = int((submission.challenge.spec.get("limits") or {}).get("final_selections", 2))
+    limit = submission.challenge.settings.limits.final_selections
     try:
         lock_team(team.id)  # two choices at the same instant must not both pass the count
         chosen = db.session.execute(

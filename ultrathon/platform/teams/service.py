@@ -92,7 +92,7 @@ def join_team(team: Team, user: User, code: str, *, accept: bool = False) -> Mem
             else "you are already in a team for this challenge; leave it first", 409)
     if team.disqualified_at is not None:
         raise TeamError("this team has been disqualified", 403)
-    max_size = int(challenge.spec.get("teams", {}).get("max_size", 5))
+    max_size = challenge.settings.teams.max_size
     # Counted under the team's lock, so joins racing for the last places take one each.
     lock_team(team.id)
     size = db.session.execute(db.select(db.func.count()).select_from(Membership).where(Membership.team_id == team.id)).scalar_one()
