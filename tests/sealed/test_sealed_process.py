@@ -82,11 +82,17 @@ def test_the_loader_refuses_a_custom_metric_that_runs_out_of_time(tmp_path):
     assert "exceeded its time limit of 5 s" in str(refused.value)
 
 
-def test_a_scoring_server_that_died_is_started_again():
+@pytest.fixture
+def demo():
+    """Return the binary demo challenge, its sample submission and this process's running scorer."""
     challenge = validate_folder(DEMO / "breast-cancer-diagnosis")
-    sample = challenge.public_files["sample_submission.csv"]
     scorer = default_scorer()
     scorer.ensure_running()
+    return challenge, challenge.public_files["sample_submission.csv"], scorer
+
+
+def test_a_scoring_server_that_died_is_started_again(demo):
+    challenge, sample, scorer = demo
     first = scorer._process.pid
     scorer._process.kill()
     scorer._process.wait()
@@ -109,11 +115,8 @@ def server_children(server_pid: int, ended: bool = False) -> set[int]:
     return children
 
 
-def test_each_job_has_a_process_of_its_own_forked_before_it_arrived():
-    challenge = validate_folder(DEMO / "breast-cancer-diagnosis")
-    sample = challenge.public_files["sample_submission.csv"]
-    scorer = default_scorer()
-    scorer.ensure_running()
+def test_each_job_has_a_process_of_its_own_forked_before_it_arrived(demo):
+    challenge, sample, scorer = demo
     score_sealed(challenge.spec, sample, challenge.solution)
     scorer.status(scorer.last_pid)  # once the server has seen the job's process end
     waiting = server_children(scorer._process.pid)
@@ -126,11 +129,8 @@ def test_each_job_has_a_process_of_its_own_forked_before_it_arrived():
     assert scorer.status(scorer.last_pid)["exit_code"] == 0
 
 
-def test_a_waiting_process_that_died_is_replaced():
-    challenge = validate_folder(DEMO / "breast-cancer-diagnosis")
-    sample = challenge.public_files["sample_submission.csv"]
-    scorer = default_scorer()
-    scorer.ensure_running()
+def test_a_waiting_process_that_died_is_replaced(demo):
+    challenge, sample, scorer = demo
     score_sealed(challenge.spec, sample, challenge.solution)
     for pid in server_children(scorer._process.pid):
         os.kill(pid, signal.SIGKILL)
