@@ -12,7 +12,8 @@ from rq.registry import ScheduledJobRegistry
 from ultrathon.platform.extensions import db
 from ultrathon.platform.leaderboard.cache import clear_leaderboard, schedule_leaderboard_stats, stats_pending_key
 from ultrathon.platform.leaderboard.standings import as_board, compute_standings, get_standings
-from ultrathon.platform.leaderboard.stats import rank_statistics, shake_up
+from ultrathon.platform.leaderboard.stats import shake_up
+from ultrathon.scorers.ranks import rank_statistics
 from ultrathon.platform.models import LeaderboardStats, Score, Submission
 from ultrathon.platform.queueing import STATS_QUEUE_NAME, get_queue, get_redis
 

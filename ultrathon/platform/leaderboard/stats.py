@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ultrathon.scorers.bootstrap import percentile_interval
+from ultrathon.scorers.ranks import cannot_be_told_apart, difference_interval, kendall_tau, rank_statistics
 
 from ..extensions import db
 from ..models import LeaderboardStats, Score, Submission, utcnow
@@ -20,36 +20,6 @@ from .standings import Board, Standing, compute_standings
 
 HISTORY_TEAMS = 10  # teams drawn in the best-score-over-time chart
 SUBGROUP_TEAMS = 10  # private leaderboard teams in the subgroup table
-LEVEL = 0.95
-
-
-def rank_statistics(replicates: np.ndarray, higher_is_better: bool) -> dict[str, np.ndarray]:
-    """Return each team's P(rank 1), median rank and 95% rank interval over paired resamples.
-
-    `replicates` is teams x resamples, teams in standings order; resample b is the same rows
-    for every team. On each resample teams are ranked by their value there (an undefined value
-    ranks last; equal values keep the standings order, as the leaderboard breaks ties).
-    """
-    values = np.asarray(replicates, dtype=np.float64)
-    n_teams, n_resamples = values.shape
-    keyed = values if higher_is_better else -values
-    keyed = np.where(np.isfinite(keyed), keyed, -np.inf)
-    # A stable sort of the negated values puts the best first and keeps standings order in ties.
-    order = np.argsort(-keyed, axis=0, kind="stable")
-    ranks = np.empty_like(order)
-    ranks[order, np.arange(n_resamples)[None, :]] = np.arange(1, n_teams + 1)[:, None]
-    tail = (1 - LEVEL) / 2
-    return {
-        "p_rank1": (ranks == 1).mean(axis=1),
-        "median_rank": np.quantile(ranks, 0.5, axis=1, method="inverted_cdf"),
-        "rank_low": np.quantile(ranks, tail, axis=1, method="inverted_cdf"),
-        "rank_high": np.quantile(ranks, 1 - tail, axis=1, method="inverted_cdf"),
-    }
-
-
-def difference_interval(team: np.ndarray, leader: np.ndarray) -> tuple[float | None, float | None]:
-    """Return the paired bootstrap 95% interval of a team's score minus the leader's."""
-    return percentile_interval(np.asarray(team, dtype=np.float64) - np.asarray(leader, dtype=np.float64), LEVEL)
 
 
 def _replicates_of(submission_ids: list[int], split: str) -> dict[int, np.ndarray]:
@@ -99,7 +69,7 @@ def uncertainty(board: Board, split: str, rows: list[Standing]) -> dict[str, Any
         if leader_replicates is not None and row is not leader:
             low, high = difference_interval(matrix[i], leader_replicates[:n_resamples])
             entry["difference_ci"] = None if low is None else [low, high]
-            entry["tied_with_leader"] = None if low is None else bool(low <= 0.0 <= high)
+            entry["tied_with_leader"] = cannot_be_told_apart(low, high)
         elif row is leader:
             entry["tied_with_leader"] = False
         out["teams"][str(row.team_id)] = entry
@@ -108,8 +78,6 @@ def uncertainty(board: Board, split: str, rows: list[Standing]) -> dict[str, Any
 
 def shake_up(public_rows: list[Standing], private_rows: list[Standing]) -> dict[str, Any]:
     """Return Kendall's tau between public and private ranks, and each team's move."""
-    from scipy.stats import kendalltau  # the worker needs scipy; web requests never import it
-
     public_rank = {row.team_id: r for r, row in enumerate((r for r in public_rows if not r.baseline), start=1)}
     teams = []
     for rank, row in enumerate((r for r in private_rows if not r.baseline), start=1):
@@ -120,11 +88,8 @@ def shake_up(public_rows: list[Standing], private_rows: list[Standing]) -> dict[
             "change": None if before is None else before - rank,
         })
     paired = [(t["public_rank"], t["private_rank"]) for t in teams if t["public_rank"] is not None]
-    tau = None
-    if len(paired) >= 2:
-        result = kendalltau([p for p, _ in paired], [q for _, q in paired])
-        tau = None if np.isnan(result.statistic) else round(float(result.statistic), 4)
-    return {"tau": tau, "n_teams": len(paired), "teams": teams}
+    tau = kendall_tau([p for p, _ in paired], [q for _, q in paired])
+    return {"tau": None if tau is None else round(tau, 4), "n_teams": len(paired), "teams": teams}
 
 
 def subgroup_table(board: Board, rows: list[Standing]) -> dict[str, Any]:
