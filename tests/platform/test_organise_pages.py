@@ -210,7 +210,7 @@ def test_the_list_is_paginated(organiser_client, challenge, make_team, make_subm
 
 
 def test_names_notes_and_reasons_render_as_inert_text(organiser_client, challenge, organiser, make_team, make_submission):
-    from ultrathon.platform.submissions.service import disqualify_team
+    from ultrathon.platform.submissions.actions import disqualify_team
 
     team = make_team(challenge, name=HOSTILE)
     sub = make_submission(challenge, team, note='<img src=x onerror="alert(1)">', filename="<b>bold</b>.csv")

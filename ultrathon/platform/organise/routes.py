@@ -17,15 +17,15 @@ from ..challenges.access import get_challenge, is_organiser
 from ..challenges.loader import LoadRefused
 from ..extensions import db, login_manager
 from ..models import Challenge, utcnow
-from ..submissions.service import (
-    SubmissionRefused,
-    accept_baseline,
+from ..submissions.actions import (
     cancel_submission,
     disqualify_team,
     requalify_team,
     rescore_challenge,
     rescore_submission,
 )
+from ..submissions.errors import SubmissionRefused
+from ..submissions.uploads import accept_baseline
 from . import bp, service
 from .forms import ActionForm, BaselineForm, ChallengeUploadForm, DisqualifyForm
 
