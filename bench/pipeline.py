@@ -188,7 +188,7 @@ def run(args, instance: Path) -> None:
     from ultrathon.platform.extensions import db
     from ultrathon.platform.models import Challenge, Submission
     from ultrathon.platform.queueing import stop_embedded_redis
-    from ultrathon.platform.submissions.service import accept_submission
+    from ultrathon.platform.submissions.uploads import accept_submission
     from ultrathon.platform.supervisor import ensure_redis
     from ultrathon.platform.teams.service import create_team
 

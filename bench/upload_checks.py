@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python bench/upload_checks.py
 Each file goes through the checks the upload runs in the web process (the size check, then the
-format check: service._check_size and service._check_format) for the flchain-survival demo
+format check: uploads._check_size and uploads._check_format) for the flchain-survival demo
 challenge (patient_id + risk, max_mb 5). Files:
 - ordinary: a plain 200-row submission (the baseline; it is accepted);
 - header-fields: a ~19 KB gzip whose header has 10 million fields;
@@ -65,7 +65,8 @@ def bench_challenge():
 
 def web_check(challenge, data: bytes) -> tuple[int, str]:
     """Run the upload's web-side file checks; return the HTTP status and message it answers."""
-    from ultrathon.platform.submissions.service import SubmissionRefused, _check_format, _check_size
+    from ultrathon.platform.submissions.errors import SubmissionRefused
+    from ultrathon.platform.submissions.uploads import _check_format, _check_size
 
     try:
         _check_size(challenge, data)

@@ -262,7 +262,7 @@ def make_team(ctx, make_user):
 @pytest.fixture
 def make_submission(ctx, make_team):
     """Upload a file through the real service for a team (default: a new team, the sample file)."""
-    from ultrathon.platform.submissions.service import accept_submission
+    from ultrathon.platform.submissions.uploads import accept_submission
 
     def make(challenge, team=None, data: bytes | None = None, filename: str = "predictions.csv", note: str = ""):
         team = team or make_team(challenge)

@@ -23,7 +23,7 @@ DEMO_DIR = Path(__file__).resolve().parents[2] / "challenges"
 @pytest.fixture
 def scored_submission(make_challenge, make_user, make_team, run_worker):
     """A submission of the sample file, uploaded and scored by the real pipeline."""
-    from ultrathon.platform.submissions.service import accept_submission
+    from ultrathon.platform.submissions.uploads import accept_submission
 
     challenge = make_challenge()
     user = make_user()
@@ -73,7 +73,7 @@ def clears_the_leaderboard(challenge):
 
 
 def test_a_new_score_clears_the_leaderboard(make_challenge, make_user, make_team, run_worker):
-    from ultrathon.platform.submissions.service import accept_submission
+    from ultrathon.platform.submissions.uploads import accept_submission
 
     challenge = make_challenge()
     user = make_user()
@@ -89,7 +89,7 @@ def test_a_new_score_clears_the_leaderboard(make_challenge, make_user, make_team
 
 
 def test_a_final_selection_clears_the_leaderboard(scored_submission):
-    from ultrathon.platform.submissions.service import select_submission, unselect_submission
+    from ultrathon.platform.submissions.selections import select_submission, unselect_submission
 
     challenge, user, _, submission = scored_submission
     with clears_the_leaderboard(challenge):
@@ -99,7 +99,7 @@ def test_a_final_selection_clears_the_leaderboard(scored_submission):
 
 
 def test_a_disqualification_clears_the_leaderboard(scored_submission):
-    from ultrathon.platform.submissions.service import disqualify_team, requalify_team
+    from ultrathon.platform.submissions.actions import disqualify_team, requalify_team
 
     challenge, _, team, _ = scored_submission
     with clears_the_leaderboard(challenge):
@@ -111,7 +111,7 @@ def test_a_disqualification_clears_the_leaderboard(scored_submission):
 
 
 def test_a_rescore_clears_the_leaderboard(scored_submission):
-    from ultrathon.platform.submissions.service import rescore_challenge, rescore_submission
+    from ultrathon.platform.submissions.actions import rescore_challenge, rescore_submission
 
     challenge, _, _, submission = scored_submission
     with clears_the_leaderboard(challenge):

@@ -196,9 +196,9 @@ def test_an_id_too_large_for_the_database_is_404(organiser_client, challenge, ma
 
 
 def test_the_list_is_paginated(organiser_client, challenge, make_team, make_submission, monkeypatch):
-    from ultrathon.platform.organise import service
+    from ultrathon.platform.organise import listing
 
-    monkeypatch.setattr(service, "PER_PAGE", 2)
+    monkeypatch.setattr(listing, "PER_PAGE", 2)
     team = make_team(challenge)
     for i in range(5):
         set_created(make_submission(challenge, team, note=f"note-{i}"), datetime(2026, 11, 10 + i, tzinfo=timezone.utc))
@@ -210,7 +210,7 @@ def test_the_list_is_paginated(organiser_client, challenge, make_team, make_subm
 
 
 def test_names_notes_and_reasons_render_as_inert_text(organiser_client, challenge, organiser, make_team, make_submission):
-    from ultrathon.platform.submissions.service import disqualify_team
+    from ultrathon.platform.submissions.actions import disqualify_team
 
     team = make_team(challenge, name=HOSTILE)
     sub = make_submission(challenge, team, note='<img src=x onerror="alert(1)">', filename="<b>bold</b>.csv")
@@ -375,14 +375,14 @@ def test_charts_are_labelled_svg_with_a_table_of_their_numbers(organiser_client,
 def test_the_audit_log_is_newest_first_and_paginated(organiser_client, challenge, organiser):
     from ultrathon.platform.audit import record
     from ultrathon.platform.extensions import db
-    from ultrathon.platform.organise import service
+    from ultrathon.platform.organise import audit_log
 
     start = datetime(2026, 11, 3, tzinfo=timezone.utc)
-    for i in range(service.AUDIT_PER_PAGE + 5):
+    for i in range(audit_log.AUDIT_PER_PAGE + 5):
         record("test.step", actor=organiser, challenge=challenge, step=i).at = start + timedelta(minutes=i)
     db.session.commit()
     first = organiser_client.get(f"{dashboard_url(challenge)}/audit").text
-    last_step = service.AUDIT_PER_PAGE + 4
+    last_step = audit_log.AUDIT_PER_PAGE + 4
     assert f"<dd>{last_step}</dd>" in first and "<dd>0</dd>" not in first
     assert first.index(f"<dd>{last_step}</dd>") < first.index(f"<dd>{last_step - 1}</dd>")
     assert "Olga Organiser" in first
@@ -412,7 +412,7 @@ def test_the_csv_export_holds_every_submission_with_scores_and_defuses_formulas(
 
 
 def test_csv_safe_prefixes_only_text_that_a_spreadsheet_would_run():
-    from ultrathon.platform.organise.service import csv_safe
+    from ultrathon.platform.organise.exports import csv_safe
 
     assert [csv_safe(v) for v in ("=1+1", "+1", "-2", "@A1", "\tx", "plain", -0.5, 3)] == ["'=1+1", "'+1", "'-2", "'@A1", "'\tx", "plain", -0.5, 3]
 

@@ -139,9 +139,9 @@ def test_an_unsafe_or_unusable_zip_is_refused_with_the_reason(admin_client, ctx,
 
 
 def test_a_zip_bomb_stops_at_the_unpacked_size_limit(admin_client, ctx, monkeypatch, tmp_path):
-    from ultrathon.platform.organise import service
+    from ultrathon.platform.organise import challenge_upload
 
-    monkeypatch.setattr(service, "MAX_UNZIPPED_BYTES", 1024 * 1024)
+    monkeypatch.setattr(challenge_upload, "MAX_UNZIPPED_BYTES", 1024 * 1024)
     bomb = zip_of({"challenge.yaml": b"slug: x\n", "solution.csv": b"0" * (4 * 1024 * 1024)})
     assert len(bomb) < 20_000
     response = post_zip(admin_client, UPLOAD_NEW, bomb)
@@ -150,15 +150,15 @@ def test_a_zip_bomb_stops_at_the_unpacked_size_limit(admin_client, ctx, monkeypa
 
 
 def test_unpacking_counts_real_bytes_when_a_member_lies_about_its_size(tmp_path, monkeypatch):
-    from ultrathon.platform.organise import service
+    from ultrathon.platform.organise import challenge_upload
 
-    monkeypatch.setattr(service, "MAX_UNZIPPED_BYTES", 1024 * 1024)
+    monkeypatch.setattr(challenge_upload, "MAX_UNZIPPED_BYTES", 1024 * 1024)
     data = bytearray(zip_of({"challenge.yaml": b"0" * (2 * 1024 * 1024)}))
     # Declare 10 bytes in both headers; the compressed stream still holds 2 MB.
     size = (2 * 1024 * 1024).to_bytes(4, "little")
     data = data.replace(size, (10).to_bytes(4, "little"))
-    with pytest.raises(service.UploadRefused) as refused:
-        service.unpack_challenge_zip(bytes(data), tmp_path)
+    with pytest.raises(challenge_upload.UploadRefused) as refused:
+        challenge_upload.unpack_challenge_zip(bytes(data), tmp_path)
     assert "damaged" in str(refused.value) or "unpacks to more than" in str(refused.value)
     assert sum(p.stat().st_size for p in tmp_path.rglob("*") if p.is_file()) <= 1024 * 1024
 

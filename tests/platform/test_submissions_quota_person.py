@@ -8,7 +8,8 @@ import pytest
 
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Submission
-from ultrathon.platform.submissions.service import accept_baseline, accept_submission, quota_for
+from ultrathon.platform.submissions.quota import quota_for
+from ultrathon.platform.submissions.uploads import accept_baseline, accept_submission
 from ultrathon.platform.teams.service import leave_team
 
 SLUG = "breast-cancer-diagnosis"

@@ -6,7 +6,8 @@ import threading
 
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Challenge, Submission, Team, User
-from ultrathon.platform.submissions.service import SubmissionRefused, _store, accept_submission
+from ultrathon.platform.submissions.errors import SubmissionRefused
+from ultrathon.platform.submissions.uploads import _store, accept_submission
 
 RACERS = 20
 

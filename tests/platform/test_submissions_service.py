@@ -13,24 +13,20 @@ from rq.job import Job
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import AuditEvent, Score, Submission, Team, utcnow
 from ultrathon.platform.queueing import get_queue, get_redis
-from ultrathon.platform.submissions.delivery import JOB_TIMEOUT_GRACE_S
-from ultrathon.platform.submissions.quota import day_start
-from ultrathon.platform.submissions.service import (
+from ultrathon.platform.submissions.actions import (
     CANCELLED,
-    SubmissionRefused,
-    accept_baseline,
-    accept_submission,
     cancel_submission,
     disqualify_team,
-    quota_for,
     requalify_team,
     rescore_challenge,
     rescore_submission,
-    select_submission,
-    submission_for_viewer,
-    submission_to_dict,
-    unselect_submission,
 )
+from ultrathon.platform.submissions.delivery import JOB_TIMEOUT_GRACE_S
+from ultrathon.platform.submissions.errors import SubmissionRefused
+from ultrathon.platform.submissions.quota import day_start, quota_for
+from ultrathon.platform.submissions.reading import submission_for_viewer, submission_to_dict
+from ultrathon.platform.submissions.selections import select_submission, unselect_submission
+from ultrathon.platform.submissions.uploads import accept_baseline, accept_submission
 
 
 def sample(challenge) -> bytes:

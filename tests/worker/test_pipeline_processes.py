@@ -170,7 +170,7 @@ def dedicated_redis(tmp_path):
 def test_uploads_while_redis_is_down_are_accepted_stored_and_scored_once_it_is_back(
         app, make_challenge, make_team, cli_env, tmp_path, dedicated_redis):
     from ultrathon.platform.app import create_app
-    from ultrathon.platform.submissions.service import accept_submission
+    from ultrathon.platform.submissions.uploads import accept_submission
 
     challenge = make_challenge()
     user = make_team(challenge).memberships[0].user

@@ -8,7 +8,7 @@ from typing import Any
 
 from ultrathon import __version__
 
-from ..submissions.service import MAX_NOTE
+from ..submissions.uploads import MAX_NOTE
 from ..teams.service import MAX_TEAM_NAME
 from .pagination import CURSOR_PATTERN, DEFAULT_LIMIT, MAX_LIMIT
 

@@ -14,15 +14,11 @@ from ..leaderboard.live import event_stream
 from ..leaderboard.cache import cache_key, cached
 from ..leaderboard.standings import Board, encode_document, find_board, get_standings
 from ..models import Challenge, ChallengeFile, Membership, Submission, Team, User, utcnow
-from ..submissions.service import (
-    SubmissionRefused,
-    accept_submission,
-    quota_for,
-    select_submission,
-    submission_for_viewer,
-    submission_to_dict,
-    unselect_submission,
-)
+from ..submissions.errors import SubmissionRefused
+from ..submissions.quota import quota_for
+from ..submissions.reading import submission_for_viewer, submission_to_dict
+from ..submissions.selections import select_submission, unselect_submission
+from ..submissions.uploads import accept_submission
 from ..teams.service import TeamError, create_team, join_team
 from . import bp
 from .auth import current_api_user, require_user

@@ -80,7 +80,7 @@ def load_validated(validated: ValidatedChallenge, *, rescore: bool = False, acto
 
     clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
     if scoring_changed and submissions:
-        from ..submissions.service import rescore_challenge
+        from ..submissions.actions import rescore_challenge
 
         count = rescore_challenge(challenge, actor=actor)
         return f"updated; {count} submission(s) queued for re-scoring"

@@ -11,7 +11,7 @@ from typing import Any, Iterable
 from ultrathon.scorers.scoring import MIN_GROUP_COUNT
 
 from ..models import Challenge, utcnow
-from ..organise.service import csv_safe, export_scores_csv
+from ..organise.exports import csv_safe, export_scores_csv
 from .cache import SPLITS
 from .standings import Board, as_board, get_standings, stats_of
 

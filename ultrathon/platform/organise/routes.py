@@ -17,16 +17,16 @@ from ..challenges.access import get_challenge, is_organiser
 from ..challenges.loader import LoadRefused
 from ..extensions import db, login_manager
 from ..models import Challenge, utcnow
-from ..submissions.service import (
-    SubmissionRefused,
-    accept_baseline,
+from ..submissions.actions import (
     cancel_submission,
     disqualify_team,
     requalify_team,
     rescore_challenge,
     rescore_submission,
 )
-from . import bp, service
+from ..submissions.errors import SubmissionRefused
+from ..submissions.uploads import accept_baseline
+from . import audit_log, bp, challenge_upload, charts, exports, listing
 from .forms import ActionForm, BaselineForm, ChallengeUploadForm, DisqualifyForm
 
 TZ_COOKIE = "tz"  # the browser's IANA zone, set by static/js/organise.js; decides where days begin
@@ -47,12 +47,12 @@ def _organised(slug: str) -> Challenge:
 
 
 def _zone():
-    return service.viewer_zone(request.cookies.get(TZ_COOKIE))
+    return listing.viewer_zone(request.cookies.get(TZ_COOKIE))
 
 
 @bp.context_processor
 def _zone_helpers() -> dict:
-    return {"zone_name": service.zone_name(_zone())}
+    return {"zone_name": listing.zone_name(_zone())}
 
 
 def _back_to_dashboard(challenge: Challenge):
@@ -70,7 +70,7 @@ def _back_to_dashboard(challenge: Challenge):
 def index():
     """List the challenges the user organises."""
     _signed_in()
-    challenges = service.organised_challenges(current_user)
+    challenges = listing.organised_challenges(current_user)
     if not challenges and not current_user.is_admin:
         abort(404)
     return render_template("organise/index.html", challenges=challenges)
@@ -81,21 +81,21 @@ def dashboard(slug: str):
     """Show every submission with filters, the teams, charts and the organiser's actions."""
     challenge = _organised(slug)
     zone = _zone()
-    filters = service.parse_filters(request.args, challenge)
+    filters = listing.parse_filters(request.args, challenge)
     page = db.paginate(
-        service.submission_query(challenge, filters, zone),
-        page=int_arg("page", 1), per_page=service.PER_PAGE, error_out=False,
+        listing.submission_query(challenge, filters, zone),
+        page=int_arg("page", 1), per_page=listing.PER_PAGE, error_out=False,
     )
     return render_template(
         "organise/dashboard.html",
         challenge=challenge,
         filters=filters,
         page=page,
-        scores=service.scores_of(s.id for s in page.items),
-        teams=service.team_rows(challenge),
-        counts=service.status_counts(challenge),
-        statuses=service.STATUSES,
-        charts=[service.submissions_per_day(challenge, zone), service.teams_over_time(challenge, zone)],
+        scores=listing.scores_of(s.id for s in page.items),
+        teams=listing.team_rows(challenge),
+        counts=listing.status_counts(challenge),
+        statuses=listing.STATUSES,
+        charts=[charts.submissions_per_day(challenge, zone), charts.teams_over_time(challenge, zone)],
         action_form=ActionForm(),
         back=request.full_path.rstrip("?"),
     ), (400 if filters.problems else 200)
@@ -105,8 +105,8 @@ def dashboard(slug: str):
 def submission(slug: str, submission_id: int):
     """Show one submission in full, with the organiser-only error detail."""
     challenge = _organised(slug)
-    sub = service.find_submission(challenge, submission_id) or abort(404)
-    scores = service.scores_of([sub.id])
+    sub = listing.find_submission(challenge, submission_id) or abort(404)
+    scores = listing.scores_of([sub.id])
     return render_template("organise/submission.html", challenge=challenge, sub=sub, scores=scores,
                            min_group_count=MIN_GROUP_COUNT, action_form=ActionForm(), back=url_for(".dashboard", slug=slug))
 
@@ -115,7 +115,7 @@ def submission(slug: str, submission_id: int):
 
 def _submission_action(slug: str, submission_id: int, action: str):
     challenge = _organised(slug)
-    sub = service.find_submission(challenge, submission_id) or abort(404)
+    sub = listing.find_submission(challenge, submission_id) or abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -160,7 +160,7 @@ def rescore_all(slug: str):
 def disqualify(slug: str, team_id: int):
     """Ask for a reason, then disqualify the team."""
     challenge = _organised(slug)
-    team = service.find_team(challenge, team_id) or abort(404)
+    team = listing.find_team(challenge, team_id) or abort(404)
     form = DisqualifyForm()
     if form.validate_on_submit():
         try:
@@ -179,7 +179,7 @@ def disqualify(slug: str, team_id: int):
 def requalify(slug: str, team_id: int):
     """Lift a team's disqualification."""
     challenge = _organised(slug)
-    team = service.find_team(challenge, team_id) or abort(404)
+    team = listing.find_team(challenge, team_id) or abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
     requalify_team(team, current_user)
@@ -214,16 +214,16 @@ def baseline(slug: str):
 def audit(slug: str):
     """Show the challenge's audit log, newest first."""
     challenge = _organised(slug)
-    rows, page, pages, total = service.audit_page(challenge, int_arg("page", 1))
+    rows, page, pages, total = audit_log.audit_page(challenge, int_arg("page", 1))
     return render_template("organise/audit.html", challenge=challenge, rows=rows, page=page, pages=pages, total=total,
-                           team_names=service.team_names(rows))
+                           team_names=audit_log.team_names(rows))
 
 
 @bp.get("/challenges/<slug>/organise/scores.csv")
 def scores_csv(slug: str):
     """Download every submission's status, times and scores as CSV."""
     challenge = _organised(slug)
-    body = service.export_scores_csv(challenge)
+    body = exports.export_scores_csv(challenge)
     filename = f"{challenge.slug}-scores-{utcnow():%Y%m%dT%H%MZ}.csv"
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
@@ -239,8 +239,10 @@ def _upload(form: ChallengeUploadForm, slug: str | None):
     if not form.validate_on_submit():
         return outcome, (400 if form.is_submitted() else 200)
     try:
-        loaded, what = service.upload_challenge(form.file.data.read(), current_user, rescore=form.rescore.data, slug=slug)
-    except service.UploadRefused as refused:
+        loaded, what = challenge_upload.upload_challenge(
+            form.file.data.read(), current_user, rescore=form.rescore.data, slug=slug
+        )
+    except challenge_upload.UploadRefused as refused:
         outcome["error"] = str(refused)
         return outcome, 400
     except ChallengeInvalid as invalid:

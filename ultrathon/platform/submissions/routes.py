@@ -12,15 +12,11 @@ from ..challenges.views import challenge_or_404, metric_facts
 from ..extensions import db
 from ..models import Challenge, Submission, Team, utcnow
 from . import bp
-from .service import (
-    SubmissionRefused,
-    accept_submission,
-    quota_for,
-    select_submission,
-    submission_for_viewer,
-    submission_to_dict,
-    unselect_submission,
-)
+from .errors import SubmissionRefused
+from .quota import quota_for
+from .reading import submission_for_viewer, submission_to_dict
+from .selections import select_submission, unselect_submission
+from .uploads import accept_submission
 
 # How many row/column problems a failed file shows; the first ones are what the team fixes first.
 MAX_PROBLEMS_SHOWN = 50

@@ -1,0 +1,86 @@
+"""The organisers' export: every submission with its status, times and scores, as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from ..extensions import db
+from ..models import Challenge, Score, Split, Submission, Team, User
+from .listing import scores_of
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """Return a text cell that a spreadsheet will not run as a formula; numbers pass unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.astimezone(timezone.utc).isoformat() if moment else ""
+
+
+def metric_names(challenge: Challenge, scores: Iterable[Score]) -> list[str]:
+    """Return the metric columns of an export: the spec's order first, then any others stored."""
+    names = list(challenge.settings.metrics.all)
+    for score in scores:
+        for name in score.metrics or {}:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def export_scores_csv(challenge: Challenge) -> str:
+    """Return every submission of the challenge with its status, times and scores, as CSV text."""
+    submissions = list(db.session.execute(
+        db.select(Submission, Team, User)
+        .join(Team, Team.id == Submission.team_id)
+        .outerjoin(User, User.id == Submission.user_id)
+        .where(Submission.challenge_id == challenge.id)
+        .order_by(Submission.created_at, Submission.id)
+    ).all())
+    scores = scores_of(sub.id for sub, _, _ in submissions)
+    metrics = metric_names(challenge, scores.values())
+    primary = challenge.settings.metrics.primary
+    header = [
+        "submission_id", "team_id", "team", "baseline", "disqualified", "submitted_by", "status",
+        "created_at", "scored_at", "filename", "note", "sha256", "scorer_version", "error",
+        "primary_metric",
+    ]
+    for split in (Split.PUBLIC.value, Split.PRIVATE.value):
+        header += [f"{split}_{primary}", f"{split}_ci_low", f"{split}_ci_high", f"{split}_n_rows"]
+    for split in (Split.PUBLIC.value, Split.PRIVATE.value):
+        header += [f"{split}_metric_{name}" for name in metrics]
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for sub, team, user in submissions:
+        row: list[Any] = [
+            sub.id, team.id, team.name, int(team.is_baseline), int(team.disqualified_at is not None),
+            user.email if user else "", sub.status, _iso(sub.created_at), _iso(sub.scored_at),
+            sub.filename, sub.note, sub.sha256, sub.scorer_version or "", sub.error or "", primary,
+        ]
+        for split in (Split.PUBLIC.value, Split.PRIVATE.value):
+            score = scores.get((sub.id, split))
+            row += [score.value, score.ci_low, score.ci_high, score.n_rows] if score else ["", "", "", ""]
+        for split in (Split.PUBLIC.value, Split.PRIVATE.value):
+            score = scores.get((sub.id, split))
+            stored = (score.metrics or {}) if score else {}
+            row += [stored.get(name, "") for name in metrics]
+        writer.writerow([_cell(v) for v in row])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ""  # a metric undefined on a split (one class only) is an empty cell, not 'nan'
+    return csv_safe(value)

@@ -1,0 +1,77 @@
+"""The team's view of a submission: who may see it, and its shape in the API."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+from ..challenges.access import is_organiser, team_of
+from ..extensions import db
+from ..models import Split, Submission, SubmissionStatus, User
+
+
+def submission_for_viewer(submission_id: int, user: User | None) -> Submission | None:
+    """Return the submission if the user is in its team or organises its challenge, else None."""
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if is_organiser(user, submission.challenge):
+        return submission
+    team = team_of(user, submission.challenge)
+    return submission if team is not None and team.id == submission.team_id else None
+
+
+def _rounded(value: float | None, decimals: int) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return round(float(value), decimals)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def submission_to_dict(submission: Submission, viewer: User | None) -> dict[str, Any]:
+    """Return a submission in the API's shape; private scores only after the close or to organisers."""
+    challenge = submission.challenge
+    decimals = challenge.settings.leaderboard.decimals
+    organiser = is_organiser(viewer, challenge)
+    scores = {s.split: s for s in submission.scores} if submission.status == SubmissionStatus.SCORED.value else {}
+
+    def split_dict(split: str) -> dict[str, float | None] | None:
+        score = scores.get(split)
+        if score is None:
+            return None
+        return {name: _rounded(value, decimals) for name, value in (score.metrics or {}).items()}
+
+    public = scores.get(Split.PUBLIC.value)
+    private_visible = organiser or challenge.is_closed()
+    private = scores.get(Split.PRIVATE.value) if private_visible else None
+    out: dict[str, Any] = {
+        "id": submission.id,
+        "challenge": challenge.slug,
+        "team": submission.team.name,
+        "status": submission.status,
+        "created_at": _iso(submission.created_at),
+        "scored_at": _iso(submission.scored_at),
+        "metric": challenge.settings.metrics.primary,
+        "public": split_dict(Split.PUBLIC.value),
+        "private": split_dict(Split.PRIVATE.value) if private_visible else None,
+        "ci_low": _rounded(public.ci_low, decimals) if public else None,
+        "ci_high": _rounded(public.ci_high, decimals) if public else None,
+        "private_ci_low": _rounded(private.ci_low, decimals) if private else None,
+        "private_ci_high": _rounded(private.ci_high, decimals) if private else None,
+        "error": submission.error,
+        "problems": submission.problems,
+        "note": submission.note,
+        "filename": submission.filename,
+        "size": submission.size,
+        "sha256": submission.sha256,
+        "selected": submission.selected_at is not None,
+        "scorer_version": submission.scorer_version,
+    }
+    if organiser:
+        out["error_detail"] = submission.error_detail
+        out["attempts"] = submission.attempts
+    return out
