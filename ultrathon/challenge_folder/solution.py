@@ -10,11 +10,9 @@ from .problems import Problem, _RowProblems, _show
 from .reading import _Checker, _column_missing, _number, _Table
 
 
-def _check_solution(check: _Checker, table: _Table, data: DataSpec, task: str,
-                    split: SplitSpec | None, subgroups: list, raw_split: Any) -> list[bool] | None:
-    """Check the hidden solution; return which rows are scored, or None if its ids are unusable."""
-    out = check.problems
-    rows = _RowProblems(out)
+def _missing_columns(check: _Checker, table: _Table, data: DataSpec, split: SplitSpec | None,
+                     subgroups: list, raw_split: Any) -> set[str]:
+    """Report each column challenge.yaml names that the solution lacks; return their names."""
     named = [(data.id_column, "data.id_column")]
     if isinstance(data.target, str):
         named.append((data.target, "data.target"))
@@ -28,9 +26,18 @@ def _check_solution(check: _Checker, table: _Table, data: DataSpec, task: str,
     missing = {name for name, _ in named if name not in table.header}
     for name, by in named:
         if name in missing:
-            out.append(_column_missing(table, name, by))
+            check.problems.append(_column_missing(table, name, by))
+    return missing
+
+
+def _check_solution(check: _Checker, table: _Table, data: DataSpec, task: str,
+                    split: SplitSpec | None, subgroups: list, raw_split: Any) -> list[bool] | None:
+    """Check the hidden solution; return which rows are scored, or None if its ids are unusable."""
+    missing = _missing_columns(check, table, data, split, subgroups, raw_split)
     if data.id_column in missing:
         return None
+    out = check.problems
+    rows = _RowProblems(out)
 
     first: dict[str, int] = {}
     for value, line in zip(table.column(data.id_column), table.lines):
