@@ -1,0 +1,53 @@
+"""Checking a custom metric: its source defines the function, and it scores the sample submission sealed."""
+
+from __future__ import annotations
+
+import ast
+
+from ultrathon.spec import CUSTOM_FUNCTION, ChallengeSpec
+
+from .problems import WHOLE_FILE, Problem
+from .reading import _Checker
+
+
+def _check_scorer(check: _Checker, raw: dict, flagged: set) -> str | None:
+    """Check the custom scorer file parses and defines its function; return its source."""
+    metrics = raw.get("metrics")
+    if not isinstance(metrics, dict) or ("metrics",) in flagged or not isinstance(metrics.get("custom"), str):
+        return None
+    file_name, _, function = metrics["custom"].partition(":")
+    function = function or CUSTOM_FUNCTION
+    source = check.text(file_name, ("metrics", "custom"))
+    if source is None:
+        return None
+    try:
+        tree = ast.parse(source, filename=file_name)
+    except SyntaxError as error:
+        check.problems.append(Problem(check.display(file_name), error.lineno or 1, WHOLE_FILE, f"is not valid Python: {error.msg}"))
+        return None
+    defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    if function not in defined:
+        check.at_yaml(("metrics", "custom"), f"{file_name} defines no top-level function {function!r}")
+        return None
+    return source
+
+
+def _dry_run_custom_metric(check: _Checker, spec: ChallengeSpec, source: str) -> None:
+    """Score the sample submission with the custom metric, sealed as the workers will run it."""
+    from ultrathon.scorers.errors import SCORING_FAILED, ScoringError, SubmissionError
+    from ultrathon.sealed import default_scorer, score_sealed
+
+    sample = spec.data.sample_submission
+    if not sample or sample not in check.files:
+        return
+    try:
+        score_sealed(spec, check.files[sample], check.files[spec.data.solution], source, bootstrap=False,
+                     scorer=default_scorer())
+    except SubmissionError as error:
+        check.problems.append(Problem(check.display(sample), 1, WHOLE_FILE, f"the custom metric cannot score it: {error}"))
+    except ScoringError as error:
+        # Organisers read their own metric's error, not the plain message their teams would.
+        detail = error.detail.strip().splitlines()
+        what = detail[-1] if error.message == SCORING_FAILED and detail else error.message
+        check.problems.append(Problem(check.display(spec.metrics.custom_file), 1, WHOLE_FILE,
+                                      f"the custom metric failed on {sample}: {what}"))

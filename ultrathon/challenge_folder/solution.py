@@ -1,0 +1,135 @@
+"""Checking the hidden solution: its columns, ids, usage split, outcomes and td_auc horizons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ultrathon.spec import USAGE_VALUES, DataSpec, MetricsSpec, SplitSpec, SurvivalTarget
+
+from .problems import Problem, _RowProblems, _show
+from .reading import _Checker, _column_missing, _number, _Table
+
+
+def _missing_columns(check: _Checker, table: _Table, data: DataSpec, split: SplitSpec | None,
+                     subgroups: list, raw_split: Any) -> set[str]:
+    """Report each column challenge.yaml names that the solution lacks; return their names."""
+    named = [(data.id_column, "data.id_column")]
+    if isinstance(data.target, str):
+        named.append((data.target, "data.target"))
+    else:
+        named += [(data.target.time, "data.target.time"), (data.target.event, "data.target.event")]
+    # The default column is optional (without it the split is seeded); a column named on purpose is not.
+    usage_named = isinstance(raw_split, dict) and raw_split.get("usage_column") is not None
+    if split and split.usage_column and (usage_named or split.usage_column in table.header):
+        named.append((split.usage_column, "split.usage_column"))
+    named += [(name, f"subgroups[{i}]") for i, name in enumerate(subgroups) if isinstance(name, str)]
+    missing = {name for name, _ in named if name not in table.header}
+    for name, by in named:
+        if name in missing:
+            check.problems.append(_column_missing(table, name, by))
+    return missing
+
+
+def _check_solution(check: _Checker, table: _Table, data: DataSpec, task: str,
+                    split: SplitSpec | None, subgroups: list, raw_split: Any) -> list[bool] | None:
+    """Check the hidden solution; return which rows are scored, or None if its ids are unusable."""
+    missing = _missing_columns(check, table, data, split, subgroups, raw_split)
+    if data.id_column in missing:
+        return None
+    out = check.problems
+    rows = _RowProblems(out)
+
+    first: dict[str, int] = {}
+    for value, line in zip(table.column(data.id_column), table.lines):
+        if not value.strip():
+            rows.add((data.id_column, "empty"), Problem(table.display, line, data.id_column, "empty id"))
+        elif value in first:
+            rows.add((data.id_column, "dup"), Problem(table.display, line, data.id_column, f"duplicate id {value!r} (first on line {first[value]})"))
+        else:
+            first[value] = line
+
+    scored = [True] * len(table.rows)
+    if split and split.usage_column and split.usage_column in table.header:
+        usage = table.column(split.usage_column)
+        for i, (value, line) in enumerate(zip(usage, table.lines)):
+            if value not in USAGE_VALUES:
+                rows.add((split.usage_column, "value"), Problem(table.display, line, split.usage_column, f"{_show(value)} should be one of {', '.join(USAGE_VALUES)}"))
+            scored[i] = value != "Ignored"
+        for needed in ("Public", "Private"):
+            if needed not in usage:
+                out.append(Problem(table.display, 1, split.usage_column, f"no {needed} rows: each leaderboard needs some"))
+
+    for column, kind in _target_kinds(data, task):
+        if column in missing:
+            continue
+        values = table.column(column)
+        seen: set = set()
+        for value, line, counts in zip(values, table.lines, scored):
+            if not counts:
+                continue  # Ignored rows are never scored, so they may hold placeholders
+            problem, normal = _check_value(value, kind, data.classes)
+            if problem:
+                rows.add((column, "value"), Problem(table.display, line, column, problem))
+            else:
+                seen.add(normal)
+        if kind == "binary" and len(seen) == 1:
+            out.append(Problem(table.display, 1, column, "every scored row has the same outcome; both 0 and 1 are needed"))
+        if kind == "event" and seen == {0.0}:
+            out.append(Problem(table.display, 1, column, "no scored row has an event; survival metrics need some"))
+    rows.close()
+    return scored
+
+
+def _target_kinds(data: DataSpec, task: str) -> list[tuple[str, str]]:
+    if isinstance(data.target, str):
+        return [(data.target, task)]
+    return [(data.target.time, "time"), (data.target.event, "event")]
+
+
+def _check_value(value: str, kind: str, classes: list[str] | None) -> tuple[str | None, Any]:
+    """Return (problem, normalised value) for one target cell."""
+    text = value.strip()
+    if not text:
+        return "empty; every scored row needs an outcome", None
+    if kind in ("binary", "event"):
+        allowed = {"0": 0.0, "1": 1.0, "0.0": 0.0, "1.0": 1.0}
+        if kind == "event":
+            allowed |= {"false": 0.0, "true": 1.0}
+        normal = allowed.get(text.lower())
+        if normal is None:
+            return f"{_show(value)} should be " + ("0 or 1" if kind == "binary" else "0/1 or true/false"), None
+        return None, normal
+    if kind in ("regression", "time"):
+        number = _number(text)
+        if number is None:
+            return f"{_show(value)} should be a finite number", None
+        if kind == "time" and number < 0:
+            return f"{_show(value)} is a negative time", None
+        return None, number
+    if classes is not None and text not in classes:
+        return f"{_show(value)} is not one of data.classes ({', '.join(classes)})", None
+    return None, text
+
+
+def _check_horizons(check: _Checker, metrics: MetricsSpec | None, table: _Table, data: DataSpec,
+                    split: SplitSpec | None, scored: list[bool]) -> None:
+    """Refuse td_auc horizons outside the follow-up of a leaderboard's rows: it cannot score there."""
+    if metrics is None or "td_auc" not in metrics.all or not isinstance(data.target, SurvivalTarget):
+        return
+    horizons = metrics.options.get("horizons")
+    if not isinstance(horizons, list):
+        return
+    if data.target.time not in table.header:
+        return
+    times = [_number(v) for v in table.column(data.target.time)]
+    usage = table.column(split.usage_column) if split and split.usage_column in table.header else ["all"] * len(times)
+    for part in ("Public", "Private", "all"):
+        part_times = [t for t, u, counts in zip(times, usage, scored) if u == part and counts and t is not None]
+        if not part_times:
+            continue
+        low, high = min(part_times), max(part_times)
+        rows = f"{part} rows" if part != "all" else "scored rows"
+        for i, horizon in enumerate(horizons):
+            if isinstance(horizon, (int, float)) and not (low <= horizon < high):
+                check.at_yaml(("metrics", "options", "horizons", i),
+                              f"{horizon:g} lies outside the follow-up of the {rows} ({low:g} to {high:g}); td_auc needs horizons inside it")

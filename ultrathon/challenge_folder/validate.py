@@ -1,0 +1,197 @@
+"""Validating a challenge folder as a whole: every check in turn, and the bundle the platform stores."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ConfigDict, TypeAdapter, ValidationError
+
+from ultrathon.spec import TASKS, ChallengeSpec, DataSpec, FileName, MetricsSpec, SplitSpec, SubmissionSpec, schema_problems
+
+from .custom_metric import _check_scorer, _dry_run_custom_metric
+from .problems import WHOLE_FILE, ChallengeInvalid, Problem, _in_order
+from .public_files import _check_leaks, _check_sample
+from .reading import YAML_NAME, _Checker, _read_yaml, _Table
+from .solution import _check_horizons, _check_solution
+
+# Names as the schema reads them (a number is a name too), for checking files before the spec is whole.
+_FILE_NAME = TypeAdapter(FileName, config=ConfigDict(coerce_numbers_to_str=True))
+
+
+@dataclass(frozen=True)
+class ValidatedChallenge:
+    """A challenge that passed every check, with the bytes the platform stores."""
+
+    spec: ChallengeSpec
+    folder: Path
+    readme: str
+    public_files: dict[str, bytes]
+    solution: bytes
+    scorer_source: str | None
+    scoring_hash: str
+
+    @property
+    def slug(self) -> str:
+        """Return the challenge's slug."""
+        return self.spec.slug
+
+
+def scoring_hash(spec: ChallengeSpec, solution: bytes, scorer_source: str | None) -> str:
+    """Return a digest of everything that decides a submission's stored scores."""
+    decisive = {
+        "task": spec.task,
+        "id_column": spec.data.id_column,
+        "target": spec.data.model_dump(mode="json")["target"],
+        "classes": spec.data.classes,
+        "columns": spec.submission.columns,
+        "metrics": spec.metrics.model_dump(mode="json"),
+        "split": spec.split.model_dump(mode="json"),
+        "subgroups": spec.subgroups,
+        "bootstrap": spec.leaderboard.bootstrap,
+    }
+    digest = hashlib.sha256(json.dumps(decisive, sort_keys=True).encode())
+    digest.update(hashlib.sha256(solution).digest())
+    digest.update(hashlib.sha256((scorer_source or "").encode()).digest())
+    return digest.hexdigest()
+
+
+def validate_folder(folder: str | Path) -> ValidatedChallenge:
+    """Check a challenge folder; return it ready to store, or raise ChallengeInvalid with every problem."""
+    folder = Path(folder)
+    check = _Checker(folder)
+    if not folder.is_dir():
+        raise ChallengeInvalid([Problem(str(folder), 1, WHOLE_FILE, "no such challenge folder")])
+    yaml_path = folder / YAML_NAME
+    if not yaml_path.is_file():
+        raise ChallengeInvalid([Problem(check.doc.display, 1, WHOLE_FILE, f"not found; a challenge folder holds {YAML_NAME} and its files")])
+    syntax = _read_yaml(yaml_path, check.doc)
+    if syntax:
+        raise ChallengeInvalid(syntax)
+    raw = check.doc.raw
+    schema = schema_problems(raw)
+    for problem in schema:
+        check.at_yaml(problem.path, problem.message)
+    if not isinstance(raw, dict):
+        raise ChallengeInvalid(check.problems)
+    # A section the schema already faults is not used to judge the files: its problems would echo.
+    flagged = {p.path[:1] for p in schema}
+    readme = _check_files(check, raw)
+    _check_tables(check, raw, flagged)
+    scorer = _check_scorer(check, raw, flagged)
+    if check.problems:
+        raise ChallengeInvalid(_in_order(check.problems, check.doc.display))
+
+    spec = ChallengeSpec.model_validate(raw, context={"cross_checks": False})
+    solution = check.files[spec.data.solution]
+    _check_with_scorer(check, spec)
+    if not check.problems and scorer is not None:
+        _dry_run_custom_metric(check, spec, scorer)
+    if check.problems:
+        raise ChallengeInvalid(check.problems)
+    return ValidatedChallenge(
+        spec=spec,
+        folder=folder,
+        readme=readme or "",
+        public_files={name: check.files[name] for name in spec.data.public},
+        solution=solution,
+        scorer_source=scorer,
+        scoring_hash=scoring_hash(spec, solution, scorer),
+    )
+
+
+def _check_with_scorer(check: _Checker, spec: ChallengeSpec) -> None:
+    """Read the solution and sample submission as the workers will, so they cannot disagree."""
+    from ultrathon.scorers import read_solution, read_submission
+    from ultrathon.scorers.errors import FileProblems
+
+    def report(name: str, error: Exception) -> None:
+        if isinstance(error, FileProblems):
+            for problem in error.problems:
+                check.problems.append(Problem(check.display(name), problem.row or 1, problem.column or WHOLE_FILE, problem.message))
+            if error.omitted:
+                check.problems.append(Problem(check.display(name), 1, WHOLE_FILE, f"and {error.omitted} more problems"))
+        else:  # a reader's own failure: still a message, never a traceback
+            check.problems.append(Problem(check.display(name), 1, WHOLE_FILE, f"the scorer cannot read it ({type(error).__name__}: {error})"))
+
+    try:
+        solution = read_solution(check.files[spec.data.solution], spec)
+    except Exception as error:  # noqa: BLE001 - reported as a problem of the file
+        report(spec.data.solution, error)
+        return
+    sample = spec.data.sample_submission
+    if sample:
+        try:
+            read_submission(check.files[sample], spec, solution_ids=solution[spec.data.id_column])
+        except Exception as error:  # noqa: BLE001 - reported as a problem of the file
+            report(sample, error)
+
+
+def _plain_names(raw: dict) -> tuple[str, list[tuple[tuple, str]], str]:
+    """Return the description, public and solution file names that passed the schema."""
+    def plain(value: Any) -> str | None:
+        try:
+            return _FILE_NAME.validate_python(value)
+        except ValidationError:
+            return None
+
+    data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
+    public = data.get("public") if isinstance(data.get("public"), list) else []
+    named = [(("data", "public", i), plain(n)) for i, n in enumerate(public) if plain(n)]
+    return plain(raw.get("description", "README.md")), named, plain(data.get("solution", "solution.csv"))
+
+
+def _check_files(check: _Checker, raw: dict) -> str | None:
+    """Read the README, the solution and the public files that are not CSV; return the README."""
+    description, public, solution = _plain_names(raw)
+    readme = check.text(description, ("description",)) if description else None
+    for path, name in public:
+        if not name.lower().endswith(".csv"):
+            check.read(name, path)
+    if solution:
+        check.read(solution, ("data", "solution"))
+    return readme
+
+
+def _section(raw: dict, key: str, model: type, flagged: set) -> Any:
+    """Return one section of the YAML as its model, if the schema found nothing wrong in it."""
+    if (key,) in flagged:
+        return None
+    try:
+        return model.model_validate(raw.get(key, {}))
+    except ValidationError:
+        return None
+
+
+def _check_tables(check: _Checker, raw: dict, flagged: set) -> None:
+    """Check the solution, the public CSV files and the sample submission against each other."""
+    description, public, solution_name = _plain_names(raw)
+    task = raw.get("task") if raw.get("task") in TASKS and ("task",) not in flagged else None
+    data: DataSpec | None = _section(raw, "data", DataSpec, flagged)
+    split: SplitSpec | None = _section(raw, "split", SplitSpec, flagged)
+    submission: SubmissionSpec | None = _section(raw, "submission", SubmissionSpec, flagged)
+    subgroups = raw.get("subgroups") if isinstance(raw.get("subgroups"), list) and ("subgroups",) not in flagged else []
+
+    tables: dict[str, _Table] = {}
+    solution = check.table(solution_name, ("data", "solution")) if solution_name else None
+    for path, name in public:
+        if name.lower().endswith(".csv"):
+            table = check.table(name, path)
+            if table is not None:
+                tables[name] = table
+    if solution is None or data is None or task is None:
+        return
+    scored = _check_solution(check, solution, data, task, split, subgroups, raw.get("split"))
+    if scored is None:
+        return
+    if task == "survival":
+        _check_horizons(check, _section(raw, "metrics", MetricsSpec, flagged), solution, data, split, scored)
+    sample_name = data.sample_submission
+    for name, table in tables.items():
+        allowed = set(submission.columns) if submission and name == sample_name else set()
+        _check_leaks(check, table, solution, data, scored, allowed)
+    if sample_name in tables and submission is not None:
+        _check_sample(check, tables[sample_name], solution, data, submission)
