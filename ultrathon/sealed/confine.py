@@ -24,7 +24,9 @@ from dataclasses import dataclass
 CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER = 0x00020000, 0x40000000, 0x10000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT = 0x1, 0x2, 0x4, 0x20
 MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 0x1000, 0x2000, 0x4000, 0x40000
-PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS = 1, 4, 24, 28, 38
+SECURE_BITS_LOCKED = 0b101111  # NOROOT, NO_SETUID_FIXUP and KEEP_CAPS_LOCKED, each with its lock
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
 SEALED_UID_BASE = 1_900_000_000  # + the process id: a user id of its own, unused on the machine
 DEVICES = ("/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
 # Where the new root is built: the first of these that holds none of the paths bound into it.
@@ -176,10 +178,24 @@ def restrict(limits: Limits, confinement: Confinement) -> None:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
+    elif confinement.filesystem:
+        _drop_capabilities()  # root of its user namespace: it could otherwise remount its root writable
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl no_new_privs")
     _not_dumpable()  # again: changing user ids resets it
     # Changing user ids also clears the death signal: the job still dies with the scoring server.
     _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl pdeathsig")
+
+
+def _drop_capabilities() -> None:
+    """Give up every capability for good, so that not even an exec as user 0 of the namespace regains one."""
+    # Locked securebits: user 0 gains no capability on exec, and none is kept across a change of user.
+    _check(_libc.prctl(PR_SET_SECUREBITS, SECURE_BITS_LOCKED, 0, 0, 0), "prctl securebits")
+    for capability in range(64):
+        if _libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0 and ctypes.get_errno() != errno.EINVAL:
+            _check(-1, f"prctl capbset_drop {capability}")
+    header = (ctypes.c_uint32 * 2)(LINUX_CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()  # effective, permitted and inheritable sets, all empty
+    _check(_libc.capset(header, data), "capset")
 
 
 def confine(limits: Limits, paths: list[str]) -> Confinement:
