@@ -1,0 +1,298 @@
+"""The challenge YAML schema: the one place that knows what a challenge.yaml may say."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Union
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from ultrathon.metric_catalogue import CATALOGUE, CUSTOM, MetricFacts
+
+from .cross_checks import cross_problems
+from .vocabulary import CUSTOM_FUNCTION, SLUG_RULE, TASKS, USAGE_VALUES, ZONE_EXAMPLE, Path, TaskType, dotted_key
+from .wording import error_message, kind_of, raw_path
+
+__all__ = [
+    "CUSTOM_FUNCTION", "SLUG_RULE", "TASKS", "USAGE_VALUES", "ZONE_EXAMPLE", "ChallengeSpec", "ColumnName",
+    "DataSpec", "FileName", "LeaderboardSpec", "LimitsSpec", "MetricsSpec", "Path", "SchemaProblem",
+    "ScoringSpec", "SplitSpec", "SubmissionSpec", "SurvivalTarget", "TaskType", "TeamsSpec", "TermsSpec",
+    "dotted_key", "parse_spec", "plain_file_name", "schema_problems",
+]
+
+_FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$")
+_CUSTOM_REF = re.compile(r"^(?P<file>[^:]+\.py)(:(?P<function>[A-Za-z_][A-Za-z0-9_]*))?$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def plain_file_name(value: str) -> str:
+    """Return value if it names a file directly inside the challenge folder, else raise ValueError."""
+    if not _FILE_NAME.match(value) or value.endswith(".") or ".." in value:
+        raise ValueError(
+            f"{value!r} is not a plain file name in the challenge folder "
+            "(letters, digits, '.', '_', '-'; no folders)"
+        )
+    return value
+
+
+def _column_name(value: str) -> str:
+    if not value.strip():
+        raise ValueError("a column name cannot be empty")
+    return value
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an e-mail address")
+    return value
+
+
+def _custom_ref(value: str) -> str:
+    match = _CUSTOM_REF.match(value)
+    if not match:
+        raise ValueError(f"{value!r} should name FILE.py or FILE.py:FUNCTION, e.g. scorer.py:score")
+    plain_file_name(match["file"])
+    return value
+
+
+FileName = Annotated[str, AfterValidator(plain_file_name)]
+ColumnName = Annotated[str, AfterValidator(_column_name)]
+
+
+class StrictModel(BaseModel):
+    """A schema node that refuses keys it does not know."""
+
+    # Numbers become text where text is expected: `version: 1` and `classes: [1, 2, 3]` mean
+    # what they say; booleans still fail, since `classes: [no, yes]` has lost its spelling.
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+
+class SurvivalTarget(StrictModel):
+    """The time and event columns of a survival outcome."""
+
+    time: ColumnName
+    event: ColumnName
+
+
+def _target_kind(value: Any) -> str:
+    return "survival" if isinstance(value, (dict, SurvivalTarget)) else "column"
+
+
+Target = Annotated[
+    Union[Annotated[ColumnName, Tag("column")], Annotated[SurvivalTarget, Tag("survival")]],
+    Discriminator(_target_kind),
+]
+
+
+class DataSpec(StrictModel):
+    """Where the data live and which columns are the outcome."""
+
+    id_column: ColumnName
+    public: list[FileName] = Field(default_factory=list)
+    solution: FileName = "solution.csv"
+    sample_submission: FileName | None = "sample_submission.csv"
+    target: Target
+    classes: list[ColumnName] | None = None
+
+    @property
+    def target_columns(self) -> list[str]:
+        """Return the solution columns that hold the outcome."""
+        if isinstance(self.target, SurvivalTarget):
+            return [self.target.time, self.target.event]
+        return [self.target]
+
+
+class SubmissionSpec(StrictModel):
+    """What a team uploads."""
+
+    columns: list[ColumnName] = Field(min_length=1)
+    max_mb: float = Field(default=20, gt=0, le=500)
+
+
+class SplitSpec(StrictModel):
+    """How solution rows divide into the public and private leaderboards."""
+
+    usage_column: ColumnName | None = "Usage"
+    public_fraction: float = Field(default=0.3, gt=0, lt=1)
+    seed: int = 0
+
+
+class MetricsSpec(StrictModel):
+    """Which metrics score a submission; the primary one ranks."""
+
+    primary: str
+    secondary: list[str] = Field(default_factory=list)
+    options: dict[str, Any] = Field(default_factory=dict)
+    custom: Annotated[str, AfterValidator(_custom_ref)] | None = None  # "scorer.py:score" or "scorer.py"
+    custom_higher_is_better: bool = True
+
+    @property
+    def all(self) -> list[str]:
+        """Return the primary metric followed by the secondary ones."""
+        return [self.primary, *[m for m in self.secondary if m != self.primary]]
+
+    @property
+    def custom_file(self) -> str | None:
+        """Return the file that holds the custom scorer, if any."""
+        return self.custom.split(":", 1)[0] if self.custom else None
+
+    @property
+    def custom_function(self) -> str | None:
+        """Return the name of the custom scoring function, if any."""
+        if not self.custom:
+            return None
+        return self.custom.split(":", 1)[1] if ":" in self.custom else CUSTOM_FUNCTION
+
+    def facts(self, name: str | None = None) -> MetricFacts:
+        """Return what the metric `name` (the primary by default) is: label, description, direction."""
+        name = name or self.primary
+        if name == CUSTOM:
+            return MetricFacts(CUSTOM, "Custom metric", frozenset(), self.custom_higher_is_better,
+                               "A metric written by the organisers; see the description.")
+        return CATALOGUE[name]
+
+
+class LeaderboardSpec(StrictModel):
+    """How the leaderboard shows scores."""
+
+    decimals: int = Field(default=4, ge=0, le=10)
+    bootstrap: int = Field(default=1000, ge=0, le=10000)
+    top_k: int = Field(default=20, ge=1, le=200)
+
+
+class LimitsSpec(StrictModel):
+    """Submission quotas per team."""
+
+    per_day: int = Field(default=5, ge=1)
+    total: int | None = Field(default=None, ge=1)
+    final_selections: int = Field(default=2, ge=1)
+
+
+class TeamsSpec(StrictModel):
+    """Team rules."""
+
+    max_size: int = Field(default=5, ge=1)
+
+
+class ScoringSpec(StrictModel):
+    """The limits of the sealed process that scores each submission."""
+
+    timeout_s: int = Field(default=600, ge=5, le=86400)  # CPU and wall-clock seconds
+    memory_mb: int = Field(default=2048, ge=256, le=65536)  # address space
+    max_processes: int = Field(default=0, ge=0, le=64)  # processes or threads it may start
+    max_output_mb: int = Field(default=16, ge=1, le=1024)  # its report, and files it writes
+
+
+class TermsSpec(StrictModel):
+    """The data-use terms every team accepts before it sees the data."""
+
+    version: str = "1"
+    text: str = (
+        "The data are de-identified patient data provided for this challenge only. "
+        "Do not attempt to re-identify anyone, do not share the data outside your team, "
+        "and delete them when the challenge ends."
+    )
+
+
+class ChallengeSpec(StrictModel):
+    """A whole challenge.yaml."""
+
+    slug: str = Field(pattern=f"^{SLUG_RULE}$")
+    title: str = Field(min_length=1, max_length=200)
+    summary: str = Field(default="", max_length=500)
+    description: FileName = "README.md"
+    task: TaskType
+    opens: datetime
+    closes: datetime
+    organisers: list[Annotated[str, AfterValidator(_email)]] = Field(default_factory=list)
+    data: DataSpec
+    submission: SubmissionSpec
+    split: SplitSpec = Field(default_factory=SplitSpec)
+    metrics: MetricsSpec
+    leaderboard: LeaderboardSpec = Field(default_factory=LeaderboardSpec)
+    limits: LimitsSpec = Field(default_factory=LimitsSpec)
+    teams: TeamsSpec = Field(default_factory=TeamsSpec)
+    scoring: ScoringSpec = Field(default_factory=ScoringSpec)
+    terms: TermsSpec = Field(default_factory=TermsSpec)
+    subgroups: list[ColumnName] = Field(default_factory=list)
+
+    @field_validator("opens", "closes")
+    @classmethod
+    def _carries_zone(cls, value: datetime) -> datetime:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"a time must carry a zone, e.g. {ZONE_EXAMPLE}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> ChallengeSpec:
+        # schema_problems() runs these checks itself, on the raw YAML, so that they are
+        # reported with their own keys and alongside every per-field problem.
+        if info.context and info.context.get("cross_checks") is False:
+            return self
+        problems = cross_problems(self.model_dump(mode="python"))
+        if problems:
+            raise ValueError("; ".join(f"{dotted_key(path)}: {message}" for path, message in problems))
+        return self
+
+    @property
+    def target_columns(self) -> list[str]:
+        """Return the solution columns that hold the outcome."""
+        return self.data.target_columns
+
+
+# --- Problems, each at the key path the organiser wrote --------------------------------------
+
+
+@dataclass(frozen=True)
+class SchemaProblem:
+    """One thing wrong in challenge.yaml, at a key path such as ("data", "public", 1)."""
+
+    path: Path
+    message: str
+
+    @property
+    def key(self) -> str:
+        """Return the dotted key, e.g. data.public[1]."""
+        return dotted_key(self.path)
+
+
+def schema_problems(raw: Any) -> list[SchemaProblem]:
+    """Return every problem of a parsed challenge.yaml: field by field, then across fields."""
+    if not isinstance(raw, dict):
+        kind = "empty" if raw is None else f"a {kind_of(raw)}"
+        return [SchemaProblem((), f"challenge.yaml should be a mapping of keys, but it is {kind}")]
+    problems: list[SchemaProblem] = []
+    try:
+        ChallengeSpec.model_validate(raw, context={"cross_checks": False})
+    except ValidationError as error:
+        for detail in error.errors(include_url=False):
+            path = raw_path(raw, detail["loc"], detail["type"])
+            problems.append(SchemaProblem(path, error_message(detail, path, ChallengeSpec)))
+    # "missing: target" beside "unknown key 'targte'; did you mean 'target'?" says one thing twice.
+    meant = {p.path[:-1] + (p.message.split("'")[-2],) for p in problems if "did you mean" in p.message}
+    problems = [p for p in problems if not (p.message.startswith("missing:") and p.path in meant)]
+    # Options are judged against the chosen metrics, which a faulty metrics section may misstate.
+    metrics_faulty = any(p.path[:1] == ("metrics",) for p in problems)
+    problems.extend(SchemaProblem(path, message) for path, message in cross_problems(raw, options=not metrics_faulty))
+    return problems
+
+
+def parse_spec(raw: Any) -> ChallengeSpec:
+    """Return the ChallengeSpec of a parsed challenge.yaml, or raise ValueError listing every problem."""
+    problems = schema_problems(raw)
+    if problems:
+        raise ValueError("\n".join(f"{p.key}: {p.message}" for p in problems))
+    return ChallengeSpec.model_validate(raw, context={"cross_checks": False})

@@ -1,0 +1,199 @@
+"""Checks across fields, run on the raw YAML so that they report even when other keys are wrong."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from ultrathon.metric_catalogue import CATALOGUE, CUSTOM
+
+from .vocabulary import TASKS, Path, did_you_mean
+
+_MISSING = object()
+
+
+def _at(raw: Any, *path: str) -> Any:
+    node = raw
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            return _MISSING
+        node = node[part]
+    return node
+
+
+def _aware_time(value: Any) -> datetime | None:
+    try:
+        parsed = TypeAdapter(datetime).validate_python(value)
+    except ValidationError:
+        return None
+    return parsed if parsed.utcoffset() is not None else None
+
+
+def _strings(value: Any) -> list[str] | None:
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+        return [str(v) for v in value]
+    return None
+
+
+def _positive_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+
+
+def _check_tau(value: Any) -> str | None:
+    return None if _positive_number(value) else "tau should be a positive time, in the unit of the time column"
+
+
+def _check_horizons(value: Any) -> str | None:
+    if isinstance(value, list) and value and all(_positive_number(v) for v in value):
+        return None
+    return "horizons should be a list of positive times, e.g. [365, 730]"
+
+
+def _check_specificity(value: Any) -> str | None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 1
+    return None if ok else "specificity should be a number between 0 and 1, e.g. 0.9"
+
+
+# Values the registry's options must take; an option the registry adds later passes unchecked.
+OPTION_CHECKS = {"tau": _check_tau, "horizons": _check_horizons, "specificity": _check_specificity}
+
+
+def cross_problems(raw: dict, options: bool = True) -> list[tuple[Path, str]]:
+    """Return the problems that involve more than one key (dates, task, metrics, columns)."""
+    out: list[tuple[Path, str]] = []
+    opens, closes = _aware_time(raw.get("opens")), _aware_time(raw.get("closes"))
+    if opens and closes and opens >= closes:
+        out.append((("closes",), f"must be after opens ({opens.isoformat()})"))
+
+    task = raw.get("task") if raw.get("task") in TASKS else None
+    target = _at(raw, "data", "target")
+    classes = _strings(_at(raw, "data", "classes"))
+    if task and target is not _MISSING:
+        if task == "survival" and not isinstance(target, dict):
+            out.append((("data", "target"), "a survival task takes target: {time: COLUMN, event: COLUMN}"))
+        elif task != "survival" and isinstance(target, dict):
+            out.append((("data", "target"), f"a {task} task takes target: COLUMN; {{time, event}} is for survival"))
+    if task == "multiclass" and (classes is None or len(classes) < 2):
+        out.append((("data", "classes") if classes is not None else ("data",), "a multiclass task needs data.classes: at least two class names"))
+    if task and task != "multiclass" and _at(raw, "data", "classes") not in (_MISSING, None):
+        out.append((("data", "classes"), "classes apply to a multiclass task only"))
+    if classes and len(set(classes)) != len(classes):
+        out.append((("data", "classes"), "a class is listed twice"))
+
+    out += _column_problems(raw, task, target, classes)
+    out += _file_name_problems(raw)
+    out += _metric_problems(raw, task, options)
+    return out
+
+
+def _column_problems(raw: dict, task: str | None, target: Any, classes: list[str] | None) -> list[tuple[Path, str]]:
+    out: list[tuple[Path, str]] = []
+    id_column = _at(raw, "data", "id_column")
+    id_column = id_column if isinstance(id_column, str) else None
+    targets = [v for v in (target.values() if isinstance(target, dict) else [target]) if isinstance(v, str)]
+    if id_column and id_column in targets:
+        out.append((("data", "id_column"), "the id column cannot also be a target column"))
+    columns = _strings(_at(raw, "submission", "columns"))
+    if columns:
+        if len(set(columns)) != len(columns):
+            out.append((("submission", "columns"), "a column is listed twice"))
+        if id_column in columns:
+            out.append((("submission", "columns"), f"lists the id column {id_column!r}; name the prediction columns only"))
+        if task == "multiclass" and classes and sorted(set(columns)) != sorted(set(classes)):
+            out.append((("submission", "columns"), "a multiclass task takes one probability column per class, named as data.classes: " + ", ".join(classes)))
+        if task in ("binary", "regression", "survival") and len(columns) != 1:
+            example = {"binary": "probability", "regression": "prediction", "survival": "risk"}[task]
+            out.append((("submission", "columns"), f"a {task} task takes one prediction column, e.g. [{example}]"))
+    usage = _at(raw, "split", "usage_column")
+    if isinstance(usage, str) and (usage == id_column or usage in targets):
+        out.append((("split", "usage_column"), "must be a column of its own, not the id or a target column"))
+    subgroups = _at(raw, "subgroups")
+    if isinstance(subgroups, list):
+        seen: set[str] = set()
+        for i, name in enumerate(subgroups):
+            if not isinstance(name, str):
+                continue
+            if name in seen:
+                out.append((("subgroups", i), f"{name!r} is listed twice"))
+            elif name == id_column or name in targets:
+                out.append((("subgroups", i), f"{name!r} is the id or a target column; subgroups are other solution columns"))
+            seen.add(name)
+    return out
+
+
+def _file_name_problems(raw: dict) -> list[tuple[Path, str]]:
+    out: list[tuple[Path, str]] = []
+    public = _at(raw, "data", "public")
+    public = public if isinstance(public, list) else []
+    seen: set[Any] = set()
+    for i, name in enumerate(public):
+        if isinstance(name, str) and name in seen:
+            out.append((("data", "public", i), f"{name!r} is listed twice"))
+        seen.add(name if isinstance(name, str) else None)
+    solution = _at(raw, "data", "solution")
+    solution = "solution.csv" if solution is _MISSING else solution
+    if isinstance(solution, str) and solution in public:
+        out.append((("data", "public", public.index(solution)), f"{solution!r} is the hidden solution; it cannot be public"))
+    sample = _at(raw, "data", "sample_submission")
+    sample_path: Path = ("data", "sample_submission")
+    if sample is _MISSING:
+        sample, sample_path = "sample_submission.csv", ("data", "public")
+    if isinstance(sample, str) and isinstance(_at(raw, "data", "public"), list) and sample not in public:
+        out.append((sample_path, f"the sample submission {sample!r} must be one of data.public"))
+    return out
+
+
+def _metric_problems(raw: dict, task: str | None, check_options: bool) -> list[tuple[Path, str]]:
+    out: list[tuple[Path, str]] = []
+    metrics = raw.get("metrics")
+    if not isinstance(metrics, dict):
+        return out
+    named: list[tuple[Path, str]] = []
+    if isinstance(metrics.get("primary"), str):
+        named.append((("metrics", "primary"), metrics["primary"]))
+    if isinstance(metrics.get("secondary"), list):
+        named += [(("metrics", "secondary", i), m) for i, m in enumerate(metrics["secondary"]) if isinstance(m, str)]
+    fitting = [n for n, m in CATALOGUE.items() if task is None or task in m.tasks]
+    chosen: list[str] = []
+    for path, name in named:
+        if name in chosen:
+            out.append((path, f"{name!r} is already named"))
+            continue
+        chosen.append(name)
+        if name == CUSTOM:
+            continue
+        if name not in CATALOGUE:
+            hint = did_you_mean(name, fitting + [CUSTOM])
+            out.append((path, f"unknown metric {name!r}; {hint}"))
+        elif task and task not in CATALOGUE[name].tasks:
+            out.append((path, f"{name!r} does not fit a {task} task; metrics for {task}: " + ", ".join(fitting)))
+        elif path == ("metrics", "primary") and not CATALOGUE[name].ranks:
+            out.append((path, f"{name!r} cannot rank a leaderboard (its ideal is a value, not an extreme); "
+                              "name it in metrics.secondary"))
+
+    custom = metrics.get("custom")
+    if CUSTOM in chosen and not custom:
+        path = next(p for p, n in named if n == CUSTOM)
+        out.append((path, "the custom metric needs metrics.custom: FILE.py:FUNCTION, e.g. scorer.py:score"))
+    if custom and CUSTOM not in chosen:
+        out.append((("metrics", "custom"), "is set, but neither metrics.primary nor metrics.secondary is 'custom'"))
+
+    options = metrics.get("options")
+    if isinstance(options, dict) and check_options:
+        takes = sorted({o for n in chosen if n in CATALOGUE for o in CATALOGUE[n].options})
+        for option, value in options.items():
+            path = ("metrics", "options", option)
+            if option in takes:
+                check = OPTION_CHECKS.get(option)
+                message = check(value) if check else None
+                if message:
+                    out.append((path, message))
+            elif CUSTOM not in chosen:  # a custom scorer receives every option
+                if takes:
+                    out.append((path, f"unknown option {option!r}; " + did_you_mean(str(option), takes)))
+                else:
+                    out.append((path, f"unknown option {option!r}; the chosen metrics take no options"))
+    return out

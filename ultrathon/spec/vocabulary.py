@@ -1,0 +1,32 @@
+"""The words of the challenge schema: tasks, key paths and the phrasing every problem shares."""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from typing import Literal, Union
+
+TaskType = Literal["binary", "multiclass", "regression", "survival"]
+TASKS: tuple[str, ...] = typing.get_args(TaskType)
+USAGE_VALUES = ("Public", "Private", "Ignored")
+ZONE_EXAMPLE = "2027-01-04T09:00:00+01:00"
+SLUG_RULE = r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]"  # lower-case letters, digits and hyphens; 3-64 long
+CUSTOM_FUNCTION = "score"  # the function a custom reference names when it names only the file
+
+Path = tuple[Union[str, int], ...]  # a key path in challenge.yaml, e.g. ("data", "public", 1)
+
+
+def dotted_key(path: Path) -> str:
+    """Return a key path as the organiser would write it, e.g. data.public[1]."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(file)"
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    """Return a hint naming the choice closest to a misspelt word, or every choice."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return "known: " + ", ".join(choices)
