@@ -1,0 +1,84 @@
+"""The `ultrathon` command: run the platform, manage it, and talk to its API."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import FlaskGroup
+
+from ultrathon.platform.config import ConfigError, load_settings
+
+from .accounts import tokens, users
+from .challenges import challenges
+from .team import download, leaderboard, submissions, submit
+
+
+def _create_app():
+    from ultrathon.platform.app import create_app
+
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
+def cli() -> None:
+    """Ultrathon: machine-learning competitions on clinical data."""
+
+
+def _settings():
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@cli.command(with_appcontext=False)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Scoring worker processes.")
+@click.option("--web-workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Gunicorn worker processes.")
+@click.option("--challenges", "challenges_dir", default=None, help="Folder of challenge folders to load (default: the demo ones).")
+def up(host: str, port: int, workers: int, web_workers: int, challenges_dir: str | None) -> None:
+    """Run everything for one machine: migrations, demo data, Redis if needed, workers and web."""
+    from ultrathon.platform.supervisor import run_all
+
+    sys.exit(run_all(_settings(), host=host, port=port, workers=workers, web_workers=web_workers, challenges_dir=challenges_dir))
+
+
+@cli.command(with_appcontext=False)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--web-workers", default=2, show_default=True, type=click.IntRange(1, 64))
+def web(host: str, port: int, web_workers: int) -> None:
+    """Serve the web app and API with gunicorn."""
+    from ultrathon.platform.supervisor import serve_web
+
+    sys.exit(serve_web(_settings(), host, port, web_workers))
+
+
+@cli.command(with_appcontext=False)
+@click.option("--processes", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(processes: int, burst: bool) -> None:
+    """Run scoring worker processes (with the RQ scheduler) until stopped."""
+    import logging
+
+    from ultrathon.worker.runner import run_worker_pool
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    from ultrathon.platform.supervisor import ensure_redis
+
+    settings, _server = ensure_redis(_settings())
+    run_worker_pool(settings, processes=processes, burst=burst)
+
+
+for command in (users, tokens, challenges, submit, submissions, leaderboard, download):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Run the command line."""
+    cli(prog_name="ultrathon")

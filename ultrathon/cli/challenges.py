@@ -1,0 +1,72 @@
+"""`ultrathon challenges`: validate, load and list challenge folders."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup, with_appcontext
+
+
+@click.group(cls=AppGroup)
+def challenges() -> None:
+    """Validate, load and list challenge folders."""
+
+
+@challenges.command("validate", with_appcontext=False)
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(file_okay=False))
+def challenges_validate(dirs: tuple[str, ...]) -> None:
+    """Print every problem in each folder as path:line: key: message; exit 1 if any."""
+    from ultrathon.challenge_folder import validate_command
+
+    sys.exit(validate_command(dirs))
+
+
+@challenges.command("load")
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(file_okay=False))
+@click.option("--rescore", is_flag=True, help="Allow a change of solution, metrics or split; re-score every submission.")
+@with_appcontext
+def challenges_load(dirs: tuple[str, ...], rescore: bool) -> None:
+    """Validate and load folders; loading the same folder twice changes nothing."""
+    from ultrathon.challenge_folder import ChallengeInvalid
+    from ultrathon.platform.challenges.loader import LoadRefused, load_challenge_folder
+
+    failed = False
+    for folder in dirs:
+        try:
+            click.echo(f"{folder}: {load_challenge_folder(folder, rescore=rescore)}")
+        except ChallengeInvalid as exc:
+            click.echo(str(exc), err=True)
+            failed = True
+        except LoadRefused as exc:
+            click.echo(f"{folder}: refused: {exc}", err=True)
+            failed = True
+    sys.exit(1 if failed else 0)
+
+
+@challenges.command("list")
+@click.option("--folders", type=click.Path(file_okay=False), default=None, help="List the challenge folders under this path instead.")
+@with_appcontext
+def challenges_list(folders: str | None) -> None:
+    """List the loaded challenges, with their window and submission count."""
+    if folders:
+        from ultrathon.challenge_folder import list_command
+
+        sys.exit(list_command(folders))
+    from ultrathon.platform.extensions import db
+    from ultrathon.platform.models import Challenge, Submission
+
+    rows = db.session.execute(
+        db.select(Challenge, db.func.count(Submission.id))
+        .outerjoin(Submission, Submission.challenge_id == Challenge.id)
+        .group_by(Challenge.id)
+        .order_by(Challenge.slug)
+    ).all()
+    if not rows:
+        click.echo("no challenges loaded")
+    for challenge, count in rows:
+        state = "open" if challenge.is_open() else ("closed" if challenge.is_closed() else "upcoming")
+        click.echo(
+            f"{challenge.slug:32} {challenge.task:10} {state:8} "
+            f"{challenge.opens_at:%Y-%m-%d} → {challenge.closes_at:%Y-%m-%d}  {count} submission(s)  {challenge.title}"
+        )
