@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from flask import Response, jsonify, request, url_for
 
@@ -206,22 +206,21 @@ def get_submission(submission_id: int):
 @bp.put("/submissions/<int:submission_id>/selection")
 def select_submission_route(submission_id: int):
     """Choose a submission as one of the team's final ones."""
-    user = require_user()
-    submission = _submission_or_404(submission_id, user)
-    try:
-        select_submission(submission, user)
-    except SubmissionRefused as exc:
-        raise refusal_problem(exc) from None
-    return jsonify(submission_to_dict(submission, user))
+    return _change_selection(submission_id, select_submission)
 
 
 @bp.delete("/submissions/<int:submission_id>/selection")
 def unselect_submission_route(submission_id: int):
     """Withdraw a submission from the team's final ones."""
+    return _change_selection(submission_id, unselect_submission)
+
+
+def _change_selection(submission_id: int, change: Callable[[Submission, User], None]) -> Response:
+    """Select or unselect one of the caller's team's submissions; a refusal becomes its problem."""
     user = require_user()
     submission = _submission_or_404(submission_id, user)
     try:
-        unselect_submission(submission, user)
+        change(submission, user)
     except SubmissionRefused as exc:
         raise refusal_problem(exc) from None
     return jsonify(submission_to_dict(submission, user))

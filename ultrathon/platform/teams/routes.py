@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -44,6 +46,18 @@ def _page(challenge: Challenge, *, status: int = 200, errors: dict[str, str] | N
     ), status
 
 
+def _attempt(challenge: Challenge, form: str, action: Callable[[], Any], success: Callable[[Any], str], **page: Any):
+    """Run a team action: on success flash its message and go to the team page; on a refusal roll
+    back and show the page again, the reason under the form that asked."""
+    try:
+        result = action()
+    except TeamError as error:
+        db.session.rollback()
+        return _page(challenge, status=error.status, errors={form: _sentence(str(error))}, **page)
+    flash(success(result), "success")
+    return redirect(url_for("teams.team_page", slug=challenge.slug))
+
+
 @bp.get("/challenges/<slug>/team")
 @login_required
 def team_page(slug: str):
@@ -63,13 +77,10 @@ def create(slug: str):
     """Create a team with the user as its owner."""
     challenge = challenge_or_404(slug)
     name = request.form.get("name", "")
-    try:
-        team = create_team(challenge, current_user._get_current_object(), name, accept=request.form.get("accept") == "yes")
-    except TeamError as error:
-        db.session.rollback()
-        return _page(challenge, status=error.status, errors={"create": _sentence(str(error))}, values={"name": name})
-    flash(f"Team “{team.name}” is created. Share its invite link with your team mates.", "success")
-    return redirect(url_for("teams.team_page", slug=challenge.slug))
+    return _attempt(challenge, "create", lambda: create_team(challenge, current_user._get_current_object(), name,
+                                                             accept=request.form.get("accept") == "yes"),
+                    lambda team: f"Team “{team.name}” is created. Share its invite link with your team mates.",
+                    values={"name": name})
 
 
 @bp.post("/challenges/<slug>/team/join")
@@ -83,13 +94,9 @@ def join(slug: str):
         message = "Enter the invite code a team member gave you." if not code else \
             "That invite code does not belong to any team in this challenge; check it and try again."
         return _page(challenge, status=400 if not code else 404, errors={"join": message}, values={"code": code})
-    try:
-        join_team(team, current_user._get_current_object(), code, accept=request.form.get("accept") == "yes")
-    except TeamError as error:
-        db.session.rollback()
-        return _page(challenge, status=error.status, errors={"join": _sentence(str(error))}, values={"code": code}, invited=team)
-    flash(f"You joined team “{team.name}”.", "success")
-    return redirect(url_for("teams.team_page", slug=challenge.slug))
+    return _attempt(challenge, "join", lambda: join_team(team, current_user._get_current_object(), code,
+                                                         accept=request.form.get("accept") == "yes"),
+                    lambda _: f"You joined team “{team.name}”.", values={"code": code}, invited=team)
 
 
 @bp.post("/challenges/<slug>/team/rename")
@@ -101,13 +108,8 @@ def rename(slug: str):
     name = request.form.get("name", "")
     if team is None:
         return _page(challenge, status=404, errors={"create": "You are not in a team in this challenge, so there is none to rename."})
-    try:
-        rename_team(team, current_user._get_current_object(), name)
-    except TeamError as error:
-        db.session.rollback()
-        return _page(challenge, status=error.status, errors={"rename": _sentence(str(error))}, values={"name": name})
-    flash(f"Your team is now called “{team.name}”.", "success")
-    return redirect(url_for("teams.team_page", slug=challenge.slug))
+    return _attempt(challenge, "rename", lambda: rename_team(team, current_user._get_current_object(), name),
+                    lambda _: f"Your team is now called “{team.name}”.", values={"name": name})
 
 
 @bp.post("/challenges/<slug>/team/leave")
@@ -119,10 +121,5 @@ def leave(slug: str):
     if team is None:
         return _page(challenge, status=404, errors={"create": "You are not in a team in this challenge."})
     name = team.name
-    try:
-        leave_team(team, current_user._get_current_object())
-    except TeamError as error:
-        db.session.rollback()
-        return _page(challenge, status=error.status, errors={"leave": _sentence(str(error))})
-    flash(f"You left team “{name}”.", "success")
-    return redirect(url_for("teams.team_page", slug=challenge.slug))
+    return _attempt(challenge, "leave", lambda: leave_team(team, current_user._get_current_object()),
+                    lambda _: f"You left team “{name}”.")
