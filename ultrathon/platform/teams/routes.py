@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -58,13 +58,18 @@ def _attempt(challenge: Challenge, form: str, action: Callable[[], Any], success
     return redirect(url_for("teams.team_page", slug=challenge.slug))
 
 
+def _code_and_team(challenge: Challenge, fields: Mapping[str, str]) -> tuple[str, Team | None]:
+    """Return the invite code given in these fields and the team it belongs to, if any."""
+    code = (fields.get("code") or "").strip()
+    return code, find_team_by_code(challenge, code) if code else None
+
+
 @bp.get("/challenges/<slug>/team")
 @login_required
 def team_page(slug: str):
     """Show the user's team, or the forms to create or join one (an invite link fills in the code)."""
     challenge = challenge_or_404(slug)
-    code = (request.args.get("code") or "").strip()
-    invited = find_team_by_code(challenge, code) if code else None
+    code, invited = _code_and_team(challenge, request.args)
     errors = {}
     if code and invited is None:
         errors["join"] = "That invite code does not belong to any team in this challenge; check the link you were sent."
@@ -88,8 +93,7 @@ def create(slug: str):
 def join(slug: str):
     """Join the team whose invite code the user typed or followed."""
     challenge = challenge_or_404(slug)
-    code = (request.form.get("code") or "").strip()
-    team = find_team_by_code(challenge, code) if code else None
+    code, team = _code_and_team(challenge, request.form)
     if team is None:
         message = "Enter the invite code a team member gave you." if not code else \
             "That invite code does not belong to any team in this challenge; check it and try again."
