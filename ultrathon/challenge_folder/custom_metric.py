@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from ultrathon.spec import CUSTOM_FUNCTION, ChallengeSpec
+from ultrathon.spec import ChallengeSpec, custom_reference_parts
 
 from .problems import WHOLE_FILE, Problem
 from .reading import _Checker
@@ -15,8 +15,7 @@ def _check_scorer(check: _Checker, raw: dict, flagged: set) -> str | None:
     metrics = raw.get("metrics")
     if not isinstance(metrics, dict) or ("metrics",) in flagged or not isinstance(metrics.get("custom"), str):
         return None
-    file_name, _, function = metrics["custom"].partition(":")
-    function = function or CUSTOM_FUNCTION
+    file_name, function = custom_reference_parts(metrics["custom"])
     source = check.text(file_name, ("metrics", "custom"))
     if source is None:
         return None

@@ -23,14 +23,23 @@ from pydantic import (
 from ultrathon.metric_catalogue import CATALOGUE, CUSTOM, MetricFacts
 
 from .cross_checks import cross_problems
-from .vocabulary import CUSTOM_FUNCTION, SLUG_RULE, TASKS, USAGE_VALUES, ZONE_EXAMPLE, Path, TaskType, dotted_key
+from .vocabulary import (
+    SLUG_RULE,
+    TASKS,
+    USAGE_VALUES,
+    ZONE_EXAMPLE,
+    Path,
+    TaskType,
+    custom_reference_parts,
+    dotted_key,
+)
 from .wording import error_message, kind_of, raw_path
 
 __all__ = [
-    "CUSTOM_FUNCTION", "SLUG_RULE", "TASKS", "USAGE_VALUES", "ZONE_EXAMPLE", "ChallengeSpec", "ColumnName",
+    "SLUG_RULE", "TASKS", "USAGE_VALUES", "ZONE_EXAMPLE", "ChallengeSpec", "ColumnName",
     "DataSpec", "FileName", "LeaderboardSpec", "LimitsSpec", "MetricsSpec", "Path", "SchemaProblem",
     "ScoringSpec", "SplitSpec", "SubmissionSpec", "SurvivalTarget", "TaskType", "TeamsSpec", "TermsSpec",
-    "dotted_key", "parse_spec", "plain_file_name", "schema_problems",
+    "custom_reference_parts", "dotted_key", "parse_spec", "plain_file_name", "schema_problems",
 ]
 
 _FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$")
@@ -147,14 +156,12 @@ class MetricsSpec(StrictModel):
     @property
     def custom_file(self) -> str | None:
         """Return the file that holds the custom scorer, if any."""
-        return self.custom.split(":", 1)[0] if self.custom else None
+        return custom_reference_parts(self.custom)[0] if self.custom else None
 
     @property
     def custom_function(self) -> str | None:
         """Return the name of the custom scoring function, if any."""
-        if not self.custom:
-            return None
-        return self.custom.split(":", 1)[1] if ":" in self.custom else CUSTOM_FUNCTION
+        return custom_reference_parts(self.custom)[1] if self.custom else None
 
     def facts(self, name: str | None = None) -> MetricFacts:
         """Return what the metric `name` (the primary by default) is: label, description, direction."""

@@ -13,6 +13,14 @@ ZONE_EXAMPLE = "2027-01-04T09:00:00+01:00"
 SLUG_RULE = r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]"  # lower-case letters, digits and hyphens; 3-64 long
 CUSTOM_FUNCTION = "score"  # the function a custom reference names when it names only the file
 
+
+
+def custom_reference_parts(reference: str) -> tuple[str, str]:
+    """Return the file and the function a metrics.custom reference names ("scorer.py:score")."""
+    file_name, _, function = reference.partition(":")
+    return file_name, function or CUSTOM_FUNCTION
+
+
 Path = tuple[Union[str, int], ...]  # a key path in challenge.yaml, e.g. ("data", "public", 1)
 
 
