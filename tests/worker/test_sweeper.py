@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from rq.job import Job, JobStatus
 
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import AuditEvent, Submission, utcnow
@@ -114,3 +115,14 @@ def test_finished_submissions_are_never_touched(queued, run_worker):
     result = sweep(now=later(3600))
     assert (result.requeued, result.failed) == ([], [])
     assert fresh(queued.id).status == "scored"
+
+
+def test_a_job_left_as_a_bare_status_counts_as_lost_and_the_others_are_still_read(make_challenge, make_submission):
+    challenge = make_challenge()
+    broken, waiting = make_submission(challenge), make_submission(challenge)
+    job = Job.fetch(broken.job_id, connection=get_redis())
+    job.delete()
+    job.set_status(JobStatus.QUEUED)  # as a status written after the job's key expired leaves it
+    assert sweep(now=later(5)).requeued == [broken.id]
+    assert fresh(waiting.id).job_id == waiting.job_id
+    assert get_queue().count == 2  # the waiting job, and the new delivery

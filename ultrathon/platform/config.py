@@ -4,39 +4,30 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any, Literal
 from urllib.parse import urlparse
+
+from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_UPLOAD_MB = 100
 DEFAULT_API_RATE_LIMIT = "120 per minute"  # per API token, in Flask-Limiter's notation
 
-# Every environment variable the platform reads, with what it means (the README's table).
-ENVIRONMENT_VARIABLES = {
-    "ULTRATHON_ENV": "development (default), production or test; production requires SECRET_KEY and secure cookies",
-    "ULTRATHON_INSTANCE": "folder for runtime state: SQLite file, generated secret key, embedded Redis (default ./instance)",
-    "DATABASE_URL": "sqlite:///path or postgresql://user@host/db (default: SQLite file in the instance folder)",
-    "REDIS_URL": "redis://host:6379/0 or unix:///path (unset: an embedded Redis under the instance folder)",
-    "SECRET_KEY": "signs sessions and reset links; required in production (default: generated once, kept in the instance folder)",
-    "ULTRATHON_MAX_UPLOAD_MB": f"largest request body accepted, in MB (default {DEFAULT_UPLOAD_MB}); each challenge sets its own file limit below it",
-    "ULTRATHON_API_RATE_LIMIT": f"requests each API token may make, in Flask-Limiter's notation (default {DEFAULT_API_RATE_LIMIT!r})",
-    "ULTRATHON_SWEEP_INTERVAL": "seconds between sweeps that re-deliver submissions whose job was lost (default 30)",
-    "ULTRATHON_BASE_URL": "public address used in e-mailed links (default: the request's host)",
-    "SMTP_HOST": "mail server for password-reset e-mails (unset: links are written to the log)",
-    "SMTP_PORT": "mail server port (default 587, STARTTLS)",
-    "SMTP_USER": "mail server user name",
-    "SMTP_PASSWORD": "mail server password",
-    "MAIL_FROM": "sender address of e-mails (default ultrathon@localhost)",
-}
 
-
-class ConfigError(Exception):
+class ConfigError(ValueError):
     """A setting is missing or malformed; the message names it in one line."""
 
 
 @dataclass(frozen=True)
 class Settings:
-    """The environment-derived settings every process shares."""
+    """The environment-derived settings every process shares.
+
+    A frozen dataclass, not the pydantic model below, so that `dataclasses.replace` gives a
+    variant (the supervisor's embedded Redis URL, a test's dedicated Redis).
+    """
 
     env: str
     instance_path: Path
@@ -59,24 +50,6 @@ class Settings:
         return self.env == "production"
 
 
-def instance_path(environ: dict[str, str] | os._Environ = os.environ) -> Path:
-    """Return the folder that holds runtime state (SQLite file, secret key, embedded Redis)."""
-    return Path(environ.get("ULTRATHON_INSTANCE") or "instance").resolve()
-
-
-def _int_setting(environ, name: str, default: int, minimum: int = 1) -> int:
-    raw = environ.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
-    return value
-
-
 def _check_database_url(url: str) -> str:
     parsed = urlparse(url)
     scheme = parsed.scheme.split("+")[0]
@@ -91,8 +64,8 @@ def _check_database_url(url: str) -> str:
     return url
 
 
-def _check_redis_url(url: str) -> str:
-    if urlparse(url).scheme not in ("redis", "rediss", "unix"):
+def _check_redis_url(url: str | None) -> str | None:
+    if url is not None and urlparse(url).scheme not in ("redis", "rediss", "unix"):
         raise ConfigError(f"REDIS_URL must start with redis://, rediss:// or unix://, got {url!r}")
     return url
 
@@ -107,15 +80,110 @@ def _check_rate_limit(value: str) -> str:
     return value
 
 
-def _secret_key(environ, env: str, instance: Path) -> str:
-    key = environ.get("SECRET_KEY")
-    if key:
-        if len(key) < 16:
-            raise ConfigError("SECRET_KEY must be at least 16 characters long")
-        return key
-    if env == "production":
+Count = Annotated[int, Field(ge=1)]
+# Empty counts as unset for every variable but these two, whose empty value stays a value.
+BLANK_IS_A_VALUE = {"ULTRATHON_ENV", "MAIL_FROM"}
+
+
+class EnvironmentSettings(BaseSettings):
+    """Every environment variable the platform reads, typed and checked (the README's table)."""
+
+    # Exact names, and only the process environment: no .env file, no secrets folder.
+    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore", frozen=True)
+
+    env: Literal["development", "production", "test"] = Field(
+        "development", validation_alias="ULTRATHON_ENV",
+        description="development (default), production or test; production requires SECRET_KEY and secure cookies")
+    instance_path: Annotated[Path, AfterValidator(Path.resolve)] = Field(
+        Path("instance"), validation_alias="ULTRATHON_INSTANCE",
+        description="folder for runtime state: SQLite file, generated secret key, embedded Redis (default ./instance)")
+    database_url: str | None = Field(
+        None, validation_alias="DATABASE_URL",
+        description="sqlite:///path or postgresql://user@host/db (default: SQLite file in the instance folder)")
+    redis_url: Annotated[str | None, AfterValidator(_check_redis_url)] = Field(
+        None, validation_alias="REDIS_URL",
+        description="redis://host:6379/0 or unix:///path (unset: an embedded Redis under the instance folder)")
+    secret_key: str | None = Field(
+        None, min_length=16, validation_alias="SECRET_KEY",
+        description="signs sessions and reset links; required in production (default: generated once, kept in the instance folder)")
+    max_upload_mb: Count = Field(
+        DEFAULT_UPLOAD_MB, validation_alias="ULTRATHON_MAX_UPLOAD_MB",
+        description=f"largest request body accepted, in MB (default {DEFAULT_UPLOAD_MB}); each challenge sets its own file limit below it")
+    sweep_interval_s: Count = Field(
+        30, validation_alias="ULTRATHON_SWEEP_INTERVAL",
+        description="seconds between sweeps that re-deliver submissions whose job was lost (default 30)")
+    smtp_host: str | None = Field(
+        None, validation_alias="SMTP_HOST",
+        description="mail server for password-reset e-mails (unset: links are written to the log)")
+    smtp_port: Count = Field(587, validation_alias="SMTP_PORT", description="mail server port (default 587, STARTTLS)")
+    smtp_user: str | None = Field(None, validation_alias="SMTP_USER", description="mail server user name")
+    smtp_password: str | None = Field(None, validation_alias="SMTP_PASSWORD", description="mail server password")
+    mail_from: str = Field(
+        "ultrathon@localhost", validation_alias="MAIL_FROM",
+        description="sender address of e-mails (default ultrathon@localhost)")
+    base_url: str | None = Field(
+        None, validation_alias="ULTRATHON_BASE_URL",
+        description="public address used in e-mailed links (default: the request's host)")
+    api_rate_limit: Annotated[str, AfterValidator(_check_rate_limit)] = Field(
+        DEFAULT_API_RATE_LIMIT, validation_alias="ULTRATHON_API_RATE_LIMIT",
+        description=f"requests each API token may make, in Flask-Limiter's notation (default {DEFAULT_API_RATE_LIMIT!r})")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_unset(cls, values: Any) -> Any:
+        # Compose files and shells pass `NAME=` for "not set"; the old reader took it so too.
+        if not isinstance(values, dict):
+            return values
+        return {name: value for name, value in values.items() if value != "" or name in BLANK_IS_A_VALUE}
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_or_sqlite(cls, url: str | None, info: ValidationInfo) -> str:
+        if url is None:
+            instance = info.data.get("instance_path") or Path("instance").resolve()
+            return f"sqlite:///{instance / 'ultrathon.db'}"
+        return _check_database_url(url)
+
+    @classmethod
+    def from_mapping(cls, environ: Mapping[str, str]) -> EnvironmentSettings:
+        """Read the settings from `environ` alone, as if it were the whole environment."""
+        # Every field passed explicitly (its value, or its default when unset), so nothing is
+        # taken from os.environ: initialiser values come before pydantic-settings' environment.
+        values = {field.validation_alias: environ.get(field.validation_alias, field.default)
+                  for field in cls.model_fields.values()}
+        return cls(**values)
+
+
+ENVIRONMENT_VARIABLES = {field.validation_alias: field.description
+                         for field in EnvironmentSettings.model_fields.values()}
+
+# Pydantic's own checks, said in this platform's words ({name} is the variable).
+MESSAGES = {
+    "int_parsing": "{name} must be a whole number, got {input!r}",
+    "greater_than_equal": "{name} must be at least {ge}, got {input}",
+    "string_too_short": "{name} must be at least {min_length} characters long",
+    "literal_error": "{name} must be {expected}, got {input!r}",
+}
+
+
+def _error_message(error: dict) -> str:
+    """Return one line naming the variable a pydantic error is about."""
+    context = error.get("ctx", {})
+    if isinstance(context.get("error"), ConfigError):  # our own checks name the variable
+        return str(context["error"])
+    name = ".".join(str(part) for part in error["loc"])
+    template = MESSAGES.get(error["type"], "{name}: {msg}")
+    expected = context.get("expected", "").replace("'", "")
+    return template.format(**{**context, "name": name, "input": error["input"], "msg": error["msg"], "expected": expected})
+
+
+def _secret_key(read: EnvironmentSettings) -> str:
+    if read.secret_key:
+        return read.secret_key
+    if read.env == "production":
         raise ConfigError("SECRET_KEY is required when ULTRATHON_ENV=production")
     # A generated key kept under the instance folder survives restarts, so sessions do too.
+    instance = read.instance_path
     path = instance / "secret_key"
     if path.exists():
         return path.read_text().strip()
@@ -127,30 +195,13 @@ def _secret_key(environ, env: str, instance: Path) -> str:
     return key
 
 
-def load_settings(environ: dict[str, str] | os._Environ = os.environ) -> Settings:
-    """Read and check every setting; raise ConfigError naming the first bad one."""
-    env = environ.get("ULTRATHON_ENV", "development")
-    if env not in ("development", "production", "test"):
-        raise ConfigError(f"ULTRATHON_ENV must be development, production or test, got {env!r}")
-    instance = instance_path(environ)
-    database_url = environ.get("DATABASE_URL") or f"sqlite:///{instance / 'ultrathon.db'}"
-    redis_url = environ.get("REDIS_URL") or None
-    return Settings(
-        env=env,
-        instance_path=instance,
-        database_url=_check_database_url(database_url),
-        redis_url=_check_redis_url(redis_url) if redis_url else None,
-        secret_key=_secret_key(environ, env, instance),
-        max_upload_mb=_int_setting(environ, "ULTRATHON_MAX_UPLOAD_MB", DEFAULT_UPLOAD_MB),
-        sweep_interval_s=_int_setting(environ, "ULTRATHON_SWEEP_INTERVAL", 30),
-        smtp_host=environ.get("SMTP_HOST") or None,
-        smtp_port=_int_setting(environ, "SMTP_PORT", 587),
-        smtp_user=environ.get("SMTP_USER") or None,
-        smtp_password=environ.get("SMTP_PASSWORD") or None,
-        mail_from=environ.get("MAIL_FROM", "ultrathon@localhost"),
-        base_url=environ.get("ULTRATHON_BASE_URL") or None,
-        api_rate_limit=_check_rate_limit(environ.get("ULTRATHON_API_RATE_LIMIT") or DEFAULT_API_RATE_LIMIT),
-    )
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and check every setting (from os.environ, or `environ` alone); raise ConfigError naming each bad one."""
+    try:
+        read = EnvironmentSettings() if environ is None else EnvironmentSettings.from_mapping(environ)
+    except ValidationError as exc:
+        raise ConfigError("; ".join(_error_message(error) for error in exc.errors())) from None
+    return Settings(**{**read.model_dump(), "secret_key": _secret_key(read)})
 
 
 def flask_config(settings: Settings) -> dict:
