@@ -1,7 +1,8 @@
-"""The audit log's pages, and the pager it shares with the dashboard."""
+"""The dashboard's charts as Chart.js canvases fed by JSON, and the audit log's pages."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -30,6 +31,44 @@ def organiser_client(client, organiser):
 
 def dashboard_url(challenge) -> str:
     return f"/challenges/{challenge.slug}/organise"
+
+
+def chart_series(page: str) -> dict[str, dict]:
+    """Return the JSON block the dashboard hands to organise.js, keyed by the canvas it feeds."""
+    block = re.search(r'<script type="application/json" id="org-charts-data">(.*?)</script>', page, re.S)
+    assert block, "the dashboard carries its chart data"
+    return {series["key"]: series for series in json.loads(block.group(1))}
+
+
+def test_charts_are_labelled_canvases_fed_by_json_with_a_table_of_their_numbers(
+        organiser_client, challenge, make_team, make_submission):
+    from ultrathon.platform.extensions import db
+
+    team = make_team(challenge)
+    for day, count in ((10, 3), (12, 1)):
+        for _ in range(count):
+            make_submission(challenge, team).created_at = datetime(2026, 11, day, 12, tzinfo=timezone.utc)
+    db.session.commit()
+    page = organiser_client.get(dashboard_url(challenge)).text
+
+    assert '<canvas data-chart="submissions-per-day" role="img" aria-label="Submissions per day: 4 submissions over' in page
+    assert '<canvas data-chart="teams-over-time" role="img" aria-label="Teams over time: 1 team by' in page
+    assert "<svg" not in page
+    series = chart_series(page)
+    per_day = dict(zip(series["submissions-per-day"]["days"], series["submissions-per-day"]["values"]))
+    assert (per_day["2026-11-10"], per_day["2026-11-11"], per_day["2026-11-12"]) == (3, 0, 1)
+    assert sum(per_day.values()) == 4
+    assert series["submissions-per-day"]["style"] == "bar" and series["teams-over-time"]["style"] == "step"
+    assert series["teams-over-time"]["values"][-1] == 1
+    # The same figures as text, for screen readers and pages without script.
+    assert "<td>2026-11-12</td><td class=\"num\">1</td>" in page
+    assert "The charts need JavaScript" in page
+
+
+def test_the_dashboard_loads_the_vendored_chart_library_before_its_own_script(organiser_client, challenge):
+    page = organiser_client.get(dashboard_url(challenge)).text
+    assert page.index('src="/static/vendor/chart.umd.min.js" defer') < page.index('src="/static/js/organise.js" defer')
+    assert "<script>" not in page  # the policy runs no inline script
 
 
 def test_the_dashboard_pager_keeps_the_filters(organiser_client, challenge, make_team, make_submission, monkeypatch):
