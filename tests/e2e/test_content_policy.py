@@ -107,7 +107,7 @@ def test_the_pages_work_under_the_policy_with_nothing_blocked(
     team.visit("/account")
     team.check()
 
-    # The organiser's pages: server-drawn charts, and organise.js asks before a bulk action.
+    # The organiser's pages: charts drawn by the vendored Chart.js, and organise.js asks before a bulk action.
     organiser = watched()
     dialogs: list[str] = []
     organiser.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -115,6 +115,9 @@ def test_the_pages_work_under_the_policy_with_nothing_blocked(
     organiser.visit("/organise")
     organiser.visit(f"/challenges/{challenge.slug}/organise")
     assert organiser.page.get_by_role("img", name=re.compile("Submissions per day")).is_visible()
+    charts = organiser.page.locator("canvas[data-chart]")
+    assert charts.count() == 2
+    assert all(c.evaluate("canvas => Boolean(window.Chart && Chart.getChart(canvas))") for c in charts.all())
     organiser.page.get_by_role("button", name=re.compile("Re-score all", re.I)).click()
     assert dialogs and "Queue every submission" in dialogs[0]
     assert "tz=" in organiser.page.evaluate("document.cookie")

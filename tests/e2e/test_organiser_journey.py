@@ -65,6 +65,9 @@ def test_an_organiser_rescores_a_submission_and_disqualifies_a_team(
     submitted = page.locator("tr", has=page.get_by_role("link", name=f"Submission {submission.id} details")).locator("time").first
     assert "(Europe/Paris)" in submitted.inner_text()
     assert page.get_by_role("img", name=re.compile("Submissions per day")).is_visible()
+    charts = page.locator("canvas[data-chart]")
+    assert charts.count() == 2
+    assert all(c.evaluate("canvas => Boolean(window.Chart && Chart.getChart(canvas))") for c in charts.all())
     screenshot(page, "organise-dashboard")
 
     # Re-score with the keyboard alone: tab to the row's button and press Enter.

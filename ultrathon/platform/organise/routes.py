@@ -214,9 +214,9 @@ def baseline(slug: str):
 def audit(slug: str):
     """Show the challenge's audit log, newest first."""
     challenge = _organised(slug)
-    rows, page, pages, total = audit_log.audit_page(challenge, int_arg("page", 1))
-    return render_template("organise/audit.html", challenge=challenge, rows=rows, page=page, pages=pages, total=total,
-                           team_names=audit_log.team_names(rows))
+    page = audit_log.audit_page(challenge, int_arg("page", 1))
+    return render_template("organise/audit.html", challenge=challenge, page=page,
+                           actors=audit_log.actors(page.items), team_names=audit_log.team_names(page.items))
 
 
 @bp.get("/challenges/<slug>/organise/scores.csv")
