@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -357,18 +358,21 @@ def test_a_baseline_without_a_file_is_told_to_choose_one(organiser_client, chall
 
 # --- charts, audit, export -------------------------------------------------------------------
 
-def test_charts_are_labelled_svg_with_a_table_of_their_numbers(organiser_client, challenge, make_team, make_submission):
+def test_charts_are_labelled_with_a_table_of_their_numbers(organiser_client, challenge, make_team, make_submission):
     team = make_team(challenge)
     for day, count in ((10, 3), (12, 1)):
         for _ in range(count):
             set_created(make_submission(challenge, team), datetime(2026, 11, day, 12, tzinfo=timezone.utc))
     page = organiser_client.get(dashboard_url(challenge)).text
-    assert '<svg viewBox="0 0 640 240" role="img" aria-labelledby="chart-1-title chart-1-desc"' in page
-    assert "<title id=\"chart-1-title\">Submissions per day</title>" in page
+    # Issue 13 draws the charts with Chart.js: the labelled <svg> became a labelled canvas.
+    assert '<canvas data-chart="submissions-per-day" role="img" aria-label="Submissions per day: ' in page
+    assert '<figcaption id="chart-1-caption">Submissions per day</figcaption>' in page
     assert "4 submissions over" in page and "busiest day 2026-11-10 with 3" in page
     assert "<td>2026-11-10</td><td class=\"num\">3</td>" in page
     assert "<td>2026-11-11</td><td class=\"num\">0</td>" in page
-    assert page.count('<rect class="bar"') == 2
+    per_day = next(c for c in json.loads(page.split('id="org-charts-data">', 1)[1].split("</script>", 1)[0])
+                   if c["key"] == "submissions-per-day")
+    assert sum(1 for value in per_day["values"] if value) == 2  # two days with a bar
     assert "Teams over time" in page and "1 team by" in page
 
 
