@@ -10,7 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..challenges.access import can_view_private, has_accepted_terms, team_of
 from ..challenges.views import challenge_or_404, metric_facts
 from ..extensions import db
-from ..models import Challenge, Submission, Team, utcnow
+from ..models import Challenge, Submission, Team, User, utcnow
 from . import bp
 from .errors import SubmissionRefused
 from .quota import quota_for
@@ -60,13 +60,18 @@ def _state(challenge: Challenge, team: Team) -> dict:
     return {"submissions": submissions, "quota": quota, **context}
 
 
+def _viewer_in(slug: str) -> tuple[Challenge, User, Team | None]:
+    """Return the challenge, the logged-in user and the user's team in it (None when in none)."""
+    challenge = challenge_or_404(slug)
+    user = current_user._get_current_object()
+    return challenge, user, team_of(user, challenge)
+
+
 @bp.get("/challenges/<slug>/submissions")
 @login_required
 def submissions_page(slug: str):
     """Show the upload form, the quota and the team's submissions."""
-    challenge = challenge_or_404(slug)
-    user = current_user._get_current_object()
-    team = team_of(user, challenge)
+    challenge, user, team = _viewer_in(slug)
     if team is None:
         return render_template("submissions/no_team.html", challenge=challenge, accepted=has_accepted_terms(user, challenge)), 200
     max_mb = challenge.settings.submission.max_mb
@@ -86,9 +91,7 @@ def submissions_page(slug: str):
 @login_required
 def submissions_json(slug: str):
     """Answer the team's rows and quota for the page's live updates, each row with its HTML."""
-    challenge = challenge_or_404(slug)
-    user = current_user._get_current_object()
-    team = team_of(user, challenge)
+    challenge, user, team = _viewer_in(slug)
     if team is None:
         return jsonify(error="You are not in a team in this challenge."), 404
     state = _state(challenge, team)
