@@ -17,8 +17,8 @@ from urllib.parse import parse_qsl
 from ultrathon.spec import SLUG_RULE
 
 from ..headers import SECURITY_HEADERS
-from .cache import cache_key, near_cache
-from .standings import UnknownSplit, check_split, kept_board
+from .cache import cache_key, kept_board, near_cache
+from .standings import UnknownSplit, check_split
 
 STANDINGS_JSON_PATH = re.compile(rf"/challenges/({SLUG_RULE})/leaderboard\.json")
 STANDINGS_JSON_HEADERS = (("Content-Type", "application/json"), ("Cache-Control", "no-cache"), ("Vary", "Cookie"))

@@ -11,11 +11,12 @@ from ..audit import record
 from ..challenges.access import can_view_private, get_challenge, is_organiser, team_of
 from ..extensions import db, limiter
 from . import bp
+from .board import Board
 from .cache import cache_key, cached
 from .exports import results_bundle, standings_csv
 from .fragments import charts_body, standings_fragment
 from .front import STANDINGS_JSON_HEADERS, generation_from
-from .standings import Board, UnknownSplit, check_split, find_board, standings_body
+from .standings import UnknownSplit, check_split, find_board, standings_body
 
 
 @limiter.request_filter
