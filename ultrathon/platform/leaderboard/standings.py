@@ -64,6 +64,59 @@ def _best_first(value, higher_is_better: bool) -> tuple:
     return (value.is_(None), value.desc() if higher_is_better else value.asc())
 
 
+def _pick(board: Board, *order) -> Any:
+    """Return a window column numbering each team's rows best score first, then by `order`."""
+    return db.func.row_number().over(partition_by=Score.team_id,
+                                     order_by=(*_best_first(Score.value, board.higher_is_better), *order))
+
+
+def _scores(board: Board, split: str, *columns) -> Any:
+    """Return a SELECT of a challenge's scores on one split: the columns every stage carries, then `columns`."""
+    # Only scored submissions have Score rows: a re-score deletes them before it queues.
+    return (
+        db.select(Score.team_id, Score.submission_id, Score.value, Score.ci_low, Score.ci_high, *columns)
+        .where(Score.challenge_id == board.id, Score.split == split)
+    )
+
+
+def _best(scores, pick) -> Any:
+    """Return each team's first row by `pick` among those with a defined score."""
+    return db.select(scores).where(pick == 1, scores.c.value.is_not(None)).subquery("best")
+
+
+def _public_scores(board: Board) -> Any:
+    """Return every public score with its team's public order, selections and submission counts."""
+    return _scores(
+        board, "public",
+        Submission.created_at.label("submitted_at"),
+        Submission.selected_at,
+        _pick(board, Submission.created_at, Submission.id).label("public_pick"),
+        db.func.count(Submission.selected_at).over(partition_by=Score.team_id).label("n_selected"),
+        db.func.count().over(partition_by=Score.team_id).label("submissions"),
+        db.func.max(Submission.created_at).over(partition_by=Score.team_id).label("last_submission_at"),
+    ).join(Submission, Submission.id == Score.submission_id).subquery("public_scores")
+
+
+def _best_private(board: Board, public) -> Any:
+    """Return each team's best private score among its final selections (or best public picks)."""
+    candidates = (
+        db.select(public)
+        .where(db.or_(
+            db.and_(public.c.n_selected > 0, public.c.selected_at.is_not(None)),
+            db.and_(public.c.n_selected == 0, public.c.public_pick <= board.final_selections),
+        ))
+        .subquery("candidates")
+    )
+    private = _scores(
+        board, "private",
+        candidates.c.submitted_at,
+        candidates.c.submissions,
+        candidates.c.last_submission_at,
+        _pick(board, candidates.c.submitted_at, Score.submission_id).label("private_pick"),
+    ).join(candidates, candidates.c.submission_id == Score.submission_id).subquery("private_scores")
+    return _best(private, private.c.private_pick)
+
+
 def standings_query(board: Board, split: str):
     """Return the one SQL statement that computes a leaderboard's standings.
 
@@ -71,67 +124,8 @@ def standings_query(board: Board, split: str):
     it selected none, its best `final_selections` by public score), the best private score.
     Ties go to the earlier submission. Disqualified teams are left out.
     """
-    public = (
-        db.select(
-            Score.team_id,
-            Score.submission_id,
-            Score.value,
-            Score.ci_low,
-            Score.ci_high,
-            Submission.created_at.label("submitted_at"),
-            Submission.selected_at,
-            db.func.row_number().over(
-                partition_by=Score.team_id,
-                order_by=(*_best_first(Score.value, board.higher_is_better), Submission.created_at, Submission.id),
-            ).label("public_pick"),
-            db.func.count(Submission.selected_at).over(partition_by=Score.team_id).label("n_selected"),
-            db.func.count().over(partition_by=Score.team_id).label("submissions"),
-            db.func.max(Submission.created_at).over(partition_by=Score.team_id).label("last_submission_at"),
-        )
-        .join(Submission, Submission.id == Score.submission_id)
-        # Only scored submissions have Score rows: a re-score deletes them before it queues.
-        .where(Score.challenge_id == board.id, Score.split == "public")
-        .subquery("public_scores")
-    )
-    if split == "public":
-        best = (
-            db.select(public)
-            .where(public.c.public_pick == 1, public.c.value.is_not(None))
-            .subquery("best")
-        )
-    else:
-        candidates = (
-            db.select(public)
-            .where(db.or_(
-                db.and_(public.c.n_selected > 0, public.c.selected_at.is_not(None)),
-                db.and_(public.c.n_selected == 0, public.c.public_pick <= board.final_selections),
-            ))
-            .subquery("candidates")
-        )
-        private = (
-            db.select(
-                Score.team_id,
-                Score.submission_id,
-                Score.value,
-                Score.ci_low,
-                Score.ci_high,
-                candidates.c.submitted_at,
-                candidates.c.submissions,
-                candidates.c.last_submission_at,
-                db.func.row_number().over(
-                    partition_by=Score.team_id,
-                    order_by=(*_best_first(Score.value, board.higher_is_better), candidates.c.submitted_at, Score.submission_id),
-                ).label("private_pick"),
-            )
-            .join(candidates, candidates.c.submission_id == Score.submission_id)
-            .where(Score.challenge_id == board.id, Score.split == "private")
-            .subquery("private_scores")
-        )
-        best = (
-            db.select(private)
-            .where(private.c.private_pick == 1, private.c.value.is_not(None))
-            .subquery("best")
-        )
+    public = _public_scores(board)
+    best = _best(public, public.c.public_pick) if split == "public" else _best_private(board, public)
     return (
         db.select(
             best.c.team_id, Team.name, Team.is_baseline, best.c.submission_id, best.c.value, best.c.ci_low,
