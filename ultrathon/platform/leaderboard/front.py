@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 
 from ultrathon.spec import SLUG_RULE
 
+from ..challenges.access import private_shown_to_all
 from ..headers import SECURITY_HEADERS
 from .cache import cache_key, kept_board, near_cache
 from .standings import UnknownSplit, check_split
@@ -66,6 +67,6 @@ class CachedStandingsFront:
             split = check_split(query.get("split"))
         except UnknownSplit:
             return None
-        if split == "private" and not board.is_closed():
+        if split == "private" and not private_shown_to_all(board):
             return None  # organisers only: Flask decides
         return near_cache.fresh(board.id, cache_key(board.id, split), generation_from(query.get("g")))
