@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import datetime
+from typing import Protocol
+
 from ..extensions import db
 from ..models import Challenge, Membership, Team, TermsAcceptance, User
+
+
+class ChallengeLike(Protocol):
+    """What the rules below read of a challenge: a Challenge row or the leaderboard's Board."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def organisers(self) -> Collection[str]: ...
+
+    def is_closed(self, now: datetime | None = None) -> bool: ...
 
 
 def get_challenge(slug: str) -> Challenge | None:
@@ -11,19 +27,24 @@ def get_challenge(slug: str) -> Challenge | None:
     return db.session.execute(db.select(Challenge).where(Challenge.slug == slug)).scalar_one_or_none()
 
 
-def is_organiser(user: User | None, challenge: Challenge) -> bool:
+def is_organiser(user: User | None, challenge: ChallengeLike) -> bool:
     """Return whether the user organises this challenge (listed in its YAML, or an admin)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     return bool(user.is_admin) or user.email.lower() in challenge.organisers
 
 
-def can_view_private(user: User | None, challenge: Challenge) -> bool:
-    """Return whether private scores may be shown: to everyone after the close, else organisers."""
-    return challenge.is_closed() or is_organiser(user, challenge)
+def private_shown_to_all(challenge: ChallengeLike) -> bool:
+    """Return whether a challenge's private scores are shown to everyone, logged in or not: from its close on."""
+    return challenge.is_closed()
 
 
-def team_of(user: User | None, challenge: Challenge) -> Team | None:
+def can_view_private(user: User | None, challenge: ChallengeLike) -> bool:
+    """Return whether private scores may be shown to this user: to everyone after the close, else organisers."""
+    return private_shown_to_all(challenge) or is_organiser(user, challenge)
+
+
+def team_of(user: User | None, challenge: ChallengeLike) -> Team | None:
     """Return the user's team in this challenge, if any."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None

@@ -1,10 +1,17 @@
-"""The leaderboard cache and its one invalidation function."""
+"""The leaderboard's state, in Redis and in this process, and its one invalidation function.
+
+Redis holds the cached standings of each split and a generation per challenge (new on every
+write). This process keeps the values it served (the near cache) and its copies of challenges'
+settings (boards), and one listener on the events channel tells it when either went stale.
+Everything else in the leaderboard reads and clears state through this module.
+"""
 
 from __future__ import annotations
 
 import contextvars
 import json
 import logging
+import os
 import threading
 import time
 import uuid
@@ -12,8 +19,10 @@ from datetime import timedelta
 from typing import Callable
 
 from flask import current_app, has_app_context
+from redis import Redis
 
-from ..queueing import STATS_QUEUE_NAME, get_queue, get_redis
+from ..queueing import STATS_QUEUE_NAME, get_queue, get_redis, redis_url
+from .board import Board
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +48,6 @@ def cache_key(challenge_id: int, split: str, kind: str = "json") -> str:
     """Return the Redis key of a challenge's cached standings for one split (or another CACHED_KINDS)."""
     suffix = "" if kind == "json" else f":{kind}"
     return f"ultrathon:leaderboard:{challenge_id}:{split}{suffix}"
-
 
 
 def generation_key(challenge_id: int) -> str:
@@ -76,8 +84,8 @@ REVALIDATE_S = 5.0  # even with the events listener healthy, a kept copy is chec
 class NearCache:
     """The values this process served, each tagged with the generation it was built at.
 
-    A kept value is served without asking Redis while this process's events listener (live.py)
-    is subscribed, has seen no change of that challenge since, and the value was checked within
+    A kept value is served without asking Redis while this process's events listener (below) is
+    subscribed, has seen no change of that challenge since, and the value was checked within
     REVALIDATE_S; otherwise one small Redis read of the generation decides. A reader that knows
     a newer generation (a live page passes the one its event named) skips the kept value.
     """
@@ -133,9 +141,7 @@ def cached(challenge_id: int, key: str, build: Callable[[], bytes], *, shared: b
     value = near_cache.fresh(challenge_id, key, generation)
     if value is not None:
         return value
-    from .live import broadcaster  # the listener that keeps kept values honest
-
-    broadcaster.ensure_listening()
+    events_listener.ensure_listening()  # what keeps kept values honest
     version = near_cache.version(challenge_id)  # read before Redis: a change after it shows
     redis = get_redis()
     current = cache_generation(challenge_id)
@@ -164,6 +170,155 @@ def cached(challenge_id: int, key: str, build: Callable[[], bytes], *, shared: b
         return value
 
 
+# --- Boards: this process's copies of challenges' settings ---------------------------------------
+
+BOARD_TTL_S = 5.0  # how long a web process trusts its copy of a challenge's settings
+# Reading a challenge row on every leaderboard request would cost more than serving the cached
+# standings; a few seconds' memory is safe because a challenge reload makes every process forget
+# its copy (clear_leaderboard with settings_changed, and its event).
+_boards: dict[str, tuple[float, Board]] = {}
+_boards_lock = threading.Lock()
+# When a copy merely expired, one request per process re-reads it while the others keep the old
+# one: with a shared expiry every request in flight ran the same query at once, and waiting for
+# database connections held a tenth of a second's requests for up to half a second.
+_board_refresh = threading.Lock()
+
+
+def kept_board(slug: str) -> Board | None:
+    """Return this process's fresh copy of a challenge's board, without reading the database."""
+    kept = _boards.get(slug)
+    if kept is None or time.monotonic() - kept[0] >= BOARD_TTL_S:
+        return None
+    return kept[1]
+
+
+def kept_or_read(slug: str, read: Callable[[str], Board | None]) -> Board | None:
+    """Return the kept board when fresh, else the one `read` gets (which passes it to keep_board)."""
+    kept = _boards.get(slug)
+    if kept is None:
+        return read(slug)
+    if time.monotonic() - kept[0] < BOARD_TTL_S:
+        return kept[1]
+    if not _board_refresh.acquire(blocking=False):
+        return kept[1]  # expired, not forgotten: another request of this process is reading it
+    try:
+        return kept_board(slug) or read(slug)  # unless the request before this one just did
+    finally:
+        _board_refresh.release()
+
+
+def keep_board(slug: str, read_at: float, board: Board | None) -> Board | None:
+    """Keep a board read at `read_at` (forget the slug's when the challenge is gone); return it."""
+    with _boards_lock:
+        if board is None:
+            _boards.pop(slug, None)
+        else:
+            _boards[slug] = (read_at, board)
+    return board
+
+
+def forget_board(slug: str | None = None) -> None:
+    """Forget this process's copy of a challenge's settings (all of them when no slug is given)."""
+    with _boards_lock:
+        if slug is None:
+            _boards.clear()
+        else:
+            _boards.pop(slug, None)
+
+
+# --- The events listener: one subscription per process -------------------------------------------
+
+EVENTS_POLL_S = 15.0  # how long the listener waits for a message before asking again
+RECONNECT_S = 1.0
+
+
+class EventsListener:
+    """Listen to the events channel once per process: mark what it keeps stale, then tell the handlers.
+
+    Handlers (live.py's streams) are registered with on_event. Under gunicorn's gevent workers
+    the listener thread is a greenlet, so it costs one Redis connection per process.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._url: str | None = None
+        self._handlers: list[Callable[[dict], object]] = []
+        self.connected = threading.Event()
+
+    def on_event(self, handler: Callable[[dict], object]) -> None:
+        """Call `handler` with every leaderboard event, after this process's state has caught up."""
+        self._handlers.append(handler)
+
+    def forget_parent(self) -> None:
+        """Start afresh in a forked child: the parent's listener did not come along."""
+        self._lock = threading.Lock()
+        self._thread = None
+        self.connected = threading.Event()
+        near_cache.listening = False
+        near_cache.note_change(None)
+
+    def ensure_listening(self, url: str | None = None) -> None:
+        """Start this process's listener if it has none."""
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            return
+        url = url or redis_url()
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._url = url
+                self._thread = threading.Thread(target=self._listen, name="leaderboard-events", daemon=True)
+                self._thread.start()
+
+    def _hand_out(self, event: dict) -> None:
+        for handler in self._handlers:
+            handler(event)
+
+    def _listen(self) -> None:
+        """Receive events for as long as the process lives, reconnecting when Redis goes away."""
+        failures = 0
+        while True:
+            try:
+                client = Redis.from_url(self._url, socket_connect_timeout=2, health_check_interval=30,
+                                        client_name=f"ultrathon-events-{os.getpid()}")
+                pubsub = client.pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(EVENTS_CHANNEL)
+                # Changes before this moment went unseen: values kept so far are checked again.
+                near_cache.note_change(None)
+                forget_board()  # a challenge reloaded meanwhile is read again too
+                near_cache.listening = True
+                if self.connected.is_set():
+                    # Back after a drop: events may have been missed, so every page refreshes.
+                    self._hand_out({"event": "leaderboard", "reconnected": True})
+                self.connected.set()
+                failures = 0
+                while True:
+                    message = pubsub.get_message(timeout=EVENTS_POLL_S)
+                    if message is None or message.get("type") != "message":
+                        continue
+                    try:
+                        event = json.loads(message["data"])
+                    except (TypeError, ValueError):
+                        continue
+                    if isinstance(event, dict) and event.get("event") == "leaderboard":
+                        # First what this process keeps (standings, a reloaded challenge's settings),
+                        # then the pages: their refetch must not meet an outdated copy here.
+                        near_cache.note_change(event.get("challenge_id"))
+                        if event.get("settings_changed"):
+                            forget_board(event.get("slug"))
+                        self._hand_out(event)
+            except Exception as exc:
+                near_cache.listening = False
+                failures += 1
+                if failures == 1:
+                    log.warning("leaderboard events listener lost Redis (%s); reconnecting", exc)
+                time.sleep(min(RECONNECT_S * failures, 10.0))
+
+
+events_listener = EventsListener()
+os.register_at_fork(after_in_child=events_listener.forget_parent)
+
+
 def clear_leaderboard(challenge_id: int, slug: str | None = None, *, schedule_stats: bool = True,
                       settings_changed: bool = False) -> None:
     """Drop a challenge's cached standings, tell live pages, and schedule the uncertainty job.
@@ -172,8 +327,6 @@ def clear_leaderboard(challenge_id: int, slug: str | None = None, *, schedule_st
     calls it with schedule_stats=False when it has stored new figures; a challenge reload with
     settings_changed=True, so every process also forgets its copy of the challenge's settings.
     """
-    from .standings import forget_board
-
     if settings_changed:
         forget_board(slug)
     try:

@@ -12,8 +12,9 @@ from ultrathon.scorers.scoring import MIN_GROUP_COUNT
 
 from ..models import Challenge, utcnow
 from ..organise.exports import csv_safe, export_scores_csv
+from .board import Board, as_board
 from .cache import SPLITS
-from .standings import Board, as_board, get_standings, stats_of
+from .standings import get_standings, stats_of
 
 STANDINGS_COLUMNS = [
     "rank", "team", "score", "ci_low", "ci_high", "submissions", "last_submission_at", "submitted_at",

@@ -9,8 +9,9 @@ from flask import render_template
 
 from ultrathon.scorers.scoring import MIN_GROUP_COUNT
 
+from .board import Board
 from .cache import cache_key, cached
-from .standings import Board, get_standings, stats_of
+from .standings import get_standings, stats_of
 
 
 def chart_series(board: Board, split: str, standings: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:

@@ -16,9 +16,10 @@ from urllib.parse import parse_qsl
 
 from ultrathon.spec import SLUG_RULE
 
+from ..challenges.access import private_shown_to_all
 from ..headers import SECURITY_HEADERS
-from .cache import cache_key, near_cache
-from .standings import UnknownSplit, check_split, kept_board
+from .cache import cache_key, kept_board, near_cache
+from .standings import UnknownSplit, check_split
 
 STANDINGS_JSON_PATH = re.compile(rf"/challenges/({SLUG_RULE})/leaderboard\.json")
 STANDINGS_JSON_HEADERS = (("Content-Type", "application/json"), ("Cache-Control", "no-cache"), ("Vary", "Cookie"))
@@ -66,6 +67,6 @@ class CachedStandingsFront:
             split = check_split(query.get("split"))
         except UnknownSplit:
             return None
-        if split == "private" and not board.is_closed():
+        if split == "private" and not private_shown_to_all(board):
             return None  # organisers only: Flask decides
         return near_cache.fresh(board.id, cache_key(board.id, split), generation_from(query.get("g")))

@@ -8,14 +8,15 @@ from markupsafe import Markup
 
 from ..api.errors import problem_response
 from ..audit import record
-from ..challenges.access import can_view_private, get_challenge, is_organiser, team_of
+from ..challenges.access import can_view_private, get_challenge, is_organiser, private_shown_to_all, team_of
 from ..extensions import db, limiter
 from . import bp
+from .board import Board
 from .cache import cache_key, cached
 from .exports import results_bundle, standings_csv
 from .fragments import charts_body, standings_fragment
 from .front import STANDINGS_JSON_HEADERS, generation_from
-from .standings import Board, UnknownSplit, check_split, find_board, standings_body
+from .standings import UnknownSplit, check_split, find_board, standings_body
 
 
 @limiter.request_filter
@@ -53,7 +54,8 @@ def _visible_split(board: Board, as_json: bool = False) -> str:
         split = check_split(request.args.get("split"))
     except UnknownSplit as exc:
         _refuse(400, f"Query parameter split: {exc}.", as_json)
-    if split == "private" and not board.is_closed() and not can_view_private(_viewer(), board):
+    # After the close no viewer is looked up, so a private read touches no session.
+    if split == "private" and not private_shown_to_all(board) and not can_view_private(_viewer(), board):
         _refuse(403, (f"The private leaderboard of {board.title} is shown to its organisers only until the "
                       f"challenge closes at {board.closes_at:%Y-%m-%d %H:%M} UTC."), as_json)
     return split
@@ -89,7 +91,7 @@ def _render_page(board: Board, split: str, viewer) -> str:
         challenge=board,
         section="leaderboard",
         split=split,
-        private_visible=board.is_closed() or organiser,
+        private_visible=can_view_private(viewer, board),
         organiser=organiser,
         my_team_id=my_team.id if my_team is not None else None,
         fragment=Markup(standings_fragment(board, split).decode()),

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-
 from ..extensions import db
 from ..models import Challenge, LeaderboardStats, Score, Submission, Team, utcnow
-from .cache import SPLITS, cache_key, cached
+from .board import Board, as_board, board_of
+from .cache import SPLITS, cache_key, cached, keep_board, kept_or_read
 
-BOARD_TTL_S = 5.0  # how long a web process trusts its copy of a challenge's settings
 TIE_BREAK = "Equal scores are ordered by submission time: the earlier submission ranks higher."
 
 
@@ -22,109 +20,16 @@ class UnknownSplit(ValueError):
     """A leaderboard split other than public or private was asked for."""
 
 
-@dataclass(frozen=True)
-class Board:
-    """What the leaderboard needs of a challenge, small enough to keep in memory between requests."""
-
-    id: int
-    slug: str
-    title: str
-    opens_at: datetime
-    closes_at: datetime
-    organisers: tuple[str, ...]
-    metric: str
-    metric_label: str
-    higher_is_better: bool
-    decimals: int
-    top_k: int
-    final_selections: int
-    subgroups: tuple[str, ...]
-
-    def is_closed(self, now: datetime | None = None) -> bool:
-        """Return whether the challenge has ended (private standings are public from then on)."""
-        return (now or utcnow()) >= self.closes_at
-
-
-def board_of(challenge: Challenge) -> Board:
-    """Return the leaderboard's view of a loaded challenge."""
-    spec = challenge.settings
-    primary = spec.metrics.facts()
-    return Board(
-        id=challenge.id,
-        slug=challenge.slug,
-        title=challenge.title,
-        opens_at=challenge.opens_at,
-        closes_at=challenge.closes_at,
-        organisers=tuple(challenge.organisers),
-        metric=spec.metrics.primary,
-        metric_label=primary.label,
-        higher_is_better=primary.higher_is_better,
-        decimals=spec.leaderboard.decimals,
-        top_k=spec.leaderboard.top_k,
-        final_selections=spec.limits.final_selections,
-        subgroups=tuple(spec.subgroups),
-    )
-
-
-# Reading a challenge row on every leaderboard request would cost more than serving the cached
-# standings; a few seconds' memory is safe because a challenge reload makes every process forget
-# its copy (clear_leaderboard with settings_changed, and its event).
-_boards: dict[str, tuple[float, Board]] = {}
-_boards_lock = threading.Lock()
-# When a copy merely expired, one request per process re-reads it while the others keep the old
-# one: with a shared expiry every request in flight ran the same query at once, and waiting for
-# database connections held a tenth of a second's requests for up to half a second.
-_board_refresh = threading.Lock()
-
-
 def find_board(slug: str) -> Board | None:
     """Return the board of the challenge with this slug (None if none), from memory when fresh."""
-    kept = _boards.get(slug)
-    if kept is None:
-        return _read_board(slug)
-    if time.monotonic() - kept[0] < BOARD_TTL_S:
-        return kept[1]
-    if not _board_refresh.acquire(blocking=False):
-        return kept[1]  # expired, not forgotten: another request of this process is reading it
-    try:
-        return kept_board(slug) or _read_board(slug)  # unless the request before this one just did
-    finally:
-        _board_refresh.release()
-
-
-def kept_board(slug: str) -> Board | None:
-    """Return this process's fresh copy of a challenge's board, without reading the database."""
-    kept = _boards.get(slug)
-    if kept is None or time.monotonic() - kept[0] >= BOARD_TTL_S:
-        return None
-    return kept[1]
+    return kept_or_read(slug, _read_board)
 
 
 def _read_board(slug: str) -> Board | None:
     """Read a challenge's board from the database and keep it (forget it if the challenge is gone)."""
     read_at = time.monotonic()
     challenge = db.session.execute(db.select(Challenge).where(Challenge.slug == slug)).scalar_one_or_none()
-    with _boards_lock:
-        if challenge is None:
-            _boards.pop(slug, None)
-            return None
-        board = board_of(challenge)
-        _boards[slug] = (read_at, board)
-    return board
-
-
-def forget_board(slug: str | None = None) -> None:
-    """Forget this process's copy of a challenge's settings (all of them when no slug is given)."""
-    with _boards_lock:
-        if slug is None:
-            _boards.clear()
-        else:
-            _boards.pop(slug, None)
-
-
-def as_board(challenge: Challenge | Board) -> Board:
-    """Return a board for a challenge row or a board."""
-    return challenge if isinstance(challenge, Board) else board_of(challenge)
+    return keep_board(slug, read_at, board_of(challenge) if challenge is not None else None)
 
 
 def check_split(split: str | None) -> str:
@@ -159,6 +64,59 @@ def _best_first(value, higher_is_better: bool) -> tuple:
     return (value.is_(None), value.desc() if higher_is_better else value.asc())
 
 
+def _pick(board: Board, *order) -> Any:
+    """Return a window column numbering each team's rows best score first, then by `order`."""
+    return db.func.row_number().over(partition_by=Score.team_id,
+                                     order_by=(*_best_first(Score.value, board.higher_is_better), *order))
+
+
+def _scores(board: Board, split: str, *columns) -> Any:
+    """Return a SELECT of a challenge's scores on one split: the columns every stage carries, then `columns`."""
+    # Only scored submissions have Score rows: a re-score deletes them before it queues.
+    return (
+        db.select(Score.team_id, Score.submission_id, Score.value, Score.ci_low, Score.ci_high, *columns)
+        .where(Score.challenge_id == board.id, Score.split == split)
+    )
+
+
+def _best(scores, pick) -> Any:
+    """Return each team's first row by `pick` among those with a defined score."""
+    return db.select(scores).where(pick == 1, scores.c.value.is_not(None)).subquery("best")
+
+
+def _public_scores(board: Board) -> Any:
+    """Return every public score with its team's public order, selections and submission counts."""
+    return _scores(
+        board, "public",
+        Submission.created_at.label("submitted_at"),
+        Submission.selected_at,
+        _pick(board, Submission.created_at, Submission.id).label("public_pick"),
+        db.func.count(Submission.selected_at).over(partition_by=Score.team_id).label("n_selected"),
+        db.func.count().over(partition_by=Score.team_id).label("submissions"),
+        db.func.max(Submission.created_at).over(partition_by=Score.team_id).label("last_submission_at"),
+    ).join(Submission, Submission.id == Score.submission_id).subquery("public_scores")
+
+
+def _best_private(board: Board, public) -> Any:
+    """Return each team's best private score among its final selections (or best public picks)."""
+    candidates = (
+        db.select(public)
+        .where(db.or_(
+            db.and_(public.c.n_selected > 0, public.c.selected_at.is_not(None)),
+            db.and_(public.c.n_selected == 0, public.c.public_pick <= board.final_selections),
+        ))
+        .subquery("candidates")
+    )
+    private = _scores(
+        board, "private",
+        candidates.c.submitted_at,
+        candidates.c.submissions,
+        candidates.c.last_submission_at,
+        _pick(board, candidates.c.submitted_at, Score.submission_id).label("private_pick"),
+    ).join(candidates, candidates.c.submission_id == Score.submission_id).subquery("private_scores")
+    return _best(private, private.c.private_pick)
+
+
 def standings_query(board: Board, split: str):
     """Return the one SQL statement that computes a leaderboard's standings.
 
@@ -166,67 +124,8 @@ def standings_query(board: Board, split: str):
     it selected none, its best `final_selections` by public score), the best private score.
     Ties go to the earlier submission. Disqualified teams are left out.
     """
-    public = (
-        db.select(
-            Score.team_id,
-            Score.submission_id,
-            Score.value,
-            Score.ci_low,
-            Score.ci_high,
-            Submission.created_at.label("submitted_at"),
-            Submission.selected_at,
-            db.func.row_number().over(
-                partition_by=Score.team_id,
-                order_by=(*_best_first(Score.value, board.higher_is_better), Submission.created_at, Submission.id),
-            ).label("public_pick"),
-            db.func.count(Submission.selected_at).over(partition_by=Score.team_id).label("n_selected"),
-            db.func.count().over(partition_by=Score.team_id).label("submissions"),
-            db.func.max(Submission.created_at).over(partition_by=Score.team_id).label("last_submission_at"),
-        )
-        .join(Submission, Submission.id == Score.submission_id)
-        # Only scored submissions have Score rows: a re-score deletes them before it queues.
-        .where(Score.challenge_id == board.id, Score.split == "public")
-        .subquery("public_scores")
-    )
-    if split == "public":
-        best = (
-            db.select(public)
-            .where(public.c.public_pick == 1, public.c.value.is_not(None))
-            .subquery("best")
-        )
-    else:
-        candidates = (
-            db.select(public)
-            .where(db.or_(
-                db.and_(public.c.n_selected > 0, public.c.selected_at.is_not(None)),
-                db.and_(public.c.n_selected == 0, public.c.public_pick <= board.final_selections),
-            ))
-            .subquery("candidates")
-        )
-        private = (
-            db.select(
-                Score.team_id,
-                Score.submission_id,
-                Score.value,
-                Score.ci_low,
-                Score.ci_high,
-                candidates.c.submitted_at,
-                candidates.c.submissions,
-                candidates.c.last_submission_at,
-                db.func.row_number().over(
-                    partition_by=Score.team_id,
-                    order_by=(*_best_first(Score.value, board.higher_is_better), candidates.c.submitted_at, Score.submission_id),
-                ).label("private_pick"),
-            )
-            .join(candidates, candidates.c.submission_id == Score.submission_id)
-            .where(Score.challenge_id == board.id, Score.split == "private")
-            .subquery("private_scores")
-        )
-        best = (
-            db.select(private)
-            .where(private.c.private_pick == 1, private.c.value.is_not(None))
-            .subquery("best")
-        )
+    public = _public_scores(board)
+    best = _best(public, public.c.public_pick) if split == "public" else _best_private(board, public)
     return (
         db.select(
             best.c.team_id, Team.name, Team.is_baseline, best.c.submission_id, best.c.value, best.c.ci_low,

@@ -16,7 +16,8 @@ from ultrathon.scorers.ranks import cannot_be_told_apart, difference_interval, k
 
 from ..extensions import db
 from ..models import LeaderboardStats, Score, Submission, utcnow
-from .standings import Board, Standing, compute_standings
+from .board import Board
+from .standings import Standing, compute_standings
 
 HISTORY_TEAMS = 10  # teams drawn in the best-score-over-time chart
 SUBGROUP_TEAMS = 10  # private leaderboard teams in the subgroup table

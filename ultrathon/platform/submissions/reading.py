@@ -6,7 +6,7 @@ import math
 from datetime import datetime
 from typing import Any
 
-from ..challenges.access import is_organiser, team_of
+from ..challenges.access import can_view_private, is_organiser, team_of
 from ..extensions import db
 from ..models import Split, Submission, SubmissionStatus, User
 
@@ -46,7 +46,7 @@ def submission_to_dict(submission: Submission, viewer: User | None) -> dict[str,
         return {name: _rounded(value, decimals) for name, value in (score.metrics or {}).items()}
 
     public = scores.get(Split.PUBLIC.value)
-    private_visible = organiser or challenge.is_closed()
+    private_visible = can_view_private(viewer, challenge)
     private = scores.get(Split.PRIVATE.value) if private_visible else None
     out: dict[str, Any] = {
         "id": submission.id,

@@ -1,0 +1,57 @@
+"""What the leaderboard needs of a challenge, small enough to keep in memory between requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..models import Challenge, utcnow
+
+
+@dataclass(frozen=True)
+class Board:
+    """A challenge's settings as the leaderboard reads them: kept per process (cache.py)."""
+
+    id: int
+    slug: str
+    title: str
+    opens_at: datetime
+    closes_at: datetime
+    organisers: tuple[str, ...]
+    metric: str
+    metric_label: str
+    higher_is_better: bool
+    decimals: int
+    top_k: int
+    final_selections: int
+    subgroups: tuple[str, ...]
+
+    def is_closed(self, now: datetime | None = None) -> bool:
+        """Return whether the challenge has ended."""
+        return (now or utcnow()) >= self.closes_at
+
+
+def board_of(challenge: Challenge) -> Board:
+    """Return the leaderboard's view of a loaded challenge."""
+    spec = challenge.settings
+    primary = spec.metrics.facts()
+    return Board(
+        id=challenge.id,
+        slug=challenge.slug,
+        title=challenge.title,
+        opens_at=challenge.opens_at,
+        closes_at=challenge.closes_at,
+        organisers=tuple(challenge.organisers),
+        metric=spec.metrics.primary,
+        metric_label=primary.label,
+        higher_is_better=primary.higher_is_better,
+        decimals=spec.leaderboard.decimals,
+        top_k=spec.leaderboard.top_k,
+        final_selections=spec.limits.final_selections,
+        subgroups=tuple(spec.subgroups),
+    )
+
+
+def as_board(challenge: Challenge | Board) -> Board:
+    """Return a board for a challenge row or a board."""
+    return challenge if isinstance(challenge, Board) else board_of(challenge)
