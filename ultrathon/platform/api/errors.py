@@ -10,6 +10,8 @@ from typing import Any
 from flask import Response, json, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, default_exceptions
 
+from ..extensions import limiter
+
 log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -127,8 +129,6 @@ def _detail_for(exc: HTTPException) -> str:
 
 
 def _rate_limited() -> Response:
-    from ..extensions import limiter
-
     limit = limiter.current_limit
     if limit is None:
         return problem_response(429, "too many requests; slow down", kind="rate-limited", headers={"Retry-After": "1"})

@@ -12,6 +12,7 @@ from ..audit import record
 from ..extensions import db
 from ..leaderboard.cache import clear_leaderboard
 from ..models import Challenge, ChallengeFile, Submission, User
+from ..submissions.actions import rescore_challenge
 
 
 class LoadRefused(Exception):
@@ -80,8 +81,6 @@ def load_validated(validated: ValidatedChallenge, *, rescore: bool = False, acto
 
     clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
     if scoring_changed and submissions:
-        from ..submissions.actions import rescore_challenge
-
         count = rescore_challenge(challenge, actor=actor)
         return f"updated; {count} submission(s) queued for re-scoring"
     return "created" if created else "updated"

@@ -13,6 +13,7 @@ from typing import Iterable
 from ultrathon.scorers.errors import time_limit_message
 from ultrathon.spec import ScoringSpec
 
+from ..leaderboard.cache import EVENTS_CHANNEL
 from ..models import Challenge, Submission
 from ..queueing import get_queue, get_redis
 
@@ -53,8 +54,6 @@ def publish_submission_event(submission: Submission) -> None:
         "team_id": submission.team_id,
         "challenge_id": submission.challenge_id,
     }
-    from ..leaderboard.cache import EVENTS_CHANNEL
-
     try:
         get_redis().publish(EVENTS_CHANNEL, json.dumps(message))
     except Exception:

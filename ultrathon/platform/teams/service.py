@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from ..audit import record
 from ..challenges.access import has_accepted_terms, team_of, terms_version
 from ..extensions import db
-from ..models import Challenge, Membership, Team, TermsAcceptance, User
+from ..models import Challenge, Membership, Submission, Team, TermsAcceptance, User
 from ..submissions.quota import lock_team
 
 MAX_TEAM_NAME = 80
@@ -108,8 +108,6 @@ def join_team(team: Team, user: User, code: str, *, accept: bool = False) -> Mem
 
 def leave_team(team: Team, user: User) -> None:
     """Remove the user from the team; an emptied team with no submissions is deleted."""
-    from ..models import Submission
-
     membership = db.session.execute(
         db.select(Membership).where(Membership.team_id == team.id, Membership.user_id == user.id)
     ).scalar_one_or_none()
