@@ -14,7 +14,9 @@ from ultrathon.scorers.custom import call_custom_metric
 from ultrathon.scorers.errors import SCORING_FAILED, Problem, ScoringError, SubmissionError
 from ultrathon.metric_catalogue import CUSTOM
 from ultrathon.scorers.metrics import METRICS, metric_options
-from ultrathon.scorers.reading import SHOWN_IDS, label_text, quoted, locate_ids, normalise_ids
+from ultrathon.scorers.ids import locate_ids, normalise_ids
+from ultrathon.scorers.messages import SHOWN_IDS, quoted
+from ultrathon.scorers.cell_values import label_text
 from ultrathon.scorers.report import ScoreReport, SplitScore, SubgroupScore
 from ultrathon.scorers.splits import IGNORED, PRIVATE, PUBLIC, assign_splits, usage_column
 
