@@ -105,8 +105,8 @@ def _dense_rank(values: np.ndarray) -> tuple[np.ndarray, int]:
 def _harrell_order(time: np.ndarray, event: np.ndarray, risk: np.ndarray):
     # Time ascending; at one time events before censored rows (a censored row at the event's
     # time still counts as surviving longer); then risk descending, which makes the pairs of
-    # tied-time events countable in closed form (see harrell_c_counts). One integer key sorts
-    # faster than a lexsort of three; rows with equal keys are interchangeable.
+    # tied-time events countable in closed form (see _twice_same_time_event_pairs). One integer
+    # key sorts faster than a lexsort of three; rows with equal keys are interchangeable.
     time_rank, _ = _dense_rank(time)
     risk_rank, m = _dense_rank(risk)
     key = (time_rank * 2 + ~event) * m + (m - 1 - risk_rank)
@@ -220,19 +220,23 @@ def harrell_c_counts(
                 "ij,ij->i", part[:, query_rows].astype(np.int64), lower_or_tied.astype(np.int64)
             )
 
-    # ... minus the pairs of events at the same time, which are not comparable. Within such a
-    # group risks descend, so each earlier/later pair counted 2 (higher risk first) or 1 (tie):
-    # sum over pairs = (S1^2 - S2) - (tied pairs), with S1, S2 the sums of w and w^2.
-    t_ev = t[events_at]
-    r_ev = rank[events_at]
+    # ... minus the pairs of events at the same time, which are not comparable.
     w_ev = w[:, events_at].astype(np.int64)
-    same_time = np.flatnonzero(np.r_[True, t_ev[1:] != t_ev[:-1]])
-    same_time_risk = np.flatnonzero(np.r_[True, (t_ev[1:] != t_ev[:-1]) | (r_ev[1:] != r_ev[:-1])])
-    if same_time.size < t_ev.size:
-        s1 = _group_sums(w_ev, same_time)
-        s2 = _group_sums(w_ev * w_ev, same_time)
-        twice_numerator -= (s1 * s1 - s2).sum(axis=1)
-        s1 = _group_sums(w_ev, same_time_risk)
-        s2 = _group_sums(w_ev * w_ev, same_time_risk)
-        twice_numerator += ((s1 * s1 - s2) // 2).sum(axis=1)
+    twice_numerator -= _twice_same_time_event_pairs(t[events_at], rank[events_at], w_ev)
     return _divide(twice_numerator, 2 * denominator)
+
+
+def _twice_same_time_event_pairs(t_ev: np.ndarray, r_ev: np.ndarray, w_ev: np.ndarray) -> np.ndarray:
+    """Return what the merge count added for pairs of events at one time (events in (time, risk) order)."""
+    # Within such a group risks descend, so each earlier/later pair counted 2 (higher risk
+    # first) or 1 (tie): sum over pairs = (S1^2 - S2) - (tied pairs), S1, S2 the sums of w, w^2.
+    same_time = np.flatnonzero(np.r_[True, t_ev[1:] != t_ev[:-1]])
+    if same_time.size == t_ev.size:
+        return np.zeros(w_ev.shape[0], dtype=np.int64)
+    same_time_risk = np.flatnonzero(np.r_[True, (t_ev[1:] != t_ev[:-1]) | (r_ev[1:] != r_ev[:-1])])
+    s1 = _group_sums(w_ev, same_time)
+    s2 = _group_sums(w_ev * w_ev, same_time)
+    pairs = (s1 * s1 - s2).sum(axis=1)
+    s1 = _group_sums(w_ev, same_time_risk)
+    s2 = _group_sums(w_ev * w_ev, same_time_risk)
+    return pairs - ((s1 * s1 - s2) // 2).sum(axis=1)

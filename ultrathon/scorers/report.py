@@ -7,7 +7,7 @@ import binascii
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -61,18 +61,10 @@ class SubgroupScore:
     suppressed: bool
 
     def to_dict(self) -> dict:
-        """Return the cell as JSON-ready data."""
-        return {
-            "split": self.split,
-            "column": self.column,
-            "group": self.group,
-            "n": self.n,
-            "n_positive": self.n_positive,
-            "value": _finite_or_none(self.value),
-            "ci_low": _finite_or_none(self.ci_low),
-            "ci_high": _finite_or_none(self.ci_high),
-            "suppressed": self.suppressed,
-        }
+        """Return the cell as JSON-ready data (NaN and infinities become None)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data.update({name: _finite_or_none(data[name]) for name in ("value", "ci_low", "ci_high")})
+        return data
 
 
 @dataclass(frozen=True)

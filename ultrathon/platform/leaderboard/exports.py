@@ -8,7 +8,7 @@ import json
 import zipfile
 from typing import Any, Iterable
 
-from ultrathon.scorers.scoring import MIN_GROUP_COUNT
+from ultrathon.scorers.subgroups import MIN_GROUP_COUNT
 
 from ..models import Challenge, utcnow
 from ..organise.exports import csv_safe, export_scores_csv

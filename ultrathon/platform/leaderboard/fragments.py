@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import render_template
 
-from ultrathon.scorers.scoring import MIN_GROUP_COUNT
+from ultrathon.scorers.subgroups import MIN_GROUP_COUNT
 
 from .board import Board
 from .cache import cache_key, cached

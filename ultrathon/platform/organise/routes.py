@@ -10,7 +10,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 
 from ultrathon.challenge_folder import ChallengeInvalid
-from ultrathon.scorers.scoring import MIN_GROUP_COUNT
+from ultrathon.scorers.subgroups import MIN_GROUP_COUNT
 
 from ..arguments import int_arg
 from ..challenges.access import get_challenge, is_organiser

@@ -1,0 +1,127 @@
+"""Check the cells of a file: predictions as finite numbers (probabilities where the task says), outcomes by task."""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ultrathon.scorers.errors import Problem
+from ultrathon.scorers.messages import ProblemCollector, file_line, quoted
+
+if TYPE_CHECKING:
+    from ultrathon.spec import ChallengeSpec
+
+PROBABILITY_TOLERANCE = 1e-6
+MISSING_WORDS = {"nan", "-nan", "na", "n/a", "#n/a", "null", "none", "<na>", "nat", "missing", "?"}
+
+
+def is_number(text: str) -> bool:
+    """Return True when the text reads as a number."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _describe_bad_value(raw: object) -> str:
+    """Return what is wrong with a cell that did not read as a finite number."""
+    if raw is None or (isinstance(raw, float) and np.isnan(raw)):
+        return "empty value"
+    text = str(raw).strip()
+    if text == "":
+        return "empty value"
+    if text.casefold() in MISSING_WORDS:
+        return f"missing value {quoted(text)}; every row needs a number"
+    try:
+        number = float(text)
+    except ValueError:
+        if is_number(text.replace(",", ".")):
+            return f"not a number: {quoted(text)} (use a dot as the decimal separator)"
+        return f"not a number: {quoted(text)}"
+    if np.isinf(number):
+        return f"infinite value {quoted(text)}"
+    return f"missing value {quoted(text)}; every row needs a number"
+
+
+def _raw_text(data: bytes, column: str) -> pd.Series:
+    """Return a column exactly as written (only for explaining bad values: it costs a re-read)."""
+    return pd.read_csv(io.BytesIO(data), usecols=[column], dtype=str, keep_default_na=False, index_col=False, skip_blank_lines=False)[column]
+
+
+def numeric_column(frame: pd.DataFrame, column: str, data: bytes, found: ProblemCollector) -> np.ndarray:
+    """Return a column as float64, reporting every value that is not a finite number."""
+    values = frame[column]
+    if pd.api.types.is_float_dtype(values) or pd.api.types.is_integer_dtype(values):
+        array = values.to_numpy(dtype=np.float64)
+        bad = np.flatnonzero(~np.isfinite(array))
+        raw = _raw_text(data, column) if bad.size else None
+    else:
+        text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+        array = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+        bad = np.flatnonzero(~np.isfinite(array))
+        raw = text
+    if bad.size:
+        found.add_rows(f"value:{column}", bad, lambda row: Problem(file_line(row), column, _describe_bad_value(raw.iloc[row])))
+    return array
+
+
+def probability_problems(array: np.ndarray, column: str, found: ProblemCollector) -> None:
+    with np.errstate(invalid="ignore"):
+        outside = np.flatnonzero(np.isfinite(array) & ((array < 0) | (array > 1)))
+    found.add_rows(f"range:{column}", outside, lambda row: Problem(file_line(row), column, f"probability {array[row]:.6g} is outside [0, 1]"))
+
+
+def row_sum_problems(matrix: np.ndarray, found: ProblemCollector) -> None:
+    with np.errstate(invalid="ignore"):
+        valid = np.all(np.isfinite(matrix) & (matrix >= 0) & (matrix <= 1), axis=1)
+        sums = matrix.sum(axis=1)
+    off = np.flatnonzero(valid & (np.abs(sums - 1) > PROBABILITY_TOLERANCE))
+    found.add_rows("sum", off, lambda row: Problem(file_line(row), None, f"the class probabilities sum to {sums[row]:.9g}, not 1 (tolerance 1e-6); divide each by the row's sum"))
+
+
+def outcomes(frame: pd.DataFrame, spec: ChallengeSpec, scored: np.ndarray, found: ProblemCollector) -> dict:
+    """Return the outcome columns converted to their task's types, checking the scored rows."""
+    def numbers(column: str) -> np.ndarray:
+        values = frame[column]
+        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+            return values.to_numpy(dtype=np.float64)
+        text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+        text = text.replace({"True": "1", "False": "0", "true": "1", "false": "0", "TRUE": "1", "FALSE": "0"})
+        return pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+
+    def check(column: str, bad: np.ndarray, message: str) -> None:
+        rows = np.flatnonzero(bad & scored)
+        found.add_rows(f"outcome:{column}", rows, lambda row: Problem(file_line(row), column, f"{quoted(frame[column].iloc[row])} {message}"))
+
+    if spec.task == "survival":
+        time_col, event_col = spec.data.target.time, spec.data.target.event
+        time, event = numbers(time_col), numbers(event_col)
+        with np.errstate(invalid="ignore"):
+            check(time_col, ~(np.isfinite(time) & (time >= 0)), "is not a time (a number >= 0)")
+            check(event_col, ~np.isin(event, [0.0, 1.0]), "is not an event indicator (0 or 1)")
+        return {time_col: time, event_col: event}
+    column = spec.data.target
+    if spec.task == "binary":
+        values = numbers(column)
+        check(column, ~np.isin(values, [0.0, 1.0]), "is not a binary outcome (0 or 1)")
+        return {column: values}
+    if spec.task == "regression":
+        values = numbers(column)
+        check(column, ~np.isfinite(values), "is not a finite number")
+        return {column: values}
+    classes = [str(c) for c in spec.data.classes]
+    labels = frame[column].map(label_text)
+    check(column, ~labels.isin(classes).to_numpy(), f"is not one of the classes: {', '.join(classes)}")
+    return {column: labels}
+
+
+def label_text(value: object) -> str:
+    """Return a cell as a class or group name: whole numbers without ".0", missing as ""."""
+    # A class column of numbers is parsed as floats (1.0) while the YAML names the class "1".
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value).strip()
