@@ -8,7 +8,7 @@ No Flask, no database: bytes and frames in, a ScoreReport out.
 """
 
 from ultrathon.scorers.bootstrap import bootstrap_indices, bootstrap_weights, percentile_interval, stream_id
-from ultrathon.scorers.custom import load_custom_metric, parse_custom_reference
+from ultrathon.scorers.custom import load_custom_metric
 from ultrathon.scorers.errors import (
     ParticipantVisibleError,
     Problem,
@@ -40,7 +40,6 @@ __all__ = [
     "bootstrap_indices",
     "bootstrap_weights",
     "load_custom_metric",
-    "parse_custom_reference",
     "percentile_interval",
     "read_solution",
     "read_submission",

@@ -12,17 +12,12 @@ from typing import Callable
 import pandas as pd
 
 from ultrathon.scorers.errors import SCORING_FAILED, ParticipantVisibleError, ScoringError
+from ultrathon.spec.vocabulary import CUSTOM_FUNCTION
 
 PARTICIPANT_MESSAGE_CHARS = 500  # a custom metric's message to teams is cut to this length
 
 
-def parse_custom_reference(reference: str) -> tuple[str, str]:
-    """Split "scorer.py:score" into the file name and the function name."""
-    filename, _, function = reference.partition(":")
-    return filename.strip(), (function.strip() or "score")
-
-
-def load_custom_metric(source: str, function: str = "score") -> Callable[..., float]:
+def load_custom_metric(source: str, function: str = CUSTOM_FUNCTION) -> Callable[..., float]:
     """Compile a custom metric's source text and return its scoring function."""
     name = "ultrathon_custom_metric_" + hashlib.sha256(source.encode()).hexdigest()[:16]
     module = types.ModuleType(name)
