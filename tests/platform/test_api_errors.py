@@ -145,6 +145,17 @@ def test_a_nul_character_is_refused_not_passed_to_the_database(client, token):
     assert_problem(client.get("/api/v1/challenges/a%00b", headers=bearer(token)), 404)
 
 
+def test_a_form_part_without_a_name_is_answered_not_a_500(client, token):
+    # Found by the schema fuzzer: a multipart part with no name reaches the NUL check as None.
+    body = b'--B\r\nContent-Disposition: form-data\r\n\r\nzz\r\n--B\r\nContent-Disposition: form-data; name="x"\r\n\r\na\x00b\r\n--B--\r\n'
+    response = client.post("/api/v1/challenges/nope/submissions", data=body, headers=bearer(token),
+                           content_type="multipart/form-data; boundary=B")
+    assert "NUL characters are not allowed" in assert_problem(response, 400)["detail"]
+    response = client.post("/api/v1/challenges/nope/submissions", data=body.replace(b"a\x00b", b"ab"), headers=bearer(token),
+                           content_type="multipart/form-data; boundary=B")
+    assert_problem(response, 404)
+
+
 def test_an_unexpected_failure_is_a_problem_without_a_trace(client, token, monkeypatch):
     # The one place a fault is injected: nothing real fails on demand, and the envelope must hold.
     from ultrathon.platform.api import routes

@@ -41,6 +41,7 @@ def refuse_nul() -> None:
         abort(404, description="no page has a NUL character in its address")
     for where, values in (("query parameter", request.args), ("form field", request.form)):
         for name, value in values.items(multi=True):
+            name = name or ""  # a multipart part may come with no name at all
             if "\x00" in name or "\x00" in value:
                 abort(400, description=f"{where} {name.replace(chr(0), '')[:40]!r}: NUL characters are not allowed")
 
