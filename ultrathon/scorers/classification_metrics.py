@@ -11,15 +11,16 @@ CLIP = 1e-15  # log loss clips probabilities to [CLIP, 1 - CLIP] so one 0 or 1 i
 THRESHOLD = 0.5  # binary threshold metrics predict the positive class when p >= 0.5
 ECE_BINS = 10
 DEFAULT_SPECIFICITY = 0.9
+# Newton's method for the recalibration fits: converged once a full step moves no coefficient
+# by 1e-10; a step is halved at most 200 times (enough to tame a step of 1e60).
+NEWTON_TOLERANCE = 1e-10
+MAX_NEWTON_STEPS = 500
+MAX_HALVINGS = 200
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, CLIP, 1 - CLIP)
     return np.log(p) - np.log1p(-p)
-
-
-def _expit(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))  # stable for large |x|
 
 
 # --- binary -------------------------------------------------------------------------------
@@ -104,35 +105,70 @@ def sensitivity_at_specificity_batch(y_true, y_pred, weights=None, specificity: 
     # Specificity compared in counts so 0.9 of 10 negatives allows exactly 1 false positive.
     allowed = (total_neg - false_pos) >= specificity * total_neg - 1e-9 * np.maximum(total_neg, 1)
     sensitivity = np.where(allowed, true_pos, 0.0).max(axis=1)
-    return ratio(sensitivity, total_pos[:, 0])
+    # No negatives: every threshold meets any specificity vacuously, so the value means nothing.
+    return np.where(total_neg[:, 0] > 0, ratio(sensitivity, total_pos[:, 0]), np.nan)
+
+
+def _misfit(eta: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return s = eta signed against each outcome (-eta where y = 1, eta where y = 0) and softplus(s)."""
+    signed = np.where(y == 1, -eta, eta)
+    return signed, np.logaddexp(0.0, signed)  # -log P(observed outcome) = softplus(s), per row
+
+
+def _newton_step(x, y, w, signed, softplus) -> np.ndarray:
+    """Return the Newton step of the logistic log-likelihood from the rows' misfits."""
+    # P(the other outcome) = expit(s) = exp(s - softplus(s)), exact even where it is 1e-300:
+    # 1 - mu would round it to 0, and overconfident predictions need it.
+    other = np.exp(signed - softplus)
+    gradient = x.T @ (w * np.where(y == 1, other, -other))
+    hessian = (x * (w * other * np.exp(-softplus))[:, None]).T @ x
+    return np.linalg.solve(hessian, gradient)
 
 
 def _fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, offset: np.ndarray) -> np.ndarray | None:
-    """Fit weighted logistic regression of y on the columns of x by Newton's method."""
+    """Fit weighted logistic regression of y on the columns of x by damped Newton; None if it cannot converge."""
     beta = np.zeros(x.shape[1])
-    beta[0] = _logit(np.array([np.clip(np.average(y, weights=w), CLIP, 1 - CLIP)]))[0] - np.average(offset, weights=w)
-    for _ in range(100):
-        eta = offset + x @ beta
-        mu = _expit(eta)
-        gradient = x.T @ (w * (y - mu))
-        hessian = (x * (w * mu * (1 - mu))[:, None]).T @ x
+    beta[0] = _logit(np.array([np.average(y, weights=w)]))[0] - np.average(offset, weights=w)
+    signed, softplus = _misfit(offset + x @ beta, y)
+    loss = float(w @ softplus)  # minus the log-likelihood
+    for _ in range(MAX_NEWTON_STEPS):
         try:
-            step = np.linalg.solve(hessian, gradient)
+            step = _newton_step(x, y, w, signed, softplus)
         except np.linalg.LinAlgError:
-            return None
-        beta = beta + step
-        if np.max(np.abs(step)) < 1e-10:
-            return beta
-    return None  # no convergence: the predictions separate the classes perfectly
+            return None  # no curvature left: the coefficients are not identified
+        if np.max(np.abs(step)) < NEWTON_TOLERANCE:
+            return beta + step
+        # Far from the optimum (predictions near 0 or 1 flatten the curvature) a full step
+        # overshoots: halve it until the likelihood does not fall, so every step climbs.
+        for _ in range(MAX_HALVINGS):
+            signed, softplus = _misfit(offset + x @ (beta + step), y)
+            trial = float(w @ softplus)
+            if trial <= loss + 1e-12 * loss:
+                break
+            step = step / 2
+        beta, loss = beta + step, trial
+    # The likelihood is concave and its maximum exists (checked first): only coefficients
+    # that float arithmetic cannot pin down (logit(p) almost constant) end up here.
+    return None
+
+
+def _mle_exists(lp: np.ndarray, y: np.ndarray, w: np.ndarray, *, free_slope: bool) -> bool:
+    """Return whether the recalibration's maximum-likelihood estimate exists (Albert & Anderson, 1984)."""
+    positives, negatives = lp[(w > 0) & (y == 1)], lp[(w > 0) & (y == 0)]
+    if not positives.size or not negatives.size:
+        return False  # one class only: the intercept runs off to infinity
+    # With the slope free, predictions that separate the classes (ties at the cut allowed)
+    # send it to infinity; a single distinct prediction leaves it unidentified.
+    return not free_slope or (positives.min() < negatives.max() and negatives.min() < positives.max())
 
 
 def _recalibration(y_true, y_pred, weights, *, free_slope: bool) -> np.ndarray | None:
-    """Fit logit P(y=1) = a + b * logit(p), b fixed at 1 unless free_slope; None when it cannot be fitted."""
+    """Fit logit P(y=1) = a + b * logit(p), b fixed at 1 unless free_slope; None when no MLE exists."""
     y = np.asarray(y_true, dtype=np.float64)
     w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=np.float64)
-    if w.sum() == 0 or len(np.unique(y[w > 0])) < 2:
-        return None
     lp = _logit(np.asarray(y_pred, dtype=np.float64))
+    if not _mle_exists(lp, y, w, free_slope=free_slope):
+        return None
     if free_slope:
         return _fit_logistic(np.column_stack([np.ones_like(lp), lp]), y, w, np.zeros_like(lp))
     return _fit_logistic(np.ones((y.size, 1)), y, w, lp)
