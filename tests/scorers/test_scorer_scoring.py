@@ -34,6 +34,14 @@ def scored(solution, predictions, spec, to_csv, **kwargs) -> ScoreReport:
     return score(predictions, solution, spec, **kwargs)
 
 
+def scored_all_private(solution, predictions, spec, to_csv, **kwargs) -> ScoreReport:
+    """Score with every row Private: read_solution refuses a Usage column with no Public row, score() does not."""
+    read = read_solution(to_csv(solution.assign(Usage=["Public"] + ["Private"] * (len(solution) - 1))), spec)
+    read["Usage"] = "Private"
+    predictions = read_submission(to_csv(predictions), spec, solution_ids=read[spec.data.id_column])
+    return score(predictions, read, spec, **kwargs)
+
+
 def test_a_report_has_every_metric_per_split_with_counts_and_ci(make_spec, binary_data, to_csv):
     spec = make_spec("binary", metrics={"secondary": ["brier", "log_loss"]})
     solution, predictions = binary_data(400)
@@ -256,7 +264,7 @@ def test_a_column_refining_another_cannot_give_a_small_group_away(make_spec, to_
                              "sex": np.array(["F", "M"] * n)[:n], "Usage": "Private"})
     predictions = pd.DataFrame({"patient_id": np.arange(n), "prediction": np.zeros(n)})
     spec = make_spec("regression", metrics={"primary": "mae"}, subgroups=["age_band", "under_50", "sex"])
-    report = scored(solution, predictions, spec, to_csv)
+    report = scored_all_private(solution, predictions, spec, to_csv)
     cells = [cell.to_dict() for cell in report.subgroups if cell.split == "private"]
     groups_of = {c: solution[c].to_numpy() for c in ("age_band", "under_50", "sex")}
     split = report.splits["private"]
@@ -275,7 +283,7 @@ def test_two_columns_that_never_meet_somewhere_cannot_give_a_small_crossing_away
     solution = pd.DataFrame({"patient_id": np.arange(n), "level": np.round(rng.normal(80, 15, n), 1), "sex": sex,
                              "site": site, "Usage": "Private"})
     predictions = pd.DataFrame({"patient_id": np.arange(n), "prediction": np.zeros(n)})
-    report = scored(solution, predictions, make_spec("regression", metrics={"primary": "mae"}, subgroups=["sex", "site"]), to_csv)
+    report = scored_all_private(solution, predictions, make_spec("regression", metrics={"primary": "mae"}, subgroups=["sex", "site"]), to_csv)
     cells = [cell.to_dict() for cell in report.subgroups if cell.split == "private"]
     split = report.splits["private"]
     assert differencing_attack(cells, "regression", split.metrics["mae"], split.n_rows, None, {"sex": sex, "site": site}) == []
@@ -386,7 +394,7 @@ def _texts(error: BaseException) -> list[str]:
 def test_no_message_to_a_team_contains_an_outcome_value(make_spec, to_csv):
     spec = make_spec("survival", metrics={"secondary": ["td_auc"], "options": {"horizons": [9999.0]}})
     n = 6
-    solution = pd.DataFrame({"patient_id": [f"P{i}" for i in range(n)], "futime": SECRET_TIMES, "death": [1, 0, 1, 1, 0, 1], "Usage": "Public"})
+    solution = pd.DataFrame({"patient_id": [f"P{i}" for i in range(n)], "futime": SECRET_TIMES, "death": [1, 0, 1, 1, 0, 1], "Usage": ["Public", "Private"] * 3})
     solution_bytes = to_csv(solution)
     sol = read_solution(solution_bytes, spec)
     secrets = set()
@@ -453,8 +461,7 @@ def test_a_primary_metric_that_fails_fails_safely(make_spec, survival_data, to_c
 
 def test_an_empty_split_scores_nan_rather_than_failing(make_spec, binary_data, to_csv):
     solution, predictions = binary_data(100)
-    solution["Usage"] = "Private"
-    report = scored(solution, predictions, make_spec("binary"), to_csv)
+    report = scored_all_private(solution, predictions, make_spec("binary"), to_csv)
     assert report.splits["public"].n_rows == 0 and np.isnan(report.splits["public"].metrics["roc_auc"])
     assert report.splits["public"].ci_low is None and report.splits["private"].ci_low is not None
 

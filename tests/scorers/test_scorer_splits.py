@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ultrathon.scorers import assign_splits, bootstrap_indices, bootstrap_weights, percentile_interval, stream_id
+from ultrathon.scorers import SolutionError, assign_splits, bootstrap_indices, bootstrap_weights, percentile_interval, read_solution, stream_id
 
 
 def test_the_usage_column_decides_when_present(make_spec):
@@ -77,6 +77,14 @@ def test_a_regression_split_spreads_the_outcome(make_spec):
     split = assign_splits(solution, make_spec("regression", split={"usage_column": None})).to_numpy()
     public, everyone = solution["level"][split == "Public"], solution["level"]
     assert abs(public.median() - everyone.median()) < 0.1 * everyone.median()
+
+
+@pytest.mark.parametrize("missing, present", [("Private", "Public"), ("Public", "Private")])
+def test_a_usage_column_without_public_or_private_rows_is_refused(make_spec, missing, present):
+    data = f"patient_id,outcome,Usage\nP1,1,{present}\nP2,0,{present.lower()}\nP3,1,Ignored\n".encode()
+    with pytest.raises(SolutionError) as caught:
+        read_solution(data, make_spec("binary"))
+    assert [str(p) for p in caught.value.problems] == [f"column 'Usage': no {missing} rows: each leaderboard needs some"]
 
 
 # --- bootstrap ------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from ultrathon.scorers.errors import FileProblems, Problem, SolutionError, Submi
 from ultrathon.scorers.header import check_header, read_header
 from ultrathon.scorers.ids import duplicate_problems, id_problems, read_ids
 from ultrathon.scorers.messages import ProblemCollector, file_line, quoted
-from ultrathon.scorers.splits import IGNORED, USAGE_VALUES, normalise_usage, usage_column
+from ultrathon.scorers.splits import IGNORED, USAGE_VALUES, missing_leaderboards, normalise_usage, usage_column
 
 if TYPE_CHECKING:
     from ultrathon.spec import ChallengeSpec
@@ -101,6 +101,8 @@ def read_solution(data: bytes, spec: ChallengeSpec) -> pd.DataFrame:
         bad = np.flatnonzero(values.isna().to_numpy())
         raw = frame[usage]
         found.add_rows("usage", bad, lambda row: Problem(file_line(row), usage, f"{quoted(raw.iloc[row])} is not one of {', '.join(USAGE_VALUES)}"))
+        for label in missing_leaderboards(values):
+            found.add("usage missing", Problem(None, usage, f"no {label} rows: each leaderboard needs some"))
         frame[usage] = values
         scored = (values != IGNORED).to_numpy()
 

@@ -30,6 +30,12 @@ def normalise_usage(values: pd.Series) -> pd.Series:
     return pd.Series(spelling[codes], index=values.index, name=values.name)
 
 
+def missing_leaderboards(usage: pd.Series) -> list[str]:
+    """Return which of Public and Private the normalised Usage values lack: each leaderboard needs rows."""
+    present = set(usage.dropna().unique())
+    return [label for label in (PUBLIC, PRIVATE) if label not in present]
+
+
 def outcome_strata(solution: pd.DataFrame, spec: ChallengeSpec) -> np.ndarray:
     """Return one stratum per row: the class, the event, or the outcome's quintile."""
     if spec.task == "survival":
