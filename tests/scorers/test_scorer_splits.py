@@ -87,6 +87,39 @@ def test_a_usage_column_without_public_or_private_rows_is_refused(make_spec, mis
     assert [str(p) for p in caught.value.problems] == [f"column 'Usage': no {missing} rows: each leaderboard needs some"]
 
 
+def _shuffled_split(solution, spec, seed):
+    """Return the split of the solution and of its rows shuffled, each as a dict id -> split."""
+    shuffled = solution.sample(frac=1, random_state=seed).reset_index(drop=True)
+    by_id = lambda frame: dict(zip(frame["patient_id"], assign_splits(frame, spec)))  # noqa: E731
+    return by_id(solution), by_id(shuffled)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 20270104])
+def test_a_seeded_split_is_a_function_of_the_ids_not_the_row_order(make_spec, seed):
+    spec = make_spec("binary", split={"usage_column": None, "seed": seed})
+    solution = _binary_solution(500, 0.2, seed=seed)
+    solution["patient_id"] = [f"P{i:04d}" for i in range(500)]
+    before, after = _shuffled_split(solution, spec, seed)
+    assert before == after
+
+
+def test_a_regression_split_with_tied_outcomes_ignores_the_row_order(make_spec):
+    # Ties straddle the quintile boundaries: which tied row falls in which stratum must not
+    # depend on where it sits in the file.
+    rng = np.random.default_rng(0)
+    solution = pd.DataFrame({"patient_id": np.arange(300), "level": rng.integers(0, 4, 300).astype(float)})
+    spec = make_spec("regression", split={"usage_column": None})
+    before, after = _shuffled_split(solution, spec, 7)
+    assert before == after
+
+
+def test_a_seeded_split_of_text_and_integer_ids_keys_on_the_id_as_written(make_spec):
+    spec = make_spec("binary", split={"usage_column": None, "seed": 3})
+    solution = _binary_solution(200, 0.4)
+    as_text = solution.assign(patient_id=solution["patient_id"].astype(str))
+    assert assign_splits(solution, spec).tolist() == assign_splits(as_text, spec).tolist()
+
+
 # --- bootstrap ------------------------------------------------------------------------------------
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+from ultrathon.scorers.ids import normalise_ids
 
 if TYPE_CHECKING:
     from ultrathon.spec import ChallengeSpec
@@ -30,13 +33,34 @@ def normalise_usage(values: pd.Series) -> pd.Series:
     return pd.Series(spelling[codes], index=values.index, name=values.name)
 
 
+def _id_keys(solution: pd.DataFrame, spec: ChallengeSpec) -> np.ndarray:
+    """Return each row's place in the seeded order: BLAKE2b-128 of "seed:id", as two uint64 columns."""
+    # Ids as read_solution normalises them (17, 17.0 and "17" are one id). A function of the
+    # seed and the id alone, stable across processes and Python versions (never hash()): the
+    # same ids get the same split however the solution's rows are ordered.
+    ids, _ = normalise_ids(solution[spec.data.id_column])
+    prefix = hashlib.blake2b(f"{int(spec.split.seed)}:".encode(), digest_size=16)
+
+    def digest(id_text: str) -> bytes:
+        h = prefix.copy()
+        h.update(id_text.encode())
+        return h.digest()
+
+    return np.frombuffer(b"".join(map(digest, map(str, ids))), dtype=">u8").reshape(-1, 2).astype(np.uint64)
+
+
+def _in_key_order(keys: np.ndarray, *first: np.ndarray) -> np.ndarray:
+    """Return row positions sorted by the given columns, ties broken by the id keys."""
+    return np.lexsort((keys[:, 1], keys[:, 0], *reversed(first)))
+
+
 def missing_leaderboards(usage: pd.Series) -> list[str]:
     """Return which of Public and Private the normalised Usage values lack: each leaderboard needs rows."""
     present = set(usage.dropna().unique())
     return [label for label in (PUBLIC, PRIVATE) if label not in present]
 
 
-def outcome_strata(solution: pd.DataFrame, spec: ChallengeSpec) -> np.ndarray:
+def outcome_strata(solution: pd.DataFrame, spec: ChallengeSpec, keys: np.ndarray) -> np.ndarray:
     """Return one stratum per row: the class, the event, or the outcome's quintile."""
     if spec.task == "survival":
         return _as_codes(solution[spec.data.target.event])
@@ -47,9 +71,12 @@ def outcome_strata(solution: pd.DataFrame, spec: ChallengeSpec) -> np.ndarray:
     strata = np.zeros(values.size, dtype=np.int64)
     finite = np.isfinite(values)
     if finite.sum() >= REGRESSION_STRATA:
-        # Ranks, not values, so that ties cannot empty a quantile bin.
-        ranks = pd.Series(values[finite]).rank(method="first").to_numpy()
-        strata[finite] = np.minimum(((ranks - 1) * REGRESSION_STRATA // finite.sum()).astype(np.int64), REGRESSION_STRATA - 1)
+        # Ranks, not values, so that ties cannot empty a quantile bin; tied values are ranked
+        # by their id keys, not by where they sit in the file.
+        order = _in_key_order(keys[finite], values[finite])
+        ranks = np.empty(order.size, dtype=np.int64)
+        ranks[order] = np.arange(order.size)
+        strata[finite] = np.minimum(ranks * REGRESSION_STRATA // order.size, REGRESSION_STRATA - 1)
     return strata
 
 
@@ -89,17 +116,20 @@ def assign_splits(solution: pd.DataFrame, spec: ChallengeSpec) -> pd.Series:
         if usage.isna().any():
             raise ValueError(f"the {column} column may only hold {', '.join(USAGE_VALUES)}")
         return usage.rename("split")
-    # Seeded and stratified: the same seed and solution always give the same rows, and each
-    # split keeps the outcome's distribution (prevalence, event rate, classes).
-    strata = outcome_strata(solution, spec)
-    rng = np.random.default_rng(int(spec.split.seed) & (2**63 - 1))
-    labels = np.full(len(solution), PRIVATE, dtype=object)
-    stratum_values, codes = np.unique(strata, return_inverse=True)
+    return pd.Series(_seeded_split(solution, spec), index=solution.index, name="split")
+
+
+def _seeded_split(solution: pd.DataFrame, spec: ChallengeSpec) -> np.ndarray:
+    """Return Public or Private per row: in each stratum, the first rows in id-key order are public."""
+    # Stratified, so each split keeps the outcome's distribution (prevalence, event rate,
+    # classes); ordered by a hash of the seed and each id, so the split depends on them
+    # alone, never on the order of the solution's rows.
+    keys = _id_keys(solution, spec)
+    stratum_values, codes = np.unique(outcome_strata(solution, spec, keys), return_inverse=True)
     codes = codes.ravel()
-    sizes = np.bincount(codes, minlength=stratum_values.size)
-    public_counts = _largest_remainder(sizes, spec.split.public_fraction)
-    for code, count in enumerate(public_counts):
-        members = np.flatnonzero(codes == code)
-        chosen = members[rng.permutation(members.size)[:count]]
-        labels[chosen] = PUBLIC
-    return pd.Series(labels, index=solution.index, name="split")
+    public_counts = _largest_remainder(np.bincount(codes, minlength=stratum_values.size), spec.split.public_fraction)
+    order = _in_key_order(keys, codes)  # by stratum, then by key within it
+    starts = np.searchsorted(codes[order], np.arange(stratum_values.size))
+    rank_in_stratum = np.empty(codes.size, dtype=np.int64)
+    rank_in_stratum[order] = np.arange(codes.size) - starts[codes[order]]
+    return np.where(rank_in_stratum < public_counts[codes], PUBLIC, PRIVATE).astype(object)
