@@ -12,6 +12,7 @@ import pytest
 from sksurv import datasets
 from sksurv.metrics import concordance_index_ipcw, cumulative_dynamic_auc
 
+from ultrathon.scorers import read_solution, read_submission, score
 from ultrathon.scorers.metrics import METRICS
 
 SURVIVAL = [("event", bool), ("time", np.float64)]
@@ -186,3 +187,20 @@ def test_scoring_never_imports_scikit_survival():
         "assert 'sksurv' not in sys.modules, 'sksurv imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- the count of undefined resamples in the report -----------------------------------------------
+
+
+def test_the_report_counts_the_resamples_where_the_primary_metric_is_undefined(make_spec, survival_data, to_csv):
+    solution, predictions = survival_data(300)
+    public = solution[solution["Usage"] == "Public"]
+    horizon = float(np.sort(public["futime"].unique())[-2])  # past the follow-up of resamples without the longest
+    spec = make_spec("survival", metrics={"primary": "td_auc", "options": {"horizons": [horizon]}})
+    solution_frame = read_solution(to_csv(solution), spec)
+    report = score(read_submission(to_csv(predictions), spec, solution_ids=solution_frame["patient_id"]), solution_frame, spec)
+    split = report.splits["public"]
+    undefined = int(np.isnan(split.replicates).sum())
+    assert 0 < undefined < split.replicates.size
+    assert report.to_dict()["splits"]["public"]["n_undefined"] == undefined
+    assert split.ci_low is not None
