@@ -32,18 +32,33 @@ def harrell_c_batch(y_true, y_pred, weights=None) -> np.ndarray:
     return harrell_c_counts(y_true["time"], y_true["event"], y_pred, weights)
 
 
-def _censoring_survival(time: np.ndarray, event: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Return the Kaplan-Meier survival of censoring at each row's time (rows in time order), per weighting."""
+def _running_weight(w: np.ndarray) -> np.ndarray:
+    """Return the running sums of multiplicities, a 0 column first: cum[:, k] is the weight of rows before k."""
+    # A resample's multiplicities sum to its rows, so 32 bits suffice.
+    cum = np.zeros((w.shape[0], w.shape[1] + 1), dtype=np.int32)
+    np.cumsum(w, axis=1, out=cum[:, 1:])
+    return cum
+
+
+def _censoring_survival(time: np.ndarray, event: np.ndarray, cum: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Return the Kaplan-Meier survival of censoring at the times of rows `at`, per weighting.
+
+    Rows are in time order, events before censorings at a time; cum is their _running_weight.
+    """
     starts = tie_group_starts(time)
-    events = _group_sums(w * event, starts).astype(np.int64)
-    rows = _group_sums(w, starts).astype(np.int64)
-    censored = rows - events
-    at_risk = rows.sum(axis=1, keepdims=True) - (np.cumsum(rows, axis=1) - rows)
-    # scikit-survival's arithmetic, so G is the same to the bit: c / (at risk - events), 0 when c is.
+    # The first censored row of each time with censorings: before it, that time's events.
+    censored_from = np.flatnonzero(~event & np.r_[True, (time[1:] != time[:-1]) | event[:-1]])
+    group = np.searchsorted(starts, censored_from, side="right") - 1
+    before = cum[:, starts[group]]
+    events = cum[:, censored_from] - before
+    censored = cum[:, np.append(starts, time.size)[group + 1]] - cum[:, censored_from]
+    at_risk = cum[:, -1:] - before
+    # scikit-survival's arithmetic, so G is the same to the bit: c / (at risk - events), 0 when c
+    # is (a time whose censored rows are not drawn); times without censorings multiply by 1.
     ratio = np.divide(censored, at_risk - events, out=np.zeros(censored.shape), where=censored != 0)
-    survival = np.cumprod(1.0 - ratio, axis=1)
-    group_of_row = np.repeat(np.arange(starts.size), np.diff(np.append(starts, time.size)))
-    return survival[:, group_of_row]
+    survival = np.ones((cum.shape[0], censored_from.size + 1))
+    np.cumprod(1.0 - ratio, axis=1, out=survival[:, 1:])
+    return survival[:, np.searchsorted(time[censored_from], time[at], side="right")]
 
 
 def _inverse(survival: np.ndarray) -> np.ndarray:
@@ -65,24 +80,23 @@ def uno_c_batch(y_true, y_pred, weights=None, tau: float | None = None) -> np.nd
     order, t, e, rank = _harrell_order(time, event, np.asarray(y_pred, dtype=np.float64))
     w = np.ascontiguousarray(w_all[:, order], dtype=np.int32)
     events_at = np.flatnonzero(e)
-    inverse = _inverse(_censoring_survival(t, e, w))  # the Harrell order is a time order
-    counted = e & (t < tau) if tau is not None else e
-    # W_i per unit of multiplicity: 1/G(T_i)^2 (scikit-survival squares 1/G), 0 for rows not counted.
-    unit = np.where(counted, np.square(inverse), 0.0)[:, events_at]
+    cum = _running_weight(w)
+    inverse = _inverse(_censoring_survival(t, e, cum, events_at))  # the Harrell order will do
+    counted = t[events_at] < tau if tau is not None else np.ones(events_at.size, dtype=bool)
+    # W_i per unit of multiplicity: 1/G(T_i)^2 (scikit-survival squares 1/G), 0 for events not counted.
+    unit = np.where(counted, np.square(inverse), 0.0)
     event_weight = w[:, events_at] * unit
-    denominator = (event_weight * _weight_after_group(t, e, w, events_at)).sum(axis=1)
+    denominator = (event_weight * _weight_after_group(t, e, cum, events_at)).sum(axis=1)
     twice_numerator = _twice_weighted_merge_count(w, event_weight, events_at, rank, e)
     twice_numerator -= _twice_same_time_pairs(t[events_at], rank[events_at], w[:, events_at], unit)
     return _divide(twice_numerator, 2 * denominator)
 
 
-def _weight_after_group(t: np.ndarray, e: np.ndarray, w: np.ndarray, events_at: np.ndarray) -> np.ndarray:
+def _weight_after_group(t: np.ndarray, e: np.ndarray, cum: np.ndarray, events_at: np.ndarray) -> np.ndarray:
     """Return, for each event, the weight of the rows after its (time, event) group: its comparable rows."""
     new_group = np.r_[True, (t[1:] != t[:-1]) | (e[1:] != e[:-1])]
     group_end = np.append(np.flatnonzero(new_group)[1:], t.size)
     end_of_event = group_end[(np.cumsum(new_group) - 1)[events_at]]
-    cum = np.zeros((w.shape[0], t.size + 1), dtype=np.int64)
-    np.cumsum(w, axis=1, out=cum[:, 1:])
     return cum[:, -1:] - cum[:, end_of_event]
 
 
@@ -109,10 +123,13 @@ def _twice_same_time_pairs(t_ev, r_ev, w_ev, unit) -> np.ndarray:
     """Return what the merge count added for pairs of events at one time, which are not comparable."""
     # Events of one time share 1/G, and come in descending risk: a pair counted 2 W_i w_j, or
     # W_i w_j when tied. Per time: (S1^2 - S2) - (pairs of tied risk), S1, S2 the sums of w, w^2.
-    same_time = np.flatnonzero(np.r_[True, t_ev[1:] != t_ev[:-1]])
-    if same_time.size == t_ev.size:
+    first_at_time = np.flatnonzero(np.r_[True, t_ev[1:] != t_ev[:-1]])
+    size = np.diff(np.append(first_at_time, t_ev.size))
+    shared = np.repeat(size > 1, size)  # events alone at their time form no pair
+    if not shared.any():
         return np.zeros(w_ev.shape[0])
-    w_ev = w_ev.astype(np.int64)
+    t_ev, r_ev, w_ev, unit = t_ev[shared], r_ev[shared], w_ev[:, shared].astype(np.int64), unit[:, shared]
+    same_time = np.flatnonzero(np.r_[True, t_ev[1:] != t_ev[:-1]])
     pairs = _group_sums(w_ev, same_time) ** 2 - _group_sums(w_ev * w_ev, same_time)
     same_risk = np.flatnonzero(np.r_[True, (t_ev[1:] != t_ev[:-1]) | (r_ev[1:] != r_ev[:-1])])
     tied = (_group_sums(w_ev, same_risk) ** 2 - _group_sums(w_ev * w_ev, same_risk)) // 2
@@ -129,21 +146,27 @@ def td_auc_batch(y_true, y_pred, weights=None, horizons=None) -> np.ndarray:
     w_all = _as_weight_matrix(weights, time.size)
     if not event.any():
         return np.full(w_all.shape[0], np.nan)
-    by_time = np.argsort(time, kind="stable")
-    t, e, w = time[by_time], event[by_time], np.ascontiguousarray(w_all[:, by_time], dtype=np.int64)
+    by_time = np.lexsort((~event, time))  # time order, events first, as _censoring_survival wants
+    t, e = time[by_time], event[by_time]
+    w = np.ascontiguousarray(w_all[:, by_time], dtype=np.int32)
     times = _horizons(t, e, w, horizons)
-    present = w > 0
-    first, last = t[np.argmax(present, axis=1)], t[t.size - 1 - np.argmax(present[:, ::-1], axis=1)]
-    outside = (times[:, 0] < first) | (times[:, -1] >= last) | ~present[:, e].any(axis=1)
-    # A case's weight is w/G; G > 0 before the last time, so every case has one.
-    case_unit = np.empty(w.shape)
-    case_unit[:, by_time] = np.where(e, _inverse(_censoring_survival(t, e, w)), 0.0)
+    cum = _running_weight(w)
+    first = t[np.argmax(cum[:, 1:] > 0, axis=1)]
+    last = t[np.argmax(cum[:, 1:] == cum[:, -1:], axis=1)]
+    outside = (times[:, 0] < first) | (times[:, -1] >= last)
+    # The rows that can be cases (an event by the last horizon), in risk order; the weight of a
+    # case is w/G, and G > 0 before the last time, where cases lie.
     by_risk = np.argsort(risk, kind="stable")
-    w = np.ascontiguousarray(w_all[:, by_risk], dtype=np.int64)
-    case_weight = w * case_unit[:, by_risk]
-    starts = tie_group_starts(risk[by_risk])
-    aucs = np.column_stack([_cumulative_dynamic_auc(time[by_risk], w, case_weight, starts, times[:, h : h + 1])
-                            for h in range(times.shape[1])])
+    cases = np.flatnonzero(event[by_risk] & (time[by_risk] <= times.max()))
+    time_position = np.empty(time.size, dtype=np.intp)
+    time_position[by_time] = np.arange(time.size)
+    unit = _inverse(_censoring_survival(t, e, cum, time_position[by_risk[cases]]))
+    del cum
+    w = np.ascontiguousarray(w_all[:, by_risk], dtype=np.int32)
+    aucs = np.column_stack([
+        _cumulative_dynamic_auc(time[by_risk], risk[by_risk], w, cases, w[:, cases] * unit, times[:, h : h + 1])
+        for h in range(times.shape[1])
+    ])
     # scikit-survival scores each distinct horizon once.
     repeated = np.zeros(times.shape, dtype=bool)
     repeated[:, 1:] = times[:, 1:] == times[:, :-1]
@@ -151,19 +174,18 @@ def td_auc_batch(y_true, y_pred, weights=None, horizons=None) -> np.ndarray:
     return np.where(outside, np.nan, mean)
 
 
-def _cumulative_dynamic_auc(t, w, case_weight, starts, horizon) -> np.ndarray:
-    """Return the AUC at each weighting's horizon; rows in risk order, tied risks in runs from starts."""
+def _cumulative_dynamic_auc(t, risk, w, cases, case_weight, horizon) -> np.ndarray:
+    """Return the AUC at each weighting's horizon (rows in risk order; cases: the rows that can be cases)."""
     # AUC(t) = sum_{i case} sum_{j control} w_i/G(T_i) w_j ([r_i > r_j] + [r_i = r_j]/2), over the
     # product of the weighted cases and controls; cases had their event by t, controls T > t.
-    ends = np.append(starts[1:], t.size)
-    group_of_row = np.repeat(np.arange(starts.size), ends - starts)
-    cum = np.zeros((w.shape[0], t.size + 1), dtype=np.int64)
-    np.cumsum(np.where(t > horizon, w, 0), axis=1, out=cum[:, 1:])
+    cum = _running_weight(np.where(t > horizon, w, 0))
     # Controls of lower risk, plus those of lower or equal risk: twice the wins, ties counting half.
-    twice_wins = cum[:, starts[group_of_row]] + cum[:, ends[group_of_row]]
-    cases = np.where(t <= horizon, case_weight, 0.0)
-    numerator = np.einsum("ij,ij->i", cases, twice_wins.astype(np.float64))
-    return _divide(numerator, 2 * cases.sum(axis=1) * cum[:, -1])
+    lower = np.searchsorted(risk, risk[cases], side="left")
+    lower_or_tied = np.searchsorted(risk, risk[cases], side="right")
+    twice_wins = (cum[:, lower] + cum[:, lower_or_tied]).astype(np.float64)
+    case_weight = np.where(t[cases] <= horizon, case_weight, 0.0)
+    numerator = np.einsum("ij,ij->i", case_weight, twice_wins)
+    return _divide(numerator, 2 * case_weight.sum(axis=1) * cum[:, -1])
 
 
 def _horizons(t: np.ndarray, e: np.ndarray, w: np.ndarray, horizons) -> np.ndarray:
