@@ -81,7 +81,7 @@ def uno_c_batch(y_true, y_pred, weights=None, tau: float | None = None) -> np.nd
     w = np.ascontiguousarray(w_all[:, order], dtype=np.int32)
     events_at = np.flatnonzero(e)
     cum = _running_weight(w)
-    inverse = _inverse(_censoring_survival(t, e, cum, events_at))  # the Harrell order will do
+    inverse = _inverse(_censoring_survival(t, e, cum, events_at))  # Harrell order: by time, events first
     counted = t[events_at] < tau if tau is not None else np.ones(events_at.size, dtype=bool)
     # W_i per unit of multiplicity: 1/G(T_i)^2 (scikit-survival squares 1/G), 0 for events not counted.
     unit = np.where(counted, np.square(inverse), 0.0)
