@@ -40,7 +40,7 @@ from ultrathon.scorers.classification_metrics import (
     sensitivity_at_specificity_batch,
 )
 from ultrathon.scorers.regression_metrics import mae_batch, r2_batch, rmse_batch
-from ultrathon.scorers.survival_metrics import harrell_c_batch, td_auc, uno_c
+from ultrathon.scorers.survival_metrics import harrell_c_batch, td_auc_batch, uno_c_batch
 
 
 @dataclass(frozen=True)
@@ -93,8 +93,8 @@ _CODE: dict[str, tuple[Callable[..., float], Callable[..., np.ndarray] | None]] 
     "mae": _batched(mae_batch),
     "r2": _batched(r2_batch),
     "harrell_c": _batched(harrell_c_batch),
-    "uno_c": _one_at_a_time(uno_c),
-    "td_auc": _one_at_a_time(td_auc),
+    "uno_c": _batched(uno_c_batch),
+    "td_auc": _batched(td_auc_batch),
 }
 
 METRICS: dict[str, Metric] = {

@@ -34,6 +34,11 @@ class SplitScore:
     # for every submission of a challenge, so replicates pair across teams.
     replicates: np.ndarray | None = field(default=None, repr=False, compare=False)
 
+    @property
+    def n_undefined(self) -> int:
+        """Return how many bootstrap resamples the primary metric was undefined on (left out of the CI)."""
+        return 0 if self.replicates is None else int(np.count_nonzero(~np.isfinite(self.replicates)))
+
     def to_dict(self) -> dict:
         """Return the split's scores as JSON-ready data (NaN and infinities become None)."""
         return {
@@ -43,6 +48,7 @@ class SplitScore:
             "n_rows": self.n_rows,
             "n_positive": self.n_positive,
             "n_resamples": 0 if self.replicates is None else int(self.replicates.size),
+            "n_undefined": self.n_undefined,
         }
 
 
