@@ -181,3 +181,29 @@ def test_an_uploads_file_name_never_reaches_the_file_system(app, client, member,
     assert not any("escaped" in p.name for p in created)
     stored = db.session.execute(db.select(Submission.filename)).scalars().all()
     assert all("/" not in name and "\\" not in name for name in stored)
+
+
+def _without_some_predictions(sample: bytes) -> tuple[bytes, list[str]]:
+    """Return the sample with rows 2-11 dropped and the next two predictions left empty, and those twelve ids."""
+    lines = sample.decode().splitlines()
+    left_out = [line.split(",")[0] for line in lines[1:13]]
+    kept = [lines[0], *lines[11:]]
+    for i in (1, 2):
+        kept[i] = kept[i].split(",")[0] + ","
+    return ("\n".join(kept) + "\n").encode(), left_out
+
+
+def test_filled_predictions_are_counted_on_the_submission(client, challenge, member, sample, run_worker):
+    spec = dict(challenge.spec)
+    spec["submission"] = {**spec["submission"], "missing": "worst"}
+    challenge.spec = spec
+    db.session.commit()
+    data, left_out = _without_some_predictions(sample)
+    accepted = upload(client, member, data).get_json()
+    run_worker()
+    body = client.get(accepted["url"], headers=member).get_json()
+    assert body["status"] == "scored", body
+    stored = {s.split: s.n_filled for s in db.session.get(Submission, accepted["id"]).scores}
+    assert body["public_filled"] == stored["public"] > 0 and body["private_filled"] is None  # private: after the close
+    usage = dict(line.split(",")[::2] for line in challenge.solution_csv.decode().splitlines()[1:])
+    assert stored == {split: sum(usage[i] == split.title() for i in left_out) for split in ("public", "private")}

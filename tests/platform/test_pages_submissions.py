@@ -79,6 +79,19 @@ def test_a_valid_upload_is_queued_then_its_row_turns_scored_in_the_json_view(cli
     assert row["private"] is None  # hidden until the close
 
 
+def test_a_row_says_how_many_predictions_were_filled(client, challenge, member, sample, run_worker):
+    challenge.spec = {**challenge.spec, "submission": {**challenge.spec["submission"], "missing": "prevalence"}}
+    db.session.commit()
+    public_ids = [line.split(",")[0] for line in challenge.solution_csv.decode().splitlines() if line.endswith(",Public")][:5]
+    lines = [line for line in sample.decode().splitlines() if line.split(",")[0] not in public_ids]
+    upload(client, ("\n".join(lines) + "\n").encode())
+    run_worker()
+    [row] = client.get(f"/challenges/{DEMO}/submissions.json").get_json()["submissions"]
+    [public] = [s for s in db.session.get(Submission, row["id"]).scores if s.split == "public"]
+    assert row["status"] == "scored" and row["public_filled"] == public.n_filled == 5
+    assert f"5 of {public.n_rows} filled" in row["html"]
+
+
 def test_a_broken_file_is_refused_with_its_row_and_column_and_stores_nothing(client, member):
     response = upload(client, b"patient_id,probability\nP00001,0.5\nP00002,1.7\n")
     assert response.status_code == 400

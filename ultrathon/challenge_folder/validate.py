@@ -53,6 +53,8 @@ def scoring_hash(spec: ChallengeSpec, solution: bytes, scorer_source: str | None
         "subgroups": spec.subgroups,
         "bootstrap": spec.leaderboard.bootstrap,
     }
+    if spec.submission.missing != "refuse":  # only when set: the digests stored before the key stay valid
+        decisive["missing"] = spec.submission.missing
     digest = hashlib.sha256(json.dumps(decisive, sort_keys=True).encode())
     digest.update(hashlib.sha256(solution).digest())
     digest.update(hashlib.sha256((scorer_source or "").encode()).digest())

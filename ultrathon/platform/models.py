@@ -278,6 +278,7 @@ class Score(db.Model):
     ci_low: Mapped[float | None] = mapped_column()
     ci_high: Mapped[float | None] = mapped_column()
     n_rows: Mapped[int] = mapped_column(Integer, default=0)
+    n_filled: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # predictions filled (submission.missing)
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     subgroups: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     replicates: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))  # float64 bootstrap values

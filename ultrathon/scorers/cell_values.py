@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ultrathon.spec import ChallengeSpec
 
 PROBABILITY_TOLERANCE = 1e-6
-MISSING_WORDS = {"nan", "-nan", "na", "n/a", "#n/a", "null", "none", "<na>", "nat", "missing", "?"}
+MISSING_WORDS = {"nan", "-nan", "+nan", "na", "n/a", "#n/a", "null", "none", "<na>", "nat", "missing", "?"}
 
 
 def is_number(text: str) -> bool:
@@ -52,8 +52,14 @@ def _raw_text(data: bytes, column: str) -> pd.Series:
     return pd.read_csv(io.BytesIO(data), usecols=[column], dtype=str, keep_default_na=False, index_col=False, skip_blank_lines=False)[column]
 
 
-def numeric_column(frame: pd.DataFrame, column: str, data: bytes, found: ProblemCollector) -> np.ndarray:
-    """Return a column as float64, reporting every value that is not a finite number."""
+def missing_cells(raw: pd.Series) -> np.ndarray:
+    """Return which cells are left empty or say so ("NA", "nan"): missing, not wrong."""
+    text = raw.astype(object).where(raw.notna(), "").astype(str).str.strip().str.casefold()
+    return ((text == "") | text.isin(MISSING_WORDS)).to_numpy()
+
+
+def numeric_column(frame: pd.DataFrame, column: str, data: bytes, found: ProblemCollector, *, allow_missing: bool = False) -> np.ndarray:
+    """Return a column as float64, reporting every value that is not a finite number (missing ones left NaN if allowed)."""
     values = frame[column]
     if pd.api.types.is_float_dtype(values) or pd.api.types.is_integer_dtype(values):
         array = values.to_numpy(dtype=np.float64)
@@ -64,6 +70,8 @@ def numeric_column(frame: pd.DataFrame, column: str, data: bytes, found: Problem
         array = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
         bad = np.flatnonzero(~np.isfinite(array))
         raw = text
+    if bad.size and allow_missing:
+        bad = bad[~missing_cells(raw.iloc[bad])]
     if bad.size:
         found.add_rows(f"value:{column}", bad, lambda row: Problem(file_line(row), column, _describe_bad_value(raw.iloc[row])))
     return array

@@ -75,12 +75,12 @@ def duplicate_problems(ids: np.ndarray, duplicated: np.ndarray, id_column: str, 
     found.add_rows("duplicate id", rows, lambda row: Problem(file_line(row), id_column, f"duplicate id {quoted(ids[row])}, first on line {file_line(int(first_row[row]))}"))
 
 
-def id_problems(ids, empty_ids, solution_ids, id_column, found: ProblemCollector) -> np.ndarray | None:
-    """Report duplicate, unknown and missing ids; return the row order matching the solution."""
+def id_problems(ids, empty_ids, solution_ids, id_column, found: ProblemCollector, *, allow_missing: bool = False) -> np.ndarray | None:
+    """Report duplicate, unknown and (unless allowed) missing ids; return each row's position among the solution's ids."""
     solution_ids, _ = normalise_ids(solution_ids)
     position = locate_ids(solution_ids, ids)
     if position.size == solution_ids.size and np.array_equal(position, np.arange(position.size)):
-        return None
+        return position
     known = position >= 0
     unknown = np.flatnonzero(~known & ~empty_ids)
     found.add_rows("unknown id", unknown, lambda row: Problem(file_line(row), id_column, f"unknown id {quoted(ids[row])}: not one of the challenge's ids"))
@@ -94,14 +94,9 @@ def id_problems(ids, empty_ids, solution_ids, id_column, found: ProblemCollector
         duplicated[known_rows[seen_order][repeat]] = True
         duplicate_problems(ids, duplicated, id_column, found, same=position)
     missing = np.flatnonzero(counts == 0)
-    if missing.size:
+    if missing.size and not allow_missing:
         examples = ", ".join(quoted(solution_ids[i]) for i in missing[:SHOWN_IDS])
         more = ", …" if missing.size > SHOWN_IDS else ""
         noun = "id has" if missing.size == 1 else "ids have"
         found.add("missing id", Problem(None, id_column, f"{missing.size:,} of the challenge's {noun} no row: {examples}{more}"))
-    if found:
-        return None
-    # Every solution id exactly once: position is a permutation, and its inverse the row order.
-    order = np.empty(position.size, dtype=np.int64)
-    order[position] = np.arange(position.size)
-    return order
+    return None if found else position

@@ -17,7 +17,7 @@ from ultrathon.scorers.csv_parsing import parse_csv
 from ultrathon.scorers.decoding import MB, decode_upload
 from ultrathon.scorers.errors import FileProblems, Problem, SolutionError, SubmissionError
 from ultrathon.scorers.header import check_header, read_header
-from ultrathon.scorers.ids import duplicate_problems, id_problems, read_ids
+from ultrathon.scorers.ids import duplicate_problems, id_problems, normalise_ids, read_ids
 from ultrathon.scorers.messages import ProblemCollector, file_line, quoted
 from ultrathon.scorers.splits import IGNORED, USAGE_VALUES, missing_leaderboards, normalise_usage, usage_column
 
@@ -59,26 +59,44 @@ def read_submission(data: bytes, spec: ChallengeSpec, solution_ids=None) -> pd.D
 
     # Multiclass takes one probability column per class (named as data.classes), never a
     # label column: probabilities are what log loss and AUROC need.
+    allow_missing = spec.submission.missing != "refuse"
     out = {}
     for column in columns:
-        out[column] = numeric_column(frame, column, text, found)
+        out[column] = numeric_column(frame, column, text, found, allow_missing=allow_missing)
         if spec.task in ("binary", "multiclass"):
             probability_problems(out[column], column, found)
     if spec.task == "multiclass":
         row_sum_problems(np.column_stack([out[c] for c in columns]), found)
+    if allow_missing:
+        _partly_missing_problems(out, found)
 
-    order = None
+    position = None
     if solution_ids is not None:
-        order = id_problems(ids, empty_ids, np.asarray(solution_ids), id_column, found)
+        position = id_problems(ids, empty_ids, np.asarray(solution_ids), id_column, found, allow_missing=allow_missing)
     else:
         duplicated = pd.Index(ids).duplicated(keep="first") & ~empty_ids
         duplicate_problems(ids, duplicated, id_column, found)
     found.raise_if_any(SubmissionError)
 
     result = pd.DataFrame({id_column: ids, **out})
-    if order is not None:
-        result = result.iloc[order].reset_index(drop=True)
-    return result
+    if position is None or np.array_equal(position, np.arange(len(solution_ids))):
+        return result
+    if position.size == len(solution_ids):
+        return result.iloc[np.argsort(position)].reset_index(drop=True)  # every id once: rows reordered
+    # Ids without a row (allowed by submission.missing) are rows of NaN, filled when scored.
+    placed = np.full((len(solution_ids), len(columns)), np.nan)
+    placed[position] = result[columns].to_numpy(dtype=np.float64)
+    return pd.DataFrame({id_column: normalise_ids(solution_ids)[0], **dict(zip(columns, placed.T))})
+
+
+def _partly_missing_problems(out: dict[str, np.ndarray], found: ProblemCollector) -> None:
+    """Report rows with some prediction cells empty and others not, and a file with none filled."""
+    empty = np.column_stack([np.isnan(values) for values in out.values()])
+    if empty.all():
+        found.add("no predictions", Problem(None, None, "every prediction is empty; a submission needs at least one"))
+    for column, gaps in zip(out, empty.T):
+        rows = np.flatnonzero(gaps & ~empty.all(axis=1))
+        found.add_rows(f"partly:{column}", rows, lambda row: Problem(file_line(row), column, "empty value; leave every class probability of a row empty, or none"))
 
 
 def read_solution(data: bytes, spec: ChallengeSpec) -> pd.DataFrame:

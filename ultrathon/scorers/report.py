@@ -33,6 +33,7 @@ class SplitScore:
     # The primary metric on each bootstrap resample, in resample order; identical resamples
     # for every submission of a challenge, so replicates pair across teams.
     replicates: np.ndarray | None = field(default=None, repr=False, compare=False)
+    n_filled: int = 0  # predictions filled as submission.missing says: missing ids and empty cells
 
     @property
     def n_undefined(self) -> int:
@@ -47,6 +48,7 @@ class SplitScore:
             "ci_high": _finite_or_none(self.ci_high),
             "n_rows": self.n_rows,
             "n_positive": self.n_positive,
+            "n_filled": self.n_filled,
             "n_resamples": 0 if self.replicates is None else int(self.replicates.size),
             "n_undefined": self.n_undefined,
         }
@@ -183,7 +185,8 @@ def _report_from_wire(data: object, metrics: set[str], n_resamples: int) -> Scor
         replicates = ScoreReport.replicates_from_bytes(raw) if raw else None
         splits[name] = SplitScore(values, _number(split["ci_low"], f"{name}.ci_low"), _number(split["ci_high"], f"{name}.ci_high"),
                                   _count(split["n_rows"], f"{name}.n_rows"),
-                                  _count(split["n_positive"], f"{name}.n_positive", optional=True), replicates)
+                                  _count(split["n_positive"], f"{name}.n_positive", optional=True), replicates,
+                                  n_filled=_count(split["n_filled"], f"{name}.n_filled"))
     if not isinstance(data["subgroups"], list) or len(data["subgroups"]) > 10_000:
         raise ReportInvalid("the report's subgroups are not a list of cells")
     cells = []

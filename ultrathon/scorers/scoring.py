@@ -14,6 +14,7 @@ from ultrathon.scorers.errors import Problem, ScoringError, SubmissionError
 from ultrathon.scorers.evaluation import Evaluator, TaskData, count_positives
 from ultrathon.scorers.ids import locate_ids, normalise_ids
 from ultrathon.scorers.messages import SHOWN_IDS, quoted
+from ultrathon.scorers.missing import fill_missing
 from ultrathon.scorers.report import ScoreReport, SplitScore, SubgroupScore
 from ultrathon.scorers.splits import IGNORED, PRIVATE, PUBLIC, assign_splits
 from ultrathon.scorers.subgroups import subgroup_scores
@@ -64,7 +65,8 @@ def _aligned_predictions(predictions: pd.DataFrame, solution: pd.DataFrame, spec
     prediction_ids, _ = normalise_ids(predictions[id_column])
     row_of = locate_ids(prediction_ids, solution_ids)
     missing = np.flatnonzero(row_of < 0)
-    if missing.size or len(predictions) != len(solution):
+    allowed = spec.submission.missing != "refuse"  # a missing id's prediction is NaN, filled later
+    if not allowed and (missing.size or len(predictions) != len(solution)):
         examples = ", ".join(quoted(solution_ids[i]) for i in missing[:SHOWN_IDS])
         message = f"{missing.size:,} of the challenge's ids have no row: {examples}" if missing.size else (
             f"the submission has {len(predictions):,} rows; the challenge has {len(solution):,} ids"
@@ -73,9 +75,10 @@ def _aligned_predictions(predictions: pd.DataFrame, solution: pd.DataFrame, spec
     columns = list(spec.submission.columns)
     if spec.task == "multiclass":
         classes = [str(c) for c in spec.data.classes]
-        return predictions[classes].to_numpy(dtype=np.float64)[row_of]
+        matrix = predictions[classes].to_numpy(dtype=np.float64)
+        return np.where((row_of < 0)[:, None], np.nan, matrix[row_of])
     values = predictions[columns[0]].to_numpy(dtype=np.float64)
-    return values if np.array_equal(row_of, np.arange(row_of.size)) else values[row_of]
+    return values if np.array_equal(row_of, np.arange(row_of.size)) else np.where(row_of < 0, np.nan, values[row_of])
 
 
 def _check_predictions(y_pred: np.ndarray, spec: ChallengeSpec) -> None:
@@ -97,18 +100,30 @@ def _secondary_value(evaluator: Evaluator, rows: np.ndarray) -> float:
         return float("nan")
 
 
-def _task_data(solution: pd.DataFrame, predictions: pd.DataFrame, spec: ChallengeSpec, scored: np.ndarray) -> TaskData:
-    """Return outcomes, aligned predictions, bootstrap strata and positives of every solution row."""
+def _task_data(solution: pd.DataFrame, predictions: pd.DataFrame, spec: ChallengeSpec, scored: np.ndarray) -> tuple[TaskData, np.ndarray]:
+    """Return outcomes, aligned predictions, bootstrap strata and positives of every solution row, and which were filled."""
     y_true = outcome_arrays(solution, spec, scored)
-    y_pred = _aligned_predictions(predictions, solution, spec)
+    y_pred, filled = fill_missing(y_true, _aligned_predictions(predictions, solution, spec), spec, scored)
     _check_predictions(y_pred[scored], spec)
     if spec.task == "survival":
-        return TaskData(y_true, y_pred, y_true["event"].astype(np.int64), y_true["event"])
+        return TaskData(y_true, y_pred, y_true["event"].astype(np.int64), y_true["event"]), filled
     if spec.task == "binary":
-        return TaskData(y_true, y_pred, y_true, y_true == 1)
+        return TaskData(y_true, y_pred, y_true, y_true == 1), filled
     if spec.task == "multiclass":
-        return TaskData(y_true, y_pred, y_true, None)
-    return TaskData(y_true, y_pred, None, None)
+        return TaskData(y_true, y_pred, y_true, None), filled
+    return TaskData(y_true, y_pred, None, None), filled
+
+
+def _custom_frame(predictions: pd.DataFrame, solution: pd.DataFrame, spec: ChallengeSpec,
+                  y_pred: np.ndarray, filled: np.ndarray) -> pd.DataFrame:
+    """Return the predictions as a custom metric sees them: a frame in the solution's row order, filled."""
+    id_column = spec.data.id_column
+    if filled.any():
+        columns = [str(c) for c in spec.data.classes] if spec.task == "multiclass" else list(spec.submission.columns)
+        frame = pd.DataFrame({id_column: solution[id_column].to_numpy(), **dict(zip(columns, y_pred.reshape(len(solution), -1).T))})
+        return frame[[id_column, *spec.submission.columns]]
+    ids, _ = normalise_ids(predictions[id_column])
+    return predictions.iloc[locate_ids(ids, normalise_ids(solution[id_column])[0])].reset_index(drop=True)
 
 
 def score(predictions: pd.DataFrame, solution: pd.DataFrame, spec: ChallengeSpec, *,
@@ -120,12 +135,8 @@ def score(predictions: pd.DataFrame, solution: pd.DataFrame, spec: ChallengeSpec
     higher_is_better = spec.metrics.facts().higher_is_better
 
     split_of = assign_splits(solution, spec).to_numpy()
-    data = _task_data(solution, predictions, spec, split_of != IGNORED)
-    aligned = predictions
-    if CUSTOM in spec.metrics.all:
-        # Custom metrics see frames, not arrays: the predictions in the solution's row order.
-        ids, _ = normalise_ids(predictions[spec.data.id_column])
-        aligned = predictions.iloc[locate_ids(ids, normalise_ids(solution[spec.data.id_column])[0])].reset_index(drop=True)
+    data, filled = _task_data(solution, predictions, spec, split_of != IGNORED)
+    aligned = _custom_frame(predictions, solution, spec, data.y_pred, filled) if CUSTOM in spec.metrics.all else predictions
     evaluators = {name: Evaluator(name, data, spec, custom_metric, solution, aligned) for name in spec.metrics.all}
     n_resamples = spec.leaderboard.bootstrap if bootstrap else 0
 
@@ -141,7 +152,8 @@ def score(predictions: pd.DataFrame, solution: pd.DataFrame, spec: ChallengeSpec
         if n_resamples and rows.size:
             replicates = evaluators[primary].replicates(rows, stream_id("split", split), n_resamples)
             low, high = percentile_interval(replicates)
-        splits[split] = SplitScore(values, low, high, int(rows.size), count_positives(data, rows), replicates)
+        splits[split] = SplitScore(values, low, high, int(rows.size), count_positives(data, rows), replicates,
+                                   n_filled=int(filled[rows].sum()))
         subgroups += subgroup_scores(split, rows, solution, spec, data, evaluators[primary], n_resamples)
 
     return ScoreReport(

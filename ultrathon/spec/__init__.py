@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     AfterValidator,
@@ -129,6 +129,8 @@ class SubmissionSpec(StrictModel):
 
     columns: list[ColumnName] = Field(min_length=1)
     max_mb: float = Field(default=20, gt=0, le=500)
+    # What a missing id or an empty prediction cell becomes: see docs/challenge-format.md.
+    missing: Literal["refuse", "worst", "prevalence"] = "refuse"
 
 
 class SplitSpec(StrictModel):

@@ -57,6 +57,10 @@ def _check_specificity(value: Any) -> str | None:
     return None if ok else "specificity should be a number between 0 and 1, e.g. 0.9"
 
 
+# Primary metrics whose worst value a missing row cannot be given: a calibration gap one row
+# widens another narrows, and a custom metric's worst is the organisers' to say.
+NO_WORST_FILL = ("ece", CUSTOM)
+
 # Values the registry's options must take; an option the registry adds later passes unchecked.
 OPTION_CHECKS = {"tau": _check_tau, "horizons": _check_horizons, "specificity": _check_specificity}
 
@@ -86,6 +90,10 @@ def cross_problems(raw: dict, options: bool = True) -> list[tuple[Path, str]]:
     out += _column_problems(raw, task, target, classes)
     out += _file_name_problems(raw)
     out += _metric_problems(raw, task, options)
+    primary = _at(raw, "metrics", "primary")
+    if _at(raw, "submission", "missing") == "worst" and primary in NO_WORST_FILL:
+        out.append((("submission", "missing"), f"'worst' has no worst prediction for the primary metric {primary!r}; "
+                                               "use refuse or prevalence"))
     return out
 
 

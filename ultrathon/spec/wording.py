@@ -96,6 +96,8 @@ def error_message(detail: dict, path: Path, root: type[BaseModel]) -> str:
     if kind == "literal_error" and path == ("task",):
         hint = did_you_mean(str(given), list(TASKS))
         return f"unknown task {given!r}; " + (hint if "did you" in hint else "one of " + ", ".join(TASKS))
+    if kind == "literal_error" and (choices := _literal_choices(root, path)):
+        return f"unknown value {given!r}; " + did_you_mean(str(given), choices)
     if kind == "string_pattern_mismatch" and path == ("slug",):
         return "should be 3-64 lowercase letters, digits and hyphens, e.g. flchain-survival"
     if kind in _TYPE_MESSAGES:
@@ -105,6 +107,15 @@ def error_message(detail: dict, path: Path, root: type[BaseModel]) -> str:
         if message.startswith(prefix):
             message = message[len(prefix):]
     return message[:1].lower() + message[1:]
+
+
+def _literal_choices(root: type[BaseModel], path: Path) -> list[str]:
+    """Return the values a Literal key at `path` takes, or [] when it is not one."""
+    model = _model_at(root, path[:-1])
+    if model is None or not path or path[-1] not in model.model_fields:
+        return []
+    annotation = model.model_fields[path[-1]].annotation
+    return [str(v) for v in typing.get_args(annotation)] if typing.get_origin(annotation) is typing.Literal else []
 
 
 def _short(value: Any) -> str:

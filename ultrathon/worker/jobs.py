@@ -154,7 +154,7 @@ def _store_scores(submission: Submission, report) -> None:
         row.metric = report.primary
         row.value = as_dict["metrics"].get(report.primary)
         row.ci_low, row.ci_high = as_dict["ci_low"], as_dict["ci_high"]
-        row.n_rows = result.n_rows
+        row.n_rows, row.n_filled = result.n_rows, result.n_filled
         row.metrics = as_dict["metrics"]
         row.subgroups = [cell.to_dict() for cell in report.subgroups if cell.split == split]
         row.replicates = report.replicates_bytes(split) or None

@@ -62,6 +62,8 @@ def submission_to_dict(submission: Submission, viewer: User | None) -> dict[str,
         "ci_high": _rounded(public.ci_high, decimals) if public else None,
         "private_ci_low": _rounded(private.ci_low, decimals) if private else None,
         "private_ci_high": _rounded(private.ci_high, decimals) if private else None,
+        "public_filled": public.n_filled if public else None,  # predictions filled as submission.missing says
+        "private_filled": private.n_filled if private else None,
         "error": submission.error,
         "problems": submission.problems,
         "note": submission.note,
