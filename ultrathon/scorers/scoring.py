@@ -22,7 +22,7 @@ from ultrathon.scorers.subgroups import subgroup_scores
 if TYPE_CHECKING:
     from ultrathon.spec import ChallengeSpec
 
-SCORER_VERSION = "1.1.0"  # bump whenever a change could alter any stored score
+SCORER_VERSION = "1.2.0"  # bump whenever a change could alter any stored score
 SURVIVAL_DTYPE = [("event", bool), ("time", np.float64)]
 
 
