@@ -86,6 +86,10 @@ def cross_problems(raw: dict, options: bool = True) -> list[tuple[Path, str]]:
     out += _column_problems(raw, task, target, classes)
     out += _file_name_problems(raw)
     out += _metric_problems(raw, task, options)
+    if _at(raw, "leaderboard", "ci_method") == "bca" and _at(raw, "metrics", "primary") == CUSTOM:
+        # BCa's acceleration comes from a jackknife: one evaluation per scored row.
+        out.append((("leaderboard", "ci_method"), "bca needs a built-in primary metric: its jackknife would run "
+                                                  "the custom metric once per scored row; use percentile"))
     return out
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .vocabulary import TASKS, ZONE_EXAMPLE, Path, did_you_mean
+from .vocabulary import CI_METHODS, TASKS, ZONE_EXAMPLE, Path, did_you_mean
 
 
 def raw_path(raw: Any, loc: tuple, error_type: str) -> Path:
@@ -84,6 +84,13 @@ _TYPE_MESSAGES = {
 }
 
 
+# Keys that take one of a few words: what the word names, and the words.
+_CHOICES: dict[Path, tuple[str, tuple[str, ...]]] = {
+    ("task",): ("task", TASKS),
+    ("leaderboard", "ci_method"): ("interval method", CI_METHODS),
+}
+
+
 def error_message(detail: dict, path: Path, root: type[BaseModel]) -> str:
     """Return one pydantic error about the key at `path` of the `root` model as a plain sentence."""
     kind, given = detail["type"], detail.get("input")
@@ -93,9 +100,10 @@ def error_message(detail: dict, path: Path, root: type[BaseModel]) -> str:
         model = _model_at(root, path[:-1])
         known = list(model.model_fields) if model else []
         return f"unknown key {path[-1]!r}; " + did_you_mean(str(path[-1]), known)
-    if kind == "literal_error" and path == ("task",):
-        hint = did_you_mean(str(given), list(TASKS))
-        return f"unknown task {given!r}; " + (hint if "did you" in hint else "one of " + ", ".join(TASKS))
+    if kind == "literal_error" and path in _CHOICES:
+        what, choices = _CHOICES[path]
+        hint = did_you_mean(str(given), list(choices))
+        return f"unknown {what} {given!r}; " + (hint if "did you" in hint else "one of " + ", ".join(choices))
     if kind == "string_pattern_mismatch" and path == ("slug",):
         return "should be 3-64 lowercase letters, digits and hyphens, e.g. flchain-survival"
     if kind in _TYPE_MESSAGES:
