@@ -397,6 +397,53 @@ def test_options_are_checked_against_the_chosen_metrics():
     assert schema_problems(raw) == []
 
 
+LEVEL_MESSAGE = "should be a fraction strictly between 0.5 and 1, e.g. 0.95 for a 95% interval"
+
+
+@pytest.mark.parametrize("interval, key, message", [
+    ({"ci_level": 95}, "leaderboard.ci_level", LEVEL_MESSAGE),
+    ({"ci_level": 0.5}, "leaderboard.ci_level", LEVEL_MESSAGE),
+    ({"ci_level": 1}, "leaderboard.ci_level", LEVEL_MESSAGE),
+    ({"ci_level": "high"}, "leaderboard.ci_level", "should be a number, got text 'high'"),
+    ({"ci_method": "bcaa"}, "leaderboard.ci_method", "unknown interval method 'bcaa'; did you mean 'bca'?"),
+    ({"ci_method": "studentized"}, "leaderboard.ci_method", "unknown interval method 'studentized'; one of percentile, bca"),
+])
+def test_interval_settings_are_checked_at_their_key(interval, key, message):
+    raw = good_raw()
+    raw["leaderboard"] = {**(raw.get("leaderboard") or {}), **interval}
+    assert [(p.key, p.message) for p in schema_problems(raw)] == [(key, message)]
+
+
+def test_interval_settings_default_and_take_a_level_and_bca():
+    raw = good_raw()
+    raw.pop("leaderboard", None)
+    assert parse_spec(raw).leaderboard.model_dump(include={"ci_level", "ci_method"}) == {"ci_level": 0.95, "ci_method": "percentile"}
+    raw["leaderboard"] = {"ci_level": 0.9, "ci_method": "bca"}
+    assert (parse_spec(raw).leaderboard.ci_level, parse_spec(raw).leaderboard.ci_method) == (0.9, "bca")
+
+
+def test_bca_is_refused_for_a_custom_primary_metric():
+    """Its jackknife would run the organisers' metric once per scored row."""
+    raw = good_raw()
+    raw["metrics"] = {"primary": "custom", "custom": "scorer.py:score"}
+    raw["leaderboard"] = {"ci_method": "bca"}
+    assert [(p.key, p.message) for p in schema_problems(raw)] == [("leaderboard.ci_method",
+        "bca needs a built-in primary metric: its jackknife would run the custom metric once per scored row; use percentile")]
+
+
+def test_only_a_changed_interval_changes_the_scoring_hash(tmp_path):
+    """Stored intervals follow ci_level and ci_method; writing the defaults out keeps the hash."""
+    base = validate_folder(GOOD).scoring_hash
+    text = (GOOD / "challenge.yaml").read_text()
+    assert "leaderboard:" not in text
+    for name, extra, same in (("a", "{ci_level: 0.95, ci_method: percentile}", True), ("b", "{ci_level: 0.9}", False),
+                              ("c", "{ci_method: bca}", False)):
+        folder = tmp_path / name
+        shutil.copytree(GOOD, folder)
+        (folder / "challenge.yaml").write_text(text + f"leaderboard: {extra}\n")
+        assert (validate_folder(folder).scoring_hash == base) is same, extra
+
+
 def test_metric_listed_twice_is_an_error():
     """Repeating a metric would show the same column twice."""
     raw = good_raw()

@@ -9,6 +9,9 @@ import json
 import zipfile
 from datetime import datetime, timedelta, timezone
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from ultrathon.platform.extensions import db
@@ -17,6 +20,7 @@ from ultrathon.platform.models import Score, Submission, utcnow
 
 START = datetime(2026, 11, 10, 9, 0, tzinfo=timezone.utc)
 PASSWORD = "correct horse battery staple"
+DEMO = Path(__file__).resolve().parents[2] / "challenges" / "breast-cancer-diagnosis"
 
 
 @pytest.fixture
@@ -271,3 +275,23 @@ def test_no_page_or_stored_score_lets_a_small_group_be_worked_out(client, small_
     for key in suppressed:
         assert (rows[key]["n"], rows[key]["value"], rows[key]["suppressed"]) == ("", "", "1")
     assert all(rows[key]["n"] for key in rows if key not in suppressed)
+
+
+
+def test_a_90_percent_level_labels_every_interval_90_percent(client, make_challenge, make_team, scored, tmp_path):
+    """leaderboard.ci_level reaches every label: the page's columns and explanation, and the JSON."""
+    folder = tmp_path / "breast-cancer-diagnosis"
+    shutil.copytree(DEMO, folder)
+    text = (folder / "challenge.yaml").read_text()
+    (folder / "challenge.yaml").write_text(text.replace("leaderboard: {decimals: 4, bootstrap: 1000}",
+                                                        "leaderboard: {decimals: 4, bootstrap: 1000, ci_level: 0.9}"))
+    challenge = make_challenge(folder=folder)
+    scored(make_team(challenge, name="Alpha"), 0.91, 0.88)
+
+    page = client.get(f"/challenges/{challenge.slug}/leaderboard").get_data(as_text=True)
+    document = client.get(f"/challenges/{challenge.slug}/leaderboard.json").get_json()
+
+    assert "95%" not in page
+    assert '<th scope="col" class="num">90% CI</th>' in page and "the 90% CI comes from percentile" in page
+    assert "means the 90% paired-bootstrap interval" in page and "90% interval</span>" in page
+    assert (document["ci_level"], document["ci_method"]) == (0.9, "percentile")

@@ -75,7 +75,7 @@ def stats_now(app, monkeypatch, run_worker):
 def test_a_clearly_better_team_ranks_first_on_every_resample():
     replicates = np.stack([paired(0.90, seed=1), paired(0.80, seed=2), paired(0.70, seed=3)])
 
-    figures = rank_statistics(replicates, higher_is_better=True)
+    figures = rank_statistics(replicates, higher_is_better=True, level=0.95)
 
     assert figures["p_rank1"].tolist() == [1.0, 0.0, 0.0]
     assert figures["median_rank"].tolist() == [1, 2, 3]
@@ -85,7 +85,7 @@ def test_a_clearly_better_team_ranks_first_on_every_resample():
 def test_indistinguishable_teams_share_the_first_rank():
     replicates = np.stack([paired(0.800, own_noise=0.01, seed=1), paired(0.799, own_noise=0.01, seed=2), paired(0.6, seed=3)])
 
-    figures = rank_statistics(replicates, higher_is_better=True)
+    figures = rank_statistics(replicates, higher_is_better=True, level=0.95)
 
     assert 0.3 < figures["p_rank1"][0] < 0.7 and 0.3 < figures["p_rank1"][1] < 0.7
     assert figures["p_rank1"].sum() == pytest.approx(1.0)
@@ -96,7 +96,7 @@ def test_indistinguishable_teams_share_the_first_rank():
 def test_when_lower_is_better_the_smallest_replicate_ranks_first():
     replicates = np.stack([paired(50.0, seed=1), paired(40.0, seed=2)])
 
-    figures = rank_statistics(replicates, higher_is_better=False)
+    figures = rank_statistics(replicates, higher_is_better=False, level=0.95)
 
     assert figures["p_rank1"].tolist() == [0.0, 1.0]
 
@@ -104,7 +104,7 @@ def test_when_lower_is_better_the_smallest_replicate_ranks_first():
 def test_an_undefined_replicate_ranks_last_on_its_resample():
     replicates = np.array([[np.nan, 0.9], [0.5, 0.5]])
 
-    figures = rank_statistics(replicates, higher_is_better=True)
+    figures = rank_statistics(replicates, higher_is_better=True, level=0.95)
 
     assert figures["p_rank1"].tolist() == [0.5, 0.5]
 
@@ -148,6 +148,42 @@ def test_the_job_stores_rank_figures_that_the_standings_then_show(make_challenge
     assert by_team["Far"]["p_rank1"] == 0.0 and by_team["Far"]["median_rank"] == 3
     assert by_team["Leader"]["p_rank1"] + by_team["Close"]["p_rank1"] == pytest.approx(1.0)
     assert by_team["Leader"]["rank_low"] == 1 and by_team["Leader"]["rank_high"] == 2
+
+
+def test_identical_submissions_get_the_same_rank_figures_whichever_came_first(make_challenge, make_team, scored,
+                                                                              stats_now, client):
+    """Mid-ranks: P(rank 1) 0.5 each, median rank 1.5, and the interval's ends rounded outward."""
+    challenge = make_challenge()
+    same = paired(0.9, seed=1)
+    scored(make_team(challenge, name="Earlier"), 0.9, public_replicates=same)
+    scored(make_team(challenge, name="Later"), 0.9, public_replicates=same)
+    scored(make_team(challenge, name="Far"), 0.7, public_replicates=paired(0.7, seed=3))
+
+    stats_now(challenge)
+
+    by_team = {e["team"]: e for e in get_standings(challenge, "public")["entries"]}
+    figures = [(by_team[t]["p_rank1"], by_team[t]["median_rank"], by_team[t]["rank_low"], by_team[t]["rank_high"])
+               for t in ("Earlier", "Later", "Far")]
+    assert figures == [(0.5, 1.5, 1, 2), (0.5, 1.5, 1, 2), (0.0, 3, 3, 3)]
+    assert by_team["Later"]["tied_with_leader"] is True
+    page = client.get(f"/challenges/{challenge.slug}/leaderboard").get_data(as_text=True)
+    assert page.count('1.5 <span class="muted">(1–2)</span>') == 2
+
+
+def test_ci_level_sets_the_tie_with_the_leader(make_challenge, make_team, scored, stats_now):
+    """A 0.01 lead with a 0.008 paired spread: within the 95% interval of the difference, not the 60%."""
+    challenge = make_challenge()
+    scored(make_team(challenge, name="Leader"), 0.91, public_replicates=0.91 + COMMON)
+    own = np.random.default_rng(11).normal(0, 0.008, B)
+    scored(make_team(challenge, name="Close"), 0.90, public_replicates=0.90 + COMMON + own)
+    ties = {}
+    for level in (0.95, 0.6):
+        challenge.spec = {**challenge.spec, "leaderboard": {**challenge.spec["leaderboard"], "ci_level": level}}
+        db.session.commit()
+        clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
+        stats_now(challenge)
+        ties[level] = get_standings(challenge, "public")["entries"][1]["tied_with_leader"]
+    assert ties == {0.95: True, 0.6: False}
 
 
 def test_rank_figures_are_kept_for_the_top_k_teams_only(make_challenge, make_team, scored, stats_now):

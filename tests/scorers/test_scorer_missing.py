@@ -214,7 +214,7 @@ def _raw(**submission):
 
 @pytest.mark.parametrize("value, message", [
     ("wrost", "unknown value 'wrost'; did you mean 'worst'?"),
-    (True, "unknown value True; known: refuse, worst, prevalence"),
+    (True, "unknown value True; one of refuse, worst, prevalence"),
 ])
 def test_a_bad_value_is_reported_at_submission_missing(value, message):
     problems = schema_problems(_raw(missing=value))

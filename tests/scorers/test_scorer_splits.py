@@ -156,8 +156,8 @@ def test_stream_ids_are_stable_across_processes():
 
 def test_percentile_interval_ignores_undefined_replicates():
     replicates = np.r_[np.arange(101, dtype=float), np.nan]
-    assert percentile_interval(replicates) == pytest.approx((2.5, 97.5), abs=1e-12)
-    assert percentile_interval(np.array([np.nan])) == (None, None)
+    assert percentile_interval(replicates, 0.95) == pytest.approx((2.5, 97.5), abs=1e-12)
+    assert percentile_interval(np.array([np.nan]), 0.95) == (None, None)
 
 
 def test_resamples_are_pinned_so_stored_replicates_stay_comparable():

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
-from ultrathon.spec import TASKS, ChallengeSpec, DataSpec, FileName, MetricsSpec, SplitSpec, SubmissionSpec, schema_problems
+from ultrathon.spec import TASKS, ChallengeSpec, DataSpec, FileName, LeaderboardSpec, MetricsSpec, SplitSpec, SubmissionSpec, schema_problems
 
 from .custom_metric import _check_scorer, _dry_run_custom_metric
 from .problems import WHOLE_FILE, ChallengeInvalid, Problem, _in_order
@@ -55,6 +55,10 @@ def scoring_hash(spec: ChallengeSpec, solution: bytes, scorer_source: str | None
     }
     if spec.submission.missing != "refuse":  # only when set: the digests stored before the key stay valid
         decisive["missing"] = spec.submission.missing
+    interval = spec.leaderboard.model_dump(include={"ci_level", "ci_method"})
+    if interval != LeaderboardSpec().model_dump(include={"ci_level", "ci_method"}):
+        # Only when set: challenges that keep the default interval keep the hash they had.
+        decisive["interval"] = interval
     digest = hashlib.sha256(json.dumps(decisive, sort_keys=True).encode())
     digest.update(hashlib.sha256(solution).digest())
     digest.update(hashlib.sha256((scorer_source or "").encode()).digest())

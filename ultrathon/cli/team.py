@@ -57,8 +57,14 @@ def _score_text(submission: dict) -> str:
     value = public.get(metric) if metric in public else next(iter(public.values()), None)
     text = f"{metric} = {value}" if value is not None else "no public score"
     if submission.get("ci_low") is not None and submission.get("ci_high") is not None:
-        text += f" (95% CI {submission['ci_low']} to {submission['ci_high']})"
+        text += f" ({_ci_label(submission)} {submission['ci_low']} to {submission['ci_high']})"
     return text
+
+
+def _ci_label(document: dict) -> str:
+    """Return the label of a document's intervals, e.g. "95% CI" (just "CI" from a server that does not say)."""
+    level = document.get("ci_level")
+    return f"{level * 100:g}% CI" if isinstance(level, (int, float)) else "CI"
 
 
 def _table(headers: list[str], rows: list[list]) -> None:
@@ -148,7 +154,7 @@ def leaderboard(slug: str, private: bool, as_json: bool) -> None:
         return
     order = "higher is better" if board.get("higher_is_better") else "lower is better"
     click.echo(f"{board['challenge']} — {board['split']} leaderboard, {board['metric']} ({order}), as of {board.get('as_of')}")
-    _table(["rank", "team", "score", "95% CI", "submissions", "last submission"], [
+    _table(["rank", "team", "score", _ci_label(board), "submissions", "last submission"], [
         [e.get("rank") if e.get("rank") is not None else "-", e["team"], e.get("score"),
          f"{e['ci_low']} to {e['ci_high']}" if e.get("ci_low") is not None else "",
          e.get("submissions"), (e.get("last_submission_at") or "")[:16].replace("T", " ")]

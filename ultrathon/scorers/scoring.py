@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 
 from ultrathon.metric_catalogue import CUSTOM
-from ultrathon.scorers.bootstrap import percentile_interval, stream_id
+from ultrathon.scorers.bootstrap import stream_id
 from ultrathon.scorers.cell_values import label_text
 from ultrathon.scorers.errors import Problem, ScoringError, SubmissionError
 from ultrathon.scorers.evaluation import Evaluator, TaskData, count_positives
 from ultrathon.scorers.ids import locate_ids, normalise_ids
+from ultrathon.scorers.intervals import score_interval
 from ultrathon.scorers.messages import SHOWN_IDS, quoted
 from ultrathon.scorers.missing import fill_missing
 from ultrathon.scorers.report import ScoreReport, SplitScore, SubgroupScore
@@ -151,7 +152,7 @@ def score(predictions: pd.DataFrame, solution: pd.DataFrame, spec: ChallengeSpec
         replicates, low, high = None, None, None
         if n_resamples and rows.size:
             replicates = evaluators[primary].replicates(rows, stream_id("split", split), n_resamples)
-            low, high = percentile_interval(replicates)
+            low, high = score_interval(evaluators[primary], rows, values[primary], replicates, spec.leaderboard)
         splits[split] = SplitScore(values, low, high, int(rows.size), count_positives(data, rows), replicates,
                                    n_filled=int(filled[rows].sum()))
         subgroups += subgroup_scores(split, rows, solution, spec, data, evaluators[primary], n_resamples)

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ultrathon.scorers.bootstrap import percentile_interval, stream_id
+from ultrathon.scorers.bootstrap import stream_id
 from ultrathon.scorers.cell_values import label_text
 from ultrathon.scorers.errors import ScoringError
 from ultrathon.scorers.evaluation import Evaluator, TaskData, count_positives
+from ultrathon.scorers.intervals import score_interval
 from ultrathon.scorers.report import SubgroupScore
 
 if TYPE_CHECKING:
@@ -184,7 +185,8 @@ def subgroup_scores(split: str, rows: np.ndarray, solution: pd.DataFrame, spec: 
                 low, high = None, None
                 if n_resamples:
                     stream = stream_id("subgroup", split, panel.column, group)
-                    low, high = percentile_interval(primary.replicates(group_rows, stream, n_resamples))
+                    replicates = primary.replicates(group_rows, stream, n_resamples)
+                    low, high = score_interval(primary, group_rows, value, replicates, spec.leaderboard)
             except ScoringError:
                 # A report for organisers: one group the metric cannot score does not fail the submission.
                 value, low, high = None, None, None

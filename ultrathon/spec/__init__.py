@@ -24,10 +24,12 @@ from ultrathon.metric_catalogue import CATALOGUE, CUSTOM, MetricFacts
 
 from .cross_checks import cross_problems
 from .vocabulary import (
+    CI_METHODS,
     SLUG_RULE,
     TASKS,
     USAGE_VALUES,
     ZONE_EXAMPLE,
+    CiMethod,
     Path,
     TaskType,
     custom_reference_parts,
@@ -36,7 +38,7 @@ from .vocabulary import (
 from .wording import error_message, kind_of, raw_path
 
 __all__ = [
-    "SLUG_RULE", "TASKS", "USAGE_VALUES", "ZONE_EXAMPLE", "ChallengeSpec", "ColumnName",
+    "CI_METHODS", "SLUG_RULE", "TASKS", "USAGE_VALUES", "ZONE_EXAMPLE", "ChallengeSpec", "ColumnName",
     "DataSpec", "FileName", "LeaderboardSpec", "LimitsSpec", "MetricsSpec", "Path", "SchemaProblem",
     "ScoringSpec", "SplitSpec", "SubmissionSpec", "SurvivalTarget", "TaskType", "TeamsSpec", "TermsSpec",
     "custom_reference_parts", "dotted_key", "parse_spec", "plain_file_name", "schema_problems",
@@ -180,6 +182,15 @@ class LeaderboardSpec(StrictModel):
     decimals: int = Field(default=4, ge=0, le=10)
     bootstrap: int = Field(default=1000, ge=0, le=10000)
     top_k: int = Field(default=20, ge=1, le=200)
+    ci_level: float = 0.95  # of every interval: scores, subgroups, rank intervals, the tie with the leader
+    ci_method: CiMethod = "percentile"  # of score intervals; the others are percentile intervals
+
+    @field_validator("ci_level")
+    @classmethod
+    def _a_level(cls, value: float) -> float:
+        if not 0.5 < value < 1:
+            raise ValueError("should be a fraction strictly between 0.5 and 1, e.g. 0.95 for a 95% interval")
+        return value
 
 
 class LimitsSpec(StrictModel):

@@ -94,6 +94,10 @@ def cross_problems(raw: dict, options: bool = True) -> list[tuple[Path, str]]:
     if _at(raw, "submission", "missing") == "worst" and primary in NO_WORST_FILL:
         out.append((("submission", "missing"), f"'worst' has no worst prediction for the primary metric {primary!r}; "
                                                "use refuse or prevalence"))
+    if _at(raw, "leaderboard", "ci_method") == "bca" and _at(raw, "metrics", "primary") == CUSTOM:
+        # BCa's acceleration comes from a jackknife: one evaluation per scored row.
+        out.append((("leaderboard", "ci_method"), "bca needs a built-in primary metric: its jackknife would run "
+                                                  "the custom metric once per scored row; use percentile"))
     return out
 
 

@@ -8,6 +8,8 @@ from typing import Literal, Union
 
 TaskType = Literal["binary", "multiclass", "regression", "survival"]
 TASKS: tuple[str, ...] = typing.get_args(TaskType)
+CiMethod = Literal["percentile", "bca"]  # how a score's bootstrap interval is read off its replicates
+CI_METHODS: tuple[str, ...] = typing.get_args(CiMethod)
 USAGE_VALUES = ("Public", "Private", "Ignored")
 ZONE_EXAMPLE = "2027-01-04T09:00:00+01:00"
 SLUG_RULE = r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]"  # lower-case letters, digits and hyphens; 3-64 long

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .vocabulary import TASKS, ZONE_EXAMPLE, Path, did_you_mean
+from .vocabulary import ZONE_EXAMPLE, Path, did_you_mean
 
 
 def raw_path(raw: Any, loc: tuple, error_type: str) -> Path:
@@ -84,6 +84,11 @@ _TYPE_MESSAGES = {
 }
 
 
+# Keys that take one of a few words: what the word names, and the words.
+# What a fixed-choice key's value is called in its message ("unknown task ..."); else "value".
+_CHOICE_NOUNS: dict[Path, str] = {("task",): "task", ("leaderboard", "ci_method"): "interval method"}
+
+
 def error_message(detail: dict, path: Path, root: type[BaseModel]) -> str:
     """Return one pydantic error about the key at `path` of the `root` model as a plain sentence."""
     kind, given = detail["type"], detail.get("input")
@@ -93,11 +98,10 @@ def error_message(detail: dict, path: Path, root: type[BaseModel]) -> str:
         model = _model_at(root, path[:-1])
         known = list(model.model_fields) if model else []
         return f"unknown key {path[-1]!r}; " + did_you_mean(str(path[-1]), known)
-    if kind == "literal_error" and path == ("task",):
-        hint = did_you_mean(str(given), list(TASKS))
-        return f"unknown task {given!r}; " + (hint if "did you" in hint else "one of " + ", ".join(TASKS))
     if kind == "literal_error" and (choices := _literal_choices(root, path)):
-        return f"unknown value {given!r}; " + did_you_mean(str(given), choices)
+        what = _CHOICE_NOUNS.get(path, "value")
+        hint = did_you_mean(str(given), choices)
+        return f"unknown {what} {given!r}; " + (hint if "did you" in hint else "one of " + ", ".join(choices))
     if kind == "string_pattern_mismatch" and path == ("slug",):
         return "should be 3-64 lowercase letters, digits and hyphens, e.g. flchain-survival"
     if kind in _TYPE_MESSAGES:

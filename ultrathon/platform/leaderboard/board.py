@@ -22,9 +22,16 @@ class Board:
     metric_label: str
     higher_is_better: bool
     decimals: int
+    ci_level: float  # of every interval the leaderboard shows (leaderboard.ci_level)
+    ci_method: str
     top_k: int
     final_selections: int
     subgroups: tuple[str, ...]
+
+    @property
+    def ci_label(self) -> str:
+        """Return the interval's level as the pages say it, e.g. "95%" or "97.5%"."""
+        return f"{self.ci_level * 100:g}%"
 
     def is_closed(self, now: datetime | None = None) -> bool:
         """Return whether the challenge has ended."""
@@ -46,6 +53,8 @@ def board_of(challenge: Challenge) -> Board:
         metric_label=primary.label,
         higher_is_better=primary.higher_is_better,
         decimals=spec.leaderboard.decimals,
+        ci_level=spec.leaderboard.ci_level,
+        ci_method=spec.leaderboard.ci_method,
         top_k=spec.leaderboard.top_k,
         final_selections=spec.limits.final_selections,
         subgroups=tuple(spec.subgroups),

@@ -26,11 +26,12 @@ README = """Results of {title} ({slug})
 Generated {generated} UTC. Primary metric: {metric} ({direction} is better), rounded to {decimals} decimals.
 
 summary.json                  the challenge, metric, Kendall's tau of the shake-up, bootstrap size
-leaderboard-public.csv/.json  public standings: each team's best public score, 95% bootstrap CI
+leaderboard-public.csv/.json  public standings: each team's best public score, {ci_label} bootstrap CI
 leaderboard-private.csv/.json private standings: the best private score among each team's final
                               selections (or its best {final_selections} by public score if it chose none)
-rank-stability-<split>.csv    top {top_k} teams: P(rank 1), median rank and 95% rank interval over
-                              paired bootstrap resamples; tied_with_leader when the 95% CI of the
+rank-stability-<split>.csv    top {top_k} teams: P(rank 1), median rank and {ci_label} rank interval over
+                              paired bootstrap resamples (ties share their mean rank; interval ends
+                              rounded outward); tied_with_leader when the {ci_label} CI of the
                               paired difference to the leader includes 0 (difference_ci_low/high)
 shake-up.csv                  each team's public and private rank and its move (positive: moved up)
 subgroups.csv                 private scores of the top private teams per subgroup; groups with fewer
@@ -108,7 +109,7 @@ def results_bundle(challenge: Challenge) -> bytes:
         "challenge": board.slug, "title": board.title, "metric": board.metric, "metric_label": board.metric_label,
         "higher_is_better": board.higher_is_better, "decimals": board.decimals, "closes_at": board.closes_at.isoformat(),
         "closed": board.is_closed(generated), "generated_at": generated.isoformat(), "final_selections": board.final_selections,
-        "top_k": board.top_k,
+        "top_k": board.top_k, "ci_level": board.ci_level, "ci_method": board.ci_method,
     }
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
         for split in SPLITS:
@@ -131,5 +132,6 @@ def results_bundle(challenge: Challenge) -> bytes:
         bundle.writestr("README.txt", README.format(
             title=board.title, slug=board.slug, generated=f"{generated:%Y-%m-%d %H:%M}", metric=board.metric_label,
             direction="higher" if board.higher_is_better else "lower", decimals=board.decimals,
-            final_selections=board.final_selections, top_k=board.top_k, min_group_count=MIN_GROUP_COUNT))
+            final_selections=board.final_selections, top_k=board.top_k, min_group_count=MIN_GROUP_COUNT,
+            ci_label=board.ci_label))
     return buffer.getvalue()

@@ -23,6 +23,7 @@ def chart_series(board: Board, split: str, standings: dict[str, Any], payload: d
         "metric_label": board.metric_label,
         "higher_is_better": board.higher_is_better,
         "decimals": board.decimals,
+        "ci_label": board.ci_label,
         "stats_as_of": standings["stats_as_of"],
         "history": payload.get("history", []),
         "per_day": payload.get("per_day", []),

@@ -161,6 +161,9 @@ def stats_of(board: Board, split: str) -> LeaderboardStats | None:
     ).scalar_one_or_none()
 
 
+RANK_FIGURES = ("p_rank1", "median_rank", "rank_low", "rank_high")  # from the stats job, per team
+
+
 def build_standings(board: Board, split: str, rows: list[Standing], stats: LeaderboardStats | None,
                     as_of: datetime | None = None) -> dict[str, Any]:
     """Return the leaderboard document: ranks, rounded scores, and the figures that still fit the rows."""
@@ -194,10 +197,7 @@ def build_standings(board: Board, split: str, rows: list[Standing], stats: Leade
             "submitted_at": _iso(row.submitted_at),
             "baseline": row.baseline,
             "tied_with_leader": (figures.get("tied_with_leader") if figures and same_leader else None),
-            "p_rank1": figures.get("p_rank1") if figures else None,
-            "median_rank": figures.get("median_rank") if figures else None,
-            "rank_low": figures.get("rank_low") if figures else None,
-            "rank_high": figures.get("rank_high") if figures else None,
+            **{name: figures.get(name) if figures else None for name in RANK_FIGURES},
         }
         if split == "private":
             entry["public_rank"] = move.get("public_rank") if move else None
@@ -211,6 +211,8 @@ def build_standings(board: Board, split: str, rows: list[Standing], stats: Leade
         "metric_label": board.metric_label,
         "higher_is_better": board.higher_is_better,
         "decimals": board.decimals,
+        "ci_level": board.ci_level,
+        "ci_method": board.ci_method,
         "as_of": _iso(as_of or utcnow()),
         "stats_as_of": _iso(stats.as_of) if stats is not None else None,
         "n_resamples": payload.get("n_resamples"),

@@ -6,6 +6,7 @@ request: the pages read what it stored in LeaderboardStats.
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
@@ -50,7 +51,7 @@ def uncertainty(board: Board, split: str, rows: list[Standing]) -> dict[str, Any
     matrix = np.stack([replicates[row.submission_id][:n_resamples] for row in with_replicates])
     # Ranks are counted among every team with replicates, so a top team's interval includes
     # the chance of being overtaken by a team below the top K; figures are kept for the top K.
-    figures = rank_statistics(matrix, board.higher_is_better)
+    figures = rank_statistics(matrix, board.higher_is_better, board.ci_level)
     leader = ranked[0]
     leader_replicates = replicates.get(leader.submission_id)
     out["n_resamples"] = int(n_resamples)
@@ -61,20 +62,27 @@ def uncertainty(board: Board, split: str, rows: list[Standing]) -> dict[str, Any
         entry: dict[str, Any] = {
             "submission_id": row.submission_id,
             "p_rank1": round(float(figures["p_rank1"][i]), 4),
-            "median_rank": int(figures["median_rank"][i]),
-            "rank_low": int(figures["rank_low"][i]),
-            "rank_high": int(figures["rank_high"][i]),
+            # Mid-ranks: the median may fall on a half rank; the interval's ends are rounded
+            # outward to whole ranks, so it still holds at least `ci_level` of the resamples.
+            "median_rank": _rank_number(figures["median_rank"][i]),
+            "rank_low": math.floor(figures["rank_low"][i]),
+            "rank_high": math.ceil(figures["rank_high"][i]),
             "tied_with_leader": None,
             "difference_ci": None,
         }
         if leader_replicates is not None and row is not leader:
-            low, high = difference_interval(matrix[i], leader_replicates[:n_resamples])
+            low, high = difference_interval(matrix[i], leader_replicates[:n_resamples], board.ci_level)
             entry["difference_ci"] = None if low is None else [low, high]
             entry["tied_with_leader"] = cannot_be_told_apart(low, high)
         elif row is leader:
             entry["tied_with_leader"] = False
         out["teams"][str(row.team_id)] = entry
     return out
+
+
+def _rank_number(rank: float) -> int | float:
+    """Return a mid-rank as a whole number when it is one (2), else as its half (1.5)."""
+    return int(rank) if float(rank).is_integer() else float(rank)
 
 
 def shake_up(public_rows: list[Standing], private_rows: list[Standing]) -> dict[str, Any]:

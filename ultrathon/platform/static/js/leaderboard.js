@@ -251,7 +251,7 @@
       } else charts.forest = new Chart(forest, {
         type: "bar",
         data: { labels: f.labels, datasets: [
-          { label: "95% CI", data: f.intervals, backgroundColor: "#9cc3e6", barThickness: 6, order: 2 },
+          { label: series.ci_label + " CI", data: f.intervals, backgroundColor: "#9cc3e6", barThickness: 6, order: 2 },
           { type: "line", indexAxis: "y", label: series.metric_label, data: f.scores, showLine: false, pointRadius: 5,
             pointStyle: "rectRot", backgroundColor: "#12263f", borderColor: "#12263f", order: 1 }
         ] },
