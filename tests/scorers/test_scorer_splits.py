@@ -165,4 +165,5 @@ def test_resamples_are_pinned_so_stored_replicates_stay_comparable():
     assert bootstrap_indices(20270104, 10, 0).tolist() == [0, 6, 4, 6, 9, 7, 1, 5, 1, 6]
     strata = np.array([0, 0, 0, 0, 0, 0, 1, 1, 1, 1])
     drawn = bootstrap_indices(20270104, 10, 999, strata=strata, stream=stream_id("split", "private"))
-    assert drawn.tolist() == [4, 1, 1, 2, 0, 5, 7, 6, 7, 6]
+    # Pinned again for SCORER_VERSION 1.2.0, whose resamples come from one counter-based stream.
+    assert drawn.tolist() == [4, 3, 0, 5, 1, 1, 9, 8, 6, 6]

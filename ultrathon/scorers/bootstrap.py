@@ -1,8 +1,9 @@
 """Seeded bootstrap resamples shared by every submission of a challenge.
 
-Resample b of a set of rows is drawn by its own generator, seeded by (challenge seed, stream, b):
-it depends only on the challenge's seed, which rows are scored (the stream names the split or
-subgroup) and b, never on a submission. Every team is therefore resampled identically, so
+The resamples of a set of rows are read in order from one counter-based stream of uniforms, seeded
+by (challenge seed, stream): resample b uses the stream's values b*n to (b+1)*n - 1, so it depends
+only on the challenge's seed, which rows are scored (the stream names the split or subgroup) and
+b, never on a submission, and any one resample is reached directly by advancing the counter. Every team is therefore resampled identically, so
 replicates are paired across teams, and the first 1,000 resamples are the same whether 1,000 or
 10,000 are drawn. Rows are drawn within strata (the outcome class, or event/censored), so each
 resample keeps the split's prevalence and a rank metric is defined on every resample.
@@ -40,18 +41,21 @@ def _stratum_layout(strata: np.ndarray | None, n_rows: int):
     return rows, starts[sorted_codes], sizes[sorted_codes]
 
 
+def _uniforms(seed: int, stream: int, first_resample: int, n_rows: int) -> np.random.Generator:
+    """Return the generator positioned at the first uniform of resample `first_resample`."""
+    bits = np.random.PCG64(np.random.SeedSequence([int(seed) & (2**63 - 1), stream]))
+    # One 64-bit output per float64 uniform, so resample b starts b * n_rows outputs in.
+    bits.advance(first_resample * n_rows)
+    return np.random.Generator(bits)
+
+
 def bootstrap_indices(
     seed: int, n_rows: int, resample: int, *, strata: np.ndarray | None = None, stream: int = 0
 ) -> np.ndarray:
     """Return the row indices drawn by one resample (with repetition, grouped by stratum)."""
     rows, start, size = _stratum_layout(strata, n_rows)
-    return _draw(seed, stream, resample, rows, start, size)
-
-
-def _draw(seed: int, stream: int, resample: int, rows, start, size) -> np.ndarray:
-    rng = np.random.default_rng([int(seed) & (2**63 - 1), stream, resample])
-    offset = np.floor(rng.random(rows.size) * size).astype(np.int64)
-    return rows[start + offset]
+    uniforms = _uniforms(seed, stream, resample, n_rows).random(n_rows)
+    return rows[start + np.floor(uniforms * size).astype(np.int64)]
 
 
 def bootstrap_weights(
@@ -68,11 +72,11 @@ def bootstrap_weights(
         return
     rows, start, size = _stratum_layout(strata, n_rows)
     chunk = chunk or max(1, MAX_CHUNK_CELLS // n_rows)
+    generator = _uniforms(seed, stream, 0, n_rows)
     for first in range(0, n_resamples, chunk):
         count = min(chunk, n_resamples - first)
-        flat = np.concatenate(
-            [_draw(seed, stream, first + k, rows, start, size) + k * n_rows for k in range(count)]
-        )
+        drawn = rows[start + np.floor(generator.random((count, n_rows)) * size).astype(np.int64)]
+        flat = (drawn + np.arange(count)[:, None] * n_rows).ravel()
         yield np.bincount(flat, minlength=count * n_rows).astype(np.int32).reshape(count, n_rows)
 
 
