@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from ultrathon.scorers.curves import curves_from_dict
+
 SPLITS = ("public", "private")
 
 
@@ -33,6 +35,8 @@ class SplitScore:
     # The primary metric on each bootstrap resample, in resample order; identical resamples
     # for every submission of a challenge, so replicates pair across teams.
     replicates: np.ndarray | None = field(default=None, repr=False, compare=False)
+    # Reliability bins and decision curve (curves.binary_curves); None for other tasks than binary.
+    curves: dict | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
         """Return the split's scores as JSON-ready data (NaN and infinities become None)."""
@@ -43,6 +47,7 @@ class SplitScore:
             "n_rows": self.n_rows,
             "n_positive": self.n_positive,
             "n_resamples": 0 if self.replicates is None else int(self.replicates.size),
+            "curves": self.curves,
         }
 
 
@@ -177,7 +182,8 @@ def _report_from_wire(data: object, metrics: set[str], n_resamples: int) -> Scor
         replicates = ScoreReport.replicates_from_bytes(raw) if raw else None
         splits[name] = SplitScore(values, _number(split["ci_low"], f"{name}.ci_low"), _number(split["ci_high"], f"{name}.ci_high"),
                                   _count(split["n_rows"], f"{name}.n_rows"),
-                                  _count(split["n_positive"], f"{name}.n_positive", optional=True), replicates)
+                                  _count(split["n_positive"], f"{name}.n_positive", optional=True), replicates,
+                                  curves_from_dict(split["curves"]))
     if not isinstance(data["subgroups"], list) or len(data["subgroups"]) > 10_000:
         raise ReportInvalid("the report's subgroups are not a list of cells")
     cells = []

@@ -10,6 +10,7 @@ import pandas as pd
 from ultrathon.metric_catalogue import CUSTOM
 from ultrathon.scorers.bootstrap import percentile_interval, stream_id
 from ultrathon.scorers.cell_values import label_text
+from ultrathon.scorers.curves import binary_curves
 from ultrathon.scorers.errors import Problem, ScoringError, SubmissionError
 from ultrathon.scorers.evaluation import Evaluator, TaskData, count_positives
 from ultrathon.scorers.ids import locate_ids, normalise_ids
@@ -141,7 +142,8 @@ def score(predictions: pd.DataFrame, solution: pd.DataFrame, spec: ChallengeSpec
         if n_resamples and rows.size:
             replicates = evaluators[primary].replicates(rows, stream_id("split", split), n_resamples)
             low, high = percentile_interval(replicates)
-        splits[split] = SplitScore(values, low, high, int(rows.size), count_positives(data, rows), replicates)
+        curves = binary_curves(data.y_true[rows], data.y_pred[rows]) if spec.task == "binary" else None
+        splits[split] = SplitScore(values, low, high, int(rows.size), count_positives(data, rows), replicates, curves)
         subgroups += subgroup_scores(split, rows, solution, spec, data, evaluators[primary], n_resamples)
 
     return ScoreReport(
