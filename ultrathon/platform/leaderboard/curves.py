@@ -21,6 +21,12 @@ class CurveSeries:
     values: list[float] = field(default_factory=list)  # decision: net benefit per threshold
     reference: bool = False  # treat-all and treat-none are drawn dashed
 
+    @property
+    def chart_data(self) -> dict:
+        """Return the line as curves.js reads it: points (x, y) of a reliability diagram, or values per threshold."""
+        points = [{"x": b["mean_predicted"], "y": b["observed"]} for b in self.bins]
+        return {"label": self.label, "reference": self.reference, "points": points, "values": self.values}
+
 
 @dataclass(frozen=True)
 class CurveChart:
@@ -37,16 +43,9 @@ class CurveChart:
     @property
     def chart_data(self) -> dict:
         """Return what curves.js hands to Chart.js, as JSON-ready values."""
-        return {
-            "key": self.key,
-            "kind": self.kind,
-            "title": self.title,
-            "thresholds": self.thresholds,
-            "prevalence": self.prevalence,
-            "series": [{"label": s.label, "reference": s.reference,
-                        "points": [{"x": b["mean_predicted"], "y": b["observed"]} for b in s.bins],
-                        "values": s.values} for s in self.series],
-        }
+        data = {name: getattr(self, name) for name in ("key", "kind", "title", "thresholds", "prevalence")}
+        data["series"] = [series.chart_data for series in self.series]
+        return data
 
 
 def _pair(key: str, split: str, named: list[tuple[str, dict]]) -> list[CurveChart]:
@@ -56,13 +55,13 @@ def _pair(key: str, split: str, named: list[tuple[str, dict]]) -> list[CurveChar
     reliability = CurveChart(
         f"{key}-reliability", "reliability", f"Calibration, {split} split",
         f"Observed event rate against mean predicted probability in up to {n_bins} equal-count bins, "
-        f"with the diagonal of perfect calibration; {first['n']:,} rows.",
+        f"with the diagonal of perfect calibration; {first['n']:,} rows",
         [CurveSeries(label, bins=c["bins"]) for label, c in named])
     treat_none = [0.0] * len(first["thresholds"])
     decision = CurveChart(
         f"{key}-decision", "decision", f"Decision curve, {split} split",
         f"Net benefit over threshold probabilities {first['thresholds'][0]:g} to {first['thresholds'][-1]:g}, "
-        f"against treating everyone and treating no one; prevalence {first['prevalence']:.1%}.",
+        f"against treating everyone and treating no one; prevalence {first['prevalence']:.1%}",
         [CurveSeries(label, values=c["net_benefit"]) for label, c in named]
         + [CurveSeries("Treat all", values=first["treat_all"], reference=True),
            CurveSeries("Treat none", values=treat_none, reference=True)],
