@@ -14,7 +14,9 @@ from ultrathon.scorers.curves import (
     binary_curves,
     binary_reliability,
     curves_from_dict,
+    disclosive_thresholds,
     kaplan_meier_event_rate,
+    merge_small_bins,
     net_benefit,
     quantile_bins,
     survival_reliability,
@@ -83,9 +85,35 @@ def test_binary_reliability_reports_mean_prediction_observed_rate_and_counts():
         assert b.low <= b.observed <= b.high
 
 
-def test_a_small_split_gets_fewer_bins_so_each_holds_ten_rows():
-    p = np.linspace(0.05, 0.95, 35)
-    assert [b.n for b in binary_reliability(np.arange(35) % 2, p)] == [12, 12, 11]
+def test_a_small_split_gets_fewer_bins_so_each_holds_twenty_rows():
+    assert [b.n for b in binary_reliability(np.arange(70) % 2, np.linspace(0.05, 0.95, 70))] == [24, 23, 23]
+    assert [b.n for b in binary_reliability(np.arange(35) % 2, np.linspace(0.05, 0.95, 35))] == [35]
+
+
+def test_no_bin_shows_a_patient_placed_alone_by_the_prediction():
+    # One row predicted apart from all others would be a bin of one: its outcome is merged away.
+    predicted = np.full(400, 0.2)
+    predicted[17] = 0.9
+    bins = binary_reliability(np.arange(400) % 3 == 0, predicted)
+    assert [b.n for b in bins] == [400]
+    assert np.bincount(merge_small_bins(np.array([0] * 30 + [1] * 3 + [2] * 25 + [3] * 2))).tolist() == [30, 30]
+
+
+def test_no_step_of_the_decision_curve_shows_a_few_patients():
+    # A team predicting 0.505 for one row and 0.001 or 0.999 for the rest would read that row's outcome
+    # from NB(0.50) - NB(0.51): every threshold whose cut falls within 20 rows of another cut is left out.
+    rng = np.random.default_rng(7)
+    predicted = np.where(rng.uniform(size=300) < 0.5, 0.001, 0.999)
+    predicted[5] = 0.505
+    y = (rng.uniform(size=300) < 0.4).astype(int)
+    data = binary_curves(y, predicted)
+    shown = [t for t, v in zip(data["thresholds"], data["net_benefit"]) if v is not None]
+    assert not ({0.5, 0.51} <= set(shown))
+    cuts = sorted({0, 300, *np.cumsum([b["n"] for b in data["bins"]]).tolist(),
+                   *(int(np.sum(predicted < t)) for t in shown)})
+    assert all(b - a >= 20 for a, b in zip(cuts, cuts[1:]))
+    assert disclosive_thresholds((np.arange(2000) + 0.5) / 2000).sum() == 0  # 20 rows a step: nothing left out
+    assert disclosive_thresholds((np.arange(1000) + 0.5) / 1000).sum() == 50  # 10 a step: every odd hundredth
 
 
 def test_constant_predictions_give_one_bin_and_one_class_gives_rates_of_zero():
@@ -94,7 +122,7 @@ def test_constant_predictions_give_one_bin_and_one_class_gives_rates_of_zero():
     none = binary_reliability(np.zeros(40, dtype=int), np.linspace(0, 1, 40))
     assert all(b.observed == 0.0 and b.low == 0.0 and b.high > 0 for b in none)
     data = binary_curves(np.zeros(40, dtype=int), np.linspace(0, 1, 40))
-    assert data["prevalence"] == 0.0 and all(v <= 0 for v in data["net_benefit"])
+    assert data["prevalence"] == 0.0 and all(v <= 0 for v in data["net_benefit"] if v is not None)
 
 
 def test_an_empty_split_has_no_curves():

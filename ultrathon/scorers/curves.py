@@ -14,7 +14,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 N_BINS = 10
-MIN_BIN_ROWS = 10  # fewer bins on a small split, so no bin's observed rate rests on a handful of rows
+# No figure rests on fewer rows than subgroups.MIN_GROUP_COUNT: a bin or a step of the decision
+# curve over a few rows would show those patients' outcomes (a team can place any row alone by
+# its prediction), and the leaderboard shows private curves to everyone after the close.
+MIN_BIN_ROWS = 20
 MAX_BINS = 20
 THRESHOLDS = np.arange(1, 100) / 100  # 0.01 .. 0.99: pt = 0 and pt = 1 give no finite odds
 MAX_THRESHOLDS = 100
@@ -48,6 +51,24 @@ def quantile_bins(predicted: np.ndarray, n_bins: int = N_BINS) -> np.ndarray:
     return bins
 
 
+def merge_small_bins(bins: np.ndarray, min_rows: int = MIN_BIN_ROWS) -> np.ndarray:
+    """Return bins renumbered so each holds min_rows rows or more: a small bin joins the next, the last the one before."""
+    counts = np.bincount(bins) if bins.size else np.zeros(0, dtype=np.int64)
+    merged, current, filled = np.empty(counts.size, dtype=np.int64), 0, 0
+    for b, count in enumerate(counts):
+        merged[b], filled = current, filled + count
+        if filled >= min_rows:
+            current, filled = current + 1, 0
+    if filled and current:  # a short tail joins the last full bin
+        merged[merged == current] = current - 1
+    return merged[bins]
+
+
+def probability_bins(predicted: np.ndarray) -> np.ndarray:
+    """Return each row's reliability bin: equal-count bins, none under MIN_BIN_ROWS rows (one bin on a small split)."""
+    return merge_small_bins(quantile_bins(predicted, bin_count(np.asarray(predicted).size)))
+
+
 def bin_count(n_rows: int) -> int:
     """Return how many bins a split of n_rows gets: N_BINS, fewer so each holds MIN_BIN_ROWS."""
     return max(1, min(N_BINS, n_rows // MIN_BIN_ROWS))
@@ -67,7 +88,7 @@ def binary_reliability(y_true: np.ndarray, predicted: np.ndarray) -> list[Reliab
     """Return the reliability diagram of probabilities for a 0/1 outcome, with Wilson 95% intervals."""
     y_true = np.asarray(y_true, dtype=np.int64)
     predicted = np.asarray(predicted, dtype=np.float64)
-    bins = quantile_bins(predicted, bin_count(predicted.size))
+    bins = probability_bins(predicted)
     out = []
     for b in range(int(bins.max()) + 1 if bins.size else 0):
         rows = bins == b
@@ -101,7 +122,7 @@ def survival_reliability(event_probability: np.ndarray, time: np.ndarray, event:
     # Censoring makes a bin's plain event share wrong; Kaplan-Meier within the bin is the observed risk.
     predicted = np.asarray(event_probability, dtype=np.float64)
     time, event = np.asarray(time, dtype=np.float64), np.asarray(event, dtype=bool)
-    bins = quantile_bins(predicted, bin_count(predicted.size))
+    bins = probability_bins(predicted)
     out = []
     for b in range(int(bins.max()) + 1 if bins.size else 0):
         rows = bins == b
@@ -120,6 +141,25 @@ def net_benefit(y_true: np.ndarray, predicted: np.ndarray, thresholds: np.ndarra
     false_positive = (treated & ~y_true[None, :]).sum(axis=1)
     odds = thresholds / (1 - thresholds)
     return true_positive / n - false_positive / n * odds
+
+
+def disclosive_thresholds(predicted: np.ndarray, thresholds: np.ndarray = THRESHOLDS,
+                          min_rows: int = MIN_BIN_ROWS) -> np.ndarray:
+    """Return which thresholds to leave out so no row set the curves give away holds fewer than min_rows rows."""
+    # Shown figures give away the outcomes of the rows between any two cuts of the sorted predictions:
+    # shown thresholds, reliability bin edges, and both ends (treat-all is known from the prevalence).
+    # A threshold is shown only if it lies on a cut or min_rows rows from the cuts on each side.
+    predicted = np.sort(np.asarray(predicted, dtype=np.float64))
+    edges = np.cumsum(np.bincount(probability_bins(predicted)))  # bins are in prediction order
+    below = np.searchsorted(predicted, thresholds, side="left")  # rows not treated at each threshold
+    hidden = np.ones(len(thresholds), dtype=bool)
+    last_shown = 0
+    for i, untreated in enumerate(below):
+        previous = max(last_shown, int(edges[edges <= untreated].max(initial=0)))
+        following = int(edges[edges >= untreated].min(initial=predicted.size))
+        if all(gap == 0 or gap >= min_rows for gap in (untreated - previous, following - untreated)):
+            hidden[i], last_shown = False, untreated
+    return hidden
 
 
 def treat_all_net_benefit(prevalence: float, thresholds: np.ndarray = THRESHOLDS) -> np.ndarray:
@@ -143,7 +183,8 @@ def binary_curves(y_true: np.ndarray, predicted: np.ndarray) -> dict | None:
         "binning": "quantile",
         "bins": bins,
         "thresholds": [_rounded(t) for t in THRESHOLDS],
-        "net_benefit": [_rounded(v) for v in net_benefit(y_true, predicted)],
+        "net_benefit": [None if hide else _rounded(v)
+                        for v, hide in zip(net_benefit(y_true, predicted), disclosive_thresholds(predicted))],
         "treat_all": [_rounded(v) for v in treat_all_net_benefit(prevalence)],
     }
 
@@ -156,10 +197,10 @@ def _finite(value: object, optional: bool = False) -> float | None:
     return float(value)
 
 
-def _series(value: object, length: int | None = None) -> list[float]:
+def _series(value: object, length: int | None = None, gaps: bool = False) -> list[float | None]:
     if not isinstance(value, list) or not 0 < len(value) <= MAX_THRESHOLDS or (length is not None and len(value) != length):
         raise ValueError("a decision curve is not a list of at most 100 numbers, one per threshold")
-    return [_finite(v) for v in value]
+    return [_finite(v, optional=gaps) for v in value]
 
 
 def _bin(cell: object) -> dict:
@@ -190,6 +231,6 @@ def curves_from_dict(data: object) -> dict | None:
         "binning": "quantile",
         "bins": [_bin(cell) for cell in data["bins"]],
         "thresholds": thresholds,
-        "net_benefit": _series(data["net_benefit"], len(thresholds)),
+        "net_benefit": _series(data["net_benefit"], len(thresholds), gaps=True),
         "treat_all": _series(data["treat_all"], len(thresholds)),
     }

@@ -54,7 +54,7 @@ def _pair(key: str, split: str, named: list[tuple[str, dict]]) -> list[CurveChar
     n_bins = max(len(c["bins"]) for _, c in named)
     reliability = CurveChart(
         f"{key}-reliability", "reliability", f"Calibration, {split} split",
-        f"Observed event rate against mean predicted probability in up to {n_bins} equal-count bins, "
+        f"Observed event rate against mean predicted probability in {n_bins} equal-count bin{'s' if n_bins > 1 else ''}, "
         f"with the diagonal of perfect calibration; {first['n']:,} rows",
         [CurveSeries(label, bins=c["bins"]) for label, c in named])
     treat_none = [0.0] * len(first["thresholds"])

@@ -22,7 +22,9 @@
   }
 
   function decision(chart) {
-    var top = Math.max(chart.prevalence || 0, 0.01) * 1.15;
+    // Net benefit never exceeds the prevalence; round the axis to whole steps so no tick label repeats.
+    var step = chart.prevalence > 0.2 ? 0.1 : chart.prevalence > 0.05 ? 0.05 : 0.01;
+    var top = Math.ceil(Math.max(chart.prevalence || 0, 0.01) * 1.1 / step) * step;
     var datasets = chart.series.map(function (s, i) {
       var colour = s.reference ? (s.label === "Treat none" ? "#12263f" : grey) : palette[i % palette.length];
       return { label: s.label, borderColor: colour, backgroundColor: colour, pointRadius: 0, fill: false,
@@ -30,8 +32,10 @@
                data: s.values.map(function (v, j) { return { x: chart.thresholds[j], y: v }; }) };
     });
     // Treat-all falls far below zero at high thresholds; the interesting part is near zero and above.
+    var y = axis("Net benefit", -step, top);
+    y.ticks = { stepSize: step };
     return { type: "line", data: { datasets: datasets },
-             options: { scales: { x: axis("Threshold probability", 0, 1), y: axis("Net benefit", -top / 3, top) } } };
+             options: { scales: { x: axis("Threshold probability", 0, 1), y: y } } };
   }
 
   var node = document.getElementById("curve-charts-data");
