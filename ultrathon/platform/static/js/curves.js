@@ -29,11 +29,12 @@
       var colour = s.reference ? (s.label === "Treat none" ? "#12263f" : grey) : palette[i % palette.length];
       return { label: s.label, borderColor: colour, backgroundColor: colour, pointRadius: 0, fill: false,
                borderWidth: s.reference ? 1.5 : 2, borderDash: s.reference ? [6, 4] : [],
+               spanGaps: true, // thresholds left out (too few rows between cuts) are joined across
                data: s.values.map(function (v, j) { return { x: chart.thresholds[j], y: v }; }) };
     });
     // Treat-all falls far below zero at high thresholds; the interesting part is near zero and above.
     var y = axis("Net benefit", -step, top);
-    y.ticks = { stepSize: step };
+    y.ticks = { stepSize: step, callback: function (v) { return String(Number(v.toFixed(2))); } }; // no "-0.0"
     return { type: "line", data: { datasets: datasets },
              options: { scales: { x: axis("Threshold probability", 0, 1), y: y } } };
   }
