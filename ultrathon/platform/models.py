@@ -282,6 +282,8 @@ class Score(db.Model):
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     subgroups: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     replicates: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))  # float64 bootstrap values
+    # Reliability bins and decision curve of a binary task (scorers/curves.py); loaded only where drawn.
+    curves: Mapped[dict[str, Any] | None] = deferred(mapped_column(JSON))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     submission: Mapped[Submission] = relationship(back_populates="scores")

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from ultrathon.scorers.curves import curves_from_dict
+
 SPLITS = ("public", "private")
 
 
@@ -33,6 +35,8 @@ class SplitScore:
     # The primary metric on each bootstrap resample, in resample order; identical resamples
     # for every submission of a challenge, so replicates pair across teams.
     replicates: np.ndarray | None = field(default=None, repr=False, compare=False)
+    # Reliability bins and decision curve (curves.binary_curves); None for other tasks than binary.
+    curves: dict | None = field(default=None, repr=False)
     n_filled: int = 0  # predictions filled as submission.missing says: missing ids and empty cells
 
     @property
@@ -51,6 +55,7 @@ class SplitScore:
             "n_filled": self.n_filled,
             "n_resamples": 0 if self.replicates is None else int(self.replicates.size),
             "n_undefined": self.n_undefined,
+            "curves": self.curves,
         }
 
 
@@ -186,6 +191,7 @@ def _report_from_wire(data: object, metrics: set[str], n_resamples: int) -> Scor
         splits[name] = SplitScore(values, _number(split["ci_low"], f"{name}.ci_low"), _number(split["ci_high"], f"{name}.ci_high"),
                                   _count(split["n_rows"], f"{name}.n_rows"),
                                   _count(split["n_positive"], f"{name}.n_positive", optional=True), replicates,
+                                  curves_from_dict(split["curves"]),
                                   n_filled=_count(split["n_filled"], f"{name}.n_filled"))
     if not isinstance(data["subgroups"], list) or len(data["subgroups"]) > 10_000:
         raise ReportInvalid("the report's subgroups are not a list of cells")

@@ -10,6 +10,7 @@ import pandas as pd
 from ultrathon.metric_catalogue import CUSTOM
 from ultrathon.scorers.bootstrap import stream_id
 from ultrathon.scorers.cell_values import label_text
+from ultrathon.scorers.curves import binary_curves
 from ultrathon.scorers.errors import Problem, ScoringError, SubmissionError
 from ultrathon.scorers.evaluation import Evaluator, TaskData, count_positives
 from ultrathon.scorers.ids import locate_ids, normalise_ids
@@ -153,7 +154,8 @@ def score(predictions: pd.DataFrame, solution: pd.DataFrame, spec: ChallengeSpec
         if n_resamples and rows.size:
             replicates = evaluators[primary].replicates(rows, stream_id("split", split), n_resamples)
             low, high = score_interval(evaluators[primary], rows, values[primary], replicates, spec.leaderboard)
-        splits[split] = SplitScore(values, low, high, int(rows.size), count_positives(data, rows), replicates,
+        curves = binary_curves(data.y_true[rows], data.y_pred[rows]) if spec.task == "binary" else None
+        splits[split] = SplitScore(values, low, high, int(rows.size), count_positives(data, rows), replicates, curves,
                                    n_filled=int(filled[rows].sum()))
         subgroups += subgroup_scores(split, rows, solution, spec, data, evaluators[primary], n_resamples)
 

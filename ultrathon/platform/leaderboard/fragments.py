@@ -11,6 +11,7 @@ from ultrathon.scorers.subgroups import MIN_GROUP_COUNT
 
 from .board import Board
 from .cache import cache_key, cached
+from .curves import top_team_charts
 from .standings import get_standings, stats_of
 
 
@@ -60,6 +61,8 @@ def standings_fragment(board: Board, split: str) -> bytes:
             subgroups=payload.get("subgroups") if split == "private" else None,
             min_group_count=MIN_GROUP_COUNT,
             charts=chart_series(board, split, standings, payload),
+            # The private page is served only to whom can_view_private allows (routes.py).
+            curves=top_team_charts(board, split) if split == "private" else [],
         ).encode()
 
     return cached(board.id, cache_key(board.id, split, "html"), build)

@@ -16,6 +16,7 @@ from ..arguments import int_arg
 from ..challenges.access import get_challenge, is_organiser
 from ..challenges.loader import LoadRefused
 from ..extensions import db, login_manager
+from ..leaderboard.curves import submission_charts
 from ..models import Challenge, utcnow
 from ..submissions.actions import (
     cancel_submission,
@@ -108,6 +109,7 @@ def submission(slug: str, submission_id: int):
     sub = listing.find_submission(challenge, submission_id) or abort(404)
     scores = listing.scores_of([sub.id])
     return render_template("organise/submission.html", challenge=challenge, sub=sub, scores=scores,
+                           curves=submission_charts(sub.id, f"Submission {sub.id}"),
                            min_group_count=MIN_GROUP_COUNT, action_form=ActionForm(), back=url_for(".dashboard", slug=slug))
 
 

@@ -1,0 +1,85 @@
+"""Reliability diagrams and decision curves draw in a real browser: organiser's submission page, closed leaderboard."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+
+from ultrathon.platform.extensions import db
+from ultrathon.platform.leaderboard.cache import clear_leaderboard
+from ultrathon.platform.models import Score, Submission, utcnow
+from ultrathon.scorers.curves import binary_curves
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ORGANISER = "organiser@example.org"
+PASSWORD = "correct horse battery staple"
+DRAWN = "canvas => Boolean(window.Chart && Chart.getChart(canvas))"
+
+
+def drawn_curves(page) -> int:
+    """Return how many curve canvases Chart.js drew, asserting every one on the page was."""
+    canvases = page.locator("canvas[data-curve]")
+    assert all(c.evaluate(DRAWN) for c in canvases.all())
+    return canvases.count()
+
+
+def test_the_organisers_submission_page_draws_both_curves_of_both_splits(
+        page, live_worker, make_challenge, make_user, make_submission, screenshot):
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    challenge = make_challenge("breast-cancer-diagnosis")
+    make_user(ORGANISER, "Olga Organiser", password=PASSWORD)
+    submission = make_submission(challenge)
+    url = f"/challenges/{challenge.slug}/organise/submissions/{submission.id}"
+    page.goto(url)
+    page.get_by_label("E-mail address").fill(ORGANISER)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(rf"{url}$"))
+    for _ in range(60):
+        if page.locator("canvas[data-curve]").count():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    assert drawn_curves(page) == 4
+    assert page.get_by_role("img", name=re.compile("Decision curve, public split")).is_visible()
+    assert errors == []
+    screenshot(page, "organise-submission-curves")
+
+
+def test_the_closed_private_leaderboard_draws_the_top_teams_curves(page, make_challenge, make_team, screenshot):
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    challenge = make_challenge()
+    start = datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
+    for i, name in enumerate(["Oncology ML Lab", "Kernel Trick", "Gradient Descenders", "Random Foresters",
+                              "Bayes Watch", "The Overfitters"]):
+        team = make_team(challenge, name=name)
+        at = start + timedelta(hours=i)
+        sub = Submission(challenge_id=challenge.id, team_id=team.id, status="scored", size=1, sha256="0" * 64,
+                         content=b"x", created_at=at, scored_at=at)
+        db.session.add(sub)
+        db.session.flush()
+        rng = np.random.default_rng(i)
+        truth = rng.uniform(0.02, 0.9, size=300)
+        y = (rng.uniform(size=300) < truth).astype(int)
+        predicted = np.clip(truth + rng.normal(0, 0.05 + 0.05 * i, 300), 0.001, 0.999) ** (1 + i / 5)
+        for split in ("public", "private"):
+            db.session.add(Score(submission_id=sub.id, challenge_id=challenge.id, team_id=team.id, split=split,
+                                 metric="roc_auc", value=0.95 - i / 50, n_rows=300, metrics={}, subgroups=[],
+                                 curves=binary_curves(y, predicted)))
+    challenge.closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
+    page.goto(f"/challenges/{challenge.slug}/leaderboard?split=private")
+    assert drawn_curves(page) == 2
+    legend = page.evaluate("() => Chart.getChart(document.querySelector('canvas[data-curve$=decision]')).data.datasets.map(d => d.label)")
+    assert legend == ["1. Oncology ML Lab", "2. Kernel Trick", "3. Gradient Descenders", "4. Random Foresters",
+                      "5. Bayes Watch", "Treat all", "Treat none"]
+    assert errors == []
+    page.locator("#lb-curves-title").scroll_into_view_if_needed()
+    screenshot(page, "leaderboard-curves")

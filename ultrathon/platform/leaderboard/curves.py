@@ -1,0 +1,91 @@
+"""Reliability diagrams and decision curves as static/js/curves.js draws them: one submission, or the top teams."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..extensions import db
+from ..models import Score
+from .board import Board
+from .standings import compute_standings
+
+CURVE_TEAMS = 5  # more lines than this on one chart cannot be told apart
+
+
+@dataclass(frozen=True)
+class CurveSeries:
+    """One line of a curve chart: a team's or submission's, or a reference strategy's."""
+
+    label: str
+    bins: list[dict] = field(default_factory=list)  # reliability: the scorer's bins
+    values: list[float] = field(default_factory=list)  # decision: net benefit per threshold
+    reference: bool = False  # treat-all and treat-none are drawn dashed
+
+    @property
+    def chart_data(self) -> dict:
+        """Return the line as curves.js reads it: points (x, y) of a reliability diagram, or values per threshold."""
+        points = [{"x": b["mean_predicted"], "y": b["observed"]} for b in self.bins]
+        return {"label": self.label, "reference": self.reference, "points": points, "values": self.values}
+
+
+@dataclass(frozen=True)
+class CurveChart:
+    """A reliability diagram or a decision curve, with the words that describe it."""
+
+    key: str  # names the canvas the chart is drawn on
+    kind: str  # "reliability" or "decision"
+    title: str
+    description: str
+    series: list[CurveSeries]
+    thresholds: list[float] = field(default_factory=list)
+    prevalence: float | None = None
+
+    @property
+    def chart_data(self) -> dict:
+        """Return what curves.js hands to Chart.js, as JSON-ready values."""
+        data = {name: getattr(self, name) for name in ("key", "kind", "title", "thresholds", "prevalence")}
+        data["series"] = [series.chart_data for series in self.series]
+        return data
+
+
+def _pair(key: str, split: str, named: list[tuple[str, dict]]) -> list[CurveChart]:
+    """Return the reliability diagram and decision curve of curves, one line per (label, curves)."""
+    first = named[0][1]
+    n_bins = max(len(c["bins"]) for _, c in named)
+    reliability = CurveChart(
+        f"{key}-reliability", "reliability", f"Calibration, {split} split",
+        f"Observed event rate against mean predicted probability in {n_bins} equal-count bin{'s' if n_bins > 1 else ''}, "
+        f"with the diagonal of perfect calibration; {first['n']:,} rows",
+        [CurveSeries(label, bins=c["bins"]) for label, c in named])
+    treat_none = [0.0] * len(first["thresholds"])
+    decision = CurveChart(
+        f"{key}-decision", "decision", f"Decision curve, {split} split",
+        f"Net benefit over threshold probabilities {first['thresholds'][0]:g} to {first['thresholds'][-1]:g}, "
+        f"against treating everyone and treating no one; prevalence {first['prevalence']:.1%}",
+        [CurveSeries(label, values=c["net_benefit"]) for label, c in named]
+        + [CurveSeries("Treat all", values=first["treat_all"], reference=True),
+           CurveSeries("Treat none", values=treat_none, reference=True)],
+        thresholds=first["thresholds"], prevalence=first["prevalence"])
+    return [reliability, decision]
+
+
+def submission_charts(submission_id: int, label: str) -> dict[str, list[CurveChart]]:
+    """Return each split's two charts of one submission, for the splits that have curves."""
+    rows = db.session.execute(
+        db.select(Score.split, Score.curves).where(Score.submission_id == submission_id)
+    ).all()
+    return {split: _pair(f"curves-{split}", split, [(label, curves)]) for split, curves in rows if curves}
+
+
+def top_team_charts(board: Board, split: str = "private") -> list[CurveChart]:
+    """Return the two charts of a split for the top teams' ranked submissions (none without curves)."""
+    top = [row for row in compute_standings(board, split) if not row.baseline][:CURVE_TEAMS]
+    if not top:
+        return []
+    stored = dict(db.session.execute(
+        db.select(Score.submission_id, Score.curves)
+        .where(Score.split == split, Score.submission_id.in_([row.submission_id for row in top]))
+    ).all())
+    named = [(f"{rank}. {row.team}", stored[row.submission_id]) for rank, row in enumerate(top, 1)
+             if stored.get(row.submission_id)]
+    return _pair(f"lb-curves-{split}", split, named) if named else []

@@ -1,0 +1,54 @@
+// Reliability diagrams and decision curves, drawn with the vendored Chart.js from the JSON block
+// templates/_curves.html writes (leaderboard/curves.py); each figure's table holds the same numbers.
+(function () {
+  "use strict";
+  var palette = ["#0b5fa5", "#d1495b", "#2e933c", "#edae49", "#6a4c93"];
+  var grey = "#7f7f7f";
+
+  function axis(title, min, max) {
+    return { type: "linear", min: min, max: max, title: { display: true, text: title } };
+  }
+
+  function reliability(chart) {
+    var datasets = [{ label: "Perfect calibration", data: [{ x: 0, y: 0 }, { x: 1, y: 1 }], borderColor: grey,
+                      borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, showLine: true, fill: false }];
+    chart.series.forEach(function (s, i) {
+      var colour = palette[i % palette.length];
+      datasets.push({ label: s.label, data: s.points, borderColor: colour, backgroundColor: colour,
+                      showLine: true, pointRadius: 4, borderWidth: 2, fill: false });
+    });
+    return { type: "scatter", data: { datasets: datasets },
+             options: { scales: { x: axis("Mean predicted probability", 0, 1), y: axis("Observed event rate", 0, 1) } } };
+  }
+
+  function decision(chart) {
+    // Net benefit never exceeds the prevalence; round the axis to whole steps so no tick label repeats.
+    var step = chart.prevalence > 0.2 ? 0.1 : chart.prevalence > 0.05 ? 0.05 : 0.01;
+    var top = Math.ceil(Math.max(chart.prevalence || 0, 0.01) * 1.1 / step) * step;
+    var datasets = chart.series.map(function (s, i) {
+      var colour = s.reference ? (s.label === "Treat none" ? "#12263f" : grey) : palette[i % palette.length];
+      return { label: s.label, borderColor: colour, backgroundColor: colour, pointRadius: 0, fill: false,
+               borderWidth: s.reference ? 1.5 : 2, borderDash: s.reference ? [6, 4] : [],
+               spanGaps: true, // thresholds left out (too few rows between cuts) are joined across
+               data: s.values.map(function (v, j) { return { x: chart.thresholds[j], y: v }; }) };
+    });
+    // Treat-all falls far below zero at high thresholds; the interesting part is near zero and above.
+    var y = axis("Net benefit", -step, top);
+    y.ticks = { stepSize: step, callback: function (v) { return String(Number(v.toFixed(2))); } }; // no "-0.0"
+    return { type: "line", data: { datasets: datasets },
+             options: { scales: { x: axis("Threshold probability", 0, 1), y: y } } };
+  }
+
+  var node = document.getElementById("curve-charts-data");
+  if (!node || !window.Chart) return;
+  JSON.parse(node.textContent).forEach(function (chart) {
+    var canvas = document.querySelector('canvas[data-curve="' + chart.key + '"]');
+    if (!canvas) return;
+    var config = chart.kind === "reliability" ? reliability(chart) : decision(chart);
+    config.options.maintainAspectRatio = false;
+    config.options.animation = false;
+    config.options.parsing = false;
+    config.options.plugins = { legend: { position: "bottom", labels: { boxWidth: 12 } } };
+    new Chart(canvas, config);
+  });
+})();
