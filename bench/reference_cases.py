@@ -326,6 +326,7 @@ CASES: list[Case] = [
     *_grid(task_metrics("multiclass"), [data.wine]),
     *_grid(task_metrics("regression"), [data.diabetes]),
     *_grid(["harrell_c", "uno_c", "td_auc"], SURVIVAL + SURVIVAL_VARIANTS),
+    Case("ece", data.ece_edges_breast_cancer),
     Case("uno_c", lambda: data.yearly_whas500(tau=True)),
     *[Case("harrell_c", dataset, "harrell_c/lifelines") for dataset in SURVIVAL + SURVIVAL_VARIANTS],
     # survival-curve metrics: added after merge (integrated_brier, brier_at_horizon,

@@ -159,3 +159,11 @@ def one_class_breast_cancer() -> Scored:
     base = breast_cancer()
     keep = base.y_true == 1
     return replace(base, name="breast_cancer/benign-only", y_true=base.y_true[keep], y_pred=base.y_pred[keep])
+
+
+def ece_edges_breast_cancer() -> Scored:
+    """Breast cancer with probabilities on a bin edge k/10 or one float below it: where floor(10 p) could misplace them."""
+    base = breast_cancer()
+    edge = np.round(base.y_pred, 1)
+    below = np.nextafter(edge, -np.inf).clip(0, 1)
+    return replace(base, name="breast_cancer/ece-edges", y_pred=np.where(np.arange(edge.size) % 2 == 0, below, edge))
