@@ -29,12 +29,15 @@ NOTES = [
     "hence reference-undefined. whas500/yearly+tau truncates before it and both are defined.",
     "calibration_intercept: statsmodels IRLS reports convergence at about 1e15 when logit(p) "
     "reaches +-13.8 (overconfident) or +-34.5 (p = 0 or 1, clipped to 1e-15); the reference is "
-    "then scipy brentq on the score equation sum(y - expit(a + logit p)) = 0.",
+    "then scipy brentq on the score equation sum(y - expit(a + logit p)) = 0. On "
+    "breast_cancer/overconfident no positive is predicted 1e-6, so its root has a closed form, "
+    "logit(share of positives among those predicted 1 - 1e-6) - logit(1 - 1e-6) (the fast test checks it).",
     "calibration_slope: statsmodels stops at a finite slope under quasi-complete separation "
     "(overconfident: no benign row predicted 1e-6); the reference checks separation first "
     "(Albert & Anderson 1984), so both are undefined there.",
     "ece: the reference is a hand computation of the documented bins (k/10 <= p < (k+1)/10, "
-    "p = 1 in the last); breast_cancer/tied puts every probability on a bin edge.",
+    "p = 1 in the last); breast_cancer/tied puts every probability on a bin edge, /ece-edges "
+    "half of them one float below it.",
     "BCa: scipy.stats.bootstrap is given our finite replicates (n_resamples=0, bootstrap_result), "
     "and computes its own jackknife with the reference metric (AUROC as Mann-Whitney U / n1 n0).",
 ]

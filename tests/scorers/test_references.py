@@ -59,3 +59,16 @@ def test_bca_interval_matches_scipy_on_the_same_resamples():
     """Our BCa ends equal scipy.stats.bootstrap(method='BCa') handed our replicates."""
     rows = bca_rows(*BCA_CASES[0])
     assert [row.status for row in rows] == ["ok", "ok"], [(row.ours, row.theirs) for row in rows]
+
+
+def test_the_intercept_reference_has_the_closed_form_where_one_group_is_pure():
+    """Overconfident: no positive is predicted 1e-6, so a = logit(share of positives at 1 - 1e-6) - logit(1 - 1e-6)."""
+    from scipy.special import logit
+
+    from bench.reference_cases import calibration_intercept
+
+    case = data.overconfident_breast_cancer()
+    high = case.y_pred > 0.5
+    assert case.y_true[~high].sum() == 0
+    closed_form = logit(case.y_true[high].mean()) - logit(1 - data.OVERCONFIDENT)
+    assert calibration_intercept(case)[0] == pytest.approx(closed_form, abs=1e-9)
