@@ -322,8 +322,8 @@ SURVIVAL_VARIANTS = [data.yearly_whas500, data.scaled_whas500, lambda: data.tied
                      lambda: data.tied_survival("gbsg2")]
 
 CASES: list[Case] = [
-    *_grid(BINARY, [data.breast_cancer, data.overconfident_breast_cancer, data.tied_breast_cancer,
-                    data.one_class_breast_cancer]),
+    *_grid(BINARY, [data.breast_cancer, data.overconfident_breast_cancer, lambda: data.overconfident_breast_cancer(0.8),
+                    data.tied_breast_cancer, data.one_class_breast_cancer]),
     *_grid(task_metrics("multiclass"), [data.wine]),
     *_grid(task_metrics("regression"), [data.diabetes]),
     *_grid(["harrell_c", "uno_c", "td_auc"], SURVIVAL + SURVIVAL_VARIANTS),

@@ -141,11 +141,14 @@ def tied_survival(name: str) -> Scored:
     return replace(base, name=f"{name}/tied-risks", y_pred=np.round(base.y_pred, 1))
 
 
-def overconfident_breast_cancer() -> Scored:
-    """Breast cancer with every probability pushed to 1e-6 or 1 - 1e-6 (threshold 0.5)."""
+def overconfident_breast_cancer(cut: float = 0.5) -> Scored:
+    """Breast cancer with every probability pushed to 1e-6 or 1 - 1e-6 (1 - 1e-6 from the cut up).
+
+    At the cut 0.5 no benign row is predicted 1e-6 (the slope has no MLE); at 0.8 both groups mix.
+    """
     base = breast_cancer()
-    p = np.where(base.y_pred >= 0.5, 1 - OVERCONFIDENT, OVERCONFIDENT)
-    return replace(base, name="breast_cancer/overconfident", y_pred=p)
+    p = np.where(base.y_pred >= cut, 1 - OVERCONFIDENT, OVERCONFIDENT)
+    return replace(base, name="breast_cancer/overconfident" + ("" if cut == 0.5 else f"@{cut:g}"), y_pred=p)
 
 
 def tied_breast_cancer() -> Scored:
