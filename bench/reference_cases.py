@@ -304,10 +304,12 @@ def run(case: Case) -> Row:
 
 
 def _grid(metrics, datasets) -> list[Case]:
+    """Return a case for each metric on each dataset."""
     return [Case(metric, dataset) for dataset in datasets for metric in metrics]
 
 
 def _survival(name: str) -> Callable[[], data.Scored]:
+    """Return the loader of one survival dataset (loaded once, shared by its cases)."""
     def dataset() -> data.Scored:
         return data.survival(name)
     dataset.__name__ = name
