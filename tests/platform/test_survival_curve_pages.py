@@ -71,7 +71,7 @@ def test_the_organiser_page_draws_survival_figures_named_by_their_horizon(organi
     reliability, decision = charts["curves-private-reliability"], charts["curves-private-decision"]
     assert reliability["title"] == "Calibration of event by time 365, private split"
     assert reliability["axes"] == {"x": "Mean predicted probability of event by time 365",
-                                   "y": "Observed event rate by time 365 (Kaplan-Meier)"}
+                                   "y": "Observed event rate by time 365"}
     assert decision["axes"]["x"] == "Threshold probability of event by time 365"
     assert [s["label"] for s in decision["series"]] == [f"Submission {sub.id}", "Treat all", "Treat none"]
     assert decision["series"][0]["values"] == curves["net_benefit"] and decision["series"][1]["values"] == curves["treat_all"]

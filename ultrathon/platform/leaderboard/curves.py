@@ -59,7 +59,8 @@ class CurveChart:
         """Return the x and y axis titles, naming the horizon of survival figures."""
         by = "" if self.horizon is None else f" of {self.horizon_phrase}"
         if self.kind == "reliability":
-            observed = "" if self.horizon is None else f" by time {time_words(self.horizon)} (Kaplan-Meier)"
+            # Kaplan-Meier is named in the description: a longer title would not fit the chart's height.
+            observed = "" if self.horizon is None else f" by time {time_words(self.horizon)}"
             return {"x": f"Mean predicted probability{by}", "y": f"Observed event rate{observed}"}
         return {"x": f"Threshold probability{by}", "y": "Net benefit"}
 
