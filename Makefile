@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(PY) bench/scoring.py
 	$(PY) bench/pipeline.py
 	$(PY) bench/leaderboard.py
+	$(PY) bench/survival_curves.py
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info

@@ -116,12 +116,16 @@ def kaplan_meier_tables(time: np.ndarray, event: np.ndarray, horizon: float, gro
     return at_risk, deaths
 
 
-def kaplan_meier_survival(at_risk: np.ndarray, deaths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return the Kaplan-Meier survival and Greenwood sum of each row of kaplan_meier_tables."""
+def kaplan_meier_survival(at_risk: np.ndarray, deaths: np.ndarray) -> np.ndarray:
+    """Return the Kaplan-Meier survival of each row of kaplan_meier_tables."""
+    return (1 - deaths / np.maximum(at_risk, 1)).prod(axis=1)  # no one at risk: no death, a factor of 1
+
+
+def greenwood_sum(at_risk: np.ndarray, deaths: np.ndarray) -> np.ndarray:
+    """Return Greenwood's sum of d/(n(n - d)) for each row of kaplan_meier_tables (infinite once all at risk died)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        survival = np.where(at_risk > 0, 1 - deaths / at_risk, 1.0).prod(axis=1)
         terms = np.where(at_risk > deaths, deaths / (at_risk * (at_risk - deaths)), np.where(deaths > 0, np.inf, 0.0))
-    return survival, terms.sum(axis=1)
+    return terms.sum(axis=1)
 
 
 def loglog_interval(survival: float, greenwood: float, z: float = Z_95) -> tuple[float | None, float | None]:
@@ -138,7 +142,7 @@ def kaplan_meier_event_rate(time: np.ndarray, event: np.ndarray, horizon: float,
     """Return 1 - S(horizon) by Kaplan-Meier, with a log(-log) Greenwood 95% interval (None when S is 0 or 1)."""
     time = np.asarray(time, dtype=np.float64)
     at_risk, deaths = kaplan_meier_tables(time, event, horizon, np.zeros(time.size, dtype=np.int64), 1)
-    (survival,), (greenwood,) = kaplan_meier_survival(at_risk, deaths)
+    (survival,), (greenwood,) = kaplan_meier_survival(at_risk, deaths), greenwood_sum(at_risk, deaths)
     return (1 - float(survival), *loglog_interval(float(survival), float(greenwood), z))
 
 
@@ -150,7 +154,8 @@ def survival_reliability(event_probability: np.ndarray, time: np.ndarray, event:
     time, event = np.asarray(time, dtype=np.float64), np.asarray(event, dtype=bool)
     bins = probability_bins(predicted)
     n_bins = int(bins.max()) + 1 if bins.size else 0
-    survival, greenwood = kaplan_meier_survival(*kaplan_meier_tables(time, event, horizon, bins, n_bins))
+    at_risk, deaths = kaplan_meier_tables(time, event, horizon, bins, n_bins)
+    survival, greenwood = kaplan_meier_survival(at_risk, deaths), greenwood_sum(at_risk, deaths)
     counts = np.bincount(bins, minlength=n_bins)
     means = np.bincount(bins, weights=predicted, minlength=n_bins) / np.maximum(counts, 1)
     return [ReliabilityBin(float(means[b]), 1 - float(survival[b]), *loglog_interval(float(survival[b]), float(greenwood[b])),

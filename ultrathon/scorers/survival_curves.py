@@ -31,7 +31,7 @@ def survival_net_benefit(time: np.ndarray, event: np.ndarray, event_probability:
     at_risk, deaths = kaplan_meier_tables(time, event, horizon, groups, thresholds.size + 1)
     treated_at_risk = np.cumsum(at_risk[::-1], axis=0)[::-1][1:]
     treated_deaths = np.cumsum(deaths[::-1], axis=0)[::-1][1:]
-    survival, _ = kaplan_meier_survival(treated_at_risk, treated_deaths)
+    survival = kaplan_meier_survival(treated_at_risk, treated_deaths)
     share = np.cumsum(np.bincount(groups, minlength=thresholds.size + 1)[::-1])[::-1][1:] / max(predicted.size, 1)
     # No one treated: S is the empty product 1 and the share 0, so the net benefit is 0, as for treat-none.
     return (1 - survival) * share - survival * share * thresholds / (1 - thresholds)
