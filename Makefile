@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(PY) bench/pipeline.py
 	$(PY) bench/leaderboard.py
 	$(PY) bench/references.py
+	$(PY) bench/survival_curves.py
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info

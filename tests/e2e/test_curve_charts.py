@@ -1,4 +1,4 @@
-"""Reliability diagrams and decision curves draw in a real browser: organiser's submission page, closed leaderboard."""
+"""Reliability diagrams and decision curves draw in a real browser: organiser's submission page, closed leaderboards."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from ultrathon.platform.extensions import db
 from ultrathon.platform.leaderboard.cache import clear_leaderboard
 from ultrathon.platform.models import Score, Submission, utcnow
 from ultrathon.scorers.curves import binary_curves
+from ultrathon.scorers.survival_curves import survival_curves
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -83,3 +84,40 @@ def test_the_closed_private_leaderboard_draws_the_top_teams_curves(page, make_ch
     assert errors == []
     page.locator("#lb-curves-title").scroll_into_view_if_needed()
     screenshot(page, "leaderboard-curves")
+
+
+def test_the_closed_survival_leaderboard_draws_figures_at_the_horizon(page, make_challenge, make_team, screenshot):
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    challenge = make_challenge("flchain-survival")
+    start = datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
+    for i, (name, horizon) in enumerate([("Cox Crew", 365.0), ("Hazard Ratios", 365.0), ("Late Horizon", 730.0)]):
+        team = make_team(challenge, name=name)
+        at = start + timedelta(hours=i)
+        sub = Submission(challenge_id=challenge.id, team_id=team.id, status="scored", size=1, sha256="0" * 64,
+                         content=b"x", created_at=at, scored_at=at)
+        db.session.add(sub)
+        db.session.flush()
+        rng = np.random.default_rng(i)
+        hazard = rng.uniform(0.0001, 0.002, size=400)
+        true_time, censor = rng.exponential(1 / hazard), rng.uniform(100, 1500, size=400)
+        predicted = np.clip(1 - np.exp(-hazard * horizon) + rng.normal(0, 0.03 * (i + 1), 400), 0.001, 0.999)
+        curves = survival_curves(np.minimum(true_time, censor), true_time <= censor, predicted, horizon)
+        for split in ("public", "private"):
+            db.session.add(Score(submission_id=sub.id, challenge_id=challenge.id, team_id=team.id, split=split,
+                                 metric="harrell_c", value=0.8 - i / 50, n_rows=400, metrics={}, subgroups=[],
+                                 curves=curves))
+    challenge.closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
+    page.goto(f"/challenges/{challenge.slug}/leaderboard?split=private")
+    assert drawn_curves(page) == 2
+    chart = "Chart.getChart(document.querySelector('canvas[data-curve$=%s]'))"
+    legend = page.evaluate(f"() => {chart % 'decision'}.data.datasets.map(d => d.label)")
+    assert legend == ["1. Cox Crew", "2. Hazard Ratios", "Treat all", "Treat none"]  # 3. is at another horizon
+    axes = page.evaluate(f"() => [{chart % 'reliability'}.options.scales.x.title.text, {chart % 'decision'}.options.scales.x.title.text]")
+    assert axes == ["Mean predicted probability of event by time 365", "Threshold probability of event by time 365"]
+    assert page.get_by_role("img", name=re.compile("Decision curve of event by time 365, private split")).is_visible()
+    assert errors == []
+    page.locator("#lb-curves-title").scroll_into_view_if_needed()
+    screenshot(page, "leaderboard-survival-curves")

@@ -98,22 +98,52 @@ def binary_reliability(y_true: np.ndarray, predicted: np.ndarray) -> list[Reliab
     return out
 
 
+def kaplan_meier_tables(time: np.ndarray, event: np.ndarray, horizon: float, groups: np.ndarray,
+                        n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return each group's rows at risk and events (group by distinct event time up to horizon)."""
+    time = np.asarray(time, dtype=np.float64)
+    event = np.asarray(event, dtype=bool)
+    groups = np.asarray(groups, dtype=np.int64)
+    dies = event & (time <= horizon)
+    times = np.unique(time[dies])
+    # A row is at risk at every event time up to its own: it counts at risk from the last of them down.
+    last = np.searchsorted(times, time, side="right") - 1
+    seen = last >= 0
+    size = n_groups * times.size
+    leaving = np.bincount(groups[seen] * times.size + last[seen], minlength=size).reshape(n_groups, times.size)
+    at_risk = np.cumsum(leaving[:, ::-1], axis=1)[:, ::-1]
+    deaths = np.bincount(groups[dies] * times.size + last[dies], minlength=size).reshape(n_groups, times.size)
+    return at_risk, deaths
+
+
+def kaplan_meier_survival(at_risk: np.ndarray, deaths: np.ndarray) -> np.ndarray:
+    """Return the Kaplan-Meier survival of each row of kaplan_meier_tables."""
+    return (1 - deaths / np.maximum(at_risk, 1)).prod(axis=1)  # no one at risk: no death, a factor of 1
+
+
+def greenwood_sum(at_risk: np.ndarray, deaths: np.ndarray) -> np.ndarray:
+    """Return Greenwood's sum of d/(n(n - d)) for each row of kaplan_meier_tables (infinite once all at risk died)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(at_risk > deaths, deaths / (at_risk * (at_risk - deaths)), np.where(deaths > 0, np.inf, 0.0))
+    return terms.sum(axis=1)
+
+
+def loglog_interval(survival: float, greenwood: float, z: float = Z_95) -> tuple[float | None, float | None]:
+    """Return the 95% interval of the event rate 1 - S by Greenwood on log(-log S) (None when S is 0 or 1)."""
+    if survival <= 0 or survival >= 1 or not math.isfinite(greenwood):
+        return None, None
+    se = math.sqrt(greenwood) / abs(math.log(survival))
+    lower_survival, upper_survival = survival ** math.exp(z * se), survival ** math.exp(-z * se)
+    return 1 - upper_survival, 1 - lower_survival
+
+
 def kaplan_meier_event_rate(time: np.ndarray, event: np.ndarray, horizon: float,
                             z: float = Z_95) -> tuple[float, float | None, float | None]:
     """Return 1 - S(horizon) by Kaplan-Meier, with a log(-log) Greenwood 95% interval (None when S is 0 or 1)."""
     time = np.asarray(time, dtype=np.float64)
-    event = np.asarray(event, dtype=bool)
-    survival, greenwood = 1.0, 0.0
-    for t in np.unique(time[event & (time <= horizon)]):
-        at_risk = int(np.sum(time >= t))
-        deaths = int(np.sum(event & (time == t)))
-        survival *= 1 - deaths / at_risk
-        greenwood += deaths / (at_risk * (at_risk - deaths)) if at_risk > deaths else math.inf
-    if survival <= 0 or survival >= 1 or not math.isfinite(greenwood):
-        return 1 - survival, None, None
-    se = math.sqrt(greenwood) / abs(math.log(survival))
-    lower_survival, upper_survival = survival ** math.exp(z * se), survival ** math.exp(-z * se)
-    return 1 - survival, 1 - upper_survival, 1 - lower_survival
+    at_risk, deaths = kaplan_meier_tables(time, event, horizon, np.zeros(time.size, dtype=np.int64), 1)
+    (survival,), (greenwood,) = kaplan_meier_survival(at_risk, deaths), greenwood_sum(at_risk, deaths)
+    return (1 - float(survival), *loglog_interval(float(survival), float(greenwood), z))
 
 
 def survival_reliability(event_probability: np.ndarray, time: np.ndarray, event: np.ndarray,
@@ -123,12 +153,13 @@ def survival_reliability(event_probability: np.ndarray, time: np.ndarray, event:
     predicted = np.asarray(event_probability, dtype=np.float64)
     time, event = np.asarray(time, dtype=np.float64), np.asarray(event, dtype=bool)
     bins = probability_bins(predicted)
-    out = []
-    for b in range(int(bins.max()) + 1 if bins.size else 0):
-        rows = bins == b
-        observed, low, high = kaplan_meier_event_rate(time[rows], event[rows], horizon)
-        out.append(ReliabilityBin(float(predicted[rows].mean()), observed, low, high, int(rows.sum())))
-    return out
+    n_bins = int(bins.max()) + 1 if bins.size else 0
+    at_risk, deaths = kaplan_meier_tables(time, event, horizon, bins, n_bins)
+    survival, greenwood = kaplan_meier_survival(at_risk, deaths), greenwood_sum(at_risk, deaths)
+    counts = np.bincount(bins, minlength=n_bins)
+    means = np.bincount(bins, weights=predicted, minlength=n_bins) / np.maximum(counts, 1)
+    return [ReliabilityBin(float(means[b]), 1 - float(survival[b]), *loglog_interval(float(survival[b]), float(greenwood[b])),
+                           int(counts[b])) for b in range(n_bins)]
 
 
 def net_benefit(y_true: np.ndarray, predicted: np.ndarray, thresholds: np.ndarray = THRESHOLDS) -> np.ndarray:
@@ -171,22 +202,27 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(float(value), DECIMALS)
 
 
-def binary_curves(y_true: np.ndarray, predicted: np.ndarray) -> dict | None:
-    """Return the reliability bins and decision curve of one split as JSON-ready data (None with no rows)."""
-    if not np.asarray(predicted).size:
-        return None
-    prevalence = float(np.mean(y_true))
-    bins = [{k: _rounded(v) if k != "n" else v for k, v in asdict(b).items()} for b in binary_reliability(y_true, predicted)]
+def figure_dict(predicted: np.ndarray, prevalence: float, bins: list[ReliabilityBin], benefit: np.ndarray,
+                **extra: float) -> dict:
+    """Return one split's reliability bins and decision curve as JSON-ready data, disclosive thresholds left out."""
     return {
         "n": int(np.asarray(predicted).size),
         "prevalence": _rounded(prevalence),
         "binning": "quantile",
-        "bins": bins,
+        "bins": [{k: _rounded(v) if k != "n" else v for k, v in asdict(b).items()} for b in bins],
         "thresholds": [_rounded(t) for t in THRESHOLDS],
-        "net_benefit": [None if hide else _rounded(v)
-                        for v, hide in zip(net_benefit(y_true, predicted), disclosive_thresholds(predicted))],
+        "net_benefit": [None if hide else _rounded(v) for v, hide in zip(benefit, disclosive_thresholds(predicted))],
         "treat_all": [_rounded(v) for v in treat_all_net_benefit(prevalence)],
+        **{key: _rounded(value) for key, value in extra.items()},
     }
+
+
+def binary_curves(y_true: np.ndarray, predicted: np.ndarray) -> dict | None:
+    """Return the reliability bins and decision curve of one split as JSON-ready data (None with no rows)."""
+    if not np.asarray(predicted).size:
+        return None
+    return figure_dict(predicted, float(np.mean(y_true)), binary_reliability(y_true, predicted),
+                       net_benefit(y_true, predicted))
 
 
 def _finite(value: object, optional: bool = False) -> float | None:
@@ -213,13 +249,20 @@ def _bin(cell: object) -> dict:
             "low": _finite(cell["low"], optional=True), "high": _finite(cell["high"], optional=True), "n": n}
 
 
+def _horizon(value: object) -> float:
+    horizon = _finite(value)
+    if horizon <= 0:
+        raise ValueError(f"the curves' horizon is {value!r}, not a positive time")
+    return horizon
+
+
 def curves_from_dict(data: object) -> dict | None:
-    """Return curves as binary_curves makes them, checked field by field; raise ValueError if malformed."""
+    """Return curves as binary_curves or survival_curves make them, checked field by field; raise ValueError if malformed."""
     if data is None:
         return None
     expected = {"n", "prevalence", "binning", "bins", "thresholds", "net_benefit", "treat_all"}
-    if not isinstance(data, dict) or set(data) != expected or data["binning"] != "quantile":
-        raise ValueError("the curves do not have the fields of binary_curves")
+    if not isinstance(data, dict) or set(data) - {"horizon"} != expected or data["binning"] != "quantile":
+        raise ValueError("the curves do not have the fields of binary_curves or survival_curves")
     if not isinstance(data["bins"], list) or not 0 < len(data["bins"]) <= MAX_BINS:
         raise ValueError("the reliability diagram does not have 1 to 20 bins")
     if isinstance(data["n"], bool) or not isinstance(data["n"], int) or data["n"] < 1:
@@ -233,4 +276,6 @@ def curves_from_dict(data: object) -> dict | None:
         "thresholds": thresholds,
         "net_benefit": _series(data["net_benefit"], len(thresholds), gaps=True),
         "treat_all": _series(data["treat_all"], len(thresholds)),
+        # survival_curves: the time the predicted and observed event probabilities are taken at
+        **({"horizon": _horizon(data["horizon"])} if "horizon" in data else {}),
     }

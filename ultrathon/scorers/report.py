@@ -35,7 +35,7 @@ class SplitScore:
     # The primary metric on each bootstrap resample, in resample order; identical resamples
     # for every submission of a challenge, so replicates pair across teams.
     replicates: np.ndarray | None = field(default=None, repr=False, compare=False)
-    # Reliability bins and decision curve (curves.binary_curves); None for other tasks than binary.
+    # Reliability bins and decision curve (curves.binary_curves, or survival_curves at a horizon); else None.
     curves: dict | None = field(default=None, repr=False)
     n_filled: int = 0  # predictions filled as submission.missing says: missing ids and empty cells
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from ..extensions import db
 from ..models import Score
@@ -39,34 +42,79 @@ class CurveChart:
     series: list[CurveSeries]
     thresholds: list[float] = field(default_factory=list)
     prevalence: float | None = None
+    horizon: float | None = None  # survival figures: the time the event probabilities are taken at
+
+    @property
+    def horizon_phrase(self) -> str | None:
+        """Return what the probabilities are of, "event by time 365", for survival figures only."""
+        return None if self.horizon is None else horizon_words(self.horizon)
+
+    @property
+    def observed_heading(self) -> str:
+        """Return the reliability table's heading of the observed rates."""
+        return "Observed rate" if self.horizon is None else f"Kaplan-Meier event rate by time {time_words(self.horizon)}"
+
+    @property
+    def axes(self) -> dict[str, str]:
+        """Return the x and y axis titles, naming the horizon of survival figures."""
+        by = "" if self.horizon is None else f" of {self.horizon_phrase}"
+        if self.kind == "reliability":
+            # Kaplan-Meier is named in the description: a longer title would not fit the chart's height.
+            observed = "" if self.horizon is None else f" by time {time_words(self.horizon)}"
+            return {"x": f"Mean predicted probability{by}", "y": f"Observed event rate{observed}"}
+        return {"x": f"Threshold probability{by}", "y": "Net benefit"}
 
     @property
     def chart_data(self) -> dict:
         """Return what curves.js hands to Chart.js, as JSON-ready values."""
-        data = {name: getattr(self, name) for name in ("key", "kind", "title", "thresholds", "prevalence")}
+        data = {name: getattr(self, name) for name in ("key", "kind", "title", "thresholds", "prevalence", "axes")}
         data["series"] = [series.chart_data for series in self.series]
         return data
 
 
-def _pair(key: str, split: str, named: list[tuple[str, dict]]) -> list[CurveChart]:
+def time_words(horizon: float) -> str:
+    """Return a horizon as a time people read: 365, 2.5, 3650 (no trailing .0, no exponent)."""
+    return np.format_float_positional(float(horizon), trim="-")
+
+
+def horizon_words(horizon: float) -> str:
+    """Return what a survival figure's probabilities are of: "event by time 365"."""
+    return f"event by time {time_words(horizon)}"
+
+
+def _pair(key: str, split: str, named: list[tuple[str, dict]], note: str = "") -> list[CurveChart]:
     """Return the reliability diagram and decision curve of curves, one line per (label, curves)."""
     first = named[0][1]
+    horizon = first.get("horizon")
+    of = "" if horizon is None else f" of {horizon_words(horizon)}"
     n_bins = max(len(c["bins"]) for _, c in named)
+    observed = ("Observed event rate" if horizon is None
+                else f"Kaplan-Meier event rate by time {time_words(horizon)} (log-log Greenwood 95% interval)")
     reliability = CurveChart(
-        f"{key}-reliability", "reliability", f"Calibration, {split} split",
-        f"Observed event rate against mean predicted probability in {n_bins} equal-count bin{'s' if n_bins > 1 else ''}, "
-        f"with the diagonal of perfect calibration; {first['n']:,} rows",
-        [CurveSeries(label, bins=c["bins"]) for label, c in named])
+        f"{key}-reliability", "reliability", f"Calibration{of}, {split} split",
+        f"{observed} against mean predicted probability in {n_bins} equal-count bin{'s' if n_bins > 1 else ''}, "
+        f"with the diagonal of perfect calibration; {first['n']:,} rows{note}",
+        [CurveSeries(label, bins=c["bins"]) for label, c in named], horizon=horizon)
     treat_none = [0.0] * len(first["thresholds"])
+    rate = "prevalence" if horizon is None else f"Kaplan-Meier event rate by time {time_words(horizon)}"
     decision = CurveChart(
-        f"{key}-decision", "decision", f"Decision curve, {split} split",
+        f"{key}-decision", "decision", f"Decision curve{of}, {split} split",
         f"Net benefit over threshold probabilities {first['thresholds'][0]:g} to {first['thresholds'][-1]:g}, "
-        f"against treating everyone and treating no one; prevalence {first['prevalence']:.1%}",
+        f"against treating everyone and treating no one; {rate} {first['prevalence']:.1%}{note}",
         [CurveSeries(label, values=c["net_benefit"]) for label, c in named]
         + [CurveSeries("Treat all", values=first["treat_all"], reference=True),
            CurveSeries("Treat none", values=treat_none, reference=True)],
-        thresholds=first["thresholds"], prevalence=first["prevalence"])
+        thresholds=first["thresholds"], prevalence=first["prevalence"], horizon=horizon)
     return [reliability, decision]
+
+
+def same_horizon(named: list[tuple[str, dict]]) -> tuple[list[tuple[str, dict]], list[str]]:
+    """Return the lines at the horizon most of them share (the best-ranked one's on a tie), and the labels left out."""
+    # One chart cannot set risks by two different times against each other, nor against one treat-all line.
+    counts = Counter(c.get("horizon") for _, c in named)
+    common = max(counts, key=counts.__getitem__)  # max keeps the first of equals: counts are in rank order
+    return ([(label, c) for label, c in named if c.get("horizon") == common],
+            [label for label, c in named if c.get("horizon") != common])
 
 
 def submission_charts(submission_id: int, label: str) -> dict[str, list[CurveChart]]:
@@ -88,4 +136,8 @@ def top_team_charts(board: Board, split: str = "private") -> list[CurveChart]:
     ).all())
     named = [(f"{rank}. {row.team}", stored[row.submission_id]) for rank, row in enumerate(top, 1)
              if stored.get(row.submission_id)]
-    return _pair(f"lb-curves-{split}", split, named) if named else []
+    if not named:
+        return []
+    named, left_out = same_horizon(named)
+    note = f"; left out, as scored at another horizon: {', '.join(left_out)}" if left_out else ""
+    return _pair(f"lb-curves-{split}", split, named, note)

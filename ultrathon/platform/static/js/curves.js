@@ -1,5 +1,6 @@
 // Reliability diagrams and decision curves, drawn with the vendored Chart.js from the JSON block
 // templates/_curves.html writes (leaderboard/curves.py); each figure's table holds the same numbers.
+// Axis titles come with the data: survival figures name their horizon ("event by time 365").
 (function () {
   "use strict";
   var palette = ["#0b5fa5", "#d1495b", "#2e933c", "#edae49", "#6a4c93"];
@@ -18,7 +19,7 @@
                       showLine: true, pointRadius: 4, borderWidth: 2, fill: false });
     });
     return { type: "scatter", data: { datasets: datasets },
-             options: { scales: { x: axis("Mean predicted probability", 0, 1), y: axis("Observed event rate", 0, 1) } } };
+             options: { scales: { x: axis(chart.axes.x, 0, 1), y: axis(chart.axes.y, 0, 1) } } };
   }
 
   function decision(chart) {
@@ -33,10 +34,10 @@
                data: s.values.map(function (v, j) { return { x: chart.thresholds[j], y: v }; }) };
     });
     // Treat-all falls far below zero at high thresholds; the interesting part is near zero and above.
-    var y = axis("Net benefit", -step, top);
+    var y = axis(chart.axes.y, -step, top);
     y.ticks = { stepSize: step, callback: function (v) { return String(Number(v.toFixed(2))); } }; // no "-0.0"
     return { type: "line", data: { datasets: datasets },
-             options: { scales: { x: axis("Threshold probability", 0, 1), y: y } } };
+             options: { scales: { x: axis(chart.axes.x, 0, 1), y: y } } };
   }
 
   var node = document.getElementById("curve-charts-data");
