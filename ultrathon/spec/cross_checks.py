@@ -282,7 +282,8 @@ def _among_horizons(raw: dict, horizons: list, named: list[tuple[Path, str]]) ->
             out.append((("metrics", "options", "horizons", i), f"{value:g} {why}"))
     for path, value in ((("metrics", "options", "horizon"), options.get("horizon")),
                         (("submission", "figure_horizon"), _at(raw, "submission", "figure_horizon"))):
-        number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if number and value not in horizons:
+        if _positive_number(value) and value not in horizons:
             out.append((path, f"{value:g} {why}"))
+        elif path[0] == "submission" and isinstance(value, (int, float)) and not _positive_number(value):
+            out.append((path, f"{value!r} is not a positive time"))
     return out
