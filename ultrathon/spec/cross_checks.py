@@ -229,7 +229,7 @@ def _curve_problems(raw: dict, task: str | None) -> list[tuple[Path, str]]:
                for key in ("horizons", "figure_horizon") if _at(raw, "submission", key) not in (_MISSING, None)]
         return out + [(path, f"{name!r} scores survival curves: it needs submission.kind: survival_curve")
                       for path, name in named if name in CURVE_METRICS]
-    out: list[tuple[Path, str]] = []
+    out = []
     if task and task != "survival":
         out.append((("submission", "kind"), f"survival_curve is for a survival task, not a {task} task"))
     if _at(raw, "submission", "missing") == "worst":
@@ -241,17 +241,27 @@ def _curve_problems(raw: dict, task: str | None) -> list[tuple[Path, str]]:
                                         "columns give survival at, e.g. [365, 730, 1095]")]
     if not isinstance(horizons, list) or not horizons:
         return out + [(("submission", "horizons"), "should be a list of positive times, e.g. [365, 730, 1095]")]
+    wrong = _horizon_list_problems(horizons)
+    out += wrong
+    columns = _strings(_at(raw, "submission", "columns"))
+    if columns is not None and len(columns) != len(horizons):
+        out.append((("submission", "columns"), f"a survival_curve submission takes one column per horizon, in order: "
+                                               f"{len(horizons)} horizons, {len(columns)} columns"))
+    out += [(path, "integrated_brier integrates over submission.horizons: it needs two or more")
+            for path, name in named if name == "integrated_brier" and len(horizons) < 2]
+    # Other times are judged against the horizons only once those are right themselves.
+    return out + ([] if wrong else _among_horizons(raw, horizons))
+
+
+def _horizon_list_problems(horizons: list) -> list[tuple[Path, str]]:
+    """Return the problems of submission.horizons itself: each a positive time, later than the one before."""
+    out = []
     for i, value in enumerate(horizons):
         if not _positive_number(value):
             out.append((("submission", "horizons", i), f"{value!r} is not a positive time"))
         elif i and _positive_number(horizons[i - 1]) and value <= horizons[i - 1]:
             out.append((("submission", "horizons", i), f"{value:g} does not come after {horizons[i - 1]:g}; "
                                                        "horizons must be strictly increasing"))
-    columns = _strings(_at(raw, "submission", "columns"))
-    if columns is not None and len(columns) != len(horizons):
-        out.append((("submission", "columns"), f"a survival_curve submission takes one column per horizon, in order: "
-                                               f"{len(horizons)} horizons, {len(columns)} columns"))
-    out += _among_horizons(raw, horizons, named)
     return out
 
 
@@ -266,14 +276,10 @@ def _named_metrics(raw: dict) -> list[tuple[Path, str]]:
     return named
 
 
-def _among_horizons(raw: dict, horizons: list, named: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
+def _among_horizons(raw: dict, horizons: list) -> list[tuple[Path, str]]:
     """Return the times (metric options, figure_horizon) that are not among the submission's horizons."""
     out: list[tuple[Path, str]] = []
-    listed = ", ".join(f"{h:g}" if _positive_number(h) else repr(h) for h in horizons)
-    why = f"is not one of submission.horizons ({listed}); a curve gives survival there only"
-    for path, name in named:
-        if name == "integrated_brier" and len(horizons) < 2:
-            out.append((path, "integrated_brier integrates over submission.horizons: it needs two or more"))
+    why = f"is not one of submission.horizons ({', '.join(f'{h:g}' for h in horizons)}); a curve gives survival there only"
     options = _at(raw, "metrics", "options")
     options = options if isinstance(options, dict) else {}
     times = options.get("horizons")
