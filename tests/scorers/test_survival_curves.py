@@ -223,3 +223,27 @@ def test_malformed_horizon_tables_are_refused():
         horizons_from_dict({"ci_level": 0.95, "n_resamples": 0, "rows": [{"horizon": "soon"}]})
     old = horizons_from_dict({"ci_level": 0.95, "n_resamples": 0, "rows": [{"horizon": 1, "td_auc": 0.7}]})
     assert old["rows"][0]["brier"] is None and old["rows"][0]["td_auc"] == 0.7
+
+
+def test_the_horizon_table_travels_from_the_sealed_process_intact(curve_spec):
+    from ultrathon.scorers.report import ReportInvalid, report_from_wire, report_to_wire
+
+    spec = curve_spec()
+    solution, predictions = _curve_frames()
+    report = score(predictions, solution, spec)
+    wire = report_to_wire(report)
+    back = report_from_wire(wire, spec.metrics.all, spec.leaderboard.bootstrap)
+    assert back.splits["public"].horizons == report.splits["public"].horizons
+    assert back.fingerprint() == report.fingerprint()
+    wire["splits"]["public"]["horizons"] = {"ci_level": 0.95, "n_resamples": 200, "rows": [{"horizon": [1]}]}
+    with pytest.raises(ReportInvalid, match="not a finite number"):
+        report_from_wire(wire, spec.metrics.all, spec.leaderboard.bootstrap)
+
+
+def test_bca_intervals_work_on_curves(make_spec):
+    spec = make_spec("survival", submission={"columns": ["s100", "s200", "s300"], "kind": "survival_curve",
+                                             "horizons": [100, 200, 300]},
+                     metrics={"primary": "integrated_brier"}, leaderboard={"bootstrap": 100, "ci_method": "bca"})
+    solution, predictions = _curve_frames(n=200)
+    public = score(predictions, solution, spec).splits["public"]
+    assert public.ci_low < public.metrics["integrated_brier"] < public.ci_high
