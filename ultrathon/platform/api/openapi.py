@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from ultrathon import __version__
+from ultrathon.scorers.horizon_table import ROW_FIELDS as HORIZON_FIELDS
 
 from ..submissions.uploads import MAX_NOTE
 from ..teams.service import MAX_TEAM_NAME
@@ -155,17 +156,10 @@ SCHEMAS: dict[str, Any] = {
     "Scores": nullable({"type": "object", "additionalProperties": NULLABLE_NUMBER,
                         "description": "metric name -> value, rounded to the challenge's decimals"}),
     "HorizonTable": nullable(obj(
-        ["ci_level", "n_resamples", "rows"],
-        ci_level={"type": "number", "description": "The level of every interval, e.g. 0.95."},
-        n_resamples={"type": "integer", "description": "Bootstrap resamples the percentile intervals come from."},
-        rows={"type": "array", "items": obj(
-            ["horizon", "td_auc", "td_auc_low", "td_auc_high", "brier", "brier_low", "brier_high"],
-            horizon={"type": "number", "description": "One of the challenge's submission.horizons."},
-            td_auc={**NULLABLE_NUMBER, "description": "Cumulative/dynamic AUC of 1 - S(horizon)."},
-            td_auc_low=NULLABLE_NUMBER, td_auc_high=NULLABLE_NUMBER,
-            brier={**NULLABLE_NUMBER, "description": "IPCW Brier score of S(horizon); lower is better."},
-            brier_low=NULLABLE_NUMBER, brier_high=NULLABLE_NUMBER,
-        )},
+        ["ci_level", "n_resamples", "rows"], ci_level={"type": "number", "description": "The level of every interval."},
+        n_resamples={"type": "integer", "description": "Bootstrap resamples of the percentile intervals."},
+        rows={"type": "array", "items": obj(list(HORIZON_FIELDS), **{name: {"type": "number"} if name == "horizon" else NULLABLE_NUMBER
+                                                                    for name in HORIZON_FIELDS})},
     )),
     "Submission": obj(
         ["id", "challenge", "team", "status", "created_at", "scored_at", "public", "private", "error"],
@@ -185,10 +179,8 @@ SCHEMAS: dict[str, Any] = {
         private_ci_high=NULLABLE_NUMBER,
         public_filled={**NULLABLE_INT, "description": "Public rows whose missing prediction was filled (submission.missing)."},
         private_filled={**NULLABLE_INT, "description": "The same for private rows; null while private scores are hidden."},
-        public_horizons={**ref("HorizonTable"), "description": "td_auc and the Brier score at each horizon of a survival-curve "
-                                                               "submission, on the public rows; null for other submissions."},
-        private_horizons={**ref("HorizonTable"), "description": "The same on the private rows; null until the challenge closes "
-                                                                "(organisers see it earlier)."},
+        public_horizons={**ref("HorizonTable"), "description": "td_auc and IPCW Brier per horizon of survival curves (public rows)."},
+        private_horizons={**ref("HorizonTable"), "description": "The same on the private rows; null until the close, as private."},
         error={"type": ["string", "null"], "description": "Why a failed submission failed."},
         problems=nullable({"type": "array", "items": ref("FileProblem")}),
         note={"type": "string"},
