@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 CUSTOM = "custom"  # the organiser's own metric, named in metrics.custom
+# Metrics of survival curves (submission.kind: survival_curve); they score nothing else.
+CURVE_METRICS = ("integrated_brier", "brier_at_horizon", "calibration_at_horizon")
 
 
 @dataclass(frozen=True)
@@ -48,4 +50,7 @@ CATALOGUE: dict[str, MetricFacts] = {facts.name: facts for facts in [
     MetricFacts("harrell_c", "Harrell's C", frozenset({"survival"}), True, "Share of comparable pairs whose higher predicted risk had the earlier event."),
     MetricFacts("uno_c", "Uno's C", frozenset({"survival"}), True, "Concordance weighted by inverse probability of censoring, up to time tau.", options=("tau",)),
     MetricFacts("td_auc", "Time-dependent AUC", frozenset({"survival"}), True, "Mean cumulative/dynamic AUC at the given horizons.", options=("horizons",)),
+    MetricFacts("integrated_brier", "Integrated Brier score", frozenset({"survival"}), False, "IPCW Brier score of the survival curves, integrated over the horizons and divided by their span."),
+    MetricFacts("brier_at_horizon", "Brier score at a horizon", frozenset({"survival"}), False, "IPCW Brier score of the predicted survival at one horizon.", options=("horizon",)),
+    MetricFacts("calibration_at_horizon", "Calibration at a horizon", frozenset({"survival"}), True, "Mean predicted risk by the horizon less the Kaplan-Meier risk (0 is ideal).", options=("horizon",), ranks=False),
 ]}

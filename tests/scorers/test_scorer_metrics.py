@@ -12,6 +12,7 @@ from sklearn import metrics as skm
 from sklearn.linear_model import LogisticRegression
 from sksurv.metrics import concordance_index_censored
 
+from ultrathon.metric_catalogue import CURVE_METRICS
 from ultrathon.scorers.metrics import METRICS
 
 SURVIVAL = [("event", bool), ("time", np.float64)]
@@ -299,7 +300,54 @@ def test_binary_metric_weights_mean_repeated_rows(name, binary_case):
     assert value(name, y, p, weights=weights) == pytest.approx(value(name, y[rows], p[rows]), abs=1e-9)
 
 
-@pytest.mark.parametrize("name", sorted(n for n in METRICS if METRICS[n].tasks & {"multiclass", "regression", "survival"}))
+# Survival curves at two horizons, hand-worked: G(1) = G(1.5) = 1, G(2) = G(2.5) = 2/3 (one of
+# the three rows at risk at 2 is censored there); KM(2.5) = 3/4 (one event of four rows at 1).
+CURVE_CASE = (surv([1.0, 2.0, 3.0, 4.0], [1, 0, 1, 0]),
+              np.array([[0.3, 0.2], [0.8, 0.6], [0.9, 0.7], [0.95, 0.9]]), (1.5, 2.5))
+
+
+@golden("brier_at_horizon")
+def test_brier_at_horizon_hand_worked():
+    y, curves, horizons = CURVE_CASE
+    # case 1: 0.2^2 / G(1); row 2 censored before 2.5: 0; controls 3, 4: (0.3^2 + 0.1^2) / G(2.5)
+    expected = (0.04 + (0.09 + 0.01) * 1.5) / 4
+    assert value("brier_at_horizon", y, curves, curve_horizons=horizons, horizon=2.5) == pytest.approx(expected, abs=1e-15)
+    with pytest.raises(ValueError, match="not one of the submission's horizons"):
+        value("brier_at_horizon", y, curves, curve_horizons=horizons, horizon=2.0)
+
+
+@golden("integrated_brier")
+def test_integrated_brier_hand_worked():
+    y, curves, horizons = CURVE_CASE
+    at_first = (0.3**2 + 0.2**2 + 0.1**2 + 0.05**2) / 4  # case 1, controls 2-4, G = 1
+    at_second = (0.04 + (0.09 + 0.01) * 1.5) / 4
+    # Trapezoid over [1.5, 2.5], divided by its span 1.
+    expected = (at_first + at_second) / 2
+    assert value("integrated_brier", y, curves, curve_horizons=horizons) == pytest.approx(expected, abs=1e-15)
+
+
+@golden("calibration_at_horizon")
+def test_calibration_at_horizon_hand_worked():
+    y, curves, horizons = CURVE_CASE
+    # mean predicted risk (0.8 + 0.4 + 0.3 + 0.1) / 4 = 0.4, less the Kaplan-Meier risk 1 - 3/4
+    assert value("calibration_at_horizon", y, curves, curve_horizons=horizons, horizon=2.5) == pytest.approx(0.15, abs=1e-15)
+
+
+@pytest.mark.parametrize("name", sorted(CURVE_METRICS))
+def test_curve_metric_weights_mean_repeated_rows(name, distinct_survival):
+    time, event, p = distinct_survival
+    y = surv(time, event)
+    horizons = tuple(np.percentile(time[event], [30, 60]))
+    rate = np.exp(p - p.mean()) / np.median(time)
+    curves = np.exp(-rate[:, None] * np.asarray(horizons)[None, :])
+    weights = np.random.default_rng(3).integers(0, 3, len(y))
+    rows = np.repeat(np.arange(len(y)), weights)
+    options = {"curve_horizons": horizons, **({"horizon": horizons[1]} if "horizon" in METRICS[name].options else {})}
+    assert value(name, y, curves, weights=weights, **options) == pytest.approx(value(name, y[rows], curves[rows], **options), abs=1e-9)
+
+
+@pytest.mark.parametrize("name", sorted(n for n in METRICS if METRICS[n].tasks & {"multiclass", "regression", "survival"}
+                                        and n not in CURVE_METRICS))
 def test_other_metric_weights_mean_repeated_rows(name, multiclass_case, distinct_survival):
     task = sorted(METRICS[name].tasks - {"binary"})[0]
     rng = np.random.default_rng(2)
@@ -328,4 +376,4 @@ def test_batch_and_single_values_agree(binary_case):
 
 def test_directions():
     lower = {n for n, m in METRICS.items() if not m.higher_is_better}
-    assert lower == {"log_loss", "brier", "ece", "rmse", "mae"}
+    assert lower == {"log_loss", "brier", "ece", "rmse", "mae", "integrated_brier", "brier_at_horizon"}

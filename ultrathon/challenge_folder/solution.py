@@ -1,10 +1,10 @@
-"""Checking the hidden solution: its columns, ids, usage split, outcomes and td_auc horizons."""
+"""Checking the hidden solution: its columns, ids, usage split, outcomes, and td_auc and curve horizons."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ultrathon.spec import USAGE_VALUES, DataSpec, MetricsSpec, SplitSpec, SurvivalTarget
+from ultrathon.spec import USAGE_VALUES, DataSpec, MetricsSpec, SplitSpec, SubmissionSpec, SurvivalTarget
 
 from .problems import Problem, _RowProblems, _show
 from .reading import _Checker, _column_missing, _number, _Table
@@ -111,15 +111,21 @@ def _check_value(value: str, kind: str, classes: list[str] | None) -> tuple[str 
     return None, text
 
 
+def _horizon_lists(metrics: MetricsSpec | None, submission: SubmissionSpec | None) -> list[tuple[tuple, list, str]]:
+    """Return the horizons challenge.yaml names, each list with its key and what needs it."""
+    lists = []
+    if metrics is not None and "td_auc" in metrics.all and isinstance(metrics.options.get("horizons"), list):
+        lists.append((("metrics", "options", "horizons"), metrics.options["horizons"], "td_auc needs horizons inside it"))
+    if submission is not None and submission.curves and submission.horizons:
+        lists.append((("submission", "horizons"), submission.horizons, "survival curves are scored at horizons inside it"))
+    return lists
+
+
 def _check_horizons(check: _Checker, metrics: MetricsSpec | None, table: _Table, data: DataSpec,
-                    split: SplitSpec | None, scored: list[bool]) -> None:
-    """Refuse td_auc horizons outside the follow-up of a leaderboard's rows: it cannot score there."""
-    if metrics is None or "td_auc" not in metrics.all or not isinstance(data.target, SurvivalTarget):
-        return
-    horizons = metrics.options.get("horizons")
-    if not isinstance(horizons, list):
-        return
-    if data.target.time not in table.header:
+                    split: SplitSpec | None, scored: list[bool], submission: SubmissionSpec | None = None) -> None:
+    """Refuse td_auc and curve horizons outside the follow-up of a leaderboard's rows: they cannot be scored there."""
+    lists = _horizon_lists(metrics, submission)
+    if not lists or not isinstance(data.target, SurvivalTarget) or data.target.time not in table.header:
         return
     times = [_number(v) for v in table.column(data.target.time)]
     usage = table.column(split.usage_column) if split and split.usage_column in table.header else ["all"] * len(times)
@@ -129,7 +135,7 @@ def _check_horizons(check: _Checker, metrics: MetricsSpec | None, table: _Table,
             continue
         low, high = min(part_times), max(part_times)
         rows = f"{part} rows" if part != "all" else "scored rows"
-        for i, horizon in enumerate(horizons):
-            if isinstance(horizon, (int, float)) and not (low <= horizon < high):
-                check.at_yaml(("metrics", "options", "horizons", i),
-                              f"{horizon:g} lies outside the follow-up of the {rows} ({low:g} to {high:g}); td_auc needs horizons inside it")
+        for key, horizons, why in lists:
+            for i, horizon in enumerate(horizons):
+                if isinstance(horizon, (int, float)) and not (low <= horizon < high):
+                    check.at_yaml((*key, i), f"{horizon:g} lies outside the follow-up of the {rows} ({low:g} to {high:g}); {why}")

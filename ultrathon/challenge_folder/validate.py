@@ -194,7 +194,7 @@ def _check_tables(check: _Checker, raw: dict, flagged: set) -> None:
     if scored is None:
         return
     if task == "survival":
-        _check_horizons(check, _section(raw, "metrics", MetricsSpec, flagged), solution, data, split, scored)
+        _check_horizons(check, _section(raw, "metrics", MetricsSpec, flagged), solution, data, split, scored, submission)
     sample_name = data.sample_submission
     for name, table in tables.items():
         allowed = set(submission.columns) if submission and name == sample_name else set()

@@ -284,6 +284,8 @@ class Score(db.Model):
     replicates: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))  # float64 bootstrap values
     # Reliability bins and decision curve of a binary task (scorers/curves.py); loaded only where drawn.
     curves: Mapped[dict[str, Any] | None] = deferred(mapped_column(JSON))
+    # td_auc and Brier per horizon of a survival-curve submission (scorers/horizon_table.py).
+    horizons: Mapped[dict[str, Any] | None] = deferred(mapped_column(JSON))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     submission: Mapped[Submission] = relationship(back_populates="scores")

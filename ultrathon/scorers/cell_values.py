@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ultrathon.spec import ChallengeSpec
 
 PROBABILITY_TOLERANCE = 1e-6
+CURVE_TOLERANCE = 1e-9  # a survival curve may rise by rounding only
 MISSING_WORDS = {"nan", "-nan", "+nan", "na", "n/a", "#n/a", "null", "none", "<na>", "nat", "missing", "?"}
 
 
@@ -81,6 +82,22 @@ def probability_problems(array: np.ndarray, column: str, found: ProblemCollector
     with np.errstate(invalid="ignore"):
         outside = np.flatnonzero(np.isfinite(array) & ((array < 0) | (array > 1)))
     found.add_rows(f"range:{column}", outside, lambda row: Problem(file_line(row), column, f"probability {array[row]:.6g} is outside [0, 1]"))
+
+
+def rising_curve_problems(matrix: np.ndarray, columns: list[str], found: ProblemCollector) -> None:
+    """Report rows whose survival probability rises from one horizon to the next by more than CURVE_TOLERANCE."""
+    with np.errstate(invalid="ignore"):
+        rise = matrix[:, 1:] - matrix[:, :-1]
+        rising = np.isfinite(rise) & (rise > CURVE_TOLERANCE)
+    rows = np.flatnonzero(rising.any(axis=1))
+    first = rising.argmax(axis=1)
+
+    def problem(row: int) -> Problem:
+        k = int(first[row])
+        return Problem(file_line(row), columns[k + 1], f"survival rises from {matrix[row, k]:.6g} in {columns[k]!r} to "
+                                                       f"{matrix[row, k + 1]:.6g} in {columns[k + 1]!r}; a survival curve "
+                                                       "cannot rise with time")
+    found.add_rows("rising", rows, problem)
 
 
 def row_sum_problems(matrix: np.ndarray, found: ProblemCollector) -> None:

@@ -13,7 +13,7 @@ from ultrathon.metric_catalogue import CUSTOM
 from ultrathon.scorers.bootstrap import bootstrap_weights
 from ultrathon.scorers.custom import call_custom_metric
 from ultrathon.scorers.errors import SCORING_FAILED, ScoringError
-from ultrathon.scorers.metrics import METRICS, metric_options
+from ultrathon.scorers.metrics import METRICS, curve_code, metric_options
 from ultrathon.scorers.splits import usage_column
 
 if TYPE_CHECKING:
@@ -47,6 +47,8 @@ class Evaluator:
             self.fn = metric.fn
             self.batch = metric.batch
             self.options = metric_options(name, spec.metrics.options)
+            if spec.submission.curves:
+                self.fn, self.batch, self.options = curve_code(name, self.options, spec.submission)
 
     def value(self, rows: np.ndarray) -> float:
         """Return the metric on these rows; raise ScoringError (safe message) when it cannot."""

@@ -6,7 +6,9 @@ Calling convention of `Metric.fn(y_true, y_pred, weights=None, **options) -> flo
   probabilities in that order;
 - regression: y_true and y_pred floats (n,);
 - survival: y_true a structured array with fields ("event", bool) and ("time", float),
-  as scikit-survival takes it; y_pred a risk (n,), higher meaning an earlier event.
+  as scikit-survival takes it; y_pred a risk (n,), higher meaning an earlier event; or, for
+  survival curves (submission.kind: survival_curve), an (n, H) matrix of the probabilities of
+  surviving past each horizon, with the option `curve_horizons` (see curve_code).
 `weights` are integer multiplicities (a bootstrap resample). `Metric.batch`, when set, takes a
 (B, n) matrix of multiplicities and returns B values at once; metrics without it are bootstrapped
 one resample at a time.
@@ -17,7 +19,7 @@ The code lives by family: classification_metrics.py, regression_metrics.py, surv
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -40,7 +42,16 @@ from ultrathon.scorers.classification_metrics import (
     sensitivity_at_specificity_batch,
 )
 from ultrathon.scorers.regression_metrics import mae_batch, r2_batch, rmse_batch
+from ultrathon.scorers.survival_curve_metrics import (
+    CURVE_FORMS,
+    brier_at_horizon_batch,
+    calibration_at_horizon_batch,
+    integrated_brier_batch,
+)
 from ultrathon.scorers.survival_metrics import harrell_c_batch, td_auc_batch, uno_c_batch
+
+if TYPE_CHECKING:
+    from ultrathon.spec import SubmissionSpec
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,9 @@ _CODE: dict[str, tuple[Callable[..., float], Callable[..., np.ndarray] | None]] 
     "harrell_c": _batched(harrell_c_batch),
     "uno_c": _batched(uno_c_batch),
     "td_auc": _batched(td_auc_batch),
+    "integrated_brier": _batched(integrated_brier_batch),
+    "brier_at_horizon": _batched(brier_at_horizon_batch),
+    "calibration_at_horizon": _batched(calibration_at_horizon_batch),
 }
 
 METRICS: dict[str, Metric] = {
@@ -109,3 +123,12 @@ def metric_options(name: str, options: dict) -> dict:
     if metric is None:
         return {}
     return {key: options[key] for key in metric.options if key in options}
+
+
+def curve_code(name: str, options: dict, submission: SubmissionSpec) -> tuple[Callable[..., float], Callable[..., np.ndarray], dict]:
+    """Return a survival metric's code and options when the predictions are curves at submission.horizons."""
+    batch = CURVE_FORMS.get(name) or METRICS[name].batch
+    options = {**options, "curve_horizons": tuple(float(h) for h in submission.horizons)}
+    if "horizon" in METRICS[name].options:
+        options.setdefault("horizon", submission.figure_horizon)
+    return _single(batch), batch, options

@@ -34,9 +34,10 @@ def fill_missing(y_true: np.ndarray, y_pred: np.ndarray, spec: ChallengeSpec, sc
 
 
 def _uninformative(task: str, y_true, y_pred: np.ndarray, missing: np.ndarray, scored) -> np.ndarray:
-    """Return the team's own average prediction: the mean probability per class, the median value or risk."""
+    """Return the team's own average prediction: the mean probability per class or curve, the median value or risk."""
     given = y_pred[~missing]
-    average = given.mean(axis=0) if task in ("binary", "multiclass") else np.median(given)
+    # A mean of survival curves is a survival curve: it never rises.
+    average = given.mean(axis=0) if task in ("binary", "multiclass") or given.ndim == 2 else np.median(given)
     return np.broadcast_to(average, y_pred[missing].shape)
 
 

@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ultrathon.scorers.cell_values import numeric_column, outcomes, probability_problems, row_sum_problems
+from ultrathon.scorers.cell_values import (
+    numeric_column,
+    outcomes,
+    probability_problems,
+    rising_curve_problems,
+    row_sum_problems,
+)
 from ultrathon.scorers.csv_parsing import parse_csv
 from ultrathon.scorers.decoding import MB, decode_upload
 from ultrathon.scorers.errors import FileProblems, Problem, SolutionError, SubmissionError
@@ -63,12 +69,14 @@ def read_submission(data: bytes, spec: ChallengeSpec, solution_ids=None) -> pd.D
     out = {}
     for column in columns:
         out[column] = numeric_column(frame, column, text, found, allow_missing=allow_missing)
-        if spec.task in ("binary", "multiclass"):
+        if spec.task in ("binary", "multiclass") or spec.submission.curves:
             probability_problems(out[column], column, found)
     if spec.task == "multiclass":
         row_sum_problems(np.column_stack([out[c] for c in columns]), found)
+    if spec.submission.curves:
+        rising_curve_problems(np.column_stack([out[c] for c in columns]), columns, found)
     if allow_missing:
-        _partly_missing_problems(out, found)
+        _partly_missing_problems(out, found, "survival probability" if spec.submission.curves else "class probability")
 
     position = None
     if solution_ids is not None:
@@ -89,14 +97,14 @@ def read_submission(data: bytes, spec: ChallengeSpec, solution_ids=None) -> pd.D
     return pd.DataFrame({id_column: normalise_ids(solution_ids)[0], **dict(zip(columns, placed.T))})
 
 
-def _partly_missing_problems(out: dict[str, np.ndarray], found: ProblemCollector) -> None:
+def _partly_missing_problems(out: dict[str, np.ndarray], found: ProblemCollector, cells: str) -> None:
     """Report rows with some prediction cells empty and others not, and a file with none filled."""
     empty = np.column_stack([np.isnan(values) for values in out.values()])
     if empty.all():
         found.add("no predictions", Problem(None, None, "every prediction is empty; a submission needs at least one"))
     for column, gaps in zip(out, empty.T):
         rows = np.flatnonzero(gaps & ~empty.all(axis=1))
-        found.add_rows(f"partly:{column}", rows, lambda row: Problem(file_line(row), column, "empty value; leave every class probability of a row empty, or none"))
+        found.add_rows(f"partly:{column}", rows, lambda row: Problem(file_line(row), column, f"empty value; leave every {cells} of a row empty, or none"))
 
 
 def read_solution(data: bytes, spec: ChallengeSpec) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from ultrathon.scorers.curves import curves_from_dict
+from ultrathon.scorers.horizon_table import horizons_from_dict
 
 SPLITS = ("public", "private")
 
@@ -38,6 +39,8 @@ class SplitScore:
     # Reliability bins and decision curve (curves.binary_curves, or survival_curves at a horizon); else None.
     curves: dict | None = field(default=None, repr=False)
     n_filled: int = 0  # predictions filled as submission.missing says: missing ids and empty cells
+    # td_auc and Brier per horizon with CIs (horizon_table.py); None unless the predictions are survival curves.
+    horizons: dict | None = field(default=None, repr=False)
 
     @property
     def n_undefined(self) -> int:
@@ -56,6 +59,7 @@ class SplitScore:
             "n_resamples": 0 if self.replicates is None else int(self.replicates.size),
             "n_undefined": self.n_undefined,
             "curves": self.curves,
+            "horizons": self.horizons,
         }
 
 
@@ -192,7 +196,8 @@ def _report_from_wire(data: object, metrics: set[str], n_resamples: int) -> Scor
                                   _count(split["n_rows"], f"{name}.n_rows"),
                                   _count(split["n_positive"], f"{name}.n_positive", optional=True), replicates,
                                   curves_from_dict(split["curves"]),
-                                  n_filled=_count(split["n_filled"], f"{name}.n_filled"))
+                                  n_filled=_count(split["n_filled"], f"{name}.n_filled"),
+                                  horizons=horizons_from_dict(split.get("horizons")))
     if not isinstance(data["subgroups"], list) or len(data["subgroups"]) > 10_000:
         raise ReportInvalid("the report's subgroups are not a list of cells")
     cells = []

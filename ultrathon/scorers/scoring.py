@@ -13,6 +13,7 @@ from ultrathon.scorers.cell_values import label_text
 from ultrathon.scorers.curves import binary_curves
 from ultrathon.scorers.errors import Problem, ScoringError, SubmissionError
 from ultrathon.scorers.evaluation import Evaluator, TaskData, count_positives
+from ultrathon.scorers.horizon_table import horizon_table
 from ultrathon.scorers.ids import locate_ids, normalise_ids
 from ultrathon.scorers.intervals import score_interval
 from ultrathon.scorers.messages import SHOWN_IDS, quoted
@@ -24,7 +25,7 @@ from ultrathon.scorers.subgroups import subgroup_scores
 if TYPE_CHECKING:
     from ultrathon.spec import ChallengeSpec
 
-SCORER_VERSION = "1.2.0"  # bump whenever a change could alter any stored score
+SCORER_VERSION = "1.3.0"  # bump whenever a change could alter any stored score
 SURVIVAL_DTYPE = [("event", bool), ("time", np.float64)]
 
 
@@ -75,9 +76,9 @@ def _aligned_predictions(predictions: pd.DataFrame, solution: pd.DataFrame, spec
         )
         raise SubmissionError([Problem(None, id_column, message)])
     columns = list(spec.submission.columns)
-    if spec.task == "multiclass":
-        classes = [str(c) for c in spec.data.classes]
-        matrix = predictions[classes].to_numpy(dtype=np.float64)
+    if spec.task == "multiclass" or spec.submission.curves:
+        columns = [str(c) for c in spec.data.classes] if spec.task == "multiclass" else columns
+        matrix = predictions[columns].to_numpy(dtype=np.float64)
         return np.where((row_of < 0)[:, None], np.nan, matrix[row_of])
     values = predictions[columns[0]].to_numpy(dtype=np.float64)
     return values if np.array_equal(row_of, np.arange(row_of.size)) else np.where(row_of < 0, np.nan, values[row_of])
@@ -88,7 +89,7 @@ def _check_predictions(y_pred: np.ndarray, spec: ChallengeSpec) -> None:
     # read_submission reports bad values by line; this guards frames built some other way.
     if not np.all(np.isfinite(y_pred)):
         raise SubmissionError([Problem(None, None, "the predictions contain empty, NaN or infinite values")])
-    if spec.task in ("binary", "multiclass") and (np.any(y_pred < 0) or np.any(y_pred > 1)):
+    if (spec.task in ("binary", "multiclass") or spec.submission.curves) and (np.any(y_pred < 0) or np.any(y_pred > 1)):
         raise SubmissionError([Problem(None, None, "the predictions contain probabilities outside [0, 1]")])
 
 
@@ -128,6 +129,15 @@ def _custom_frame(predictions: pd.DataFrame, solution: pd.DataFrame, spec: Chall
     return predictions.iloc[locate_ids(ids, normalise_ids(solution[id_column])[0])].reset_index(drop=True)
 
 
+def _horizons(data: TaskData, rows: np.ndarray, split: str, spec: ChallengeSpec, n_resamples: int) -> dict | None:
+    """Return a split's per-horizon table of a survival-curve submission, on the primary metric's resamples."""
+    if not spec.submission.curves or not rows.size:
+        return None
+    return horizon_table(data.y_true[rows], data.y_pred[rows], spec.submission.horizons, seed=spec.split.seed,
+                         strata=data.strata[rows], stream=stream_id("split", split), n_resamples=n_resamples,
+                         ci_level=spec.leaderboard.ci_level)
+
+
 def score(predictions: pd.DataFrame, solution: pd.DataFrame, spec: ChallengeSpec, *,
           custom_metric: Callable | None = None, bootstrap: bool = True) -> ScoreReport:
     """Score predictions against the solution: every metric per split, CIs, subgroups."""
@@ -156,7 +166,7 @@ def score(predictions: pd.DataFrame, solution: pd.DataFrame, spec: ChallengeSpec
             low, high = score_interval(evaluators[primary], rows, values[primary], replicates, spec.leaderboard)
         curves = binary_curves(data.y_true[rows], data.y_pred[rows]) if spec.task == "binary" else None
         splits[split] = SplitScore(values, low, high, int(rows.size), count_positives(data, rows), replicates, curves,
-                                   n_filled=int(filled[rows].sum()))
+                                   n_filled=int(filled[rows].sum()), horizons=_horizons(data, rows, split, spec, n_resamples))
         subgroups += subgroup_scores(split, rows, solution, spec, data, evaluators[primary], n_resamples)
 
     return ScoreReport(

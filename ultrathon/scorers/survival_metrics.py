@@ -45,6 +45,14 @@ def _censoring_survival(time: np.ndarray, event: np.ndarray, cum: np.ndarray, at
 
     Rows are in time order, events before censorings at a time; cum is their _running_weight.
     """
+    return censoring_survival_at(time, event, cum, time[at])
+
+
+def censoring_survival_at(time: np.ndarray, event: np.ndarray, cum: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Return the Kaplan-Meier survival of censoring G(t) at each of `times` (censorings at t included), per weighting.
+
+    Rows are in time order, events before censorings at a time; cum is their _running_weight.
+    """
     starts = tie_group_starts(time)
     # The first censored row of each time with censorings: before it, that time's events.
     censored_from = np.flatnonzero(~event & np.r_[True, (time[1:] != time[:-1]) | event[:-1]])
@@ -58,7 +66,7 @@ def _censoring_survival(time: np.ndarray, event: np.ndarray, cum: np.ndarray, at
     ratio = np.divide(censored, at_risk - events, out=np.zeros(censored.shape), where=censored != 0)
     survival = np.ones((cum.shape[0], censored_from.size + 1))
     np.cumprod(1.0 - ratio, axis=1, out=survival[:, 1:])
-    return survival[:, np.searchsorted(time[censored_from], time[at], side="right")]
+    return survival[:, np.searchsorted(time[censored_from], np.asarray(times, dtype=np.float64), side="right")]
 
 
 def _inverse(survival: np.ndarray) -> np.ndarray:

@@ -133,6 +133,22 @@ class SubmissionSpec(StrictModel):
     max_mb: float = Field(default=20, gt=0, le=500)
     # What a missing id or an empty prediction cell becomes: see docs/challenge-format.md.
     missing: Literal["refuse", "worst", "prevalence"] = "refuse"
+    # survival_curve: one column per horizon, each the probability of surviving past it.
+    kind: Literal["standard", "survival_curve"] = "standard"
+    horizons: list[float] | None = None
+    figure_horizon: float | None = None  # the horizon figures are drawn at; the middle one by default
+
+    @model_validator(mode="after")
+    def _default_figure_horizon(self) -> SubmissionSpec:
+        if self.figure_horizon is None and self.horizons:
+            # The earlier of the two middle horizons for an even count.
+            object.__setattr__(self, "figure_horizon", self.horizons[(len(self.horizons) - 1) // 2])
+        return self
+
+    @property
+    def curves(self) -> bool:
+        """Return True when a submission is survival curves, one column per horizon."""
+        return self.kind == "survival_curve"
 
 
 class SplitSpec(StrictModel):

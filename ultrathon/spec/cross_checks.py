@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from ultrathon.metric_catalogue import CATALOGUE, CUSTOM
+from ultrathon.metric_catalogue import CATALOGUE, CURVE_METRICS, CUSTOM
 
 from .vocabulary import TASKS, Path, did_you_mean
 
@@ -62,7 +62,12 @@ def _check_specificity(value: Any) -> str | None:
 NO_WORST_FILL = ("ece", CUSTOM)
 
 # Values the registry's options must take; an option the registry adds later passes unchecked.
-OPTION_CHECKS = {"tau": _check_tau, "horizons": _check_horizons, "specificity": _check_specificity}
+def _check_horizon(value: Any) -> str | None:
+    return None if _positive_number(value) else "horizon should be a positive time, e.g. 365"
+
+
+OPTION_CHECKS = {"tau": _check_tau, "horizons": _check_horizons, "specificity": _check_specificity,
+                 "horizon": _check_horizon}
 
 
 def cross_problems(raw: dict, options: bool = True) -> list[tuple[Path, str]]:
@@ -90,6 +95,7 @@ def cross_problems(raw: dict, options: bool = True) -> list[tuple[Path, str]]:
     out += _column_problems(raw, task, target, classes)
     out += _file_name_problems(raw)
     out += _metric_problems(raw, task, options)
+    out += _curve_problems(raw, task)
     primary = _at(raw, "metrics", "primary")
     if _at(raw, "submission", "missing") == "worst" and primary in NO_WORST_FILL:
         out.append((("submission", "missing"), f"'worst' has no worst prediction for the primary metric {primary!r}; "
@@ -116,7 +122,8 @@ def _column_problems(raw: dict, task: str | None, target: Any, classes: list[str
             out.append((("submission", "columns"), f"lists the id column {id_column!r}; name the prediction columns only"))
         if task == "multiclass" and classes and sorted(set(columns)) != sorted(set(classes)):
             out.append((("submission", "columns"), "a multiclass task takes one probability column per class, named as data.classes: " + ", ".join(classes)))
-        if task in ("binary", "regression", "survival") and len(columns) != 1:
+        curves = _at(raw, "submission", "kind") == "survival_curve"
+        if task in ("binary", "regression", "survival") and len(columns) != 1 and not curves:
             example = {"binary": "probability", "regression": "prediction", "survival": "risk"}[task]
             out.append((("submission", "columns"), f"a {task} task takes one prediction column, e.g. [{example}]"))
     usage = _at(raw, "split", "usage_column")
@@ -168,7 +175,8 @@ def _metric_problems(raw: dict, task: str | None, check_options: bool) -> list[t
         named.append((("metrics", "primary"), metrics["primary"]))
     if isinstance(metrics.get("secondary"), list):
         named += [(("metrics", "secondary", i), m) for i, m in enumerate(metrics["secondary"]) if isinstance(m, str)]
-    fitting = [n for n, m in CATALOGUE.items() if task is None or task in m.tasks]
+    curves = _at(raw, "submission", "kind") == "survival_curve"
+    fitting = [n for n, m in CATALOGUE.items() if (task is None or task in m.tasks) and (curves or n not in CURVE_METRICS)]
     chosen: list[str] = []
     for path, name in named:
         if name in chosen:
@@ -208,4 +216,80 @@ def _metric_problems(raw: dict, task: str | None, check_options: bool) -> list[t
                     out.append((path, f"unknown option {option!r}; " + did_you_mean(str(option), takes)))
                 else:
                     out.append((path, f"unknown option {option!r}; the chosen metrics take no options"))
+    return out
+
+
+def _curve_problems(raw: dict, task: str | None) -> list[tuple[Path, str]]:
+    """Return the problems of survival curves as predictions: kind, horizons, columns, fill and metrics."""
+    kind = _at(raw, "submission", "kind")
+    horizons = _at(raw, "submission", "horizons")
+    named = _named_metrics(raw)
+    if kind != "survival_curve":
+        out = [(("submission", key), "applies to kind: survival_curve only")
+               for key in ("horizons", "figure_horizon") if _at(raw, "submission", key) not in (_MISSING, None)]
+        return out + [(path, f"{name!r} scores survival curves: it needs submission.kind: survival_curve")
+                      for path, name in named if name in CURVE_METRICS]
+    out = []
+    if task and task != "survival":
+        out.append((("submission", "kind"), f"survival_curve is for a survival task, not a {task} task"))
+    if _at(raw, "submission", "missing") == "worst":
+        # A row censored before a horizon has no known outcome there: no curve is surely its worst.
+        out.append((("submission", "missing"), "'worst' has no worst survival curve (a row censored before a horizon "
+                                               "has no known outcome there); use refuse or prevalence"))
+    if horizons in (_MISSING, None):
+        return out + [(("submission",), "a survival_curve submission needs submission.horizons: the times its "
+                                        "columns give survival at, e.g. [365, 730, 1095]")]
+    if not isinstance(horizons, list) or not horizons:
+        return out + [(("submission", "horizons"), "should be a list of positive times, e.g. [365, 730, 1095]")]
+    wrong = _horizon_list_problems(horizons)
+    out += wrong
+    columns = _strings(_at(raw, "submission", "columns"))
+    if columns is not None and len(columns) != len(horizons):
+        out.append((("submission", "columns"), f"a survival_curve submission takes one column per horizon, in order: "
+                                               f"{len(horizons)} horizons, {len(columns)} columns"))
+    out += [(path, "integrated_brier integrates over submission.horizons: it needs two or more")
+            for path, name in named if name == "integrated_brier" and len(horizons) < 2]
+    # Other times are judged against the horizons only once those are right themselves.
+    return out + ([] if wrong else _among_horizons(raw, horizons))
+
+
+def _horizon_list_problems(horizons: list) -> list[tuple[Path, str]]:
+    """Return the problems of submission.horizons itself: each a positive time, later than the one before."""
+    out = []
+    for i, value in enumerate(horizons):
+        if not _positive_number(value):
+            out.append((("submission", "horizons", i), f"{value!r} is not a positive time"))
+        elif i and _positive_number(horizons[i - 1]) and value <= horizons[i - 1]:
+            out.append((("submission", "horizons", i), f"{value:g} does not come after {horizons[i - 1]:g}; "
+                                                       "horizons must be strictly increasing"))
+    return out
+
+
+def _named_metrics(raw: dict) -> list[tuple[Path, str]]:
+    """Return the metrics challenge.yaml names, each at its key path."""
+    metrics = raw.get("metrics") if isinstance(raw.get("metrics"), dict) else {}
+    named: list[tuple[Path, str]] = []
+    if isinstance(metrics.get("primary"), str):
+        named.append((("metrics", "primary"), metrics["primary"]))
+    if isinstance(metrics.get("secondary"), list):
+        named += [(("metrics", "secondary", i), m) for i, m in enumerate(metrics["secondary"]) if isinstance(m, str)]
+    return named
+
+
+def _among_horizons(raw: dict, horizons: list) -> list[tuple[Path, str]]:
+    """Return the times (metric options, figure_horizon) that are not among the submission's horizons."""
+    out: list[tuple[Path, str]] = []
+    why = f"is not one of submission.horizons ({', '.join(f'{h:g}' for h in horizons)}); a curve gives survival there only"
+    options = _at(raw, "metrics", "options")
+    options = options if isinstance(options, dict) else {}
+    times = options.get("horizons")
+    for i, value in enumerate(times if isinstance(times, list) else []):
+        if _positive_number(value) and value not in horizons:
+            out.append((("metrics", "options", "horizons", i), f"{value:g} {why}"))
+    for path, value in ((("metrics", "options", "horizon"), options.get("horizon")),
+                        (("submission", "figure_horizon"), _at(raw, "submission", "figure_horizon"))):
+        if _positive_number(value) and value not in horizons:
+            out.append((path, f"{value:g} {why}"))
+        elif path[0] == "submission" and isinstance(value, (int, float)) and not _positive_number(value):
+            out.append((path, f"{value!r} is not a positive time"))
     return out

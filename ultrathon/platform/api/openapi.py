@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from ultrathon import __version__
+from ultrathon.scorers.horizon_table import ROW_FIELDS as HORIZON_FIELDS
 
 from ..submissions.uploads import MAX_NOTE
 from ..teams.service import MAX_TEAM_NAME
@@ -154,6 +155,12 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Scores": nullable({"type": "object", "additionalProperties": NULLABLE_NUMBER,
                         "description": "metric name -> value, rounded to the challenge's decimals"}),
+    "HorizonTable": nullable(obj(
+        ["ci_level", "n_resamples", "rows"], ci_level={"type": "number", "description": "The level of every interval."},
+        n_resamples={"type": "integer", "description": "Bootstrap resamples of the percentile intervals."},
+        rows={"type": "array", "items": obj(list(HORIZON_FIELDS), **{name: {"type": "number"} if name == "horizon" else NULLABLE_NUMBER
+                                                                    for name in HORIZON_FIELDS})},
+    )),
     "Submission": obj(
         ["id", "challenge", "team", "status", "created_at", "scored_at", "public", "private", "error"],
         id={"type": "integer"},
@@ -172,6 +179,8 @@ SCHEMAS: dict[str, Any] = {
         private_ci_high=NULLABLE_NUMBER,
         public_filled={**NULLABLE_INT, "description": "Public rows whose missing prediction was filled (submission.missing)."},
         private_filled={**NULLABLE_INT, "description": "The same for private rows; null while private scores are hidden."},
+        public_horizons={**ref("HorizonTable"), "description": "td_auc and IPCW Brier per horizon of survival curves (public rows)."},
+        private_horizons={**ref("HorizonTable"), "description": "The same on the private rows; null until the close, as private."},
         error={"type": ["string", "null"], "description": "Why a failed submission failed."},
         problems=nullable({"type": "array", "items": ref("FileProblem")}),
         note={"type": "string"},

@@ -11,7 +11,7 @@ from typing import Any, Iterable
 from ultrathon.scorers.subgroups import MIN_GROUP_COUNT
 
 from ..models import Challenge, utcnow
-from ..organise.exports import csv_safe, export_scores_csv
+from ..organise.exports import csv_safe, export_horizons_csv, export_scores_csv
 from .board import Board, as_board
 from .cache import SPLITS
 from .standings import get_standings, stats_of
@@ -38,6 +38,8 @@ subgroups.csv                 private scores of the top private teams per subgro
                               than {min_group_count} rows, events or positives are suppressed (no value,
                               no n), and so are groups that would let them be worked out from the rest
 all-scores.csv                every submission with its status, times and every metric on both splits
+horizons.csv                  survival curves only: each scored submission's time-dependent AUC and IPCW
+                              Brier score at each horizon on both splits, with percentile bootstrap intervals
 
 Ties are broken by submission time (the earlier submission ranks higher). Disqualified teams are
 left out; baseline submissions are listed with baseline=1 and no rank.
@@ -128,6 +130,8 @@ def results_bundle(challenge: Challenge) -> bytes:
                 bundle.writestr("shake-up.csv", _shake_up_csv(shake_up))
                 bundle.writestr("subgroups.csv", _subgroups_csv(payload.get("subgroups") or {}))
         bundle.writestr("all-scores.csv", export_scores_csv(challenge))
+        if challenge.settings.submission.curves:
+            bundle.writestr("horizons.csv", export_horizons_csv(challenge))
         bundle.writestr("summary.json", json.dumps(summary, indent=1))
         bundle.writestr("README.txt", README.format(
             title=board.title, slug=board.slug, generated=f"{generated:%Y-%m-%d %H:%M}", metric=board.metric_label,

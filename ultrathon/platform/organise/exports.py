@@ -1,4 +1,4 @@
-"""The organisers' export: every submission with its status, times and scores, as CSV."""
+"""The organisers' exports: every submission with its status, times and scores, and per-horizon figures, as CSV."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import io
 import math
 from datetime import datetime, timezone
 from typing import Any, Iterable
+
+from ultrathon.scorers.horizon_table import ROW_FIELDS as HORIZON_FIELDS
+from ultrathon.scorers.horizon_table import horizons_from_dict
 
 from ..extensions import db
 from ..models import Challenge, Score, Split, Submission, Team, User
@@ -84,3 +87,25 @@ def _cell(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return ""  # a metric undefined on a split (one class only) is an empty cell, not 'nan'
     return csv_safe(value)
+
+
+def export_horizons_csv(challenge: Challenge) -> str:
+    """Return td_auc and the Brier score per horizon of every scored survival-curve submission, as CSV text."""
+    rows = db.session.execute(
+        db.select(Score.submission_id, Team.name, Score.split, Score.horizons)
+        .join(Team, Team.id == Score.team_id)
+        .join(Submission, Submission.id == Score.submission_id)
+        .where(Score.challenge_id == challenge.id, Submission.status == "scored", Score.horizons.is_not(None))
+        .order_by(Score.submission_id, Score.split.desc())  # public before private
+    ).all()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["submission_id", "team", "split", *HORIZON_FIELDS])
+    for submission_id, team, split, table in rows:
+        try:
+            table = horizons_from_dict(table)
+        except ValueError:
+            continue  # written by a scorer this version cannot read: left out, not misreported
+        for row in (table or {}).get("rows", []):
+            writer.writerow([submission_id, csv_safe(team), split, *("" if row[f] is None else row[f] for f in HORIZON_FIELDS)])
+    return out.getvalue()

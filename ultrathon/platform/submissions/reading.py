@@ -6,6 +6,8 @@ import math
 from datetime import datetime
 from typing import Any
 
+from ultrathon.scorers.horizon_table import horizons_from_dict
+
 from ..challenges.access import can_view_private, is_organiser, team_of
 from ..extensions import db
 from ..models import Split, Submission, SubmissionStatus, User
@@ -30,6 +32,18 @@ def _rounded(value: float | None, decimals: int) -> float | None:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
+
+
+def rounded_horizons(table: dict[str, Any] | None, decimals: int) -> dict[str, Any] | None:
+    """Return a stored per-horizon table with its figures rounded to the challenge's decimals (None if it has none)."""
+    try:
+        table = horizons_from_dict(table)
+    except ValueError:
+        return None  # a table this version cannot read is not shown, rather than shown wrong
+    if table is None:
+        return None
+    rows = [{k: v if k == "horizon" else _rounded(v, decimals) for k, v in row.items()} for row in table["rows"]]
+    return {**table, "rows": rows}
 
 
 def submission_to_dict(submission: Submission, viewer: User | None) -> dict[str, Any]:
@@ -65,6 +79,9 @@ def submission_to_dict(submission: Submission, viewer: User | None) -> dict[str,
         "private_ci_high": _rounded(private.ci_high, decimals) if private else None,
         "public_filled": public.n_filled if public else None,  # predictions filled as submission.missing says
         "private_filled": private.n_filled if private else None,
+        # td_auc and Brier per horizon of a survival-curve submission; private ones as private scores are.
+        "public_horizons": rounded_horizons(public.horizons, decimals) if public else None,
+        "private_horizons": rounded_horizons(private.horizons, decimals) if private else None,
         "error": submission.error,
         "problems": submission.problems,
         "note": submission.note,
