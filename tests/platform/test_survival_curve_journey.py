@@ -15,6 +15,7 @@ from sksurv.metrics import brier_score, integrated_brier_score
 
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Challenge, Score, utcnow
+from ultrathon.scorers.curves import curves_from_dict
 from ultrathon.scorers.horizon_table import horizons_from_dict
 
 FOLDER = Path(__file__).resolve().parents[1] / "challenges" / "survival_curve"
@@ -97,6 +98,8 @@ def test_a_curve_submission_is_scored_stored_shown_and_exported(client, challeng
     for row, brier in zip(public["rows"], brier_score(y, y, matrix, HORIZONS)[1]):
         assert abs(row["brier"] - brier) <= 1e-9 and row["brier_low"] <= row["brier"] <= row["brier_high"]
     assert stored["private"].horizons is not None
+    # The figures are drawn at the figure horizon, the middle one by default.
+    assert curves_from_dict(stored["public"].curves)["horizon"] == 400
 
     # The API: public horizons at once, private ones only after the close.
     assert [row["horizon"] for row in body["public_horizons"]["rows"]] == list(HORIZONS)
@@ -114,6 +117,7 @@ def test_a_curve_submission_is_scored_stored_shown_and_exported(client, challeng
     login(client, organiser)
     page = client.get(f"/challenges/{SLUG}/organise/submissions/{body['id']}").text
     assert "Public rows, per horizon" in page and "Private rows, per horizon" in page
+    assert "Calibration of event by time 400, private split" in page
 
     # After the close the team reads the private table too, and the bundle holds every figure.
     challenge.closes_at = utcnow() - timedelta(minutes=1)

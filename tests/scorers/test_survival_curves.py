@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,8 +20,10 @@ from sksurv.nonparametric import kaplan_meier_estimator
 from sksurv.preprocessing import OneHotEncoder
 
 from ultrathon.scorers import score
+from ultrathon.scorers.curves import curves_from_dict
 from ultrathon.scorers.horizon_table import horizons_from_dict
 from ultrathon.scorers.metrics import METRICS
+from ultrathon.scorers.survival_curves import survival_curves
 from ultrathon.scorers.survival_curve_metrics import (
     brier_scores_batch,
     curve_harrell_c_batch,
@@ -197,6 +201,19 @@ def test_score_reports_the_curve_metrics_and_a_horizon_table(curve_spec):
         assert row["td_auc_low"] <= row["td_auc"] <= row["td_auc_high"]
         assert row["brier_low"] <= row["brier"] <= row["brier_high"]
     assert table["n_resamples"] == 200 and table["ci_level"] == 0.95
+
+
+def test_a_curve_submission_has_survival_figures_at_its_figure_horizon(curve_spec):
+    spec = curve_spec(figure_horizon=300)
+    solution, predictions = _curve_frames()
+    report = score(predictions, solution, spec, bootstrap=False)
+    rows = solution["Usage"].to_numpy() == "Private"
+    expected = survival_curves(solution["futime"][rows].to_numpy(), solution["death"][rows].to_numpy() == 1,
+                               1 - predictions["s300"][rows].to_numpy(), 300)
+    stored = report.splits["private"].curves
+    assert stored is not None and stored["horizon"] == 300
+    assert json.dumps(stored, sort_keys=True) == json.dumps(expected, sort_keys=True)
+    assert curves_from_dict(report.splits["public"].to_dict()["curves"])["horizon"] == 300
 
 
 def test_a_risk_submission_has_no_horizon_table(make_spec, survival_data):

@@ -21,6 +21,7 @@ from ultrathon.scorers.missing import fill_missing
 from ultrathon.scorers.report import ScoreReport, SplitScore, SubgroupScore
 from ultrathon.scorers.splits import IGNORED, PRIVATE, PUBLIC, assign_splits
 from ultrathon.scorers.subgroups import subgroup_scores
+from ultrathon.scorers.survival_curves import survival_curves
 
 if TYPE_CHECKING:
     from ultrathon.spec import ChallengeSpec
@@ -138,6 +139,19 @@ def _horizons(data: TaskData, rows: np.ndarray, split: str, spec: ChallengeSpec,
                          ci_level=spec.leaderboard.ci_level)
 
 
+def _curves(data: TaskData, rows: np.ndarray, spec: ChallengeSpec) -> dict | None:
+    """Return a split's reliability diagram and decision curve: binary, or survival curves at the figure horizon."""
+    if spec.task == "binary":
+        return binary_curves(data.y_true[rows], data.y_pred[rows])
+    if not spec.submission.curves or not rows.size:
+        return None  # a risk score is not a probability of an event by a horizon: no diagram
+    horizon = spec.submission.figure_horizon
+    column = spec.submission.horizons.index(horizon)
+    y_true = data.y_true[rows]
+    event_probability = 1.0 - data.y_pred[rows].reshape(rows.size, -1)[:, column]
+    return survival_curves(y_true["time"], y_true["event"], event_probability, horizon)
+
+
 def score(predictions: pd.DataFrame, solution: pd.DataFrame, spec: ChallengeSpec, *,
           custom_metric: Callable | None = None, bootstrap: bool = True) -> ScoreReport:
     """Score predictions against the solution: every metric per split, CIs, subgroups."""
@@ -164,7 +178,7 @@ def score(predictions: pd.DataFrame, solution: pd.DataFrame, spec: ChallengeSpec
         if n_resamples and rows.size:
             replicates = evaluators[primary].replicates(rows, stream_id("split", split), n_resamples)
             low, high = score_interval(evaluators[primary], rows, values[primary], replicates, spec.leaderboard)
-        curves = binary_curves(data.y_true[rows], data.y_pred[rows]) if spec.task == "binary" else None
+        curves = _curves(data, rows, spec)
         splits[split] = SplitScore(values, low, high, int(rows.size), count_positives(data, rows), replicates, curves,
                                    n_filled=int(filled[rows].sum()), horizons=_horizons(data, rows, split, spec, n_resamples))
         subgroups += subgroup_scores(split, rows, solution, spec, data, evaluators[primary], n_resamples)
