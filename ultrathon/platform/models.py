@@ -284,6 +284,8 @@ class Score(db.Model):
     replicates: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))  # float64 bootstrap values
     # Reliability bins and decision curve of a binary task (scorers/curves.py); loaded only where drawn.
     curves: Mapped[dict[str, Any] | None] = deferred(mapped_column(JSON))
+    # {metric: [replicate, ...]} of the ranking scheme's metrics besides the primary (null under primary).
+    metric_replicates: Mapped[dict[str, list[float | None]] | None] = deferred(mapped_column(JSON))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     submission: Mapped[Submission] = relationship(back_populates="scores")

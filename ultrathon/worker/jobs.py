@@ -159,6 +159,7 @@ def _store_scores(submission: Submission, report) -> None:
         row.subgroups = [cell.to_dict() for cell in report.subgroups if cell.split == split]
         row.replicates = report.replicates_bytes(split) or None
         row.curves = as_dict["curves"]
+        row.metric_replicates = result.metric_replicates_json()
 
 
 def _announce(submission: Submission) -> None:
