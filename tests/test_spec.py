@@ -698,3 +698,56 @@ def test_no_folder_makes_the_validator_crash(tmp_path):
             validate_folder(folder)
         except ChallengeInvalid as invalid:
             assert invalid.problems and all(p.line >= 1 for p in invalid.problems)
+
+
+@pytest.mark.parametrize("ranking, expected", [
+    ({"scheme": "mean_rank", "metrics": ["harrell_c", "brier"]},
+     [("ranking.metrics[1]", "'brier' is not a metric of this challenge; name the primary or a secondary metric: harrell_c, uno_c")]),
+    ({"scheme": "mean_rank", "metrics": ["harrell_c"]},
+     [("ranking.metrics", "mean_rank ranks by two or more metrics; name them in ranking.metrics (the primary and secondary metrics by default)")]),
+    ({"scheme": "significance", "metrics": ["uno_c", "uno_c"]}, [("ranking.metrics[1]", "'uno_c' is listed twice")]),
+    ({"scheme": "significance", "metrics": []}, [("ranking.metrics", "significance ranks by one or more metrics; name at least one")]),
+    ({"scheme": "mean-rank"}, [("ranking.scheme", "unknown value 'mean-rank'; did you mean 'mean_rank'?")]),
+])
+def test_ranking_problems_are_reported_at_their_key(ranking, expected):
+    """The ranking metrics must be the challenge's own, enough for the scheme."""
+    raw = good_raw()
+    raw["ranking"] = ranking
+    assert [(p.key, p.message) for p in schema_problems(raw)] == expected
+
+
+def test_a_scheme_of_one_default_metric_or_without_resamples_is_refused():
+    """mean_rank needs two metrics even by default; the resample schemes need the bootstrap."""
+    raw = good_raw()
+    raw["metrics"] = {"primary": "harrell_c"}
+    raw["ranking"] = {"scheme": "rank_then_aggregate"}
+    assert [p.key for p in schema_problems(raw)] == ["ranking.scheme"]
+    raw["ranking"] = {"scheme": "significance"}
+    raw["leaderboard"] = {"bootstrap": 0}
+    assert [(p.key, p.message) for p in schema_problems(raw)] == [
+        ("ranking.scheme", "significance needs bootstrap resamples; set leaderboard.bootstrap above 0")]
+
+
+def test_the_ranking_metrics_default_to_those_that_can_rank():
+    """By default a scheme ranks by the primary and the secondary metrics, leaving out those whose ideal is a value."""
+    raw = good_raw()
+    raw["ranking"] = {"scheme": "mean_rank"}
+    spec = parse_spec(raw)
+    assert spec.ranking.chosen(spec.metrics) == ["harrell_c", "uno_c"] and spec.replicated_metrics == ["uno_c"]
+    assert parse_spec(good_raw()).replicated_metrics == []
+    binary = {**good_raw(), "task": "binary", "data": {**good_raw()["data"], "target": "death"},
+              "metrics": {"primary": "roc_auc", "secondary": ["calibration_slope", "brier"]}, "ranking": {"scheme": "mean_rank"}}
+    spec = parse_spec(binary)
+    assert spec.ranking.chosen(spec.metrics) == ["roc_auc", "brier"]
+
+
+def test_the_stored_ranking_metrics_change_the_scoring_hash(tmp_path):
+    """Taking up a scheme stores more replicates (re-score); writing the default scheme out does not."""
+    base = validate_folder(GOOD).scoring_hash
+    text = (GOOD / "challenge.yaml").read_text()
+    for name, extra, same in (("a", "{scheme: primary}", True), ("b", "{scheme: mean_rank}", False),
+                              ("c", "{scheme: significance, metrics: [harrell_c]}", True)):
+        folder = tmp_path / name
+        shutil.copytree(GOOD, folder)
+        (folder / "challenge.yaml").write_text(text + f"ranking: {extra}\n")
+        assert (validate_folder(folder).scoring_hash == base) is same, extra

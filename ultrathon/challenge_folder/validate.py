@@ -59,6 +59,9 @@ def scoring_hash(spec: ChallengeSpec, solution: bytes, scorer_source: str | None
     if interval != LeaderboardSpec().model_dump(include={"ci_level", "ci_method"}):
         # Only when set: challenges that keep the default interval keep the hash they had.
         decisive["interval"] = interval
+    if spec.replicated_metrics:
+        # Only under a multi-metric scheme, whose metrics' replicates are stored (Score.metric_replicates).
+        decisive["ranking_replicates"] = spec.replicated_metrics
     digest = hashlib.sha256(json.dumps(decisive, sort_keys=True).encode())
     digest.update(hashlib.sha256(solution).digest())
     digest.update(hashlib.sha256((scorer_source or "").encode()).digest())

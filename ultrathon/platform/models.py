@@ -286,6 +286,8 @@ class Score(db.Model):
     curves: Mapped[dict[str, Any] | None] = deferred(mapped_column(JSON))
     # td_auc and Brier per horizon of a survival-curve submission (scorers/horizon_table.py).
     horizons: Mapped[dict[str, Any] | None] = deferred(mapped_column(JSON))
+    # {metric: [replicate, ...]} of the ranking scheme's metrics besides the primary (null under primary).
+    metric_replicates: Mapped[dict[str, list[float | None]] | None] = deferred(mapped_column(JSON))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     submission: Mapped[Submission] = relationship(back_populates="scores")

@@ -41,6 +41,14 @@ class SplitScore:
     n_filled: int = 0  # predictions filled as submission.missing says: missing ids and empty cells
     # td_auc and Brier per horizon with CIs (horizon_table.py); None unless the predictions are survival curves.
     horizons: dict | None = field(default=None, repr=False)
+    # The replicates of the other metrics a multi-metric ranking scheme ranks by, paired with `replicates`.
+    metric_replicates: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    def metric_replicates_json(self) -> dict[str, list[float | None]] | None:
+        """Return the ranking metrics' replicates as JSON-ready lists (NaN becomes None); None when there are none."""
+        if not self.metric_replicates:
+            return None
+        return {name: [_finite_or_none(v) for v in values] for name, values in self.metric_replicates.items()}
 
     @property
     def n_undefined(self) -> int:
@@ -125,6 +133,8 @@ class ScoreReport:
         digest = hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode())
         for name in sorted(self.splits):
             digest.update(self.replicates_bytes(name))
+            for metric, values in sorted(self.splits[name].metric_replicates.items()):
+                digest.update(metric.encode() + b"\0" + np.asarray(values, dtype="<f8").tobytes())
         return digest.hexdigest()
 
 
@@ -135,8 +145,12 @@ class ReportInvalid(ValueError):
 def report_to_wire(report: ScoreReport) -> dict:
     """Return the report, replicates included, as JSON-ready data that report_from_wire reads back."""
     data = report.to_dict()
-    for name in report.splits:
+    for name, split in report.splits.items():
         data["splits"][name]["replicates"] = base64.b64encode(report.replicates_bytes(name)).decode("ascii")
+        data["splits"][name]["metric_replicates"] = {
+            metric: base64.b64encode(np.asarray(values, dtype="<f8").tobytes()).decode("ascii")
+            for metric, values in split.metric_replicates.items()
+        }
     return data
 
 
@@ -192,12 +206,20 @@ def _report_from_wire(data: object, metrics: set[str], n_resamples: int) -> Scor
         if len(raw) not in (0, 8 * n_resamples):
             raise ReportInvalid(f"split {name} has {len(raw) / 8:g} replicates, not {n_resamples}")
         replicates = ScoreReport.replicates_from_bytes(raw) if raw else None
+        ranking = {}
+        for metric, encoded in split.get("metric_replicates", {}).items():
+            if metric not in metrics:
+                raise ReportInvalid(f"split {name} has replicates of {metric!r}, not a metric of the challenge")
+            decoded = base64.b64decode(encoded, validate=True)
+            if len(decoded) != len(raw):
+                raise ReportInvalid(f"split {name} has {len(decoded) / 8:g} replicates of {metric}, not {len(raw) // 8}")
+            ranking[metric] = ScoreReport.replicates_from_bytes(decoded)
         splits[name] = SplitScore(values, _number(split["ci_low"], f"{name}.ci_low"), _number(split["ci_high"], f"{name}.ci_high"),
                                   _count(split["n_rows"], f"{name}.n_rows"),
                                   _count(split["n_positive"], f"{name}.n_positive", optional=True), replicates,
                                   curves_from_dict(split["curves"]),
                                   n_filled=_count(split["n_filled"], f"{name}.n_filled"),
-                                  horizons=horizons_from_dict(split.get("horizons")))
+                                  horizons=horizons_from_dict(split.get("horizons")), metric_replicates=ranking)
     if not isinstance(data["subgroups"], list) or len(data["subgroups"]) > 10_000:
         raise ReportInvalid("the report's subgroups are not a list of cells")
     cells = []

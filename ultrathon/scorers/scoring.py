@@ -26,7 +26,7 @@ from ultrathon.scorers.survival_curves import survival_curves
 if TYPE_CHECKING:
     from ultrathon.spec import ChallengeSpec
 
-SCORER_VERSION = "1.3.0"  # bump whenever a change could alter any stored score
+SCORER_VERSION = "1.4.0"  # bump whenever a change could alter any stored score
 SURVIVAL_DTYPE = [("event", bool), ("time", np.float64)]
 
 
@@ -104,6 +104,16 @@ def _secondary_value(evaluator: Evaluator, rows: np.ndarray) -> float:
         return float("nan")
 
 
+def _secondary_replicates(evaluator: Evaluator, rows: np.ndarray, stream: int, n_resamples: int) -> np.ndarray:
+    """Return a ranking metric's bootstrap replicates, all NaN when it cannot be computed (as _secondary_value)."""
+    try:
+        return evaluator.replicates(rows, stream, n_resamples)
+    except ScoringError:
+        if evaluator.name == CUSTOM:
+            raise
+        return np.full(n_resamples, np.nan)
+
+
 def _task_data(solution: pd.DataFrame, predictions: pd.DataFrame, spec: ChallengeSpec, scored: np.ndarray) -> tuple[TaskData, np.ndarray]:
     """Return outcomes, aligned predictions, bootstrap strata and positives of every solution row, and which were filled."""
     y_true = outcome_arrays(solution, spec, scored)
@@ -174,13 +184,16 @@ def score(predictions: pd.DataFrame, solution: pd.DataFrame, spec: ChallengeSpec
             name: float("nan") if not rows.size else ev.value(rows) if name == primary else _secondary_value(ev, rows)
             for name, ev in evaluators.items()
         }
-        replicates, low, high = None, None, None
+        replicates, low, high, ranking = None, None, None, {}
         if n_resamples and rows.size:
             replicates = evaluators[primary].replicates(rows, stream_id("split", split), n_resamples)
             low, high = score_interval(evaluators[primary], rows, values[primary], replicates, spec.leaderboard)
-        curves = _curves(data, rows, spec)
-        splits[split] = SplitScore(values, low, high, int(rows.size), count_positives(data, rows), replicates, curves,
-                                   n_filled=int(filled[rows].sum()), horizons=_horizons(data, rows, split, spec, n_resamples))
+            # The same stream as the primary's: resample b is the same rows for every metric and team.
+            ranking = {name: _secondary_replicates(evaluators[name], rows, stream_id("split", split), n_resamples)
+                       for name in spec.replicated_metrics}
+        splits[split] = SplitScore(values, low, high, int(rows.size), count_positives(data, rows), replicates,
+                                   _curves(data, rows, spec), n_filled=int(filled[rows].sum()),
+                                   horizons=_horizons(data, rows, split, spec, n_resamples), metric_replicates=ranking)
         subgroups += subgroup_scores(split, rows, solution, spec, data, evaluators[primary], n_resamples)
 
     return ScoreReport(

@@ -31,6 +31,7 @@ from .vocabulary import (
     ZONE_EXAMPLE,
     CiMethod,
     Path,
+    RankingScheme,
     TaskType,
     custom_reference_parts,
     dotted_key,
@@ -39,7 +40,7 @@ from .wording import error_message, kind_of, raw_path
 
 __all__ = [
     "CI_METHODS", "SLUG_RULE", "TASKS", "USAGE_VALUES", "ZONE_EXAMPLE", "ChallengeSpec", "ColumnName",
-    "DataSpec", "FileName", "LeaderboardSpec", "LimitsSpec", "MetricsSpec", "Path", "SchemaProblem",
+    "DataSpec", "FileName", "LeaderboardSpec", "LimitsSpec", "MetricsSpec", "Path", "RankingSpec", "SchemaProblem",
     "ScoringSpec", "SplitSpec", "SubmissionSpec", "SurvivalTarget", "TaskType", "TeamsSpec", "TermsSpec",
     "custom_reference_parts", "dotted_key", "parse_spec", "plain_file_name", "schema_problems",
 ]
@@ -209,6 +210,19 @@ class LeaderboardSpec(StrictModel):
         return value
 
 
+class RankingSpec(StrictModel):
+    """How teams are ordered: by the primary metric, or by a multi-metric scheme (docs: Ranking)."""
+
+    scheme: RankingScheme = "primary"
+    metrics: list[str] | None = None  # default: the primary and the secondary metrics that can rank
+
+    def chosen(self, metrics: MetricsSpec) -> list[str]:
+        """Return the metrics that rank, in the order given (by default the primary first)."""
+        if self.metrics is not None:
+            return list(self.metrics)
+        return [m for m in metrics.all if metrics.facts(m).ranks]
+
+
 class LimitsSpec(StrictModel):
     """Submission quotas per team."""
 
@@ -259,6 +273,7 @@ class ChallengeSpec(StrictModel):
     split: SplitSpec = Field(default_factory=SplitSpec)
     metrics: MetricsSpec
     leaderboard: LeaderboardSpec = Field(default_factory=LeaderboardSpec)
+    ranking: RankingSpec = Field(default_factory=RankingSpec)
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
     teams: TeamsSpec = Field(default_factory=TeamsSpec)
     scoring: ScoringSpec = Field(default_factory=ScoringSpec)
@@ -287,6 +302,13 @@ class ChallengeSpec(StrictModel):
     def target_columns(self) -> list[str]:
         """Return the solution columns that hold the outcome."""
         return self.data.target_columns
+
+    @property
+    def replicated_metrics(self) -> list[str]:
+        """Return the metrics besides the primary whose bootstrap replicates are stored: those a multi-metric scheme ranks by."""
+        if self.ranking.scheme == "primary":
+            return []
+        return [m for m in self.ranking.chosen(self.metrics) if m != self.metrics.primary]
 
 
 # --- Problems, each at the key path the organiser wrote --------------------------------------

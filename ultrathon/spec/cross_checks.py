@@ -10,7 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from ultrathon.metric_catalogue import CATALOGUE, CURVE_METRICS, CUSTOM
 
-from .vocabulary import TASKS, Path, did_you_mean
+from .vocabulary import RANKING_SCHEMES, TASKS, Path, did_you_mean
 
 _MISSING = object()
 
@@ -96,6 +96,7 @@ def cross_problems(raw: dict, options: bool = True) -> list[tuple[Path, str]]:
     out += _file_name_problems(raw)
     out += _metric_problems(raw, task, options)
     out += _curve_problems(raw, task)
+    out += _ranking_problems(raw)
     primary = _at(raw, "metrics", "primary")
     if _at(raw, "submission", "missing") == "worst" and primary in NO_WORST_FILL:
         out.append((("submission", "missing"), f"'worst' has no worst prediction for the primary metric {primary!r}; "
@@ -292,4 +293,44 @@ def _among_horizons(raw: dict, horizons: list) -> list[tuple[Path, str]]:
             out.append((path, f"{value:g} {why}"))
         elif path[0] == "submission" and isinstance(value, (int, float)) and not _positive_number(value):
             out.append((path, f"{value!r} is not a positive time"))
+    return out
+
+
+NEEDS_RESAMPLES = ("rank_then_aggregate", "significance")
+
+
+def _ranking_problems(raw: dict) -> list[tuple[Path, str]]:
+    """Return the problems of the ranking section against the metrics and the bootstrap."""
+    ranking = raw.get("ranking")
+    metrics = raw.get("metrics")
+    if not isinstance(ranking, dict) or not isinstance(metrics, dict):
+        return []
+    scheme = ranking.get("scheme", "primary")
+    if scheme not in RANKING_SCHEMES:
+        return []  # the schema reports the unknown scheme itself
+    primary = metrics.get("primary")
+    secondary = _strings(metrics.get("secondary", [])) or []
+    named = [primary, *secondary] if isinstance(primary, str) else secondary
+    chosen = _strings(ranking.get("metrics"))
+    out: list[tuple[Path, str]] = []
+    if chosen is not None:
+        for i, name in enumerate(chosen):
+            if name not in named:
+                out.append((("ranking", "metrics", i), f"{name!r} is not a metric of this challenge; name the primary or a "
+                                                       "secondary metric: " + ", ".join(map(str, named))))
+            elif chosen.index(name) != i:
+                out.append((("ranking", "metrics", i), f"{name!r} is listed twice"))
+            elif name in CATALOGUE and not CATALOGUE[name].ranks:
+                out.append((("ranking", "metrics", i), f"{name!r} cannot rank (its ideal is a value, not an extreme)"))
+    ranking_by_default = [m for m in dict.fromkeys(named) if m not in CATALOGUE or CATALOGUE[m].ranks]
+    count = len(chosen) if chosen is not None else len(ranking_by_default)
+    path: Path = ("ranking", "metrics") if chosen is not None else ("ranking", "scheme")
+    if scheme in ("mean_rank", "rank_then_aggregate") and count < 2:
+        out.append((path, f"{scheme} ranks by two or more metrics; name them in ranking.metrics "
+                          "(the primary and secondary metrics by default)"))
+    if scheme == "significance" and chosen is not None and count < 1:
+        out.append((path, "significance ranks by one or more metrics; name at least one"))
+    bootstrap = _at(raw, "leaderboard", "bootstrap")
+    if scheme in NEEDS_RESAMPLES and bootstrap == 0:
+        out.append((("ranking", "scheme"), f"{scheme} needs bootstrap resamples; set leaderboard.bootstrap above 0"))
     return out

@@ -160,6 +160,7 @@ def _store_scores(submission: Submission, report) -> None:
         row.replicates = report.replicates_bytes(split) or None
         row.curves = as_dict["curves"]
         row.horizons = as_dict["horizons"]
+        row.metric_replicates = result.metric_replicates_json()
 
 
 def _announce(submission: Submission) -> None:

@@ -11,31 +11,11 @@ from ultrathon.scorers.horizon_table import ROW_FIELDS as HORIZON_FIELDS
 
 from ..submissions.uploads import MAX_NOTE
 from ..teams.service import MAX_TEAM_NAME
+from .leaderboard_schema import LEADERBOARD_SCHEMAS
 from .pagination import CURSOR_PATTERN, DEFAULT_LIMIT, MAX_LIMIT
+from .schema_parts import NEXT_CURSOR, NO_NUL, NULLABLE_INT, NULLABLE_NUMBER, NULLABLE_TIME, TIME, nullable, obj, ref
 
 EXAMPLE_SLUG = "breast-cancer-diagnosis"
-TIME = {"type": "string", "format": "date-time"}
-NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
-NULLABLE_NUMBER = {"type": ["number", "null"]}
-NULLABLE_INT = {"type": ["integer", "null"]}
-NO_NUL = "[^\\x00]"  # no text the API stores may hold NUL (PostgreSQL refuses it)
-NEXT_CURSOR = {"type": ["string", "null"], "pattern": CURSOR_PATTERN,
-               "description": "Pass it as `cursor` for the next page; null on the last page."}
-
-
-def ref(name: str) -> dict[str, str]:
-    """Return a reference to a component schema."""
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def obj(required: list[str], **properties: Any) -> dict[str, Any]:
-    """Return an object schema with these properties, the listed ones required."""
-    return {"type": "object", "required": required, "properties": properties}
-
-
-def nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    """Return a schema that also admits null."""
-    return {"oneOf": [schema, {"type": "null"}]}
 
 
 SCHEMAS: dict[str, Any] = {
@@ -197,28 +177,7 @@ SCHEMAS: dict[str, Any] = {
         team=nullable(ref("Team")),
         quota=nullable(ref("Quota")),
     ),
-    "LeaderboardEntry": obj(
-        ["rank", "team", "score", "ci_low", "ci_high", "submissions", "last_submission_at"],
-        rank={**NULLABLE_INT, "description": "null for an unranked entry (an organisers' baseline)."},
-        team={"type": "string", "description": "The team's name."},
-        score=NULLABLE_NUMBER,
-        ci_low=NULLABLE_NUMBER,
-        ci_high=NULLABLE_NUMBER,
-        submissions={"type": "integer"},
-        last_submission_at=NULLABLE_TIME,
-    ),
-    "Leaderboard": obj(
-        ["challenge", "split", "metric", "higher_is_better", "as_of", "entries", "next_cursor"],
-        challenge={"type": "string"},
-        split={"type": "string", "enum": ["public", "private"]},
-        metric={"type": "string"},
-        higher_is_better={"type": "boolean"},
-        ci_level={"type": "number", "description": "The level of ci_low..ci_high, e.g. 0.95 (the challenge's leaderboard.ci_level)."},
-        ci_method={"type": "string", "enum": ["percentile", "bca"], "description": "How the entries' intervals were computed."},
-        as_of=NULLABLE_TIME,
-        entries={"type": "array", "items": ref("LeaderboardEntry")},
-        next_cursor=NEXT_CURSOR,
-    ),
+    **LEADERBOARD_SCHEMAS,
 }
 
 

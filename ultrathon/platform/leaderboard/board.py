@@ -27,11 +27,19 @@ class Board:
     top_k: int
     final_selections: int
     subgroups: tuple[str, ...]
+    ranking_scheme: str = "primary"  # ranking.scheme
+    ranking_metrics: tuple[str, ...] = ()  # ranking.metrics, as chosen (empty under primary)
+    ranking_directions: tuple[bool, ...] = ()  # higher is better, per ranking metric
 
     @property
     def ci_label(self) -> str:
         """Return the interval's level as the pages say it, e.g. "95%" or "97.5%"."""
         return f"{self.ci_level * 100:g}%"
+
+    @property
+    def alpha(self) -> float:
+        """Return the significance level of the one-sided and pairwise tests: 1 - ci_level."""
+        return round(1 - self.ci_level, 10)
 
     def is_closed(self, now: datetime | None = None) -> bool:
         """Return whether the challenge has ended."""
@@ -42,6 +50,8 @@ def board_of(challenge: Challenge) -> Board:
     """Return the leaderboard's view of a loaded challenge."""
     spec = challenge.settings
     primary = spec.metrics.facts()
+    multi = spec.ranking.scheme != "primary"
+    ranking = tuple(spec.ranking.chosen(spec.metrics)) if multi else ()
     return Board(
         id=challenge.id,
         slug=challenge.slug,
@@ -58,6 +68,9 @@ def board_of(challenge: Challenge) -> Board:
         top_k=spec.leaderboard.top_k,
         final_selections=spec.limits.final_selections,
         subgroups=tuple(spec.subgroups),
+        ranking_scheme=spec.ranking.scheme,
+        ranking_metrics=ranking,
+        ranking_directions=tuple(spec.metrics.facts(m).higher_is_better for m in ranking),
     )
 
 

@@ -14,11 +14,12 @@ from ..models import Challenge, utcnow
 from ..organise.exports import csv_safe, export_horizons_csv, export_scores_csv
 from .board import Board, as_board
 from .cache import SPLITS
-from .standings import get_standings, stats_of
+from .standings import get_standings, stats_of, tie_rule
+from .stats import HOLM, PAIRWISE_TEAMS
 
 STANDINGS_COLUMNS = [
     "rank", "team", "score", "ci_low", "ci_high", "submissions", "last_submission_at", "submitted_at",
-    "baseline", "tied_with_leader", "p_rank1", "median_rank", "rank_low", "rank_high",
+    "baseline", "tied_with_leader", "p_rank1", "median_rank", "rank_low", "rank_high", "ranking_value",
 ]
 PRIVATE_COLUMNS = ["public_rank", "rank_change"]
 
@@ -33,6 +34,9 @@ rank-stability-<split>.csv    top {top_k} teams: P(rank 1), median rank and {ci_
                               paired bootstrap resamples (ties share their mean rank; interval ends
                               rounded outward); tied_with_leader when the {ci_label} CI of the
                               paired difference to the leader includes 0 (difference_ci_low/high)
+pairwise-private.csv          each pair of the top private teams (at most {pairwise_teams}): the paired bootstrap difference
+                              in {metric} (team_a minus team_b), its {ci_label} interval, two-sided p-value
+                              and its {adjustment} adjustment; better names the team significantly better
 shake-up.csv                  each team's public and private rank and its move (positive: moved up)
 subgroups.csv                 private scores of the top private teams per subgroup; groups with fewer
                               than {min_group_count} rows, events or positives are suppressed (no value,
@@ -41,6 +45,8 @@ all-scores.csv                every submission with its status, times and every 
 horizons.csv                  survival curves only: each scored submission's time-dependent AUC and IPCW
                               Brier score at each horizon on both splits, with percentile bootstrap intervals
 
+Ranking: {ranking}.
+Tie rule ("tied with leader", tied_with_leader): {tie_rule}.
 Ties are broken by submission time (the earlier submission ranks higher). Disqualified teams are
 left out; baseline submissions are listed with baseline=1 and no rank.
 """
@@ -102,6 +108,22 @@ def _subgroups_csv(subgroups: dict[str, Any]) -> str:
     return _csv(["private_rank", "team", "column", "group", "n", "value", "ci_low", "ci_high", "suppressed"], rows)
 
 
+def _pairwise_csv(pairwise: dict[str, Any] | None) -> str:
+    teams = {t["team_id"]: t["team"] for t in (pairwise or {}).get("teams", [])}
+    header = ["team_a", "team_b", "difference", "ci_low", "ci_high", "p_value", "p_adjusted", "better"]
+    rows = ([teams[p["a"]], teams[p["b"]], p["difference"], p["ci_low"], p["ci_high"], p["p_value"], p["p_adjusted"],
+             teams.get(p["better"])] for p in (pairwise or {}).get("pairs", []))
+    return _csv(header, rows)
+
+
+def _ranking_note(board: Board) -> str:
+    """Return how the standings are ordered, for the bundle's README."""
+    if board.ranking_scheme == "primary":
+        return f"by the primary metric, {board.metric_label}"
+    return (f"scheme {board.ranking_scheme} over {', '.join(board.ranking_metrics)} (ranking_value; see "
+            "docs/challenge-format.md, Ranking); each team's submission is the one its primary metric picks")
+
+
 def results_bundle(challenge: Challenge) -> bytes:
     """Return the organisers' zip for the paper: standings, all scores, rank stability, subgroups, shake-up."""
     board = as_board(challenge)
@@ -112,6 +134,8 @@ def results_bundle(challenge: Challenge) -> bytes:
         "higher_is_better": board.higher_is_better, "decimals": board.decimals, "closes_at": board.closes_at.isoformat(),
         "closed": board.is_closed(generated), "generated_at": generated.isoformat(), "final_selections": board.final_selections,
         "top_k": board.top_k, "ci_level": board.ci_level, "ci_method": board.ci_method,
+        "ranking": {"scheme": board.ranking_scheme, "metrics": list(board.ranking_metrics) or [board.metric]},
+        "tie_rule": tie_rule(board),
     }
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
         for split in SPLITS:
@@ -129,6 +153,7 @@ def results_bundle(challenge: Challenge) -> bytes:
                 summary["kendall_tau_teams"] = shake_up.get("n_teams")
                 bundle.writestr("shake-up.csv", _shake_up_csv(shake_up))
                 bundle.writestr("subgroups.csv", _subgroups_csv(payload.get("subgroups") or {}))
+                bundle.writestr("pairwise-private.csv", _pairwise_csv(standings.get("pairwise")))
         bundle.writestr("all-scores.csv", export_scores_csv(challenge))
         if challenge.settings.submission.curves:
             bundle.writestr("horizons.csv", export_horizons_csv(challenge))
@@ -137,5 +162,5 @@ def results_bundle(challenge: Challenge) -> bytes:
             title=board.title, slug=board.slug, generated=f"{generated:%Y-%m-%d %H:%M}", metric=board.metric_label,
             direction="higher" if board.higher_is_better else "lower", decimals=board.decimals,
             final_selections=board.final_selections, top_k=board.top_k, min_group_count=MIN_GROUP_COUNT,
-            ci_label=board.ci_label))
+            ci_label=board.ci_label, adjustment=HOLM, pairwise_teams=PAIRWISE_TEAMS, ranking=_ranking_note(board), tie_rule=tie_rule(board)))
     return buffer.getvalue()

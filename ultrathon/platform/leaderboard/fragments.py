@@ -36,6 +36,24 @@ def chart_series(board: Board, split: str, standings: dict[str, Any], payload: d
     }
 
 
+def pairwise_grid(pairwise: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Return the pairwise map with a square grid of cells, row team against column team, for the page."""
+    if not pairwise:
+        return None
+    teams = pairwise["teams"]
+    index = {team["team_id"]: i for i, team in enumerate(teams)}
+    grid: list[list[dict | None]] = [[None] * len(teams) for _ in teams]
+    for pair in pairwise["pairs"]:
+        a, b = index[pair["a"]], index[pair["b"]]
+        for row, col, sign in ((a, b, 1), (b, a, -1)):
+            mark = "none" if pair["better"] is None else ("better" if pair["better"] == teams[row]["team_id"] else "worse")
+            ends = [None if v is None else sign * v for v in (pair["ci_low"], pair["ci_high"])]
+            grid[row][col] = {"other": teams[col]["team"], "mark": mark, "difference": sign * pair["difference"],
+                              "ci_low": min(ends) if None not in ends else None, "ci_high": max(ends) if None not in ends else None,
+                              "p_value": pair["p_value"], "p_adjusted": pair["p_adjusted"]}
+    return {**pairwise, "grid": [{"team": team["team"], "cells": cells} for team, cells in zip(teams, grid)]}
+
+
 def charts_body(board: Board, split: str, generation: str | None = None) -> bytes:
     """Return the chart series of a leaderboard as JSON bytes, cached until the next change."""
     def build() -> bytes:
@@ -59,6 +77,7 @@ def standings_fragment(board: Board, split: str) -> bytes:
             standings=standings,
             shake_up=payload.get("shake_up") if split == "private" else None,
             subgroups=payload.get("subgroups") if split == "private" else None,
+            pairwise=pairwise_grid(standings.get("pairwise")),
             min_group_count=MIN_GROUP_COUNT,
             charts=chart_series(board, split, standings, payload),
             # The private page is served only to whom can_view_private allows (routes.py).

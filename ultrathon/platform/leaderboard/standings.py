@@ -12,8 +12,16 @@ from ..extensions import db
 from ..models import Challenge, LeaderboardStats, Score, Submission, Team, utcnow
 from .board import Board, as_board, board_of
 from .cache import SPLITS, cache_key, cached, keep_board, kept_or_read
+from .ordering import order_standings, ranking_figure
 
 TIE_BREAK = "Equal scores are ordered by submission time: the earlier submission ranks higher."
+
+
+def tie_rule(board: Board) -> str:
+    """Return the rule of the "tied with leader" badge, at the board's level, as every page and export states it."""
+    return (f"unadjusted paired {board.ci_label} comparison with the leader: a team is tied with the leader when the "
+            f"{board.ci_label} percentile interval of the paired bootstrap difference in {board.metric_label} "
+            "(the team's minus the leader's, on the same resamples) holds 0; no multiplicity adjustment")
 
 
 class UnknownSplit(ValueError):
@@ -57,6 +65,7 @@ class Standing:
     submitted_at: datetime
     submissions: int
     last_submission_at: datetime
+    ranking_value: float | int | None = None  # the scheme's figure (ordering.py); None under primary
 
 
 def _best_first(value, higher_is_better: bool) -> tuple:
@@ -138,9 +147,9 @@ def standings_query(board: Board, split: str):
 
 
 def compute_standings(board: Board, split: str) -> list[Standing]:
-    """Run the standings query: teams best first, baselines among them."""
+    """Run the standings query and order it by the ranking scheme: teams best first, baselines among them."""
     rows = db.session.execute(standings_query(board, split)).all()
-    return [Standing(*row) for row in rows]
+    return order_standings(board, split, [Standing(*row) for row in rows])
 
 
 # --- The leaderboard as served ------------------------------------------------------------------
@@ -164,6 +173,35 @@ def stats_of(board: Board, split: str) -> LeaderboardStats | None:
 RANK_FIGURES = ("p_rank1", "median_rank", "rank_low", "rank_high")  # from the stats job, per team
 
 
+def _without_tie(figures: dict | None) -> dict | None:
+    """Return rank figures without "tied with the leader", for when the leader has changed since."""
+    return None if figures is None else {**figures, "tied_with_leader": None}
+
+
+def _entry(board: Board, split: str, row: Standing, rank: int | None, figures: dict | None,
+           move: dict | None) -> dict[str, Any]:
+    """Return one leaderboard row: its rounded score and interval, and the rank figures that fit it."""
+    entry = {
+        "rank": rank,
+        "team": row.team,
+        "team_id": row.team_id,
+        "score": _rounded(row.value, board.decimals),
+        "ci_low": _rounded(row.ci_low, board.decimals),
+        "ci_high": _rounded(row.ci_high, board.decimals),
+        "submissions": row.submissions,
+        "last_submission_at": _iso(row.last_submission_at),
+        "submitted_at": _iso(row.submitted_at),
+        "baseline": row.baseline,
+        "tied_with_leader": figures.get("tied_with_leader") if figures else None,
+        "ranking_value": row.ranking_value,
+        **{name: figures.get(name) if figures else None for name in RANK_FIGURES},
+    }
+    if split == "private":
+        entry["public_rank"] = move.get("public_rank") if move else None
+        entry["rank_change"] = move.get("change") if move else None
+    return entry
+
+
 def build_standings(board: Board, split: str, rows: list[Standing], stats: LeaderboardStats | None,
                     as_of: datetime | None = None) -> dict[str, Any]:
     """Return the leaderboard document: ranks, rounded scores, and the figures that still fit the rows."""
@@ -185,24 +223,8 @@ def build_standings(board: Board, split: str, rows: list[Standing], stats: Leade
         move = moves.get(str(row.team_id))
         if move is not None and move.get("submission_id") != row.submission_id:
             move = None
-        entry = {
-            "rank": None if row.baseline else rank,
-            "team": row.team,
-            "team_id": row.team_id,
-            "score": _rounded(row.value, board.decimals),
-            "ci_low": _rounded(row.ci_low, board.decimals),
-            "ci_high": _rounded(row.ci_high, board.decimals),
-            "submissions": row.submissions,
-            "last_submission_at": _iso(row.last_submission_at),
-            "submitted_at": _iso(row.submitted_at),
-            "baseline": row.baseline,
-            "tied_with_leader": (figures.get("tied_with_leader") if figures and same_leader else None),
-            **{name: figures.get(name) if figures else None for name in RANK_FIGURES},
-        }
-        if split == "private":
-            entry["public_rank"] = move.get("public_rank") if move else None
-            entry["rank_change"] = move.get("change") if move else None
-        entries.append(entry)
+        entries.append(_entry(board, split, row, None if row.baseline else rank,
+                              figures if same_leader else _without_tie(figures), move))
     return {
         "challenge": board.slug,
         "title": board.title,
@@ -219,9 +241,25 @@ def build_standings(board: Board, split: str, rows: list[Standing], stats: Leade
         "top_k": board.top_k,
         "closes_at": _iso(board.closes_at),
         "tie_break": TIE_BREAK,
+        "tie_rule": tie_rule(board),
+        "ranking": {"scheme": board.ranking_scheme, "metrics": list(board.ranking_metrics) or [board.metric]},
+        "ranking_figure": ranking_figure(board),
+        # The private split only: who can read it is decided before (routes, API), as for every private figure.
+        "pairwise": current_pairwise(payload, rows) if split == "private" else None,
         "kendall_tau": (payload.get("shake_up") or {}).get("tau") if split == "private" else None,
         "entries": entries,
     }
+
+
+def current_pairwise(payload: dict[str, Any], rows: list[Standing]) -> dict[str, Any] | None:
+    """Return the stored pairwise map if its teams still stand on the same submissions, else None."""
+    pairwise = payload.get("pairwise")
+    if not pairwise:
+        return None
+    standing = {row.team_id: row.submission_id for row in rows}
+    if any(standing.get(team["team_id"]) != team["submission_id"] for team in pairwise["teams"]):
+        return None  # a change since the stats job ran: left out until it has caught up
+    return pairwise
 
 
 def encode_document(document: dict[str, Any]) -> bytes:

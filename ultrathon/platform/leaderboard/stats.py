@@ -13,15 +13,26 @@ from typing import Any
 
 import numpy as np
 
-from ultrathon.scorers.ranks import cannot_be_told_apart, difference_interval, kendall_tau, rank_statistics
+from ultrathon.scorers.ranks import (
+    cannot_be_told_apart,
+    difference_interval,
+    kendall_tau,
+    pairwise_comparisons,
+    rank_statistics,
+    scheme_rank_replicates,
+    statistics_of_ranks,
+)
 
 from ..extensions import db
 from ..models import LeaderboardStats, Score, Submission, utcnow
 from .board import Board
+from .ordering import FIGURES, ranking_replicates
 from .standings import Standing, compute_standings
 
 HISTORY_TEAMS = 10  # teams drawn in the best-score-over-time chart
 SUBGROUP_TEAMS = 10  # private leaderboard teams in the subgroup table
+PAIRWISE_TEAMS = 20  # at most this many of the top_k teams in the pairwise map, so that it stays readable
+HOLM = "Holm-Bonferroni over the k(k-1)/2 pairs"
 
 
 def _replicates_of(submission_ids: list[int], split: str) -> dict[int, np.ndarray]:
@@ -51,7 +62,7 @@ def uncertainty(board: Board, split: str, rows: list[Standing]) -> dict[str, Any
     matrix = np.stack([replicates[row.submission_id][:n_resamples] for row in with_replicates])
     # Ranks are counted among every team with replicates, so a top team's interval includes
     # the chance of being overtaken by a team below the top K; figures are kept for the top K.
-    figures = rank_statistics(matrix, board.higher_is_better, board.ci_level)
+    figures = _scheme_statistics(board, split, [row.submission_id for row in with_replicates], matrix)
     leader = ranked[0]
     leader_replicates = replicates.get(leader.submission_id)
     out["n_resamples"] = int(n_resamples)
@@ -78,6 +89,41 @@ def uncertainty(board: Board, split: str, rows: list[Standing]) -> dict[str, Any
             entry["tied_with_leader"] = False
         out["teams"][str(row.team_id)] = entry
     return out
+
+
+def _scheme_statistics(board: Board, split: str, submission_ids: list[int], primary: np.ndarray) -> dict[str, np.ndarray]:
+    """Return P(rank 1) and rank intervals of the rank the board's scheme gives on each resample."""
+    if board.ranking_scheme not in FIGURES:
+        return rank_statistics(primary, board.higher_is_better, board.ci_level)
+    replicates = ranking_replicates(board, split, submission_ids, primary.shape[1])
+    return statistics_of_ranks(scheme_rank_replicates(replicates, list(board.ranking_directions)), board.ci_level)
+
+
+def pairwise_map(board: Board, rows: list[Standing]) -> dict[str, Any] | None:
+    """Return the top teams' pairwise paired bootstrap differences in the primary metric, Holm-adjusted."""
+    top = [row for row in rows if not row.baseline][: min(board.top_k, PAIRWISE_TEAMS)]
+    replicates = _replicates_of([row.submission_id for row in top], "private")
+    top = [row for row in top if row.submission_id in replicates]
+    if len(top) < 2:
+        return None
+    n_resamples = min(replicates[row.submission_id].size for row in top)
+    matrix = np.stack([replicates[row.submission_id][:n_resamples] for row in top])
+    pairs = pairwise_comparisons(matrix, np.array([row.value for row in top]), board.higher_is_better, board.ci_level)
+
+    def rounded(value: float | None, places: int) -> float | None:
+        return None if value is None else round(value, places)
+
+    return {
+        "metric": board.metric, "metric_label": board.metric_label, "higher_is_better": board.higher_is_better,
+        "level": board.ci_level, "alpha": board.alpha, "adjustment": HOLM, "n_resamples": int(n_resamples),
+        "test": "two-sided paired bootstrap: p = twice the smaller share of resamples on either side of 0",
+        "teams": [{"team_id": row.team_id, "team": row.team, "submission_id": row.submission_id} for row in top],
+        "pairs": [{"a": top[p["i"]].team_id, "b": top[p["j"]].team_id,
+                   "difference": rounded(p["difference"], board.decimals + 2),
+                   "ci_low": rounded(p["ci_low"], board.decimals + 2), "ci_high": rounded(p["ci_high"], board.decimals + 2),
+                   "p_value": rounded(p["p_value"], 6), "p_adjusted": rounded(p["p_adjusted"], 6),
+                   "better": None if p["better"] is None else top[p["better"]].team_id} for p in pairs],
+    }
 
 
 def _rank_number(rank: float) -> int | float:
@@ -192,6 +238,7 @@ def compute_leaderboard_stats(board: Board) -> dict[str, dict[str, Any]]:
             # Stored before the close too, for organisers; pages show it to everyone after.
             payload["shake_up"] = shake_up(public_rows, private_rows)
             payload["subgroups"] = subgroup_table(board, private_rows)
+            payload["pairwise"] = pairwise_map(board, private_rows)
         payloads[split] = payload
     return payloads
 

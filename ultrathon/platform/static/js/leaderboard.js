@@ -62,7 +62,11 @@
     return [s];
   }
 
-  var columns = ["rank", "team", "score", "ci", "p_rank1", "median_rank"]
+  var table0 = board.querySelector("[data-lb=table]");
+  var tieRule = table0 ? table0.getAttribute("data-tie-rule") : null;
+  // A multi-metric scheme adds its figure after the rank (the table says so with data-ranking).
+  var columns = ["rank"].concat(table0 && table0.hasAttribute("data-ranking") ? ["ranking_value"] : [])
+    .concat(["team", "score", "ci", "p_rank1", "median_rank"])
     .concat(split === "private" ? ["public_rank", "rank_change"] : [])
     .concat(["submissions", "last_submission_at"]);
 
@@ -72,8 +76,13 @@
       case "team":
         var parts = [e.team];
         if (e.baseline) parts.push(" ", badge("baseline", "lb-base"));
-        if (e.tied_with_leader) parts.push(" ", badge("tied with leader", "lb-tied"));
+        if (e.tied_with_leader) {
+          var tied = badge("tied with leader", "lb-tied");
+          if (tieRule) tied.title = "Tie rule: " + tieRule;
+          parts.push(" ", tied);
+        }
         return parts;
+      case "ranking_value": return [e.ranking_value === null || e.ranking_value === undefined ? "—" : String(e.ranking_value)];
       case "score": return [number(e.score, decimals)];
       case "ci": return [e.ci_low === null ? "—" : number(e.ci_low, decimals) + " – " + number(e.ci_high, decimals)];
       case "p_rank1": return [e.p_rank1 === null ? "—" : Math.round(e.p_rank1 * 100) + "%"];
@@ -87,7 +96,7 @@
   }
 
   function signature(e) {
-    return [e.rank, e.score, e.ci_low, e.ci_high, e.submissions, e.tied_with_leader, e.p_rank1, e.median_rank].join("|");
+    return [e.rank, e.score, e.ci_low, e.ci_high, e.submissions, e.tied_with_leader, e.p_rank1, e.median_rank, e.ranking_value].join("|");
   }
 
   function newRow(e) {
