@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from bench import reference_data as data
-from ultrathon.metric_catalogue import CATALOGUE
+from ultrathon.metric_catalogue import CATALOGUE, CURVE_METRICS
 from ultrathon.scorers import score
 from ultrathon.spec import ChallengeSpec
 
@@ -29,9 +29,12 @@ Reference = Callable[[data.Scored], tuple[float, str | None]]
 # --- ours: through the scorer the worker calls ----------------------------------------------
 
 
-def task_metrics(task: str) -> list[str]:
-    """Return the catalogued metrics of a task, a ranking one first (it must be the primary)."""
-    names = [name for name, facts in CATALOGUE.items() if task in facts.tasks]
+def task_metrics(task: str, curves: bool = False) -> list[str]:
+    """Return the catalogued metrics of a task, a ranking one first (it must be the primary).
+
+    The curve metrics score survival curves only: they come with `curves`, and only then.
+    """
+    names = [name for name, facts in CATALOGUE.items() if task in facts.tasks and (curves or name not in CURVE_METRICS)]
     return sorted(names, key=lambda name: not CATALOGUE[name].ranks)
 
 
@@ -45,7 +48,12 @@ def frames(case: data.Scored) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
         solution["outcome"] = [f"c{k}" for k in case.y_true]
     else:
         solution["outcome"] = case.y_true
-    columns = [f"c{k}" for k in range(case.y_pred.shape[1])] if case.task == "multiclass" else ["prediction"]
+    if case.horizons:
+        columns = [f"s{k}" for k in range(len(case.horizons))]
+    elif case.task == "multiclass":
+        columns = [f"c{k}" for k in range(case.y_pred.shape[1])]
+    else:
+        columns = ["prediction"]
     submission = pd.DataFrame({"patient_id": ids, **dict(zip(columns, np.asarray(case.y_pred).reshape(len(ids), -1).T))})
     return solution, submission, columns
 
@@ -59,7 +67,7 @@ def spec_for(case: data.Scored, metrics: list[str], *, bootstrap: int = 0, ci_me
         "slug": "reference-table", "title": "Reference table", "task": case.task,
         "opens": "2027-01-04T09:00:00+01:00", "closes": "2027-02-15T12:00:00+01:00",
         "data": {"id_column": "patient_id", "target": target, "public": ["sample_submission.csv"], **({"classes": columns} if case.task == "multiclass" else {})},
-        "submission": {"columns": columns},
+        "submission": {"columns": columns, **({"kind": "survival_curve", "horizons": list(case.horizons)} if case.horizons else {})},
         "metrics": {"primary": metrics[0], "secondary": metrics[1:],
                     "options": {k: v for k, v in case.options.items() if k in takes}},
         "leaderboard": {"bootstrap": bootstrap, "ci_method": ci_method},
@@ -74,7 +82,8 @@ def ours(case: data.Scored) -> dict[str, float]:
     """Return every metric of the case's task as the platform scores it (scored once per case)."""
     if case.name not in _OURS:
         solution, submission, _ = frames(case)
-        report = score(submission, solution, spec_for(case, task_metrics(case.task)), bootstrap=False)
+        metrics = task_metrics(case.task, curves=bool(case.horizons))
+        report = score(submission, solution, spec_for(case, metrics), bootstrap=False)
         _OURS[case.name] = dict(report.splits["public"].metrics)
     return _OURS[case.name]
 
@@ -169,8 +178,13 @@ def sensitivity_at_specificity(case: data.Scored) -> tuple[float, str | None]:
     return float(tpr[(1 - fpr) >= 0.9 - 1e-12].max()), None
 
 
+def _risk(case: data.Scored) -> np.ndarray:
+    """Return the risk the concordances rank: the prediction, or 1 - S at the curve's last horizon."""
+    return 1.0 - case.y_pred[:, -1] if case.horizons else case.y_pred
+
+
 def _survival_arrays(case: data.Scored):
-    return case.y_true["event"], case.y_true["time"], case.y_pred
+    return case.y_true["event"], case.y_true["time"], _risk(case)
 
 
 def harrell_c(case: data.Scored) -> tuple[float, str | None]:
@@ -192,16 +206,54 @@ def uno_c(case: data.Scored) -> tuple[float, str | None]:
     """scikit-survival concordance_index_ipcw (train = test) up to the case's tau."""
     from sksurv.metrics import concordance_index_ipcw
 
-    return float(concordance_index_ipcw(case.y_true, case.y_true, case.y_pred, tau=case.options.get("tau"), tied_tol=0)[0]), None
+    return float(concordance_index_ipcw(case.y_true, case.y_true, _risk(case), tau=case.options.get("tau"), tied_tol=0)[0]), None
 
 
 def td_auc(case: data.Scored) -> tuple[float, str | None]:
-    """scikit-survival cumulative_dynamic_auc at the event-time quartiles: the plain mean of AUC(t)."""
+    """scikit-survival cumulative_dynamic_auc: the plain mean of AUC(t) at the event-time quartiles.
+
+    For curves, at each horizon on its own, the risk there being 1 - S(t).
+    """
     from sksurv.metrics import cumulative_dynamic_auc
 
+    if case.horizons:
+        aucs = [cumulative_dynamic_auc(case.y_true, case.y_true, 1.0 - case.y_pred[:, k], [t], tied_tol=0)[0][0]
+                for k, t in enumerate(case.horizons)]
+        return float(np.mean(aucs)), None
     times = np.unique(np.percentile(case.y_true["time"][case.y_true["event"]], [25, 50, 75]))
     auc, _ = cumulative_dynamic_auc(case.y_true, case.y_true, case.y_pred, times, tied_tol=0)
     return float(np.mean(auc)), None
+
+
+def _at_horizon(case: data.Scored) -> tuple[float, np.ndarray]:
+    """Return the case's `horizon` option and the curves' survival there."""
+    horizon = case.options["horizon"]
+    return horizon, case.y_pred[:, case.horizons.index(horizon)]
+
+
+def integrated_brier(case: data.Scored) -> tuple[float, str | None]:
+    """scikit-survival integrated_brier_score over the submission's horizons, G from the scored rows (train = test)."""
+    from sksurv.metrics import integrated_brier_score
+
+    return float(integrated_brier_score(case.y_true, case.y_true, case.y_pred, np.asarray(case.horizons))), None
+
+
+def brier_at_horizon(case: data.Scored) -> tuple[float, str | None]:
+    """scikit-survival brier_score at the case's horizon, G from the scored rows (train = test)."""
+    from sksurv.metrics import brier_score
+
+    horizon, survival = _at_horizon(case)
+    return float(brier_score(case.y_true, case.y_true, survival, [horizon])[1][0]), None
+
+
+def calibration_at_horizon(case: data.Scored) -> tuple[float, str | None]:
+    """The documented formula, mean(1 - S_i(t)) - (1 - KM(t)), with lifelines' Kaplan-Meier of the scored rows."""
+    from lifelines import KaplanMeierFitter
+
+    horizon, survival = _at_horizon(case)
+    km = KaplanMeierFitter().fit(case.y_true["time"], case.y_true["event"])
+    observed = 1.0 - float(km.survival_function_at_times(horizon).iloc[0])
+    return math.fsum(1.0 - survival) / survival.size - observed, None
 
 
 def _sk(name: str):
@@ -239,6 +291,9 @@ REFERENCES: dict[str, tuple[str, Reference]] = {
     "harrell_c": ("sksurv concordance_index_censored", harrell_c),
     "uno_c": ("sksurv concordance_index_ipcw", uno_c),
     "td_auc": ("sksurv cumulative_dynamic_auc", td_auc),
+    "integrated_brier": ("sksurv integrated_brier_score", integrated_brier),
+    "brier_at_horizon": ("sksurv brier_score", brier_at_horizon),
+    "calibration_at_horizon": ("lifelines Kaplan-Meier", calibration_at_horizon),
     "harrell_c/lifelines": ("lifelines concordance_index", harrell_c_lifelines),
 }
 
@@ -308,11 +363,11 @@ def _grid(metrics, datasets) -> list[Case]:
     return [Case(metric, dataset) for dataset in datasets for metric in metrics]
 
 
-def _survival(name: str) -> Callable[[], data.Scored]:
-    """Return the loader of one survival dataset (loaded once, shared by its cases)."""
+def _survival(name: str, curves: bool = False) -> Callable[[], data.Scored]:
+    """Return the loader of one survival dataset, risks or curves (loaded once, shared by its cases)."""
     def dataset() -> data.Scored:
-        return data.survival(name)
-    dataset.__name__ = name
+        return data.survival_curves(name) if curves else data.survival(name)
+    dataset.__name__ = f"{name}/curves" if curves else name
     return dataset
 
 
@@ -322,6 +377,11 @@ SURVIVAL_BY_NAME = {name: _survival(name) for name in SURVIVAL_NAMES}
 SURVIVAL = list(SURVIVAL_BY_NAME.values())
 SURVIVAL_VARIANTS = [data.yearly_whas500, data.scaled_whas500, lambda: data.tied_survival("whas500"),
                      lambda: data.tied_survival("gbsg2")]
+CURVES_BY_NAME = {name: _survival(name, curves=True) for name in SURVIVAL_NAMES}
+CURVES = list(CURVES_BY_NAME.values())
+# Scaling a risk has no curve counterpart; tied times, tied predictions and the last time do.
+CURVE_VARIANTS = [data.yearly_whas500_curves, lambda: data.tied_curves("whas500"), lambda: data.tied_curves("gbsg2"),
+                  data.last_time_curves]
 
 CASES: list[Case] = [
     *_grid(BINARY, [data.breast_cancer, data.overconfident_breast_cancer, lambda: data.overconfident_breast_cancer(0.8),
@@ -332,10 +392,10 @@ CASES: list[Case] = [
     Case("ece", data.ece_edges_breast_cancer),
     Case("uno_c", lambda: data.yearly_whas500(tau=True)),
     *[Case("harrell_c", dataset, "harrell_c/lifelines") for dataset in SURVIVAL + SURVIVAL_VARIANTS],
-    # survival-curve metrics: added after merge (integrated_brier, brier_at_horizon,
-    # calibration_at_horizon; each against its own reference, on SURVIVAL + SURVIVAL_VARIANTS)
+    *_grid(["integrated_brier", "brier_at_horizon", "calibration_at_horizon", "td_auc", "harrell_c", "uno_c"],
+           CURVES + CURVE_VARIANTS),
 ]
 
 # The fast test's subset: every metric and edge variant, without the two largest datasets.
-SLOW = (SURVIVAL_BY_NAME["flchain"], SURVIVAL_BY_NAME["aids"])
+SLOW = tuple(by_name[name] for by_name in (SURVIVAL_BY_NAME, CURVES_BY_NAME) for name in ("flchain", "aids"))
 QUICK: list[Case] = [case for case in CASES if case.dataset not in SLOW]

@@ -27,6 +27,7 @@ class Scored:
     y_true: np.ndarray
     y_pred: np.ndarray
     options: dict = field(default_factory=dict)
+    horizons: tuple[float, ...] = ()  # set for survival curves: y_pred is then S_i(t), (n, H)
 
 
 def _halves(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -81,39 +82,70 @@ def wine() -> Scored:
     return Scored("multiclass", "wine", y.to_numpy()[test].astype(np.int64), model.predict_proba(x[test]))
 
 
-def _cox_case(name: str, x: pd.DataFrame, y: np.ndarray, drop: tuple[str, ...] = ()) -> Scored:
-    """Return a survival case: a ridge Cox model's risks on the held-out half; tau the 75th percentile time."""
+# The five scikit-survival datasets: loader and the columns that are not predictors.
+SURVIVAL_LOADERS = {
+    "whas500": ("load_whas500", ()),
+    "gbsg2": ("load_gbsg2", ()),
+    # chapter is the cause of death: known only after the event, so not a predictor.
+    "flchain": ("load_flchain", ("chapter",)),
+    "veterans": ("load_veterans_lung_cancer", ()),
+    "aids": ("load_aids", ()),
+}
+
+
+@cache
+def _cox_fit(name: str):
+    """Return (scored outcomes, scored features, model): a ridge Cox model fitted on the other half."""
+    from sksurv import datasets
     from sksurv.linear_model import CoxPHSurvivalAnalysis
 
+    loader, drop = SURVIVAL_LOADERS[name]
+    x, y = getattr(datasets, loader)()
     event_field, time_field = y.dtype.names
     outcome = np.zeros(len(y), dtype=SURVIVAL_DTYPE)
     outcome["event"], outcome["time"] = y[event_field], y[time_field]
     train, test = _halves(len(y))
     features = _standardised(x.drop(columns=list(drop)))
     model = CoxPHSurvivalAnalysis(alpha=0.1).fit(features[train], outcome[train])
-    scored = outcome[test]
-    return Scored("survival", name, scored, model.predict(features[test]), {"tau": float(np.percentile(scored["time"], 75))})
+    return outcome[test], features[test], model
 
 
 @cache
+def survival(name: str) -> Scored:
+    """Return a survival dataset: the Cox model's risks on the held-out half; tau the 75th percentile time."""
+    scored, features, model = _cox_fit(name)
+    return Scored("survival", name, scored, model.predict(features), {"tau": float(np.percentile(scored["time"], 75))})
+
+
 def survival_datasets() -> tuple[Scored, ...]:
     """Return the five scikit-survival datasets with Cox risks."""
-    from sksurv import datasets
-
-    aids_x, aids_y = datasets.load_aids()
-    return (
-        _cox_case("whas500", *datasets.load_whas500()),
-        _cox_case("gbsg2", *datasets.load_gbsg2()),
-        # chapter is the cause of death: known only after the event, so not a predictor.
-        _cox_case("flchain", *datasets.load_flchain(), drop=("chapter",)),
-        _cox_case("veterans", *datasets.load_veterans_lung_cancer()),
-        _cox_case("aids", aids_x, aids_y),
-    )
+    return tuple(survival(name) for name in SURVIVAL_LOADERS)
 
 
-def survival(name: str) -> Scored:
-    """Return the survival dataset of that name."""
-    return next(case for case in survival_datasets() if case.name == name)
+def _curves_at(name: str, horizons: np.ndarray, days: float = 1.0) -> np.ndarray:
+    """Return the Cox model's survival of each scored row at the horizons (in units of `days` days)."""
+    _, features, model = _cox_fit(name)
+    return np.asarray([fn(horizons * days) for fn in model.predict_survival_function(features)])
+
+
+def _quartiles(y: np.ndarray) -> np.ndarray:
+    """Return the distinct 25/50/75% quantiles of the event times: horizons within follow-up."""
+    return np.unique(np.percentile(y["time"][y["event"]], [25, 50, 75]))
+
+
+def _curve_case(base: Scored, name: str, horizons: np.ndarray, curves: np.ndarray, horizon: float) -> Scored:
+    """Return a survival-curve case: curves at the horizons, `horizon` the one-horizon metrics' time, tau the last."""
+    horizons = tuple(float(h) for h in horizons)
+    return replace(base, name=name, y_pred=curves, options={"horizon": float(horizon), "tau": horizons[-1]},
+                   horizons=horizons)
+
+
+@cache
+def survival_curves(name: str) -> Scored:
+    """Return a survival dataset with the Cox model's survival curves at the event-time quartiles."""
+    base = survival(name)
+    horizons = _quartiles(base.y_true)
+    return _curve_case(base, f"{name}/curves", horizons, _curves_at(name, horizons), horizons[1])
 
 
 # --- edge variants ------------------------------------------------------------------------
@@ -170,3 +202,26 @@ def ece_edges_breast_cancer() -> Scored:
     edge = np.round(base.y_pred, 1)
     below = np.nextafter(edge, -np.inf).clip(0, 1)
     return replace(base, name="breast_cancer/ece-edges", y_pred=np.where(np.arange(edge.size) % 2 == 0, below, edge))
+
+
+def yearly_whas500_curves() -> Scored:
+    """WHAS500 curves with follow-up rounded up to whole years: tied times, G through tied censorings."""
+    base = yearly_whas500()
+    horizons = _quartiles(base.y_true)
+    return _curve_case(base, "whas500/yearly/curves", horizons, _curves_at("whas500", horizons, 365.25), horizons[1])
+
+
+def tied_curves(name: str) -> Scored:
+    """A survival dataset's curves rounded to two decimals: tied risks at every horizon."""
+    base = survival_curves(name)
+    return replace(base, name=f"{name}/tied-curves", y_pred=np.round(base.y_pred, 2))
+
+
+def last_time_curves() -> Scored:
+    """WHAS500 curves with a last horizon at the last follow-up time, the one-horizon metrics there.
+
+    The Brier score and td_auc have no value at or after the last time; calibration does.
+    """
+    base = survival_curves("whas500")
+    horizons = np.append(base.horizons, base.y_true["time"].max())
+    return _curve_case(base, "whas500/curves+last-time", horizons, _curves_at("whas500", horizons), horizons[-1])

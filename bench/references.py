@@ -26,7 +26,14 @@ NOTES = [
     "risk*1e-8 variant would differ by 0.05 (C) and 0.28 (td_auc).",
     "whas500/yearly: an event ties a censoring at the last year, so the censoring survival G is 0 "
     "there. sksurv raises for uno_c (no tau) and td_auc; ours leaves that event out (documented), "
-    "hence reference-undefined. whas500/yearly+tau truncates before it and both are defined.",
+    "hence reference-undefined (td_auc on whas500/yearly/curves too). whas500/yearly+tau truncates "
+    "before it and both are defined; sksurv's Brier scores take 1/G = 0 there, as ours.",
+    "Survival curves (/curves): the Cox model's S_i(t) at the event-time quartiles of the scored rows "
+    "(yearly: of the years, with S read at 365.25 days a year); the one-horizon metrics at the middle "
+    "one, uno_c's tau the last. The IPCW references take G from the scored rows (train = test), as the "
+    "scorer does. whas500/yearly/curves puts 21 events and 41 censorings at its horizon 2: G(t) and "
+    "KM(t) include them. whas500/curves+last-time adds a horizon at the last time and scores the "
+    "one-horizon metrics there: no Brier score or AUC exists there (sksurv raises), calibration does.",
     "calibration_intercept: statsmodels IRLS reports convergence at about 1e15 when logit(p) "
     "reaches +-13.8 (overconfident) or +-34.5 (p = 0 or 1, clipped to 1e-15); the reference is "
     "then scipy brentq on the score equation sum(y - expit(a + logit p)) = 0. On "

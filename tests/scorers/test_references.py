@@ -41,6 +41,10 @@ def test_the_known_quirks_keep_their_status(rows):
     assert rows[("uno_c", "whas500/yearly")].status == "reference-undefined"
     assert rows[("td_auc", "whas500/yearly")].status == "reference-undefined"
     assert rows[("uno_c", "whas500/yearly+tau")].status == "ok"
+    assert rows[("td_auc", "whas500/yearly/curves")].status == "reference-undefined"
+    for metric in ("integrated_brier", "brier_at_horizon", "td_auc"):
+        assert rows[(metric, "whas500/curves+last-time")].status == "undefined-both"
+    assert rows[("calibration_at_horizon", "whas500/curves+last-time")].status == "ok"
     assert rows[("roc_auc", "breast_cancer/benign-only")].status == "undefined-both"
     assert rows[("calibration_slope", "breast_cancer/overconfident")].status == "undefined-both"
     overconfident = rows[("calibration_intercept", "breast_cancer/overconfident")]
