@@ -33,6 +33,8 @@ class ValidatedChallenge:
     solution: bytes
     scorer_source: str | None
     scoring_hash: str
+    # An agent-scored challenge (scoring.where: agent): no solution, only the ids a submission must have.
+    accepted_ids: tuple[str, ...] = ()
 
     @property
     def slug(self) -> str:
@@ -60,7 +62,9 @@ def scoring_hash(spec: ChallengeSpec, solution: bytes, scorer_source: str | None
         # Only when set: challenges that keep the default interval keep the hash they had.
         decisive["interval"] = interval
     digest = hashlib.sha256(json.dumps(decisive, sort_keys=True).encode())
-    digest.update(hashlib.sha256(solution).digest())
+    pinned = spec.scoring.solution_sha256 if spec.scoring.by_agent else None
+    # An agent's solution is known by its pinned digest: the same hash as if the platform held it.
+    digest.update(bytes.fromhex(pinned) if pinned else hashlib.sha256(solution).digest())
     digest.update(hashlib.sha256((scorer_source or "").encode()).digest())
     return digest.hexdigest()
 
@@ -92,6 +96,8 @@ def validate_folder(folder: str | Path) -> ValidatedChallenge:
         raise ChallengeInvalid(_in_order(check.problems, check.doc.display))
 
     spec = ChallengeSpec.model_validate(raw, context={"cross_checks": False})
+    if spec.scoring.by_agent:
+        return _agent_challenge(check, spec, folder, readme, scorer)
     solution = check.files[spec.data.solution]
     _check_with_scorer(check, spec)
     if not check.problems and scorer is not None:
@@ -106,6 +112,27 @@ def validate_folder(folder: str | Path) -> ValidatedChallenge:
         solution=solution,
         scorer_source=scorer,
         scoring_hash=scoring_hash(spec, solution, scorer),
+    )
+
+
+def _agent_challenge(check: _Checker, spec: ChallengeSpec, folder: Path, readme: str | None,
+                     scorer: str | None) -> ValidatedChallenge:
+    """Bundle a challenge its data holder's agent scores: the sample's ids stand in for the solution."""
+    from ultrathon.scorers import read_submission
+    from ultrathon.scorers.errors import FileProblems
+
+    sample = spec.data.sample_submission
+    try:
+        frame = read_submission(check.files[sample], spec)
+    except FileProblems as error:
+        for problem in error.problems:
+            check.problems.append(Problem(check.display(sample), problem.row or 1, problem.column or WHOLE_FILE, problem.message))
+        raise ChallengeInvalid(check.problems) from None
+    return ValidatedChallenge(
+        spec=spec, folder=folder, readme=readme or "",
+        public_files={name: check.files[name] for name in spec.data.public},
+        solution=b"", scorer_source=scorer, scoring_hash=scoring_hash(spec, b"", scorer),
+        accepted_ids=tuple(str(v) for v in frame[spec.data.id_column]),
     )
 
 
@@ -150,9 +177,15 @@ def _plain_names(raw: dict) -> tuple[str, list[tuple[tuple, str]], str]:
     return plain(raw.get("description", "README.md")), named, plain(data.get("solution", "solution.csv"))
 
 
+def _by_agent(raw: dict) -> bool:
+    """Return whether the YAML says an agent holds the solution (then the folder has none to read)."""
+    return isinstance(raw.get("scoring"), dict) and raw["scoring"].get("where") == "agent"
+
+
 def _check_files(check: _Checker, raw: dict) -> str | None:
     """Read the README, the solution and the public files that are not CSV; return the README."""
     description, public, solution = _plain_names(raw)
+    solution = None if _by_agent(raw) else solution
     readme = check.text(description, ("description",)) if description else None
     for path, name in public:
         if not name.lower().endswith(".csv"):
@@ -182,7 +215,7 @@ def _check_tables(check: _Checker, raw: dict, flagged: set) -> None:
     subgroups = raw.get("subgroups") if isinstance(raw.get("subgroups"), list) and ("subgroups",) not in flagged else []
 
     tables: dict[str, _Table] = {}
-    solution = check.table(solution_name, ("data", "solution")) if solution_name else None
+    solution = check.table(solution_name, ("data", "solution")) if solution_name and not _by_agent(raw) else None
     for path, name in public:
         if name.lower().endswith(".csv"):
             table = check.table(name, path)
