@@ -11,7 +11,7 @@ import pytest
 from ultrathon.challenge_folder import validate_folder
 from ultrathon.spec import parse_spec, schema_problems
 
-from .test_spec import GOOD, good_raw, problems_of
+from tests.test_spec import GOOD, good_raw, problems_of
 
 PIN = hashlib.sha256((GOOD / "solution.csv").read_bytes()).hexdigest()
 
