@@ -10,6 +10,7 @@ from flask.cli import FlaskGroup
 from ultrathon.platform.config import ConfigError, load_settings
 
 from .accounts import tokens, users
+from .agents import agents
 from .challenges import challenges
 from .team import download, leaderboard, submissions, submit
 
@@ -75,7 +76,7 @@ def worker(processes: int, burst: bool) -> None:
     run_worker_pool(settings, processes=processes, burst=burst)
 
 
-for command in (users, tokens, challenges, submit, submissions, leaderboard, download):
+for command in (users, tokens, agents, challenges, submit, submissions, leaderboard, download):
     cli.add_command(command)
 
 
