@@ -17,13 +17,13 @@ SOLUTION = (DEMO_DIR / SLUG / "solution.csv").read_bytes()
 PIN = hashlib.sha256(SOLUTION).hexdigest()
 
 
-def write_agent_folder(root: Path, pin: str = PIN, extra: str = "") -> Path:
+def write_agent_folder(root: Path, pin: str = PIN, extra: str = "", slug: str = SLUG) -> Path:
     """Copy the binary demo as an open challenge an agent scores: no solution.csv, a pinned fingerprint."""
-    folder = root / "agent-challenges" / SLUG
+    folder = root / "agent-challenges" / slug
     shutil.copytree(DEMO_DIR / SLUG, folder)
     (folder / "solution.csv").unlink()
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    text = (folder / "challenge.yaml").read_text()
+    text = (folder / "challenge.yaml").read_text().replace(f"slug: {SLUG}", f"slug: {slug}")
     text = re.sub(r"(?m)^opens: .*$", f"opens: {(now - timedelta(days=7)).isoformat()}", text)
     text = re.sub(r"(?m)^closes: .*$", f"closes: {(now + timedelta(days=30)).isoformat()}", text)
     text = text.replace("bootstrap: 1000", "bootstrap: 20")  # replicates travel in the report: keep it small
@@ -36,8 +36,8 @@ def write_agent_folder(root: Path, pin: str = PIN, extra: str = "") -> Path:
 def make_agent_challenge(make_challenge, tmp_path):
     """Load the agent-scored demo challenge."""
 
-    def make(extra: str = ""):
-        return make_challenge(folder=write_agent_folder(tmp_path / f"c{len(list(tmp_path.iterdir()))}", extra=extra))
+    def make(extra: str = "", slug: str = SLUG):
+        return make_challenge(folder=write_agent_folder(tmp_path / f"c{len(list(tmp_path.iterdir()))}", extra=extra, slug=slug))
 
     return make
 
