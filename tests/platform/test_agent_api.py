@@ -200,6 +200,26 @@ def test_a_waiting_agent_is_woken_by_a_new_submission(app, make_agent_challenge,
     assert waited < 4
 
 
+def test_revoking_ends_a_long_poll_in_progress(app, make_agent_challenge, agent_token):
+    challenge = make_agent_challenge()
+    token_id, headers = agent_token(challenge)
+    answers = []
+
+    def wait_for_a_job():
+        started = time.monotonic()
+        answer = app.test_client().post("/api/v1/agent/lease", json={"wait": 20}, headers=headers)
+        answers.append((answer.status_code, time.monotonic() - started))
+
+    waiter = threading.Thread(target=wait_for_a_job)
+    waiter.start()
+    time.sleep(0.5)
+    revoke_agent_token(db.session.get(AgentToken, token_id))
+    waiter.join(30)
+    (status, waited), = answers
+    assert status == 401
+    assert waited < 4  # woken by the revocation, not by the poll's own re-check every 5 s
+
+
 def test_refusals_name_what_is_wrong(client, make_agent_challenge, agent_token, token_for, make_user):
     _, headers = agent_token(make_agent_challenge())
     anonymous = client.post("/api/v1/agent/lease", json=NO_WAIT)

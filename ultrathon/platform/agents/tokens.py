@@ -74,7 +74,12 @@ def revoke_agent_token(token: AgentToken, actor: User | None = None) -> int:
             released += release_lease(lease, "revoked")
         for challenge in token.challenges:
             record("agent.revoke", actor=actor, challenge=challenge, target=token, name=token.name, released=released)
+    challenge_ids = [c.id for c in token.challenges]
     db.session.commit()
+    from .challenges import wake_agents
+
+    # Its own long poll ends now with a 401, and another agent takes the released jobs at once.
+    wake_agents(challenge_ids)
     return released
 
 
