@@ -200,6 +200,7 @@ class _Checker:
         self.problems: list[Problem] = []
         self.files: dict[str, bytes] = {}
         self.unreadable: set[str] = set()
+        self.holder = False  # the data holder's own folder (validate_folder(holder=True))
 
     def at_yaml(self, path: tuple, message: str) -> None:
         """Report a problem at a key of challenge.yaml."""

@@ -33,6 +33,8 @@ class ValidatedChallenge:
     solution: bytes
     scorer_source: str | None
     scoring_hash: str
+    # An agent-scored challenge (scoring.where: agent): no solution, only the ids a submission must have.
+    accepted_ids: tuple[str, ...] = ()
 
     @property
     def slug(self) -> str:
@@ -63,15 +65,22 @@ def scoring_hash(spec: ChallengeSpec, solution: bytes, scorer_source: str | None
         # Only under a multi-metric scheme, whose metrics' replicates are stored (Score.metric_replicates).
         decisive["ranking_replicates"] = spec.replicated_metrics
     digest = hashlib.sha256(json.dumps(decisive, sort_keys=True).encode())
-    digest.update(hashlib.sha256(solution).digest())
+    pinned = spec.scoring.solution_sha256 if spec.scoring.by_agent else None
+    # An agent's solution is known by its pinned digest: the same hash as if the platform held it.
+    digest.update(bytes.fromhex(pinned) if pinned else hashlib.sha256(solution).digest())
     digest.update(hashlib.sha256((scorer_source or "").encode()).digest())
     return digest.hexdigest()
 
 
-def validate_folder(folder: str | Path) -> ValidatedChallenge:
-    """Check a challenge folder; return it ready to store, or raise ChallengeInvalid with every problem."""
+def validate_folder(folder: str | Path, *, holder: bool = False) -> ValidatedChallenge:
+    """Check a challenge folder; return it ready to store, or raise ChallengeInvalid with every problem.
+
+    holder: the folder is the data holder's, for its agent: an agent challenge's solution is read
+    and checked like any other, and against the pinned fingerprint.
+    """
     folder = Path(folder)
     check = _Checker(folder)
+    check.holder = holder
     if not folder.is_dir():
         raise ChallengeInvalid([Problem(str(folder), 1, WHOLE_FILE, "no such challenge folder")])
     yaml_path = folder / YAML_NAME
@@ -95,7 +104,13 @@ def validate_folder(folder: str | Path) -> ValidatedChallenge:
         raise ChallengeInvalid(_in_order(check.problems, check.doc.display))
 
     spec = ChallengeSpec.model_validate(raw, context={"cross_checks": False})
+    if spec.scoring.by_agent and not holder:
+        return _agent_challenge(check, spec, folder, readme, scorer)
     solution = check.files[spec.data.solution]
+    if spec.scoring.by_agent and hashlib.sha256(solution).hexdigest() != spec.scoring.solution_sha256:
+        check.at_yaml(("scoring", "solution_sha256"), f"{spec.data.solution} here has SHA-256 "
+                      f"{hashlib.sha256(solution).hexdigest()}, not the pinned one: this is another solution")
+        raise ChallengeInvalid(check.problems)
     _check_with_scorer(check, spec)
     if not check.problems and scorer is not None:
         _dry_run_custom_metric(check, spec, scorer)
@@ -109,6 +124,27 @@ def validate_folder(folder: str | Path) -> ValidatedChallenge:
         solution=solution,
         scorer_source=scorer,
         scoring_hash=scoring_hash(spec, solution, scorer),
+    )
+
+
+def _agent_challenge(check: _Checker, spec: ChallengeSpec, folder: Path, readme: str | None,
+                     scorer: str | None) -> ValidatedChallenge:
+    """Bundle a challenge its data holder's agent scores: the sample's ids stand in for the solution."""
+    from ultrathon.scorers import read_submission
+    from ultrathon.scorers.errors import FileProblems
+
+    sample = spec.data.sample_submission
+    try:
+        frame = read_submission(check.files[sample], spec)
+    except FileProblems as error:
+        for problem in error.problems:
+            check.problems.append(Problem(check.display(sample), problem.row or 1, problem.column or WHOLE_FILE, problem.message))
+        raise ChallengeInvalid(check.problems) from None
+    return ValidatedChallenge(
+        spec=spec, folder=folder, readme=readme or "",
+        public_files={name: check.files[name] for name in spec.data.public},
+        solution=b"", scorer_source=scorer, scoring_hash=scoring_hash(spec, b"", scorer),
+        accepted_ids=tuple(str(v) for v in frame[spec.data.id_column]),
     )
 
 
@@ -153,9 +189,15 @@ def _plain_names(raw: dict) -> tuple[str, list[tuple[tuple, str]], str]:
     return plain(raw.get("description", "README.md")), named, plain(data.get("solution", "solution.csv"))
 
 
+def _by_agent(raw: dict, check: _Checker) -> bool:
+    """Return whether the folder is the platform's copy of an agent challenge (it has no solution to read)."""
+    return isinstance(raw.get("scoring"), dict) and raw["scoring"].get("where") == "agent" and not check.holder
+
+
 def _check_files(check: _Checker, raw: dict) -> str | None:
     """Read the README, the solution and the public files that are not CSV; return the README."""
     description, public, solution = _plain_names(raw)
+    solution = None if _by_agent(raw, check) else solution
     readme = check.text(description, ("description",)) if description else None
     for path, name in public:
         if not name.lower().endswith(".csv"):
@@ -185,7 +227,7 @@ def _check_tables(check: _Checker, raw: dict, flagged: set) -> None:
     subgroups = raw.get("subgroups") if isinstance(raw.get("subgroups"), list) and ("subgroups",) not in flagged else []
 
     tables: dict[str, _Table] = {}
-    solution = check.table(solution_name, ("data", "solution")) if solution_name else None
+    solution = check.table(solution_name, ("data", "solution")) if solution_name and not _by_agent(raw, check) else None
     for path, name in public:
         if name.lower().endswith(".csv"):
             table = check.table(name, path)

@@ -10,6 +10,7 @@ from flask.cli import FlaskGroup
 from ultrathon.platform.config import ConfigError, load_settings
 
 from .accounts import tokens, users
+from .agents import agents
 from .challenges import challenges
 from .team import download, leaderboard, submissions, submit
 
@@ -75,7 +76,26 @@ def worker(processes: int, burst: bool) -> None:
     run_worker_pool(settings, processes=processes, burst=burst)
 
 
-for command in (users, tokens, challenges, submit, submissions, leaderboard, download):
+@cli.command(with_appcontext=False)
+@click.option("--url", envvar="ULTRATHON_URL", required=True, help="The platform, e.g. https://ultrathon.example")
+@click.option("--token", envvar="ULTRATHON_AGENT_TOKEN", required=True, help="An agent token (uta_...).")
+@click.option("--once", is_flag=True, help="Score at most one job, then stop (for scripts and tests).")
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(file_okay=False))
+def agent(url: str, token: str, once: bool, dirs: tuple[str, ...]) -> None:
+    """Run a scoring agent at the data holder: lease jobs for these challenge folders and score them."""
+    import logging
+
+    from ultrathon.agent import Agent, AgentError, load_folders
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        runner = Agent(url, token, load_folders(dirs))
+        runner.run_once(wait=5) if once else runner.run_forever()
+    except AgentError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+for command in (users, tokens, agents, challenges, submit, submissions, leaderboard, download):
     cli.add_command(command)
 
 

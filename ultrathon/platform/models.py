@@ -347,3 +347,5 @@ def _audit_is_append_only(session: Session, _context, _instances) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
             raise ValueError("audit events are append-only")
+
+from .agents import models as _agent_models  # noqa: E402,F401  (the agent tables join the metadata)

@@ -40,14 +40,15 @@ from .wording import error_message, kind_of, raw_path
 
 __all__ = [
     "CI_METHODS", "SLUG_RULE", "TASKS", "USAGE_VALUES", "ZONE_EXAMPLE", "ChallengeSpec", "ColumnName",
-    "DataSpec", "FileName", "LeaderboardSpec", "LimitsSpec", "MetricsSpec", "Path", "RankingSpec", "SchemaProblem",
-    "ScoringSpec", "SplitSpec", "SubmissionSpec", "SurvivalTarget", "TaskType", "TeamsSpec", "TermsSpec",
+    "AgentSplitSizes", "DataSpec", "FileName", "LeaderboardSpec", "LimitsSpec", "MetricsSpec", "Path", "RankingSpec",
+    "SchemaProblem", "ScoringSpec", "SplitSpec", "SubmissionSpec", "SurvivalTarget", "TaskType", "TeamsSpec", "TermsSpec",
     "custom_reference_parts", "dotted_key", "parse_spec", "plain_file_name", "schema_problems",
 ]
 
 _FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$")
 _CUSTOM_REF = re.compile(r"^(?P<file>[^:]+\.py)(:(?P<function>[A-Za-z_][A-Za-z0-9_]*))?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def plain_file_name(value: str) -> str:
@@ -78,6 +79,12 @@ def _custom_ref(value: str) -> str:
         raise ValueError(f"{value!r} should name FILE.py or FILE.py:FUNCTION, e.g. scorer.py:score")
     plain_file_name(match["file"])
     return value
+
+
+def _sha256(value: str) -> str:
+    if not _SHA256.match(value.lower()):
+        raise ValueError(f"should be the solution's SHA-256: 64 hexadecimal characters (sha256sum solution.csv), got {len(value)} characters")
+    return value.lower()
 
 
 FileName = Annotated[str, AfterValidator(plain_file_name)]
@@ -237,6 +244,13 @@ class TeamsSpec(StrictModel):
     max_size: int = Field(default=5, ge=1)
 
 
+class AgentSplitSizes(StrictModel):
+    """How many hidden rows each leaderboard has, told by an organiser whose solution stays away."""
+
+    public: int = Field(ge=1)
+    private: int = Field(ge=1)
+
+
 class ScoringSpec(StrictModel):
     """The limits of the sealed process that scores each submission."""
 
@@ -244,6 +258,15 @@ class ScoringSpec(StrictModel):
     memory_mb: int = Field(default=2048, ge=256, le=65536)  # address space
     max_processes: int = Field(default=0, ge=0, le=64)  # processes or threads it may start
     max_output_mb: int = Field(default=16, ge=1, le=1024)  # its report, and files it writes
+    # "agent": the data holder's scoring agent holds the solution; the platform never sees a label.
+    where: Literal["platform", "agent"] = "platform"
+    solution_sha256: Annotated[str, AfterValidator(_sha256)] | None = None  # pinned by the organiser (agent only)
+    split_sizes: AgentSplitSizes | None = None  # the agent's public and private row counts, if told
+
+    @property
+    def by_agent(self) -> bool:
+        """Return whether a scoring agent at the data holder scores this challenge."""
+        return self.where == "agent"
 
 
 class TermsSpec(StrictModel):

@@ -97,6 +97,7 @@ def cross_problems(raw: dict, options: bool = True) -> list[tuple[Path, str]]:
     out += _metric_problems(raw, task, options)
     out += _curve_problems(raw, task)
     out += _ranking_problems(raw)
+    out += _scoring_place_problems(raw)
     primary = _at(raw, "metrics", "primary")
     if _at(raw, "submission", "missing") == "worst" and primary in NO_WORST_FILL:
         out.append((("submission", "missing"), f"'worst' has no worst prediction for the primary metric {primary!r}; "
@@ -106,6 +107,26 @@ def cross_problems(raw: dict, options: bool = True) -> list[tuple[Path, str]]:
         out.append((("leaderboard", "ci_method"), "bca needs a built-in primary metric: its jackknife would run "
                                                   "the custom metric once per scored row; use percentile"))
     return out
+
+
+def _scoring_place_problems(raw: dict) -> list[tuple[Path, str]]:
+    """Return what is wrong with where the challenge is scored (scoring.where and its keys)."""
+    where = _at(raw, "scoring", "where")
+    pinned = _at(raw, "scoring", "solution_sha256") not in (_MISSING, None)
+    if where == "agent":
+        if not pinned:
+            return [(("scoring", "solution_sha256"), "where: agent needs the solution's SHA-256 pinned here "
+                                                     "(sha256sum solution.csv), so an agent holding another solution is refused")]
+        if _at(raw, "data", "sample_submission") is None:
+            return [(("data", "sample_submission"), "where: agent needs a sample submission: its ids are the ones the platform accepts")]
+        return []
+    if where in (_MISSING, None, "platform"):
+        out = []
+        for key in ("solution_sha256", "split_sizes"):
+            if _at(raw, "scoring", key) not in (_MISSING, None):
+                out.append((("scoring", key), "applies only with scoring.where: agent; the platform reads its own solution"))
+        return out
+    return []
 
 
 def _column_problems(raw: dict, task: str | None, target: Any, classes: list[str] | None) -> list[tuple[Path, str]]:

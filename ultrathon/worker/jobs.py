@@ -169,9 +169,20 @@ def _announce(submission: Submission) -> None:
     publish_submission_event(submission)
 
 
+def _scored_by_agent(submission_id: int) -> bool:
+    """Return whether the submission's challenge is scored by an agent (its solution is not here)."""
+    from ultrathon.platform.agents.challenges import agent_challenge_ids
+
+    return db.session.execute(
+        db.select(Submission.id).where(Submission.id == submission_id, Submission.challenge_id.in_(agent_challenge_ids()))
+    ).first() is not None
+
+
 def score_submission(submission_id: int) -> str:
     """Score one stored submission, leaving it `scored` or `failed`; return what happened."""
     with job_context():
+        if _scored_by_agent(submission_id):
+            return "skipped: the data holder's agent scores this challenge"
         job_id = _current_job_id()
         submission = _claim(submission_id, job_id)
         if submission is None:

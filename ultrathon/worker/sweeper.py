@@ -17,6 +17,7 @@ from rq.command import send_stop_job_command
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
+from ultrathon.platform.agents.challenges import agent_challenge_ids
 from ultrathon.platform.audit import record
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Challenge, Submission, SubmissionStatus, utcnow
@@ -86,6 +87,8 @@ def sweep(now: datetime | None = None, *, queued_grace_s: float = QUEUED_GRACE_S
         db.select(Submission.id, Submission.status, Submission.job_id, Submission.created_at,
                   Submission.started_at, Submission.attempts, Submission.challenge_id)
         .where(Submission.status.in_([QUEUED, SCORING]))
+        # An agent challenge's submissions wait for its agent's lease, whose expiry re-offers them.
+        .where(Submission.challenge_id.not_in(agent_challenge_ids()))
         .order_by(Submission.id)
     ).all()
     run = _Sweep(now or utcnow(), timedelta(seconds=queued_grace_s), timedelta(seconds=stale_grace_s))

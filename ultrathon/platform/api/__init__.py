@@ -13,7 +13,8 @@ init_errors(bp)
 # viewer, and a ward behind one address has many viewers: it is not counted.
 limiter.shared_limit(
     rate_limit_value, scope="api", key_func=rate_limit_key,
-    exempt_when=lambda: request.endpoint == "api.events",
+    # Agents hold organiser-issued tokens and wait in long polls: they are not counted either.
+    exempt_when=lambda: request.endpoint == "api.events" or (request.endpoint or "").startswith("api.agent_"),
 )(bp)
 # Views attach to `bp` when app.py imports `.routes`; importing this package stays light,
 # so service modules beside it can be imported without pulling in every view.

@@ -329,6 +329,8 @@ PATHS: dict[str, Any] = {
 
 @lru_cache(maxsize=1)
 def _document() -> dict[str, Any]:
+    from .agent_openapi import AGENT_PATHS, AGENT_SCHEMAS, AGENT_SECURITY  # it builds on the helpers above
+
     return {
         "openapi": "3.1.0",
         "info": {
@@ -338,14 +340,14 @@ def _document() -> dict[str, Any]:
                            "`Authorization: Bearer <token>`; errors are application/problem+json. "
                            "docs/api.md has a worked example.",
         },
-        "paths": PATHS,
+        "paths": {**PATHS, **AGENT_PATHS},
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **AGENT_SCHEMAS},
             "responses": RESPONSES,
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",
                 "description": "A token from the account page or `ultrathon tokens create EMAIL` (starts with ut_).",
-            }},
+            }, **AGENT_SECURITY},
         },
     }
 

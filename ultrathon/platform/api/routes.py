@@ -34,7 +34,8 @@ SPLITS = ("public", "private")
 def _check_request() -> None:
     """Refuse a malformed or dead token on every operation, before anything else."""
     # NUL characters in the address, query or form were refused app-wide already (arguments.refuse_nul).
-    if request.endpoint != "api.openapi":
+    # The agent routes authenticate agent tokens themselves (agent_routes.require_agent).
+    if request.endpoint != "api.openapi" and not (request.endpoint or "").startswith("api.agent_"):
         current_api_user()
 
 
@@ -385,3 +386,6 @@ def team_to_dict(team: Team, viewer: User | None) -> dict[str, Any]:
         "invite_code": team.invite_code if is_member else None,
         "created_at": _iso(team.created_at),
     }
+
+
+from . import agent_routes  # noqa: E402,F401  (the agent API's views join the blueprint)

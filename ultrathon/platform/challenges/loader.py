@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ultrathon.challenge_folder import ValidatedChallenge, validate_folder
 
+from ..agents.challenges import store_agent_challenge
 from ..audit import record
 from ..extensions import db
 from ..leaderboard.cache import clear_leaderboard
@@ -72,6 +73,7 @@ def load_validated(validated: ValidatedChallenge, *, rescore: bool = False, acto
         challenge.custom_scorer_source = validated.scorer_source
         _replace_files(challenge, validated.public_files)
         db.session.flush()
+        store_agent_challenge(challenge, validated)
         record("challenge.load" if created else "challenge.update", actor=actor, challenge=challenge,
                target=challenge, scoring_changed=scoring_changed)
         db.session.commit()

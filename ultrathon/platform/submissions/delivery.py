@@ -88,6 +88,13 @@ def enqueue_scoring(deliveries: Iterable[tuple[int, str, int]]) -> bool:
     if not deliveries:
         return True
     try:
+        from ..agents.challenges import split_agent_deliveries, wake_agents
+
+        # A data holder's agent leases its challenges' submissions: wake it, never a worker.
+        deliveries, waiting = split_agent_deliveries(deliveries)
+        wake_agents(waiting)
+        if not deliveries:
+            return True
         queue = get_queue()
         queue.enqueue_many([_job_data(queue, sid, job_id, timeout) for sid, job_id, timeout in deliveries])
         return True

@@ -63,8 +63,11 @@ def _check_format(challenge: Challenge, data: bytes) -> None:
     """Refuse a file whose format is wrong on its own, before it is stored."""
     from ultrathon.scorers import SubmissionError, read_submission
 
+    from ..agents.challenges import accepted_ids
+
     try:
-        read_submission(data, challenge.settings)
+        # An agent challenge's ids are checked here: no worker on the platform will see the file.
+        read_submission(data, challenge.settings, solution_ids=accepted_ids(challenge))
     except SubmissionError as error:
         problems = [{"row": p.row, "column": p.column, "message": p.message} for p in error.problems]
         raise SubmissionRefused(400, "Invalid submission file", str(error), problems=problems) from None

@@ -1,0 +1,125 @@
+"""The scoring agent a data holder runs: lease jobs, score them in the sealed process, post reports.
+
+It makes outbound HTTPS calls only (the platform's /api/v1/agent/ operations); the solution
+never leaves the folder it reads it from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import requests
+
+from ultrathon import __version__
+
+log = logging.getLogger(__name__)
+
+LEASE_WAIT_S = 20
+HEARTBEAT_S = 30  # well inside the platform's 120 s lease
+RETRY_S = 5  # after the platform could not be reached
+
+
+class AgentError(Exception):
+    """A problem that stops the agent, said in one line."""
+
+
+@dataclass(frozen=True)
+class HeldChallenge:
+    """One challenge folder the agent scores: its spec, solution and pinned fingerprint."""
+
+    spec: object
+    solution: bytes
+    scorer_source: str | None
+    sha256: str
+
+
+def load_folders(folders: Iterable[str | Path]) -> dict[str, HeldChallenge]:
+    """Validate the data holder's folders (solution included, against its pin); return them by slug."""
+    from ultrathon.challenge_folder import ChallengeInvalid, validate_folder
+
+    held = {}
+    for folder in folders:
+        try:
+            validated = validate_folder(folder, holder=True)
+        except ChallengeInvalid as invalid:
+            raise AgentError(f"{folder}: {invalid.problems[0].render()}") from None
+        if not validated.spec.scoring.by_agent:
+            raise AgentError(f"{folder}: scoring.where is platform; the agent scores only challenges with where: agent")
+        held[validated.slug] = HeldChallenge(validated.spec, validated.solution, validated.scorer_source,
+                                             hashlib.sha256(validated.solution).hexdigest())
+    return held
+
+
+class Agent:
+    """One agent process's conversation with the platform."""
+
+    def __init__(self, url: str, token: str, held: dict[str, HeldChallenge]):
+        self.url = url.rstrip("/")
+        self.held = held
+        self.http = requests.Session()
+        self.http.headers.update({"Authorization": f"Bearer {token}", "User-Agent": f"ultrathon-agent/{__version__}"})
+
+    def _call(self, method: str, url: str, **kwargs) -> requests.Response:
+        response = self.http.request(method, url, timeout=kwargs.pop("timeout", 30), **kwargs)
+        if response.status_code == 401:
+            raise AgentError(f"the platform refused the agent token: {response.json().get('detail')}")
+        return response
+
+    def run_once(self, wait: float = LEASE_WAIT_S) -> bool:
+        """Lease, score and report one job; return False when none came within `wait` seconds."""
+        answer = self._call("POST", f"{self.url}/api/v1/agent/lease", json={"wait": wait}, timeout=wait + 30)
+        if answer.status_code == 204:
+            return False
+        answer.raise_for_status()
+        job = answer.json()
+        held = self.held.get(job["challenge"])
+        if held is None:
+            log.warning("job %s is for %s, which this agent holds no folder of; its lease will expire", job["id"], job["challenge"])
+            return True
+        stop = threading.Event()
+        beat = threading.Thread(target=self._heartbeats, args=(job, stop), daemon=True)
+        beat.start()
+        try:
+            content = self._call("GET", job["submission_url"]).content
+            report = self._score(held, content)
+        finally:
+            stop.set()
+        if report is None:
+            return True
+        body = {"solution_sha256": held.sha256, "report": report}
+        result = self._call("POST", job["result_url"], json=body)
+        if result.status_code != 200:
+            log.warning("the result of job %s was refused (%s): %s", job["id"], result.status_code, result.json().get("detail"))
+        return True
+
+    def _score(self, held: HeldChallenge, content: bytes) -> dict | None:
+        from ultrathon.scorers.report import report_to_wire
+        from ultrathon.sealed import score_sealed
+
+        try:
+            return report_to_wire(score_sealed(held.spec, content, held.solution, held.scorer_source))
+        except Exception as error:  # noqa: BLE001 - the lease expires and the job is offered again
+            log.warning("scoring failed (%s: %s); the job goes back when its lease expires", type(error).__name__, error)
+            return None
+
+    def _heartbeats(self, job: dict, stop: threading.Event) -> None:
+        while not stop.wait(HEARTBEAT_S):
+            try:
+                self._call("POST", job["heartbeat_url"])
+            except Exception:  # noqa: BLE001 - a missed beat only shortens the lease
+                log.warning("heartbeat of job %s failed", job["id"], exc_info=True)
+
+    def run_forever(self) -> None:
+        """Lease and score jobs until stopped; wait and try again when the platform is unreachable."""
+        while True:
+            try:
+                self.run_once()
+            except requests.RequestException as error:
+                log.warning("the platform is unreachable (%s); trying again in %d s", error, RETRY_S)
+                time.sleep(RETRY_S)

@@ -1,0 +1,95 @@
+"""Agent tokens: created for named challenges, stored hashed, shown once, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from ..audit import record
+from ..extensions import db
+from ..models import Challenge, Submission, SubmissionStatus, User, utcnow
+from .models import AgentLease, AgentToken
+
+AGENT_TOKEN_PREFIX = "uta_"  # told apart from a person's API token ("ut_") at a glance
+LAST_SEEN_RESOLUTION = timedelta(seconds=10)
+
+
+def _digest(secret: str) -> str:
+    # 32 random bytes: a fast hash is enough, as for API tokens.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_agent_token(challenges: list[Challenge], name: str = "", created_by: User | None = None) -> tuple[AgentToken, str]:
+    """Add a token that may lease only these challenges' jobs; return it and the secret, never stored."""
+    if not challenges:
+        raise ValueError("an agent token needs at least one challenge")
+    not_agent = [c.slug for c in challenges if not c.settings.scoring.by_agent]
+    if not_agent:
+        raise ValueError(f"{', '.join(not_agent)}: scoring.where is platform; an agent scores only challenges "
+                         "whose challenge.yaml says scoring: {where: agent}")
+    secret = AGENT_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = AgentToken(name=name[:100], prefix=secret[:12], token_hash=_digest(secret),
+                       created_by_id=created_by.id if created_by is not None else None, challenges=list(challenges))
+    db.session.add(token)
+    db.session.flush()
+    for challenge in challenges:
+        record("agent.create", actor=created_by, challenge=challenge, target=token, name=token.name, prefix=token.prefix)
+    return token, secret
+
+
+def live_agent_token(secret: str) -> AgentToken | None:
+    """Return the unrevoked agent token with this secret, or None."""
+    if not secret.startswith(AGENT_TOKEN_PREFIX):
+        return None
+    token = db.session.execute(db.select(AgentToken).where(AgentToken.token_hash == _digest(secret))).scalar_one_or_none()
+    return token if token is not None and token.revoked_at is None else None
+
+
+def note_seen(token: AgentToken, version: str | None) -> None:
+    """Stamp when the agent was last seen, and its version, in a short transaction of its own."""
+    now = utcnow()
+    version = (version or "")[:100] or token.version
+    if token.last_seen_at is not None and now - token.last_seen_at < LAST_SEEN_RESOLUTION and version == token.version:
+        return
+    token.last_seen_at, token.version = now, version
+    db.session.commit()
+
+
+def list_agent_tokens() -> list[AgentToken]:
+    """Return every agent token, newest first."""
+    return list(db.session.execute(db.select(AgentToken).order_by(AgentToken.id.desc())).scalars())
+
+
+def revoke_agent_token(token: AgentToken, actor: User | None = None) -> int:
+    """Revoke a token and give its live leases back to the queue at once; return how many."""
+    now = utcnow()
+    released = 0
+    if token.revoked_at is None:
+        token.revoked_at = now
+        leases = db.session.execute(
+            db.select(AgentLease).where(AgentLease.agent_token_id == token.id, AgentLease.ended_at.is_(None))
+        ).scalars().all()
+        for lease in leases:
+            released += release_lease(lease, "revoked")
+        for challenge in token.challenges:
+            record("agent.revoke", actor=actor, challenge=challenge, target=token, name=token.name, released=released)
+    challenge_ids = [c.id for c in token.challenges]
+    db.session.commit()
+    from .challenges import wake_agents
+
+    # Its own long poll ends now with a 401, and another agent takes the released jobs at once.
+    wake_agents(challenge_ids)
+    return released
+
+
+def release_lease(lease: AgentLease, outcome: str) -> int:
+    """End a lease; if it still holds its submission, queue the submission for the next lease (1), else 0."""
+    lease.ended_at, lease.outcome = utcnow(), outcome
+    return db.session.execute(
+        db.update(Submission)
+        .where(Submission.id == lease.submission_id, Submission.job_id == lease.id,
+               Submission.status == SubmissionStatus.SCORING.value)
+        .values(status=SubmissionStatus.QUEUED.value)
+        .execution_options(synchronize_session=False)
+    ).rowcount
