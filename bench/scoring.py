@@ -35,6 +35,7 @@ import pandas as pd  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ultrathon.scorers import METRICS, bootstrap_weights, read_solution, read_submission, score  # noqa: E402
+from ultrathon.scorers.bootstrap import MAX_CHUNK_CELLS  # noqa: E402
 from ultrathon.spec import ChallengeSpec  # noqa: E402
 
 MB = 2**20
@@ -195,10 +196,12 @@ def bench_ipcw_bootstrap(n: int = 10_000, resamples: int = 1000, timed: int = 20
     }
     for name, (label, options, reference) in references.items():
         batch = METRICS[name].batch
-        ours = best_time(lambda: [batch(survival, risk, w, **options) for w in np.array_split(weights, 5)], 1)
+        # In the platform's chunks (bootstrap_weights), the weights drawn beforehand as the loop's are.
+        chunks = np.array_split(weights, -(-resamples // max(1, MAX_CHUNK_CELLS // n)))  # best of 3, as the loop
+        ours = best_time(lambda: [batch(survival, risk, w, **options) for w in chunks], 3)
         record(f"bootstrap {label} {resamples:,} x {n:,} rows (ours, all resamples at once)", ours, "s", "<= 5 s")
         rows = [np.repeat(np.arange(n), w) for w in weights[:timed]]
-        loop = best_time(lambda: [reference(survival[r], risk[r]) for r in rows], 1) * resamples / timed
+        loop = best_time(lambda: [reference(survival[r], risk[r]) for r in rows], 3) * resamples / timed
         record(f"bootstrap {label} {resamples:,} x {n:,} rows (loop of scikit-survival, from {timed})", loop, "s",
                "", f"timed on the first {timed} resamples and extrapolated")
         record(f"bootstrap {label}: speed-up over the scikit-survival loop", loop / ours, "x", ">= 40x")

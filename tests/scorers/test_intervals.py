@@ -113,14 +113,14 @@ def test_ci_level_sets_the_width_of_stored_intervals(method, make_spec, binary_d
 
 
 def test_the_jackknife_of_a_batch_metric_is_a_few_batch_calls(make_spec):
-    """3,000 rows take 5 calls of the batch form (blocks of 699 rows), not 3,000 (bench/coverage.py times 10,000)."""
+    """3,000 rows take 18 calls of the batch form (blocks of 174 rows), not 3,000 (bench/coverage.py times 10,000)."""
     rng = np.random.default_rng(0)
     y_true = (rng.random(3_000) < 0.3).astype(np.int64)
     ev = evaluator_for("roc_auc", y_true, np.clip(0.2 * y_true + 0.8 * rng.random(3_000), 0, 1), make_spec)
     batch, calls = ev.batch, []
     ev.batch = lambda t, p, w, **o: calls.append(w.shape) or batch(t, p, w, **o)
     values = jackknife(ev, np.arange(3_000))
-    assert len(calls) == 5 and sum(rows for rows, _ in calls) == 3_000
+    assert len(calls) == 18 and sum(rows for rows, _ in calls) == 3_000
     assert np.all(np.isfinite(values)) and values.std() > 0
 
 

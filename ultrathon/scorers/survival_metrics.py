@@ -63,7 +63,9 @@ def censoring_survival_at(time: np.ndarray, event: np.ndarray, cum: np.ndarray, 
     at_risk = cum[:, -1:] - before
     # scikit-survival's arithmetic, so G is the same to the bit: c / (at risk - events), 0 when c
     # is (a time whose censored rows are not drawn); times without censorings multiply by 1.
-    ratio = np.divide(censored, at_risk - events, out=np.zeros(censored.shape), where=censored != 0)
+    # With c > 0 the divisor is at least c, so flooring it at 1 changes only the 0 / 0 cells, and
+    # a plain division is ten times faster than np.divide's masked one.
+    ratio = censored / np.maximum(at_risk - events, 1)
     survival = np.ones((cum.shape[0], censored_from.size + 1))
     np.cumprod(1.0 - ratio, axis=1, out=survival[:, 1:])
     return survival[:, np.searchsorted(time[censored_from], np.asarray(times, dtype=np.float64), side="right")]
@@ -71,9 +73,8 @@ def censoring_survival_at(time: np.ndarray, event: np.ndarray, cum: np.ndarray, 
 
 def _inverse(survival: np.ndarray) -> np.ndarray:
     """Return 1/G, and 0 where G is 0 (the event left out)."""
-    out = np.zeros(survival.shape)
-    np.divide(1.0, survival, out=out, where=survival > 0)
-    return out
+    # 1 / inf is 0: a plain division, much faster than np.divide's masked one.
+    return 1.0 / np.where(survival > 0, survival, np.inf)
 
 
 def uno_c_batch(y_true, y_pred, weights=None, tau: float | None = None) -> np.ndarray:
@@ -186,10 +187,15 @@ def _cumulative_dynamic_auc(t, risk, w, cases, case_weight, horizon) -> np.ndarr
     """Return the AUC at each weighting's horizon (rows in risk order; cases: the rows that can be cases)."""
     # AUC(t) = sum_{i case} sum_{j control} w_i/G(T_i) w_j ([r_i > r_j] + [r_i = r_j]/2), over the
     # product of the weighted cases and controls; cases had their event by t, controls T > t.
-    cum = _running_weight(np.where(t > horizon, w, 0))
+    if np.all(horizon == horizon[0]):
+        # One horizon for every weighting: sum over the controls alone, a fraction of the rows.
+        controls = np.flatnonzero(t > horizon[0, 0])
+        cum, control_risk = _running_weight(w[:, controls]), risk[controls]
+    else:
+        cum, control_risk = _running_weight(np.where(t > horizon, w, 0)), risk
     # Controls of lower risk, plus those of lower or equal risk: twice the wins, ties counting half.
-    lower = np.searchsorted(risk, risk[cases], side="left")
-    lower_or_tied = np.searchsorted(risk, risk[cases], side="right")
+    lower = np.searchsorted(control_risk, risk[cases], side="left")
+    lower_or_tied = np.searchsorted(control_risk, risk[cases], side="right")
     twice_wins = (cum[:, lower] + cum[:, lower_or_tied]).astype(np.float64)
     case_weight = np.where(t[cases] <= horizon, case_weight, 0.0)
     numerator = np.einsum("ij,ij->i", case_weight, twice_wins)
