@@ -8,7 +8,6 @@ import json
 import os
 from pathlib import Path
 
-import pytest
 
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import AuditEvent, Submission
