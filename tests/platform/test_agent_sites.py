@@ -52,6 +52,15 @@ def site_challenge(make_challenge, tmp_path):
     return make
 
 
+def uneven_predictions() -> bytes:
+    """Return predictions right at odense and backwards at copenhagen: the sites' scores differ."""
+    truth = pd.read_csv(io.BytesIO(SOLUTION), dtype=str)
+    label = truth["malignant"].astype(float)
+    backwards = truth["patient_id"].isin(SITE_IDS["copenhagen"])
+    probability = label.where(~backwards, 1 - label) * 0.8 + 0.1
+    return pd.DataFrame({"patient_id": truth["patient_id"], "probability": probability}).to_csv(index=False).encode()
+
+
 def lease(client, headers):
     return client.post("/api/v1/agent/lease", json=NO_WAIT, headers=headers)
 
@@ -105,13 +114,15 @@ def test_two_sites_report_and_the_mean_ranks(client, site_challenge, agent_token
 def test_worst_ranks_by_the_worse_site(client, site_challenge, agent_token, make_submission):
     challenge = site_challenge("worst")
     tokens = {site: agent_token(challenge, name=site, site=site)[1] for site in SITES}
-    make_submission(challenge)
+    data = uneven_predictions()
+    make_submission(challenge, data=data)
     for site in SITES:
-        post_site(client, challenge, tokens[site], site, sample_of(challenge))
+        post_site(client, challenge, tokens[site], site, data)
     document = board(client, challenge)
     (entry,) = document["entries"]
     assert document["combine"] == "worst"
-    assert entry["score"] == min(entry["sites"][s]["score"] for s in SITES)  # roc_auc: higher is better
+    assert entry["sites"]["odense"]["score"] == 1.0 and entry["sites"]["copenhagen"]["score"] == 0.0
+    assert entry["score"] == 0.0  # roc_auc: higher is better, so the worst site is the lower one
 
 
 def test_a_site_token_cannot_touch_another_sites_job(client, site_challenge, agent_token, make_submission):
