@@ -85,3 +85,45 @@ def test_a_broken_sample_is_still_refused_with_its_line(tmp_path):
     sample = folder / "sample_submission.csv"
     sample.write_text(sample.read_text().replace("P02,0.5", "P02,high"))
     assert any(p.startswith("sample_submission.csv:3: risk:") for p in problems_of(folder)), problems_of(folder)
+
+
+SITE_PINS = {"odense": {"solution_sha256": PIN}, "copenhagen": {"solution_sha256": "0" * 64}}
+
+
+def test_sites_need_an_agent_and_a_pin_each():
+    assert keyed(good_raw() | {"sites": ["odense"]}) == [
+        "sites: applies only with scoring.where: agent; each site's scoring agent holds its own rows"]
+    raw = good_raw() | {"sites": ["odense", "copenhagen"], "scoring": {"where": "agent", "sites": {"odense": {"solution_sha256": PIN}}}}
+    assert keyed(raw) == ["scoring.sites: no pin for site copenhagen; every site in sites needs its solution_sha256"]
+
+
+def test_sites_refuse_the_single_pin_and_unknown_sites():
+    raw = good_raw() | {"sites": ["odense", "copenhagen"],
+                        "scoring": {"where": "agent", "solution_sha256": PIN, "sites": SITE_PINS | {"malmo": {"solution_sha256": PIN}}}}
+    problems = keyed(raw)
+    assert any(p.startswith("scoring.solution_sha256: with sites, each site pins its own") for p in problems)
+    assert "scoring.sites.malmo: 'malmo' is not one of the sites (odense, copenhagen)" in problems
+
+
+def test_combine_defaults_to_mean_and_needs_sites():
+    raw = good_raw() | {"sites": ["odense", "copenhagen"], "scoring": {"where": "agent", "sites": SITE_PINS}}
+    spec = parse_spec(raw)
+    assert spec.leaderboard.combine == "mean" and spec.scoring.pinned("odense") == PIN
+    assert keyed(good_raw() | {"leaderboard": {"combine": "worst"}}) == [
+        "leaderboard.combine: applies only when the challenge names several sites (sites: [...])"]
+
+
+def test_a_site_id_list_must_cover_the_sample_once(tmp_path):
+    folder = agent_folder(tmp_path, "sites: [odense, copenhagen]\nscoring: {where: agent, sites: {odense: {solution_sha256: "
+                          f"{PIN}}}, copenhagen: {{solution_sha256: '{'0' * 64}'}}}}}}\n")
+    sample = (folder / "sample_submission.csv").read_text().splitlines()[1:]
+    ids = [line.split(",")[0] for line in sample]
+    (folder / "sites").mkdir()
+    (folder / "sites" / "odense.ids").write_text("\n".join(ids[:3] + ["nobody"]) + "\n")
+    (folder / "sites" / "copenhagen.ids").write_text("\n".join(ids[2:-1]) + "\n")
+    with pytest.raises(Exception) as caught:
+        validate_folder(folder)
+    rendered = [p.render() for p in caught.value.problems]
+    assert any("sites/copenhagen.ids:1: " in r and f"id {ids[2]!r} is listed already (sites/odense.ids, line 3)" in r for r in rendered)
+    assert any("sites/odense.ids:4: " in r and "id 'nobody' is not in sample_submission.csv" in r for r in rendered)
+    assert any(f"1 id(s) belong to no site, e.g. {ids[-1]!r}" in r for r in rendered)

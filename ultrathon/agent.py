@@ -37,6 +37,8 @@ class HeldChallenge:
     solution: bytes
     scorer_source: str | None
     sha256: str
+    site: str | None = None  # several sites: the site this folder's solution belongs to (by its pin)
+    ids: tuple[str, ...] = ()  # the site's own ids: the rows of a whole-file submission it scores
 
 
 def load_folders(folders: Iterable[str | Path]) -> dict[str, HeldChallenge]:
@@ -52,8 +54,30 @@ def load_folders(folders: Iterable[str | Path]) -> dict[str, HeldChallenge]:
         if not validated.spec.scoring.by_agent:
             raise AgentError(f"{folder}: scoring.where is platform; the agent scores only challenges with where: agent")
         held[validated.slug] = HeldChallenge(validated.spec, validated.solution, validated.scorer_source,
-                                             hashlib.sha256(validated.solution).hexdigest())
+                                             hashlib.sha256(validated.solution).hexdigest(), validated.site,
+                                             _solution_ids(validated) if validated.site else ())
     return held
+
+
+def _solution_ids(validated) -> tuple[str, ...]:
+    """Return the ids of a site's solution: the rows that are the site's own."""
+    from ultrathon.scorers import read_solution
+
+    frame = read_solution(validated.solution, validated.spec)
+    return tuple(str(v) for v in frame[validated.spec.data.id_column])
+
+
+def own_rows(content: bytes, held: HeldChallenge) -> bytes:
+    """Return a whole-file submission's rows that are the site's own (its header kept)."""
+    import io
+
+    import pandas as pd
+
+    frame = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False)
+    column = held.spec.data.id_column
+    if column not in frame.columns:
+        return content  # the scorer says what is wrong with the file
+    return frame[frame[column].isin(set(held.ids))].to_csv(index=False).encode()
 
 
 class Agent:
@@ -82,17 +106,23 @@ class Agent:
         if held is None:
             log.warning("job %s is for %s, which this agent holds no folder of; its lease will expire", job["id"], job["challenge"])
             return True
+        if job.get("site") != held.site:
+            log.warning("job %s is for site %s; this agent's folder of %s is site %s's; its lease will expire",
+                        job["id"], job.get("site"), job["challenge"], held.site)
+            return True
         stop = threading.Event()
         beat = threading.Thread(target=self._heartbeats, args=(job, stop), daemon=True)
         beat.start()
         try:
             content = self._call("GET", job["submission_url"]).content
-            report = self._score(held, content)
+            report = self._score(held, own_rows(content, held) if held.site else content)
         finally:
             stop.set()
         if report is None:
             return True
         body = {"solution_sha256": held.sha256, "report": report}
+        if held.site:
+            body["ids"] = list(held.ids)
         result = self._call("POST", job["result_url"], json=body)
         if result.status_code != 200:
             log.warning("the result of job %s was refused (%s): %s", job["id"], result.status_code, result.json().get("detail"))

@@ -48,8 +48,8 @@ def agent_token(ctx):
     from ultrathon.platform.agents.tokens import create_agent_token
     from ultrathon.platform.extensions import db
 
-    def make(*challenges, name: str = "odense") -> tuple[int, dict[str, str]]:
-        token, secret = create_agent_token(list(challenges), name)
+    def make(*challenges, name: str = "odense", site: str | None = None) -> tuple[int, dict[str, str]]:
+        token, secret = create_agent_token(list(challenges), name, site=site)
         db.session.commit()
         return token.id, {"Authorization": f"Bearer {secret}", "User-Agent": "ultrathon-agent/0.1-test"}
 

@@ -16,6 +16,7 @@ from .custom_metric import _check_scorer, _dry_run_custom_metric
 from .problems import WHOLE_FILE, ChallengeInvalid, Problem, _in_order
 from .public_files import _check_leaks, _check_sample
 from .reading import YAML_NAME, _Checker, _read_yaml, _Table
+from .sites import check_holder_ids, check_sites_cover, holder_site, read_site_ids
 from .solution import _check_horizons, _check_solution
 
 # Names as the schema reads them (a number is a name too), for checking files before the spec is whole.
@@ -35,6 +36,9 @@ class ValidatedChallenge:
     scoring_hash: str
     # An agent-scored challenge (scoring.where: agent): no solution, only the ids a submission must have.
     accepted_ids: tuple[str, ...] = ()
+    # Several sites: each site's ids (platform side), and the holder's own site (agent side).
+    site_ids: dict[str, tuple[str, ...]] | None = None
+    site: str | None = None
 
     @property
     def slug(self) -> str:
@@ -66,8 +70,14 @@ def scoring_hash(spec: ChallengeSpec, solution: bytes, scorer_source: str | None
         decisive["ranking_replicates"] = spec.replicated_metrics
     digest = hashlib.sha256(json.dumps(decisive, sort_keys=True).encode())
     pinned = spec.scoring.solution_sha256 if spec.scoring.by_agent else None
+    if spec.sites:  # every site's pin decides the scores; listed in the sites' order
+        decisive_pins = [bytes.fromhex(spec.scoring.pinned(site)) for site in spec.sites]
+        digest.update(b"".join(decisive_pins))
     # An agent's solution is known by its pinned digest: the same hash as if the platform held it.
-    digest.update(bytes.fromhex(pinned) if pinned else hashlib.sha256(solution).digest())
+    elif pinned:
+        digest.update(bytes.fromhex(pinned))
+    else:
+        digest.update(hashlib.sha256(solution).digest())
     digest.update(hashlib.sha256((scorer_source or "").encode()).digest())
     return digest.hexdigest()
 
@@ -107,11 +117,12 @@ def validate_folder(folder: str | Path, *, holder: bool = False) -> ValidatedCha
     if spec.scoring.by_agent and not holder:
         return _agent_challenge(check, spec, folder, readme, scorer)
     solution = check.files[spec.data.solution]
-    if spec.scoring.by_agent and hashlib.sha256(solution).hexdigest() != spec.scoring.solution_sha256:
+    site = holder_site(check, spec, hashlib.sha256(solution).hexdigest()) if spec.sites else None
+    if spec.scoring.by_agent and not spec.sites and hashlib.sha256(solution).hexdigest() != spec.scoring.solution_sha256:
         check.at_yaml(("scoring", "solution_sha256"), f"{spec.data.solution} here has SHA-256 "
                       f"{hashlib.sha256(solution).hexdigest()}, not the pinned one: this is another solution")
         raise ChallengeInvalid(check.problems)
-    _check_with_scorer(check, spec)
+    _check_with_scorer(check, spec, site)
     if not check.problems and scorer is not None:
         _dry_run_custom_metric(check, spec, scorer)
     if check.problems:
@@ -124,6 +135,7 @@ def validate_folder(folder: str | Path, *, holder: bool = False) -> ValidatedCha
         solution=solution,
         scorer_source=scorer,
         scoring_hash=scoring_hash(spec, solution, scorer),
+        site=site,
     )
 
 
@@ -140,15 +152,20 @@ def _agent_challenge(check: _Checker, spec: ChallengeSpec, folder: Path, readme:
         for problem in error.problems:
             check.problems.append(Problem(check.display(sample), problem.row or 1, problem.column or WHOLE_FILE, problem.message))
         raise ChallengeInvalid(check.problems) from None
+    accepted = tuple(str(v) for v in frame[spec.data.id_column])
+    site_ids = None
+    if spec.sites:
+        site_ids = read_site_ids(check, spec)
+        check_sites_cover(check, spec, site_ids, accepted)
     return ValidatedChallenge(
         spec=spec, folder=folder, readme=readme or "",
         public_files={name: check.files[name] for name in spec.data.public},
         solution=b"", scorer_source=scorer, scoring_hash=scoring_hash(spec, b"", scorer),
-        accepted_ids=tuple(str(v) for v in frame[spec.data.id_column]),
+        accepted_ids=accepted, site_ids=site_ids,
     )
 
 
-def _check_with_scorer(check: _Checker, spec: ChallengeSpec) -> None:
+def _check_with_scorer(check: _Checker, spec: ChallengeSpec, site: str | None = None) -> None:
     """Read the solution and sample submission as the workers will, so they cannot disagree."""
     from ultrathon.scorers import read_solution, read_submission
     from ultrathon.scorers.errors import FileProblems
@@ -166,6 +183,10 @@ def _check_with_scorer(check: _Checker, spec: ChallengeSpec) -> None:
         solution = read_solution(check.files[spec.data.solution], spec)
     except Exception as error:  # noqa: BLE001 - reported as a problem of the file
         report(spec.data.solution, error)
+        return
+    if site is not None:
+        # A site's solution holds its own rows; the whole sample was checked when the platform loaded it.
+        check_holder_ids(check, spec, site, [str(v) for v in solution[spec.data.id_column]])
         return
     sample = spec.data.sample_submission
     if sample:
@@ -244,5 +265,5 @@ def _check_tables(check: _Checker, raw: dict, flagged: set) -> None:
     for name, table in tables.items():
         allowed = set(submission.columns) if submission and name == sample_name else set()
         _check_leaks(check, table, solution, data, scored, allowed)
-    if sample_name in tables and submission is not None:
+    if sample_name in tables and submission is not None and not (check.holder and raw.get("sites")):
         _check_sample(check, tables[sample_name], solution, data, submission)

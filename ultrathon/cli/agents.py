@@ -15,8 +15,9 @@ def agents() -> None:
 @click.option("--challenge", "slugs", multiple=True, required=True, help="A challenge the agent scores (repeatable).")
 @click.option("--name", default="", help="A label to recognise the agent by, e.g. the site.")
 @click.option("--by", "email", default=None, help="The organiser creating it, for the audit trail.")
+@click.option("--site", default=None, help="The site it scores for, when the challenges name several sites.")
 @with_appcontext
-def agents_create(slugs: tuple[str, ...], name: str, email: str | None) -> None:
+def agents_create(slugs: tuple[str, ...], name: str, email: str | None, site: str | None) -> None:
     """Create an agent token for the challenges; the token is printed alone on the last line, once."""
     from ultrathon.platform.agents.tokens import create_agent_token
     from ultrathon.platform.extensions import db
@@ -32,11 +33,12 @@ def agents_create(slugs: tuple[str, ...], name: str, email: str | None) -> None:
         if creator is None:
             raise click.ClickException(f"no user with e-mail {email}")
     try:
-        token, secret = create_agent_token([found[s] for s in dict.fromkeys(slugs)], name, creator)
+        token, secret = create_agent_token([found[s] for s in dict.fromkeys(slugs)], name, creator, site=site)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    click.echo(f"agent token {token.id} ({token.prefix}…) for {', '.join(dict.fromkeys(slugs))}; it is shown only once:")
+    at = f" at site {site}" if site else ""
+    click.echo(f"agent token {token.id} ({token.prefix}…) for {', '.join(dict.fromkeys(slugs))}{at}; it is shown only once:")
     click.echo(secret)
 
 
@@ -52,7 +54,8 @@ def agents_list() -> None:
     for t in tokens:
         state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "live"
         seen = f"{t.last_seen_at:%Y-%m-%d %H:%M:%S} UTC" if t.last_seen_at else "never"
-        click.echo(f"{t.id:4}  {t.prefix}…  {t.name or '-':20} {','.join(c.slug for c in t.challenges):30} {state:22} "
+        scope = ",".join(c.slug for c in t.challenges) + (f"@{t.site}" if t.site else "")
+        click.echo(f"{t.id:4}  {t.prefix}…  {t.name or '-':20} {scope:30} {state:22} "
                    f"version {t.version or '-'}  last seen {seen}  jobs {t.jobs_done}  failures {t.failures}")
 
 

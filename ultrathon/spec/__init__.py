@@ -41,7 +41,7 @@ from .wording import error_message, kind_of, raw_path
 __all__ = [
     "CI_METHODS", "SLUG_RULE", "TASKS", "USAGE_VALUES", "ZONE_EXAMPLE", "ChallengeSpec", "ColumnName",
     "AgentSplitSizes", "DataSpec", "FileName", "LeaderboardSpec", "LimitsSpec", "MetricsSpec", "Path", "RankingSpec",
-    "SchemaProblem", "ScoringSpec", "SplitSpec", "SubmissionSpec", "SurvivalTarget", "TaskType", "TeamsSpec", "TermsSpec",
+    "SchemaProblem", "ScoringSpec", "SitePin", "SplitSpec", "SubmissionSpec", "SurvivalTarget", "TaskType", "TeamsSpec", "TermsSpec",
     "custom_reference_parts", "dotted_key", "parse_spec", "plain_file_name", "schema_problems",
 ]
 
@@ -208,6 +208,7 @@ class LeaderboardSpec(StrictModel):
     top_k: int = Field(default=20, ge=1, le=200)
     ci_level: float = 0.95  # of every interval: scores, subgroups, rank intervals, the tie with the leader
     ci_method: CiMethod = "percentile"  # of score intervals; the others are percentile intervals
+    combine: Literal["mean", "worst"] = "mean"  # how several sites' scores make the ranked one (sites)
 
     @field_validator("ci_level")
     @classmethod
@@ -251,6 +252,13 @@ class AgentSplitSizes(StrictModel):
     private: int = Field(ge=1)
 
 
+class SitePin(StrictModel):
+    """One site's own solution, as its organiser pins it (several sites: scoring.sites)."""
+
+    solution_sha256: Annotated[str, AfterValidator(_sha256)]
+    split_sizes: AgentSplitSizes | None = None
+
+
 class ScoringSpec(StrictModel):
     """The limits of the sealed process that scores each submission."""
 
@@ -262,11 +270,16 @@ class ScoringSpec(StrictModel):
     where: Literal["platform", "agent"] = "platform"
     solution_sha256: Annotated[str, AfterValidator(_sha256)] | None = None  # pinned by the organiser (agent only)
     split_sizes: AgentSplitSizes | None = None  # the agent's public and private row counts, if told
+    sites: dict[Annotated[str, Field(pattern=f"^{SLUG_RULE}$")], SitePin] | None = None  # per site, with `sites`
 
     @property
     def by_agent(self) -> bool:
         """Return whether a scoring agent at the data holder scores this challenge."""
         return self.where == "agent"
+
+    def pinned(self, site: str | None = None) -> str | None:
+        """Return the solution fingerprint pinned for a site (or for the one agent without sites)."""
+        return self.solution_sha256 if site is None else self.sites[site].solution_sha256
 
 
 class TermsSpec(StrictModel):
@@ -302,6 +315,8 @@ class ChallengeSpec(StrictModel):
     scoring: ScoringSpec = Field(default_factory=ScoringSpec)
     terms: TermsSpec = Field(default_factory=TermsSpec)
     subgroups: list[ColumnName] = Field(default_factory=list)
+    # Data holders that each keep their own part of the hidden rows (scoring.where: agent only).
+    sites: list[Annotated[str, Field(pattern=f"^{SLUG_RULE}$")]] = Field(default_factory=list)
 
     @field_validator("opens", "closes")
     @classmethod

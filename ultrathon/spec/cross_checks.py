@@ -11,6 +11,7 @@ from pydantic import TypeAdapter, ValidationError
 from ultrathon.metric_catalogue import CATALOGUE, CURVE_METRICS, CUSTOM
 
 from .vocabulary import RANKING_SCHEMES, TASKS, Path, did_you_mean
+from .sites import site_names, site_problems
 
 _MISSING = object()
 
@@ -98,6 +99,7 @@ def cross_problems(raw: dict, options: bool = True) -> list[tuple[Path, str]]:
     out += _curve_problems(raw, task)
     out += _ranking_problems(raw)
     out += _scoring_place_problems(raw)
+    out += site_problems(raw)
     primary = _at(raw, "metrics", "primary")
     if _at(raw, "submission", "missing") == "worst" and primary in NO_WORST_FILL:
         out.append((("submission", "missing"), f"'worst' has no worst prediction for the primary metric {primary!r}; "
@@ -114,7 +116,7 @@ def _scoring_place_problems(raw: dict) -> list[tuple[Path, str]]:
     where = _at(raw, "scoring", "where")
     pinned = _at(raw, "scoring", "solution_sha256") not in (_MISSING, None)
     if where == "agent":
-        if not pinned:
+        if not pinned and not site_names(raw):  # several sites pin theirs under scoring.sites
             return [(("scoring", "solution_sha256"), "where: agent needs the solution's SHA-256 pinned here "
                                                      "(sha256sum solution.csv), so an agent holding another solution is refused")]
         if _at(raw, "data", "sample_submission") is None:

@@ -31,9 +31,12 @@ def store_agent_challenge(challenge: Challenge, validated: ValidatedChallenge) -
     if row is None:
         row = AgentChallenge(challenge_id=challenge.id)
         db.session.add(row)
-    row.solution_sha256 = scoring.solution_sha256
+    row.solution_sha256 = scoring.solution_sha256 or ""  # several sites pin theirs in agent_site
     row.submission_ids = list(validated.accepted_ids)
     row.split_sizes = scoring.split_sizes.model_dump() if scoring.split_sizes else None
+    from .sites import store_sites
+
+    store_sites(challenge, validated)
 
 
 def accepted_ids(challenge: Challenge) -> np.ndarray | None:

@@ -36,6 +36,7 @@ class LeaseView:
     expires_at: str
     sha256: str
     size: int
+    site: str | None = None  # several sites: the site whose rows this job scores
 
 
 def lease_seconds() -> int:
@@ -56,6 +57,10 @@ def _holds(lease: AgentLease | None, now) -> bool:
 
 def lease_next(token: AgentToken) -> LeaseView | None:
     """Lease the oldest waiting submission of the token's challenges (or one whose lease expired)."""
+    if token.site is not None:
+        from .sites import lease_site_job
+
+        return lease_site_job(token)
     now = utcnow()
     rows = db.session.execute(
         db.select(Submission.id, Submission.status, Submission.job_id)
@@ -99,7 +104,12 @@ def held_lease(token: AgentToken, lease_id: str) -> AgentLease:
         raise LeaseRefused(404, f"no job {lease_id!r}")
     if lease.challenge_id not in token_challenge_ids(token) or lease.agent_token_id != token.id:
         refuse(token, lease, 403, "this job belongs to another agent's challenge or lease; this token may not touch it")
-    job_id = db.session.execute(db.select(Submission.job_id).where(Submission.id == lease.submission_id)).scalar()
+    if lease.site is not None:  # several sites: the site's job, not the submission, says who holds it
+        from .sites import site_job_holder
+
+        job_id = site_job_holder(lease)
+    else:
+        job_id = db.session.execute(db.select(Submission.job_id).where(Submission.id == lease.submission_id)).scalar()
     if lease.ended_at is not None or job_id != lease.id or lease.expires_at <= utcnow():
         raise LeaseRefused(409, "this lease has ended (expired, released or done); lease a job again")
     return lease

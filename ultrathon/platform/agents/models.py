@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..extensions import db
 from ..models import Challenge, User, UTCDateTime, utcnow
@@ -47,6 +47,7 @@ class AgentToken(db.Model):
     version: Mapped[str | None] = mapped_column(String(100))  # the agent's own, from its User-Agent
     jobs_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # refused results
+    site: Mapped[str | None] = mapped_column(String(64))  # several sites: the one site whose jobs it leases
 
     created_by: Mapped[User | None] = relationship()
     challenges: Mapped[list[Challenge]] = relationship(secondary=agent_token_challenge, order_by="Challenge.slug")
@@ -65,4 +66,34 @@ class AgentLease(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(String(20))  # scored, refused, released
+    site: Mapped[str | None] = mapped_column(String(64))  # several sites: the site's job it holds
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AgentSite(db.Model):
+    """One site of a challenge with several: its pinned fingerprint and the ids that are its own (never a label)."""
+
+    __tablename__ = "agent_site"
+
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenge.id", ondelete="CASCADE"), primary_key=True)
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    solution_sha256: Mapped[str] = mapped_column(String(64))
+    ids: Mapped[list[str]] = mapped_column(JSON)  # from sites/<site>.ids, in its order
+    split_sizes: Mapped[dict[str, int] | None] = mapped_column(JSON)
+
+
+class AgentSiteJob(db.Model):
+    """One site's part of scoring one submission: who holds it, and the site's scores once posted."""
+
+    __tablename__ = "agent_site_job"
+
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True)
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenge.id", ondelete="CASCADE"), index=True)
+    lease_id: Mapped[str | None] = mapped_column(String(64))  # the lease holding it; compare-and-set on lease
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))  # of the site's report, as audited
+    # {split: {value, ci_low, ci_high, n_rows, n_filled, metrics}}: the site's own figures, per split.
+    scores: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # {split: [primary metric per resample]}: paired across submissions of one site, for the combination.
+    replicates: Mapped[dict[str, list[float | None]] | None] = deferred(mapped_column(JSON))

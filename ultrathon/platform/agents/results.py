@@ -17,17 +17,23 @@ REPORT_KEYS = {"version", "primary", "higher_is_better", "seed", "n_resamples", 
 SPLITS = {"public", "private"}
 
 
-def _checked_report(body: Any, lease: AgentLease, token: AgentToken):
-    """Return the report in the body as a ScoreReport, or refuse (400) and give the job back."""
+def _checked_report(body: Any, lease: AgentLease, token: AgentToken, keys: set[str] = RESULT_KEYS,
+                    pinned: tuple[str, dict | None] | None = None):
+    """Return the report in the body as a ScoreReport, or refuse (400) and give the job back.
+
+    pinned: the fingerprint and split sizes to hold the report to (a site's), else the challenge's.
+    """
     from ultrathon.scorers.report import ReportInvalid, report_from_wire
 
     def bad(detail: str) -> None:
         refuse(token, lease, 400, detail, release=True)
 
-    if not isinstance(body, dict) or set(body) != RESULT_KEYS:
-        bad(f"the body must be a JSON object with exactly the keys {sorted(RESULT_KEYS)}")
-    pinned = db.session.get(AgentChallenge, lease.challenge_id)
-    if not isinstance(body["solution_sha256"], str) or body["solution_sha256"].lower() != pinned.solution_sha256:
+    if not isinstance(body, dict) or set(body) != keys:
+        bad(f"the body must be a JSON object with exactly the keys {sorted(keys)}")
+    if pinned is None:
+        challenge = db.session.get(AgentChallenge, lease.challenge_id)
+        pinned = (challenge.solution_sha256, challenge.split_sizes)
+    if not isinstance(body["solution_sha256"], str) or body["solution_sha256"].lower() != pinned[0]:
         bad("solution_sha256 is not the fingerprint this challenge pins: the agent holds another solution; "
             "the job goes back to the queue")
     wire = body["report"]
@@ -41,7 +47,7 @@ def _checked_report(body: Any, lease: AgentLease, token: AgentToken):
     if set(report.splits) != SPLITS or report.primary != spec.metrics.primary or report.n_resamples != spec.leaderboard.bootstrap:
         bad(f"report must score both splits with the primary metric {spec.metrics.primary!r} "
             f"and {spec.leaderboard.bootstrap} bootstrap resamples")
-    sizes = pinned.split_sizes or {}
+    sizes = pinned[1] or {}
     for split, size in sizes.items():
         if report.splits[split].n_rows != size:
             bad(f"report: the {split} split scores {report.splits[split].n_rows} rows; this challenge's has {size}")
@@ -57,6 +63,10 @@ def store_result(token: AgentToken, lease_id: str, body: Any) -> dict[str, Any]:
         raise LeaseRefused(404, f"no job {lease_id!r}")
     if lease.challenge_id not in token_challenge_ids(token) or lease.agent_token_id != token.id:
         refuse(token, lease, 403, "this job belongs to another agent's challenge or lease; this token may not post its result")
+    if lease.site is not None:
+        from .site_results import store_site_result
+
+        return store_site_result(token, lease, body)
     report = _checked_report(body, lease, token)
     submission = db.session.get(Submission, lease.submission_id)
     if submission.status == SCORED:

@@ -20,22 +20,38 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_agent_token(challenges: list[Challenge], name: str = "", created_by: User | None = None) -> tuple[AgentToken, str]:
-    """Add a token that may lease only these challenges' jobs; return it and the secret, never stored."""
+def create_agent_token(challenges: list[Challenge], name: str = "", created_by: User | None = None,
+                       site: str | None = None) -> tuple[AgentToken, str]:
+    """Add a token that may lease only these challenges' jobs (of one site, if named); return it and the secret."""
     if not challenges:
         raise ValueError("an agent token needs at least one challenge")
     not_agent = [c.slug for c in challenges if not c.settings.scoring.by_agent]
     if not_agent:
         raise ValueError(f"{', '.join(not_agent)}: scoring.where is platform; an agent scores only challenges "
                          "whose challenge.yaml says scoring: {where: agent}")
+    _check_site(challenges, site)
     secret = AGENT_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = AgentToken(name=name[:100], prefix=secret[:12], token_hash=_digest(secret),
-                       created_by_id=created_by.id if created_by is not None else None, challenges=list(challenges))
+                       created_by_id=created_by.id if created_by is not None else None, challenges=list(challenges),
+                       site=site)
     db.session.add(token)
     db.session.flush()
     for challenge in challenges:
-        record("agent.create", actor=created_by, challenge=challenge, target=token, name=token.name, prefix=token.prefix)
+        record("agent.create", actor=created_by, challenge=challenge, target=token, name=token.name, prefix=token.prefix,
+               site=site)
     return token, secret
+
+
+def _check_site(challenges: list[Challenge], site: str | None) -> None:
+    """Refuse a site a challenge does not name, and a challenge with sites but no site named."""
+    for challenge in challenges:
+        sites = challenge.settings.sites
+        if site is None and sites:
+            raise ValueError(f"{challenge.slug} is scored at several sites ({', '.join(sites)}); "
+                             "name the site this agent scores for with --site")
+        if site is not None and site not in sites:
+            named = f"its sites are {', '.join(sites)}" if sites else "it names no sites"
+            raise ValueError(f"{challenge.slug}: no site {site!r}; {named}")
 
 
 def live_agent_token(secret: str) -> AgentToken | None:
@@ -86,6 +102,10 @@ def revoke_agent_token(token: AgentToken, actor: User | None = None) -> int:
 def release_lease(lease: AgentLease, outcome: str) -> int:
     """End a lease; if it still holds its submission, queue the submission for the next lease (1), else 0."""
     lease.ended_at, lease.outcome = utcnow(), outcome
+    if lease.site is not None:
+        from .sites import release_site_job
+
+        return release_site_job(lease)
     return db.session.execute(
         db.update(Submission)
         .where(Submission.id == lease.submission_id, Submission.job_id == lease.id,

@@ -21,19 +21,25 @@ AGENT_SCHEMAS: dict[str, Any] = {
         expires_at={**TIME, "description": "The lease ends here unless a heartbeat extends it; then the job is leased again."},
         sha256={"type": "string", "description": "SHA-256 of the submission file."}, size={"type": "integer"},
         submission_url={"type": "string", "format": "uri"}, heartbeat_url={"type": "string", "format": "uri"},
-        result_url={"type": "string", "format": "uri"}),
+        result_url={"type": "string", "format": "uri"},
+        site={"type": ["string", "null"], "description": "Several sites: the site whose rows this job scores "
+                                                         "(the token's site); null for a one-agent challenge."}),
     "Heartbeat": obj(["id", "expires_at"], id={"type": "string"}, expires_at=TIME),
     "AgentResult": {
         **obj(["solution_sha256", "report"],
               solution_sha256={"type": "string", "pattern": "^[0-9a-fA-F]{64}$",
                                "description": "SHA-256 of the solution the agent scored with; must be the pinned one."},
               report={"type": "object", "description": "The score report as the sealed scorer writes it "
-                                                        "(scorers.report.report_to_wire): splits, CIs, replicates, subgroups."}),
+                                                        "(scorers.report.report_to_wire): splits, CIs, replicates, subgroups."},
+              ids={"type": "array", "items": {"type": "string"},
+                   "description": "Several sites only, and required there: every id of the site's own rows, once "
+                                  "each; another site's id, or one left out, is refused with 400."}),
         "additionalProperties": False,
     },
     "AgentResultStored": obj(
-        ["submission_id", "status", "stored"], submission_id={"type": "integer"}, status={"type": "string", "enum": ["scored"]},
-        stored={"type": "boolean", "description": "false when this submission's result was stored already (posted twice)."}),
+        ["submission_id", "status", "stored"], submission_id={"type": "integer"}, status={"type": "string", "enum": ["scored", "scoring"]},
+        stored={"type": "boolean", "description": "false when this submission's result was stored already (posted twice)."},
+        site={"type": "string", "description": "Several sites: the site stored. status stays scoring until every site has reported."}),
 }
 
 AGENT_PATHS: dict[str, Any] = {

@@ -46,6 +46,7 @@ def _job_body(view: LeaseView) -> dict:
         "expires_at": view.expires_at,
         "sha256": view.sha256,
         "size": view.size,
+        "site": view.site,
         "submission_url": url_for("api.agent_job_submission", job_id=view.id, _external=True),
         "heartbeat_url": url_for("api.agent_job_heartbeat", job_id=view.id, _external=True),
         "result_url": url_for("api.agent_job_result", job_id=view.id, _external=True),

@@ -30,6 +30,8 @@ class Board:
     ranking_scheme: str = "primary"  # ranking.scheme
     ranking_metrics: tuple[str, ...] = ()  # ranking.metrics, as chosen (empty under primary)
     ranking_directions: tuple[bool, ...] = ()  # higher is better, per ranking metric
+    sites: tuple[str, ...] = ()  # several sites: a column each (leaderboard/sites.py)
+    combine: str = "mean"  # leaderboard.combine: how the sites' scores make the ranked one
 
     @property
     def ci_label(self) -> str:
@@ -71,6 +73,8 @@ def board_of(challenge: Challenge) -> Board:
         ranking_scheme=spec.ranking.scheme,
         ranking_metrics=ranking,
         ranking_directions=tuple(spec.metrics.facts(m).higher_is_better for m in ranking),
+        sites=tuple(spec.sites),
+        combine=spec.leaderboard.combine,
     )
 
 

@@ -275,7 +275,11 @@ def standings_body(challenge: Challenge | Board, split: str, generation: str | N
     board = as_board(challenge)
 
     def build() -> bytes:
-        return encode_document(build_standings(board, split, compute_standings(board, split), stats_of(board, split)))
+        from .sites import add_site_columns
+
+        rows = compute_standings(board, split)
+        document = build_standings(board, split, rows, stats_of(board, split))
+        return encode_document(add_site_columns(board, split, document, [row.submission_id for row in rows]))
 
     return cached(board.id, cache_key(board.id, split), build, generation=generation)
 
