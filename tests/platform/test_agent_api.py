@@ -6,7 +6,7 @@ import threading
 import time
 from datetime import timedelta
 
-from tests.platform.agent_support import agent_token, make_agent_challenge, sample_of, wire_report  # noqa: F401
+from tests.platform.agent_support import sample_of, wire_report
 from ultrathon.platform.agents.models import AgentLease, AgentToken
 from ultrathon.platform.agents.tokens import revoke_agent_token
 from ultrathon.platform.extensions import db
@@ -21,7 +21,6 @@ def lease(client, headers, wait=0):
 
 def result_body(challenge, data=None, pin=None):
     from tests.platform.agent_support import PIN
-
     return {"solution_sha256": pin or PIN, "report": wire_report(challenge, data or sample_of(challenge))}
 
 
