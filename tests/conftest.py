@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# The agent fixtures live beside their helpers; registered here, the tests name them without importing.
+pytest_plugins = ["tests.platform.agent_support"]
 
 
 def _start_test_redis(tmp: Path) -> tuple[str, object | None]:

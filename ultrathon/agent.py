@@ -80,6 +80,19 @@ def own_rows(content: bytes, held: HeldChallenge) -> bytes:
     return frame[frame[column].isin(set(held.ids))].to_csv(index=False).encode()
 
 
+def failure_report(error: Exception) -> dict:
+    """Return what the platform shows a team for a scoring error: the safe message and the file's problems."""
+    from ultrathon.scorers import ScoringError, SubmissionError
+    from ultrathon.scorers.errors import SCORING_FAILED
+
+    if isinstance(error, SubmissionError):
+        problems = [{"row": p.row, "column": p.column, "message": p.message[:500]} for p in error.problems[:20]]
+        return {"error": str(error).splitlines()[0][:500], "problems": problems}
+    if isinstance(error, ScoringError) and error.message:
+        return {"error": error.message[:500], "problems": None}
+    return {"error": SCORING_FAILED, "problems": None}
+
+
 class Agent:
     """One agent process's conversation with the platform."""
 
@@ -118,28 +131,35 @@ class Agent:
             report = self._score(held, own_rows(content, held) if held.site else content)
         finally:
             stop.set()
-        if report is None:
-            return True
-        body = {"solution_sha256": held.sha256, "report": report}
-        if held.site:
-            body["ids"] = list(held.ids)
-        result = self._call("POST", job["result_url"], json=body)
+        if "report" in report:
+            body, url = {"solution_sha256": held.sha256, "report": report["report"]}, job["result_url"]
+            if held.site:
+                body["ids"] = list(held.ids)  # the site's own rows, each once: the platform checks them
+        else:
+            body, url = {"solution_sha256": held.sha256, **report}, job["failure_url"]
+        result = self._call("POST", url, json=body)
         if result.status_code != 200:
-            log.warning("the result of job %s was refused (%s): %s", job["id"], result.status_code, result.json().get("detail"))
+            log.warning("job %s: the platform refused the %s (%s): %s", job["id"], url.rsplit("/", 1)[1],
+                        result.status_code, result.json().get("detail"))
         return True
 
-    def _score(self, held: HeldChallenge, content: bytes) -> dict | None:
+    def _score(self, held: HeldChallenge, content: bytes) -> dict:
+        """Return {"report": ...}, or the failure report ({"error", "problems"}) a team may read."""
         from ultrathon.scorers.report import report_to_wire
         from ultrathon.sealed import score_sealed
 
         try:
-            return report_to_wire(score_sealed(held.spec, content, held.solution, held.scorer_source))
-        except Exception as error:  # noqa: BLE001 - the lease expires and the job is offered again
-            log.warning("scoring failed (%s: %s); the job goes back when its lease expires", type(error).__name__, error)
-            return None
+            return {"report": report_to_wire(score_sealed(held.spec, content, held.solution, held.scorer_source))}
+        except Exception as error:  # noqa: BLE001 - every scoring error ends the submission failed, said plainly
+            failure = failure_report(error)
+            # The detail may quote the solution: it stays in this network's log, never in the report.
+            log.warning("scoring failed (%s: %s); reporting: %s", type(error).__name__, error, failure["error"])
+            return failure
 
     def _heartbeats(self, job: dict, stop: threading.Event) -> None:
-        while not stop.wait(HEARTBEAT_S):
+        # A quarter of the lease: three beats may be lost before the job is offered again.
+        every = min(HEARTBEAT_S, max(0.2, float(job.get("lease_seconds") or 120) / 4))
+        while not stop.wait(every):
             try:
                 self._call("POST", job["heartbeat_url"])
             except Exception:  # noqa: BLE001 - a missed beat only shortens the lease

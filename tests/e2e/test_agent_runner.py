@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.platform.agent_support import SOLUTION, agent_token, make_agent_challenge, wire_report, write_agent_folder  # noqa: F401
+from tests.platform.agent_support import SOLUTION, wire_report, write_agent_folder
 from tests.platform.agent_support import sample_of
 from ultrathon.agent import Agent, AgentError, load_folders
 from ultrathon.platform.extensions import db

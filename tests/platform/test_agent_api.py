@@ -6,7 +6,7 @@ import threading
 import time
 from datetime import timedelta
 
-from tests.platform.agent_support import agent_token, make_agent_challenge, sample_of, wire_report  # noqa: F401
+from tests.platform.agent_support import sample_of, wire_report
 from ultrathon.platform.agents.models import AgentLease, AgentToken
 from ultrathon.platform.agents.tokens import revoke_agent_token
 from ultrathon.platform.extensions import db
@@ -21,7 +21,6 @@ def lease(client, headers, wait=0):
 
 def result_body(challenge, data=None, pin=None):
     from tests.platform.agent_support import PIN
-
     return {"solution_sha256": pin or PIN, "report": wire_report(challenge, data or sample_of(challenge))}
 
 
@@ -75,7 +74,7 @@ def test_a_job_is_leased_downloaded_kept_alive_and_scored(client, make_agent_cha
 def test_a_result_posted_twice_is_stored_once(client, make_agent_challenge, agent_token, make_submission):
     challenge = make_agent_challenge()
     token_id, headers = agent_token(challenge)
-    submission = make_submission(challenge)
+    make_submission(challenge)
     job = lease(client, headers).get_json()
     body = result_body(challenge)
     assert client.post(job["result_url"], json=body, headers=headers).get_json()["stored"] is True

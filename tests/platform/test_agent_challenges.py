@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from tests.platform.agent_support import PIN, SOLUTION, make_agent_challenge, sample_of, write_agent_folder  # noqa: F401
+from tests.platform.agent_support import PIN, SOLUTION, sample_of, write_agent_folder
 from ultrathon.platform.agents.models import AgentChallenge
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Submission

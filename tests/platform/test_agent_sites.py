@@ -8,7 +8,7 @@ import io
 import pandas as pd
 import pytest
 
-from tests.platform.agent_support import SOLUTION, agent_token, sample_of, wire_report, write_agent_folder  # noqa: F401
+from tests.platform.agent_support import SOLUTION, sample_of, wire_report, write_agent_folder
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Score, Submission
 

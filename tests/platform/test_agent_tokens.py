@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 
-from tests.platform.agent_support import make_agent_challenge  # noqa: F401
 from ultrathon.cli import cli
 from ultrathon.platform.agents.models import AgentToken
 from ultrathon.platform.extensions import db

@@ -63,5 +63,5 @@ def test_the_worker_stops_at_start_naming_a_bad_number(tmp_path):
 
 
 def test_the_table_of_variables_describes_each_one():
-    assert len(ENVIRONMENT_VARIABLES) == 14
+    assert len(ENVIRONMENT_VARIABLES) == 19
     assert all(isinstance(meaning, str) and meaning for meaning in ENVIRONMENT_VARIABLES.values())

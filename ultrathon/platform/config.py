@@ -15,6 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_UPLOAD_MB = 100
 DEFAULT_API_RATE_LIMIT = "120 per minute"  # per API token, in Flask-Limiter's notation
+DEFAULT_AGENT_LEASE_S = 120
+DEFAULT_AGENT_MAX_LEASES = 3
+DEFAULT_AGENT_WAIT_S = 300
 
 
 class ConfigError(ValueError):
@@ -43,6 +46,11 @@ class Settings:
     mail_from: str
     base_url: str | None
     api_rate_limit: str = DEFAULT_API_RATE_LIMIT
+    agent_lease_s: int = DEFAULT_AGENT_LEASE_S
+    agent_max_leases: int = DEFAULT_AGENT_MAX_LEASES
+    agent_wait_s: int = DEFAULT_AGENT_WAIT_S
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
+    metrics_token: str | None = None
 
     @property
     def production(self) -> bool:
@@ -77,6 +85,17 @@ def _check_rate_limit(value: str) -> str:
         parse_many(value)
     except ValueError:
         raise ConfigError(f"ULTRATHON_API_RATE_LIMIT must read like '120 per minute', got {value!r}") from None
+    return value
+
+
+def _check_addresses(value: str) -> str:
+    from ipaddress import ip_address
+
+    for address in filter(None, (part.strip() for part in value.split(","))):
+        try:
+            ip_address(address)
+        except ValueError:
+            raise ConfigError(f"ULTRATHON_METRICS_ALLOW must list IP addresses separated by commas, got {address!r}") from None
     return value
 
 
@@ -127,6 +146,23 @@ class EnvironmentSettings(BaseSettings):
     api_rate_limit: Annotated[str, AfterValidator(_check_rate_limit)] = Field(
         DEFAULT_API_RATE_LIMIT, validation_alias="ULTRATHON_API_RATE_LIMIT",
         description=f"requests each API token may make, in Flask-Limiter's notation (default {DEFAULT_API_RATE_LIMIT!r})")
+
+    agent_lease_s: Count = Field(
+        DEFAULT_AGENT_LEASE_S, validation_alias="ULTRATHON_AGENT_LEASE_S",
+        description=f"seconds a scoring agent's lease lasts without a heartbeat (default {DEFAULT_AGENT_LEASE_S})")
+    agent_max_leases: Count = Field(
+        DEFAULT_AGENT_MAX_LEASES, validation_alias="ULTRATHON_AGENT_MAX_LEASES",
+        description=f"leases of one submission that may expire before it ends failed (default {DEFAULT_AGENT_MAX_LEASES})")
+    agent_wait_s: Count = Field(
+        DEFAULT_AGENT_WAIT_S, validation_alias="ULTRATHON_AGENT_WAIT_S",
+        description="seconds a submission may wait for a scoring agent before its page says so "
+                    f"(default {DEFAULT_AGENT_WAIT_S})")
+    metrics_allow: Annotated[str, AfterValidator(_check_addresses)] = Field(
+        "127.0.0.1,::1", validation_alias="ULTRATHON_METRICS_ALLOW",
+        description="comma-separated client addresses that may read /metrics (default 127.0.0.1,::1)")
+    metrics_token: str | None = Field(
+        None, min_length=16, validation_alias="ULTRATHON_METRICS_TOKEN",
+        description="bearer token that lets any address read /metrics (unset: addresses only)")
 
     @model_validator(mode="before")
     @classmethod
@@ -201,7 +237,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         read = EnvironmentSettings() if environ is None else EnvironmentSettings.from_mapping(environ)
     except ValidationError as exc:
         raise ConfigError("; ".join(_error_message(error) for error in exc.errors())) from None
-    return Settings(**{**read.model_dump(), "secret_key": _secret_key(read)})
+    allow = tuple(part.strip() for part in read.metrics_allow.split(",") if part.strip())
+    return Settings(**{**read.model_dump(), "secret_key": _secret_key(read), "metrics_allow": allow})
 
 
 def flask_config(settings: Settings) -> dict:
@@ -220,6 +257,9 @@ def flask_config(settings: Settings) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "TESTING": settings.env == "test",
         "ULTRATHON_API_RATE_LIMIT": settings.api_rate_limit,
+        "ULTRATHON_AGENT_LEASE_S": settings.agent_lease_s,
+        "ULTRATHON_AGENT_MAX_LEASES": settings.agent_max_leases,
+        "ULTRATHON_AGENT_WAIT_S": settings.agent_wait_s,
     }
 
 

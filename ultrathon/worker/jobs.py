@@ -130,6 +130,7 @@ def _finish(submission_id: int, job_id: str | None, values: dict[str, Any], repo
                    error=values.get("error"), scorer_version=values.get("scorer_version"),
                    fingerprint=report.fingerprint() if report is not None else None)
             db.session.commit()
+            _measure(submission, job_id)
             return submission
         except IntegrityError:
             # Another run of the same delivery inserted the same scores first: update them instead.
@@ -137,6 +138,24 @@ def _finish(submission_id: int, job_id: str | None, values: dict[str, Any], repo
             if attempt == 2:
                 raise
     return None
+
+
+def _measure(submission: Submission, job_id: str | None) -> None:
+    """Count a stored outcome for /metrics: its upload-to-scored latency, or why it failed."""
+    from ultrathon.platform import telemetry
+
+    if submission.status == SCORED and submission.scored_at is not None:
+        telemetry.observe_latency((submission.scored_at - submission.created_at).total_seconds())
+    elif submission.status == FAILED:
+        if (job_id or "").startswith("lease-"):  # an agent's lease: it reported the failure
+            reason = "agent_report"
+        elif submission.problems:
+            reason = "invalid_file"
+        elif "time limit" in (submission.error or ""):
+            reason = "timeout"
+        else:
+            reason = "scoring_error"
+        telemetry.count("scoring_failures", reason=reason)
 
 
 def _store_scores(submission: Submission, report) -> None:

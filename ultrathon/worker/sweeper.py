@@ -17,7 +17,9 @@ from rq.command import send_stop_job_command
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
+from ultrathon.platform import telemetry
 from ultrathon.platform.agents.challenges import agent_challenge_ids
+from ultrathon.platform.agents.failures import mark_waiting
 from ultrathon.platform.audit import record
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Challenge, Submission, SubmissionStatus, utcnow
@@ -82,7 +84,8 @@ def _stop_job(job_id: str) -> None:
 
 def sweep(now: datetime | None = None, *, queued_grace_s: float = QUEUED_GRACE_S,
           stale_grace_s: float = STALE_GRACE_S) -> SweepResult:
-    """Re-deliver submissions whose job vanished or stalled; fail those out of attempts."""
+    """Re-deliver submissions whose job vanished or stalled; fail those out of attempts; name the agent waits."""
+    mark_waiting(now)
     rows = db.session.execute(
         db.select(Submission.id, Submission.status, Submission.job_id, Submission.created_at,
                   Submission.started_at, Submission.attempts, Submission.challenge_id)
@@ -152,6 +155,7 @@ class _Sweep:
         ran_out = row.started_at is not None and self.now - row.started_at > timedelta(seconds=timeout)
         message = timeout_message(timeout) if ran_out else GAVE_UP.format(n=row.attempts)
         if _compare_and_set(row, status=FAILED, error=message, error_detail=f"given up by the sweeper: {reason}"):
+            telemetry.count("scoring_failures", reason="sweeper_gave_up")
             self.result.failed.append(row.id)
             self.changed.append((row.id, "submission.failed", reason))
 

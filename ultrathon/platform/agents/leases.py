@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import current_app
 
+from .. import telemetry
 from ..audit import record
 from ..extensions import db
 from ..models import Challenge, Submission, SubmissionStatus, utcnow
@@ -39,9 +40,9 @@ class LeaseView:
     site: str | None = None  # several sites: the site whose rows this job scores
 
 
-def lease_seconds() -> int:
+def lease_seconds() -> float:
     """Return how long a lease lasts without a heartbeat (ULTRATHON_AGENT_LEASE_S)."""
-    return int(current_app.config.get("ULTRATHON_AGENT_LEASE_S") or DEFAULT_LEASE_S)
+    return float(current_app.config.get("ULTRATHON_AGENT_LEASE_S") or DEFAULT_LEASE_S)
 
 
 def token_challenge_ids(token: AgentToken) -> list[int]:
@@ -71,6 +72,8 @@ def lease_next(token: AgentToken) -> LeaseView | None:
         previous = db.session.get(AgentLease, row.job_id) if row.job_id else None
         if row.status == SCORING and _holds(previous, now):
             continue
+        if _gave_up(row, previous, now):
+            continue
         lease_id = f"lease-{row.id}-{secrets.token_hex(6)}"
         # Compare and set: of agents racing for one submission, one wins and the others try the next.
         taken = db.session.execute(
@@ -92,9 +95,25 @@ def lease_next(token: AgentToken) -> LeaseView | None:
                agent_token_id=token.id, agent=token.name, again=previous is not None)
         view = LeaseView(lease_id, row.id, submission.challenge.slug, lease.expires_at.isoformat(), submission.sha256, submission.size)
         db.session.commit()
+        telemetry.count("agent_leases", agent=token.name)
         return view
     db.session.rollback()  # a long poll waits outside any transaction, and then sees new rows
     return None
+
+
+def _gave_up(row, previous: AgentLease | None, now) -> bool:
+    """End an expired lease; fail its submission (and return True) when too many have expired."""
+    from .failures import expired_leases, give_up, max_leases
+
+    if row.status != SCORING or previous is None or previous.ended_at is not None:
+        return False
+    expired = expired_leases(row.id) + 1
+    if expired < max_leases():
+        return False
+    previous.ended_at, previous.outcome = now, "expired"
+    if not give_up(row.id, row.job_id, expired):
+        db.session.rollback()
+    return True
 
 
 def held_lease(token: AgentToken, lease_id: str) -> AgentLease:
@@ -111,7 +130,7 @@ def held_lease(token: AgentToken, lease_id: str) -> AgentLease:
     else:
         job_id = db.session.execute(db.select(Submission.job_id).where(Submission.id == lease.submission_id)).scalar()
     if lease.ended_at is not None or job_id != lease.id or lease.expires_at <= utcnow():
-        raise LeaseRefused(409, "this lease has ended (expired, released or done); lease a job again")
+        refuse(token, lease, 409, "this lease has ended (expired, released or done); lease a job again", count=False)
     return lease
 
 
@@ -120,7 +139,10 @@ def extend_lease(token: AgentToken, lease_id: str) -> str:
     lease = held_lease(token, lease_id)
     lease.expires_at = utcnow() + timedelta(seconds=lease_seconds())
     expires = lease.expires_at.isoformat()
+    # Counted on the agent's row, not audited: a beat every 30 s per job would swamp the audit log.
+    token.heartbeats = (token.heartbeats or 0) + 1
     db.session.commit()
+    telemetry.count("agent_heartbeats", agent=token.name)
     return expires
 
 
@@ -134,8 +156,9 @@ def submission_bytes(token: AgentToken, lease_id: str) -> tuple[bytes, str]:
     return bytes(row.content), row.filename
 
 
-def refuse(token: AgentToken, lease: AgentLease, status: int, detail: str, *, release: bool = False) -> None:
-    """Record a refusal (and count it against the agent), release the lease if asked, and raise it."""
+def refuse(token: AgentToken, lease: AgentLease, status: int, detail: str, *, release: bool = False,
+           count: bool = True) -> None:
+    """Record a refusal (counted against the agent unless told), release the lease if asked, and raise it."""
     db.session.rollback()
     token = db.session.merge(token)
     lease = db.session.merge(lease)
@@ -143,7 +166,8 @@ def refuse(token: AgentToken, lease: AgentLease, status: int, detail: str, *, re
         from .tokens import release_lease
 
         release_lease(lease, "refused")
-    token.failures = (token.failures or 0) + 1
+    if count:  # a late call on an ended lease is the platform's doing as often as the agent's
+        token.failures = (token.failures or 0) + 1
     record("agent.refused", challenge=db.session.get(Challenge, lease.challenge_id),
            target=db.session.get(Submission, lease.submission_id), lease=lease.id, agent_token_id=token.id,
            agent=token.name, status=status, reason=detail)

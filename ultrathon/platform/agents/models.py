@@ -46,7 +46,8 @@ class AgentToken(db.Model):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[str | None] = mapped_column(String(100))  # the agent's own, from its User-Agent
     jobs_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # refused results
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # refused results, failure reports
+    heartbeats: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # counted here, not audited
     site: Mapped[str | None] = mapped_column(String(64))  # several sites: the one site whose jobs it leases
 
     created_by: Mapped[User | None] = relationship()
@@ -65,7 +66,7 @@ class AgentLease(db.Model):
     leased_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    outcome: Mapped[str | None] = mapped_column(String(20))  # scored, refused, released
+    outcome: Mapped[str | None] = mapped_column(String(20))  # scored, failed, duplicate, expired, refused, released, revoked
     site: Mapped[str | None] = mapped_column(String(64))  # several sites: the site's job it holds
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 

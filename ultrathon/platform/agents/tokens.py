@@ -113,3 +113,24 @@ def release_lease(lease: AgentLease, outcome: str) -> int:
         .values(status=SubmissionStatus.QUEUED.value)
         .execution_options(synchronize_session=False)
     ).rowcount
+
+
+def agent_rows(challenge_ids: list[int] | None = None) -> list[dict]:
+    """Return each live agent (of these challenges, or all) as the dashboard and /readyz show it, no secret."""
+    rows = []
+    for token in list_agent_tokens():
+        slugs = [c.slug for c in token.challenges if challenge_ids is None or c.id in challenge_ids]
+        if token.revoked_at is not None or not slugs:
+            continue
+        rows.append({"name": token.name, "version": token.version, "challenges": slugs,
+                     "last_seen": token.last_seen_at.isoformat() if token.last_seen_at else None,
+                     "jobs_done": token.jobs_done or 0, "failures": token.failures or 0,
+                     "heartbeats": token.heartbeats or 0})
+    return rows
+
+
+def challenge_agents(challenge: Challenge) -> list[AgentToken] | None:
+    """Return the live agent tokens of an agent-scored challenge (None when the platform scores it)."""
+    if not challenge.settings.scoring.by_agent:
+        return None
+    return [t for t in list_agent_tokens() if t.revoked_at is None and any(c.id == challenge.id for c in t.challenges)]

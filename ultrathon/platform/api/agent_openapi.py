@@ -16,12 +16,14 @@ AGENT_SCHEMAS: dict[str, Any] = {
         [], wait={"type": "number", "minimum": 0, "maximum": MAX_WAIT_S, "default": MAX_WAIT_S,
                   "description": "Seconds to wait for a job when none is waiting (a long poll)."}),
     "AgentJob": obj(
-        ["id", "submission_id", "challenge", "expires_at", "sha256", "size", "submission_url", "heartbeat_url", "result_url"],
+        ["id", "submission_id", "challenge", "expires_at", "sha256", "size", "submission_url", "heartbeat_url", "result_url",
+         "failure_url", "lease_seconds"],
         id={"type": "string"}, submission_id={"type": "integer"}, challenge={"type": "string"},
         expires_at={**TIME, "description": "The lease ends here unless a heartbeat extends it; then the job is leased again."},
         sha256={"type": "string", "description": "SHA-256 of the submission file."}, size={"type": "integer"},
+        lease_seconds={"type": "number", "description": "How long each heartbeat extends the lease; beat well inside it."},
         submission_url={"type": "string", "format": "uri"}, heartbeat_url={"type": "string", "format": "uri"},
-        result_url={"type": "string", "format": "uri"},
+        result_url={"type": "string", "format": "uri"}, failure_url={"type": "string", "format": "uri"},
         site={"type": ["string", "null"], "description": "Several sites: the site whose rows this job scores "
                                                          "(the token's site); null for a one-agent challenge."}),
     "Heartbeat": obj(["id", "expires_at"], id={"type": "string"}, expires_at=TIME),
@@ -40,6 +42,21 @@ AGENT_SCHEMAS: dict[str, Any] = {
         ["submission_id", "status", "stored"], submission_id={"type": "integer"}, status={"type": "string", "enum": ["scored", "scoring"]},
         stored={"type": "boolean", "description": "false when this submission's result was stored already (posted twice)."},
         site={"type": "string", "description": "Several sites: the site stored. status stays scoring until every site has reported."}),
+    "AgentFailure": {
+        **obj(["solution_sha256", "error", "problems"],
+              solution_sha256={"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
+              error={"type": "string", "minLength": 1, "maxLength": 500,
+                     "description": "What the team reads: the sealed scorer's safe message, never the detail."},
+              problems={"type": ["array", "null"], "maxItems": 20, "items": {
+                  "type": "object", "required": ["row", "column", "message"], "additionalProperties": False,
+                  "properties": {"row": {"type": ["integer", "null"]}, "column": {"type": ["string", "null"]},
+                                 "message": {"type": "string", "maxLength": 500}}}}),
+        "additionalProperties": False,
+    },
+    "AgentFailureStored": obj(
+        ["submission_id", "status", "stored"], submission_id={"type": "integer"},
+        status={"type": "string", "enum": ["failed", "scored"]},
+        stored={"type": "boolean", "description": "false when the submission had ended already (reported twice)."}),
 }
 
 AGENT_PATHS: dict[str, Any] = {
@@ -63,6 +80,11 @@ AGENT_PATHS: dict[str, Any] = {
         {"200": _json("Stored, or stored already.", ref("AgentResultStored")), **_errors(400, 401, 403, 404, 409)},
         security=AGENT, parameters=[JOB_ID],
         body={"required": True, "content": {"application/json": {"schema": ref("AgentResult")}}}, tags=["agents"])},
+    "/api/v1/agent/jobs/{job_id}/failure": {"post": _operation(
+        "agent_job_failure", "Report that a leased job cannot be scored; the submission ends failed with the message.",
+        {"200": _json("Stored, or stored already.", ref("AgentFailureStored")), **_errors(400, 401, 403, 404, 409)},
+        security=AGENT, parameters=[JOB_ID],
+        body={"required": True, "content": {"application/json": {"schema": ref("AgentFailure")}}}, tags=["agents"])},
 }
 
 AGENT_SECURITY = {"agentAuth": {

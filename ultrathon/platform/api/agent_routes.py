@@ -7,7 +7,16 @@ import time
 from flask import Response, jsonify, request, url_for
 
 from ..agents.challenges import WAKE_KEY
-from ..agents.leases import LeaseRefused, LeaseView, extend_lease, lease_next, submission_bytes, token_challenge_ids
+from ..agents.failures import store_failure
+from ..agents.leases import (
+    LeaseRefused,
+    LeaseView,
+    extend_lease,
+    lease_next,
+    lease_seconds,
+    submission_bytes,
+    token_challenge_ids,
+)
 from ..agents.models import AgentToken
 from ..agents.results import store_result
 from ..agents.tokens import AGENT_TOKEN_PREFIX, live_agent_token, note_seen
@@ -44,12 +53,14 @@ def _job_body(view: LeaseView) -> dict:
         "submission_id": view.submission_id,
         "challenge": view.challenge,
         "expires_at": view.expires_at,
+        "lease_seconds": lease_seconds(),
         "sha256": view.sha256,
         "size": view.size,
         "site": view.site,
         "submission_url": url_for("api.agent_job_submission", job_id=view.id, _external=True),
         "heartbeat_url": url_for("api.agent_job_heartbeat", job_id=view.id, _external=True),
         "result_url": url_for("api.agent_job_result", job_id=view.id, _external=True),
+        "failure_url": url_for("api.agent_job_failure", job_id=view.id, _external=True),
     }
 
 
@@ -111,5 +122,16 @@ def agent_job_result(job_id: str):
     body = request.get_json(silent=True)
     try:
         return jsonify(store_result(token, job_id, body))
+    except LeaseRefused as error:
+        raise _refused(error) from None
+
+
+@bp.post("/agent/jobs/<job_id>/failure")
+def agent_job_failure(job_id: str):
+    """End a leased job's submission `failed` with the message the agent could not score it by."""
+    token = require_agent()
+    body = request.get_json(silent=True)
+    try:
+        return jsonify(store_failure(token, job_id, body))
     except LeaseRefused as error:
         raise _refused(error) from None

@@ -56,5 +56,16 @@ def readiness() -> tuple[bool, dict]:
         "redis": "down" if redis else "ok",
         "workers": workers,
         "problems": problems,
+        "agents": _agents() if database is None else [],
     }
     return not problems, detail
+
+
+def _agents() -> list[dict]:
+    """Return the live scoring agents (name, version, last seen, jobs done, failures), never a token."""
+    from ..agents.tokens import agent_rows
+
+    try:
+        return agent_rows()
+    finally:
+        db.session.rollback()

@@ -21,6 +21,7 @@ from typing import Callable
 from flask import current_app, has_app_context
 from redis import Redis
 
+from .. import telemetry
 from ..queueing import STATS_QUEUE_NAME, get_queue, get_redis, redis_url
 from .board import Board
 
@@ -140,6 +141,7 @@ def cached(challenge_id: int, key: str, build: Callable[[], bytes], *, shared: b
     generation = generation or _building_at.get()
     value = near_cache.fresh(challenge_id, key, generation)
     if value is not None:
+        telemetry.count("leaderboard_cache", result="hit")
         return value
     events_listener.ensure_listening()  # what keeps kept values honest
     version = near_cache.version(challenge_id)  # read before Redis: a change after it shows
@@ -148,6 +150,7 @@ def cached(challenge_id: int, key: str, build: Callable[[], bytes], *, shared: b
     kept = near_cache.values.get(key)
     if kept is not None and kept[0] == current:
         near_cache.values[key] = (current, version, time.monotonic(), kept[3])
+        telemetry.count("leaderboard_cache", result="hit")
         return kept[3]
     with _flights_lock:
         flight = _flights.setdefault(key, threading.Lock())
@@ -158,6 +161,7 @@ def cached(challenge_id: int, key: str, build: Callable[[], bytes], *, shared: b
         # A value in Redis was stored at the generation current when it was stored (a clear
         # replaces the generation and deletes it at once), so it is at least as new as `current`.
         value = redis.get(key) if shared else None
+        telemetry.count("leaderboard_cache", result="miss" if value is None else "shared")
         if value is None:
             building = _building_at.set(current)
             try:

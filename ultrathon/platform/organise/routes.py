@@ -12,6 +12,7 @@ from flask_login import current_user
 from ultrathon.challenge_folder import ChallengeInvalid
 from ultrathon.scorers.subgroups import MIN_GROUP_COUNT
 
+from ..agents.tokens import challenge_agents
 from ..arguments import int_arg
 from ..challenges.access import get_challenge, is_organiser
 from ..challenges.loader import LoadRefused
@@ -99,6 +100,7 @@ def dashboard(slug: str):
         charts=[charts.submissions_per_day(challenge, zone), charts.teams_over_time(challenge, zone)],
         action_form=ActionForm(),
         back=request.full_path.rstrip("?"),
+        agents=challenge_agents(challenge),
     ), (400 if filters.problems else 200)
 
 
