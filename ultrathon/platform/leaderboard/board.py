@@ -30,6 +30,7 @@ class Board:
     ranking_scheme: str = "primary"  # ranking.scheme
     ranking_metrics: tuple[str, ...] = ()  # ranking.metrics, as chosen (empty under primary)
     ranking_directions: tuple[bool, ...] = ()  # higher is better, per ranking metric
+    ranking_labels: tuple[str, ...] = ()  # MetricFacts.label, per ranking metric
 
     @property
     def ci_label(self) -> str:
@@ -40,6 +41,12 @@ class Board:
     def alpha(self) -> float:
         """Return the significance level of the one-sided and pairwise tests: 1 - ci_level."""
         return round(1 - self.ci_level, 10)
+
+    @property
+    def other_ranking_metrics(self) -> list[tuple[str, str, bool]]:
+        """Return the ranking metrics other than the primary as (name, label, higher is better)."""
+        return [(m, label, higher) for m, label, higher in zip(self.ranking_metrics, self.ranking_labels,
+                                                               self.ranking_directions) if m != self.metric]
 
     def is_closed(self, now: datetime | None = None) -> bool:
         """Return whether the challenge has ended."""
@@ -71,6 +78,7 @@ def board_of(challenge: Challenge) -> Board:
         ranking_scheme=spec.ranking.scheme,
         ranking_metrics=ranking,
         ranking_directions=tuple(spec.metrics.facts(m).higher_is_better for m in ranking),
+        ranking_labels=tuple(spec.metrics.facts(m).label for m in ranking),
     )
 
 
