@@ -121,3 +121,43 @@ def test_the_closed_survival_leaderboard_draws_figures_at_the_horizon(page, make
     assert errors == []
     page.locator("#lb-curves-title").scroll_into_view_if_needed()
     screenshot(page, "leaderboard-survival-curves")
+
+
+def test_withheld_thresholds_are_gaps_and_calibration_draws_its_intervals(page, make_challenge, make_team, screenshot):
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    challenge = make_challenge()
+    start = datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
+    for i, name in enumerate(["Oncology ML Lab", "Quiet Team"]):
+        team = make_team(challenge, name=name)
+        sub = Submission(challenge_id=challenge.id, team_id=team.id, status="scored", size=1, sha256="0" * 64,
+                         content=b"x", created_at=start + timedelta(hours=i), scored_at=start + timedelta(hours=i))
+        db.session.add(sub)
+        db.session.flush()
+        rng = np.random.default_rng(i)
+        truth = rng.uniform(0.02, 0.98, size=300)
+        curves = binary_curves((rng.uniform(size=300) < truth).astype(int), truth)
+        if i:  # the second team's every threshold withheld, as the disclosure rule does on a small split
+            curves["net_benefit"] = [None] * len(curves["net_benefit"])
+        for split in ("public", "private"):
+            db.session.add(Score(submission_id=sub.id, challenge_id=challenge.id, team_id=team.id, split=split,
+                                 metric="roc_auc", value=0.9 - i / 10, n_rows=300, metrics={}, subgroups=[],
+                                 curves=curves))
+    challenge.closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
+    page.goto(f"/challenges/{challenge.slug}/leaderboard?split=private")
+    assert drawn_curves(page) == 2
+    chart = "Chart.getChart(document.querySelector('canvas[data-curve$=%s]'))"
+    decision = page.evaluate(f"() => {chart % 'decision'}.data.datasets.map(d => [d.label, d.spanGaps])")
+    assert decision[:2] == [["1. Oncology ML Lab", False], ["2. Quiet Team (all thresholds withheld)", False]]
+    legend = page.evaluate(f"() => {chart % 'reliability'}.legend.legendItems.map(item => item.text)")
+    assert legend == ["Perfect calibration", "1. Oncology ML Lab", "2. Quiet Team"]  # interval bars need no entry
+    bars = page.evaluate(f"() => {chart % 'reliability'}.data.datasets.filter(d => d.interval).map(d => d.data.length)")
+    assert len(bars) == 2 and all(n > 0 for n in bars)
+    scale = page.evaluate(f"() => {{ const s = {chart % 'reliability'}.scales.y; return [s.min, s.max, s.ticks.map(t => t.value)]; }}")
+    assert scale[0] < 0 and scale[1] > 1 and scale[2][0] == 0 and scale[2][-1] == 1  # points at 0 and 1 drawn whole
+    assert errors == []
+    page.locator("#lb-curves-title").scroll_into_view_if_needed()
+    page.locator("figure.curve-chart").first.screenshot(path="screenshots/withheld-reliability.png")
+    page.locator("figure.curve-chart").nth(1).screenshot(path="screenshots/withheld-decision.png")

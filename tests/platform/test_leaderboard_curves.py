@@ -12,7 +12,7 @@ import pytest
 
 from ultrathon.platform.extensions import db
 from ultrathon.platform.leaderboard.cache import clear_leaderboard
-from ultrathon.platform.models import Score, Submission, utcnow
+from ultrathon.platform.models import Score, Submission, Team, utcnow
 from ultrathon.scorers.curves import binary_curves
 
 START = datetime(2026, 11, 10, 9, 0, tzinfo=timezone.utc)
@@ -95,6 +95,24 @@ def test_after_the_close_everyone_sees_the_top_five_teams_private_curves(client,
     # Each line is the team's private curve, as stored.
     expected = curves_of(0)
     assert decision["series"][0]["values"] == expected["net_benefit"]
-    assert reliability["series"][0]["points"][0] == {"x": expected["bins"][0]["mean_predicted"], "y": expected["bins"][0]["observed"]}
+    first = expected["bins"][0]
+    assert reliability["series"][0]["points"][0] == {"x": first["mean_predicted"], "y": first["observed"],
+                                                     "low": first["low"], "high": first["high"]}
     assert '<canvas data-curve="lb-curves-private-reliability"' in html and "Decision curve, private split as a table" in html
     assert "curve-charts-data" not in client.get(f"/challenges/{board.slug}/leaderboard").text  # public page: none
+
+
+def test_withheld_thresholds_are_counted_in_the_caption_and_explained_under_the_table(client, board):
+    last = db.session.execute(db.select(Score).join(Team).where(Score.split == "private", Team.name == "Team 4")).scalar_one()
+    last.curves = {**last.curves, "net_benefit": [None] * len(last.curves["net_benefit"])}
+    db.session.commit()
+    close(board)
+    html = client.get(f"/challenges/{board.slug}/leaderboard?split=private").text
+    (charts,) = curve_blocks(html)
+    assert charts[1]["series"][4]["label"] == "5. Team 4 (all thresholds withheld)"
+    withheld = sum(v is None for v in curves_of(0)["net_benefit"])
+    assert 0 < withheld < 99
+    assert "fewer than 20 rows lie between them and the next shown cut (the disclosure rule)" in html
+    assert f"1. Team 0 {withheld} of 99" in html and "5. Team 4 all" in html
+    assert "— a threshold withheld by the disclosure rule" in html
+    assert "Wilson 95% interval, drawn as bars" in html

@@ -82,8 +82,9 @@ def teams(standings) -> list[str]:
 def test_without_a_scheme_the_primary_metric_ranks_and_the_tie_rule_is_stated(ranked):
     standings = ranked(None)
     assert teams(standings) == ["Alpha", "Beta", "Gamma"]
-    assert standings["ranking"] == {"scheme": "primary", "metrics": ["roc_auc"]}
+    assert standings["ranking"] == {"scheme": "primary", "metrics": ["roc_auc"], "labels": ["AUROC"]}
     assert standings["ranking_figure"] is None and standings["entries"][0]["ranking_value"] is None
+    assert standings["entries"][0]["ranking_values"] is None
     assert standings["tie_rule"].startswith("unadjusted paired 95% comparison with the leader")
 
 
@@ -166,8 +167,20 @@ def test_teams_see_no_pairwise_figure_before_the_close_and_the_map_after(ranked,
     close(challenge)
     body = client.get(f"{api}?split=private", headers=headers).get_json()
     assert len(body["pairwise"]["pairs"]) == 3 and body["tie_rule"].startswith("unadjusted paired 95%")
-    assert body["ranking"] == {"scheme": "primary", "metrics": ["roc_auc"]}
+    assert body["ranking"] == {"scheme": "primary", "metrics": ["roc_auc"], "labels": ["AUROC"]}
     assert "Pairwise significance map" in client.get(f"/challenges/{challenge.slug}/leaderboard?split=private").get_data(as_text=True)
+
+
+def test_a_ranked_board_shows_each_ranking_metrics_value_and_names_the_metrics_by_label(ranked, client):
+    standings = ranked({"scheme": "mean_rank", "metrics": ["roc_auc", "brier"]})
+    assert [e["ranking_values"] for e in standings["entries"]] == [
+        {"roc_auc": 0.9, "brier": 0.3}, {"roc_auc": 0.85, "brier": 0.12}, {"roc_auc": 0.7, "brier": 0.1}]
+    assert standings["ranking"]["labels"] == ["AUROC", "Brier score"]
+    page = client.get(f"/challenges/{ranked.challenge.slug}/leaderboard").get_data(as_text=True)
+    assert 'data-ranking-metrics="brier"' in page and "Brier score<br>" in page
+    assert '<td class="num" data-col="ranking_values:brier">0.3000</td>' in page
+    assert "over AUROC, Brier score:" in page and "roc_auc, brier" not in page
+    assert "the tied-with-leader badge compares each team with the leader on AUROC alone" in page
 
 
 def test_the_tie_badge_says_its_rule_where_it_is_shown(ranked, client):

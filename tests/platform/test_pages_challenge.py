@@ -110,3 +110,15 @@ def test_the_hidden_solution_and_unknown_files_are_not_found(client, challenge, 
     for name in ("solution.csv", "challenge.yaml", "README.md", "..%2Fsolution.csv", "nothing.csv"):
         assert client.get(f"/challenges/{DEMO}/files/{name}").status_code == 404, name
     assert client.get("/challenges/no-such-challenge").status_code == 404
+
+
+def test_a_metric_with_a_target_value_says_its_ideal_not_a_direction(client, ctx):
+    from pathlib import Path
+
+    from ultrathon.platform.challenges.loader import load_challenge_folder
+    load_challenge_folder(Path(__file__).resolve().parents[1] / "challenges" / "survival_curve")
+    page = client.get("/challenges/survival-curve").get_data(as_text=True)
+    assert ("<strong>Calibration at a horizon</strong> (0 is ideal): Mean predicted risk by the horizon less the "
+            "Kaplan-Meier risk.</li>") in page
+    assert "Calibration at a horizon</strong> (higher is better)" not in page
+    assert "<strong>Time-dependent AUC" in page and "is better)" in page  # ranking metrics keep their direction

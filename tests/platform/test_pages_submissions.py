@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 
 from ultrathon.platform.extensions import db
-from ultrathon.platform.models import Submission
+from ultrathon.platform.models import Submission, utcnow
 
 PASSWORD = "correct horse battery staple"
 DEMO = "breast-cancer-diagnosis"
@@ -164,3 +165,16 @@ def test_choosing_final_submissions_within_the_limit(client, member, sample, run
     client.post(f"{PAGE}/{ids[0]}/selection", data={"choose": "no"})
     db.session.expire_all()
     assert db.session.get(Submission, ids[0]).selected_at is None
+
+
+def test_after_the_close_neither_page_offers_to_submit_nor_counts_submissions_left(client, challenge, member):
+    assert "Submit predictions</a>" in client.get(f"/challenges/{DEMO}").get_data(as_text=True)
+    challenge.closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    overview = client.get(f"/challenges/{DEMO}").get_data(as_text=True)
+    assert "Submit predictions" not in overview and "The challenge closed on <time" in overview
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "submissions left today" not in page and "The daily count resets" not in page
+    assert "The challenge closed on <time" in page
+    live = client.get(f"/challenges/{DEMO}/submissions.json").get_json()
+    assert "submissions left today" not in live["quota_html"] and "closed on" in live["quota_html"]

@@ -145,3 +145,11 @@ def test_markdown_tables_align_by_class_not_by_style():
     html = render_markdown("| id | age |\n|:--|--:|\n| P1 | 42 |\n\n<p style='color:red' onclick='x()'>hi</p>")
     assert inline_code(html) == []
     assert '<th class="align-left">id</th>' in html and '<td class="align-right">42</td>' in html
+
+
+def test_every_page_names_its_icon_and_the_browsers_favicon_request_finds_it(client):
+    page = client.get("/").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    assert client.get("/static/favicon.svg").status_code == 200
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 200 and answer.mimetype == "image/svg+xml" and b"<svg" in answer.data

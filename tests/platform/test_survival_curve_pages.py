@@ -71,11 +71,12 @@ def test_the_organiser_page_draws_survival_figures_named_by_their_horizon(organi
     reliability, decision = charts["curves-private-reliability"], charts["curves-private-decision"]
     assert reliability["title"] == "Calibration of event by time 365, private split"
     assert reliability["axes"] == {"x": "Mean predicted probability of event by time 365",
-                                   "y": "Observed event rate by time 365"}
+                                   "y": ["Observed event rate", "by time 365"]}  # two lines: fits the height
     assert decision["axes"]["x"] == "Threshold probability of event by time 365"
     assert [s["label"] for s in decision["series"]] == [f"Submission {sub.id}", "Treat all", "Treat none"]
     assert decision["series"][0]["values"] == curves["net_benefit"] and decision["series"][1]["values"] == curves["treat_all"]
-    assert reliability["series"][0]["points"] == [{"x": b["mean_predicted"], "y": b["observed"]} for b in curves["bins"]]
+    assert reliability["series"][0]["points"] == [{"x": b["mean_predicted"], "y": b["observed"], "low": b["low"], "high": b["high"]}
+                                                  for b in curves["bins"]]  # the interval is drawn as a bar
     assert '<th scope="col" class="num">Kaplan-Meier event rate by time 365</th>' in html
     assert f"Kaplan-Meier event rate by time 365 {curves['prevalence']:.1%}" in html
     assert "Decision curve of event by time 365, public split as a table" in html

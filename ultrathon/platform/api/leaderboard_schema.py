@@ -19,12 +19,16 @@ LEADERBOARD_SCHEMAS: dict[str, Any] = {
         tied_with_leader={"type": ["boolean", "null"], "description": "By the document's tie_rule; null until computed."},
         ranking_value={"type": ["number", "null"], "description": "The scheme's figure (see ranking_figure); null under "
                                                                  "the primary scheme."},
+        ranking_values={"type": ["object", "null"], "additionalProperties": NULLABLE_NUMBER,
+                        "description": "Each ranking metric's value, rounded as score, so ranking_value can be "
+                                       "checked; null under the primary scheme."},
     ),
     "Ranking": obj(
         ["scheme", "metrics"],
         scheme={"type": "string", "enum": ["primary", "mean_rank", "rank_then_aggregate", "significance"],
                 "description": "The challenge's ranking.scheme (docs/challenge-format.md, Ranking)."},
         metrics={"type": "array", "items": {"type": "string"}, "description": "The metrics that rank."},
+        labels={"type": "array", "items": {"type": "string"}, "description": "Their labels, in the same order."},
     ),
     "RankingFigure": obj(
         ["name", "label", "description", "higher_is_better"],

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort
+import re
 
+from flask import abort
 
 from ..models import Challenge
 from .access import get_challenge
@@ -17,8 +18,19 @@ def challenge_or_404(slug: str) -> Challenge:
     return challenge
 
 
+IDEAL = re.compile(r"\s*\(([^()]+ is ideal)\)\.?$")  # how the catalogue words a target metric's ideal
+
+
 def metric_facts(challenge: Challenge) -> list[dict]:
-    """Return the challenge's metrics, primary first, with what they measure and their direction."""
+    """Return the challenge's metrics, primary first, with what they measure and their direction or ideal."""
     metrics = challenge.settings.metrics
-    return [{"name": name, "label": facts.label, "description": facts.description, "higher_is_better": facts.higher_is_better}
-            for name, facts in ((name, metrics.facts(name)) for name in metrics.all)]
+    return [_facts(name, metrics.facts(name)) for name in metrics.all]
+
+
+def _facts(name: str, facts) -> dict:
+    """Return one metric as the page shows it: a target metric (ranks=False) says its ideal, not a direction."""
+    ideal = IDEAL.search(facts.description) if not facts.ranks else None
+    direction = ideal.group(1) if ideal else f"{'higher' if facts.higher_is_better else 'lower'} is better"
+    description = facts.description[:ideal.start()] + "." if ideal else facts.description
+    return {"name": name, "label": facts.label, "description": description, "higher_is_better": facts.higher_is_better,
+            "direction": direction}

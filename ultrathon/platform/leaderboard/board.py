@@ -32,6 +32,7 @@ class Board:
     ranking_directions: tuple[bool, ...] = ()  # higher is better, per ranking metric
     sites: tuple[str, ...] = ()  # several sites: a column each (leaderboard/sites.py)
     combine: str = "mean"  # leaderboard.combine: how the sites' scores make the ranked one
+    ranking_labels: tuple[str, ...] = ()  # MetricFacts.label, per ranking metric
 
     @property
     def ci_label(self) -> str:
@@ -42,6 +43,12 @@ class Board:
     def alpha(self) -> float:
         """Return the significance level of the one-sided and pairwise tests: 1 - ci_level."""
         return round(1 - self.ci_level, 10)
+
+    @property
+    def other_ranking_metrics(self) -> list[tuple[str, str, bool]]:
+        """Return the ranking metrics other than the primary as (name, label, higher is better)."""
+        return [(m, label, higher) for m, label, higher in zip(self.ranking_metrics, self.ranking_labels,
+                                                               self.ranking_directions) if m != self.metric]
 
     def is_closed(self, now: datetime | None = None) -> bool:
         """Return whether the challenge has ended."""
@@ -75,6 +82,7 @@ def board_of(challenge: Challenge) -> Board:
         ranking_directions=tuple(spec.metrics.facts(m).higher_is_better for m in ranking),
         sites=tuple(spec.sites),
         combine=spec.leaderboard.combine,
+        ranking_labels=tuple(spec.metrics.facts(m).label for m in ranking),
     )
 
 

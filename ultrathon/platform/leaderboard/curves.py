@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ultrathon.scorers.curves import MIN_BIN_ROWS
+
 from ..extensions import db
 from ..models import Score
 from .board import Board
@@ -25,10 +27,21 @@ class CurveSeries:
     reference: bool = False  # treat-all and treat-none are drawn dashed
 
     @property
+    def withheld(self) -> int:
+        """Return how many thresholds of a decision curve the disclosure rule withheld."""
+        return sum(v is None for v in self.values)
+
+    @property
+    def legend(self) -> str:
+        """Return the line's legend entry, which says so when every threshold is withheld and nothing is drawn."""
+        return f"{self.label} (all thresholds withheld)" if self.values and self.withheld == len(self.values) else self.label
+
+    @property
     def chart_data(self) -> dict:
-        """Return the line as curves.js reads it: points (x, y) of a reliability diagram, or values per threshold."""
-        points = [{"x": b["mean_predicted"], "y": b["observed"]} for b in self.bins]
-        return {"label": self.label, "reference": self.reference, "points": points, "values": self.values}
+        """Return the line as curves.js reads it: points (x, y, interval) of a reliability diagram, or values per threshold."""
+        points = [{"x": b["mean_predicted"], "y": b["observed"], "low": b.get("low"), "high": b.get("high")}
+                  for b in self.bins]
+        return {"label": self.legend, "reference": self.reference, "points": points, "values": self.values}
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,11 @@ class CurveChart:
     horizon: float | None = None  # survival figures: the time the event probabilities are taken at
 
     @property
+    def min_rows(self) -> int:
+        """Return the fewest rows the disclosure rule lets a figure rest on."""
+        return MIN_BIN_ROWS
+
+    @property
     def horizon_phrase(self) -> str | None:
         """Return what the probabilities are of, "event by time 365", for survival figures only."""
         return None if self.horizon is None else horizon_words(self.horizon)
@@ -55,13 +73,13 @@ class CurveChart:
         return "Observed rate" if self.horizon is None else f"Kaplan-Meier event rate by time {time_words(self.horizon)}"
 
     @property
-    def axes(self) -> dict[str, str]:
+    def axes(self) -> dict[str, str | list[str]]:
         """Return the x and y axis titles, naming the horizon of survival figures."""
         by = "" if self.horizon is None else f" of {self.horizon_phrase}"
         if self.kind == "reliability":
-            # Kaplan-Meier is named in the description: a longer title would not fit the chart's height.
-            observed = "" if self.horizon is None else f" by time {time_words(self.horizon)}"
-            return {"x": f"Mean predicted probability{by}", "y": f"Observed event rate{observed}"}
+            # Kaplan-Meier is named in the description; on two lines the horizon fits the chart's height.
+            observed = "Observed event rate" if self.horizon is None else ["Observed event rate", f"by time {time_words(self.horizon)}"]
+            return {"x": f"Mean predicted probability{by}", "y": observed}
         return {"x": f"Threshold probability{by}", "y": "Net benefit"}
 
     @property
@@ -82,14 +100,24 @@ def horizon_words(horizon: float) -> str:
     return f"event by time {time_words(horizon)}"
 
 
+def withheld_note(series: list[CurveSeries], n_thresholds: int) -> str:
+    """Return the caption's words on the thresholds the disclosure rule withheld, per line ("" when none is)."""
+    counts = [(s.label, s.withheld) for s in series if not s.reference and s.withheld]
+    if not counts:
+        return ""
+    each = ", ".join(f"{label} {'all' if n == n_thresholds else f'{n} of {n_thresholds}'}" for label, n in counts)
+    return (f"; thresholds withheld, as fewer than {MIN_BIN_ROWS} rows lie between them and the next shown cut "
+            f"(the disclosure rule), are left as gaps: {each}")
+
+
 def _pair(key: str, split: str, named: list[tuple[str, dict]], note: str = "") -> list[CurveChart]:
     """Return the reliability diagram and decision curve of curves, one line per (label, curves)."""
     first = named[0][1]
     horizon = first.get("horizon")
     of = "" if horizon is None else f" of {horizon_words(horizon)}"
     n_bins = max(len(c["bins"]) for _, c in named)
-    observed = ("Observed event rate" if horizon is None
-                else f"Kaplan-Meier event rate by time {time_words(horizon)} (log-log Greenwood 95% interval)")
+    observed = ("Observed event rate (Wilson 95% interval, drawn as bars)" if horizon is None
+                else f"Kaplan-Meier event rate by time {time_words(horizon)} (log-log Greenwood 95% interval, drawn as bars)")
     reliability = CurveChart(
         f"{key}-reliability", "reliability", f"Calibration{of}, {split} split",
         f"{observed} against mean predicted probability in {n_bins} equal-count bin{'s' if n_bins > 1 else ''}, "
@@ -97,13 +125,14 @@ def _pair(key: str, split: str, named: list[tuple[str, dict]], note: str = "") -
         [CurveSeries(label, bins=c["bins"]) for label, c in named], horizon=horizon)
     treat_none = [0.0] * len(first["thresholds"])
     rate = "prevalence" if horizon is None else f"Kaplan-Meier event rate by time {time_words(horizon)}"
+    lines = [CurveSeries(label, values=c["net_benefit"]) for label, c in named]
     decision = CurveChart(
         f"{key}-decision", "decision", f"Decision curve{of}, {split} split",
         f"Net benefit over threshold probabilities {first['thresholds'][0]:g} to {first['thresholds'][-1]:g}, "
-        f"against treating everyone and treating no one; {rate} {first['prevalence']:.1%}{note}",
-        [CurveSeries(label, values=c["net_benefit"]) for label, c in named]
-        + [CurveSeries("Treat all", values=first["treat_all"], reference=True),
-           CurveSeries("Treat none", values=treat_none, reference=True)],
+        f"against treating everyone and treating no one; {rate} {first['prevalence']:.1%}"
+        f"{withheld_note(lines, len(first['thresholds']))}{note}",
+        lines + [CurveSeries("Treat all", values=first["treat_all"], reference=True),
+                 CurveSeries("Treat none", values=treat_none, reference=True)],
         thresholds=first["thresholds"], prevalence=first["prevalence"], horizon=horizon)
     return [reliability, decision]
 

@@ -31,7 +31,7 @@ def ranking_figure(board: Board) -> dict | None:
     return {"name": board.ranking_scheme, "label": label, "description": meaning, "higher_is_better": higher}
 
 
-def _point_values(board: Board, split: str, submission_ids: list[int]) -> np.ndarray:
+def point_values(board: Board, split: str, submission_ids: list[int]) -> np.ndarray:
     """Return the ranking metrics' values (metrics x submissions), NaN where undefined."""
     stored = dict(db.session.execute(
         db.select(Score.submission_id, Score.metrics).where(Score.submission_id.in_(submission_ids), Score.split == split)
@@ -86,7 +86,7 @@ def order_standings(board: Board, split: str, rows: list):
         return rows
     ids = [row.submission_id for row in teams]
     replicates = ranking_replicates(board, split, ids) if board.ranking_scheme in NEEDS_REPLICATES else None
-    figures = scheme_figures(board.ranking_scheme, _point_values(board, split, ids), replicates,
+    figures = scheme_figures(board.ranking_scheme, point_values(board, split, ids), replicates,
                              list(board.ranking_directions), board.alpha)
     ordered = [replace(teams[i], ranking_value=_figure(figures[i], board.ranking_scheme))
                for i in scheme_order(board.ranking_scheme, figures)]

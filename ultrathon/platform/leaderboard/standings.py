@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
+
+import numpy as np
 
 from ..extensions import db
 from ..models import Challenge, LeaderboardStats, Score, Submission, Team, utcnow
 from .board import Board, as_board, board_of
 from .cache import SPLITS, cache_key, cached, keep_board, kept_or_read
-from .ordering import order_standings, ranking_figure
+from .ordering import order_standings, point_values, ranking_figure
 
 TIE_BREAK = "Equal scores are ordered by submission time: the earlier submission ranks higher."
 
@@ -66,6 +68,7 @@ class Standing:
     submissions: int
     last_submission_at: datetime
     ranking_value: float | int | None = None  # the scheme's figure (ordering.py); None under primary
+    ranking_values: dict[str, float | None] | None = None  # each ranking metric's value; None under primary
 
 
 def _best_first(value, higher_is_better: bool) -> tuple:
@@ -149,7 +152,17 @@ def standings_query(board: Board, split: str):
 def compute_standings(board: Board, split: str) -> list[Standing]:
     """Run the standings query and order it by the ranking scheme: teams best first, baselines among them."""
     rows = db.session.execute(standings_query(board, split)).all()
-    return order_standings(board, split, [Standing(*row) for row in rows])
+    return with_ranking_values(board, split, order_standings(board, split, [Standing(*row) for row in rows]))
+
+
+def with_ranking_values(board: Board, split: str, rows: list[Standing]) -> list[Standing]:
+    """Return the rows with each ranking metric's value, rounded as the primary, so the scheme's figure can be checked."""
+    if not board.ranking_metrics or not rows:
+        return rows
+    values = point_values(board, split, [row.submission_id for row in rows])  # metrics x rows, NaN where undefined
+    return [replace(row, ranking_values={metric: None if np.isnan(values[k, i]) else round(float(values[k, i]), board.decimals)
+                                         for k, metric in enumerate(board.ranking_metrics)})
+            for i, row in enumerate(rows)]
 
 
 # --- The leaderboard as served ------------------------------------------------------------------
@@ -194,6 +207,7 @@ def _entry(board: Board, split: str, row: Standing, rank: int | None, figures: d
         "baseline": row.baseline,
         "tied_with_leader": figures.get("tied_with_leader") if figures else None,
         "ranking_value": row.ranking_value,
+        "ranking_values": row.ranking_values,
         **{name: figures.get(name) if figures else None for name in RANK_FIGURES},
     }
     if split == "private":
@@ -242,7 +256,8 @@ def build_standings(board: Board, split: str, rows: list[Standing], stats: Leade
         "closes_at": _iso(board.closes_at),
         "tie_break": TIE_BREAK,
         "tie_rule": tie_rule(board),
-        "ranking": {"scheme": board.ranking_scheme, "metrics": list(board.ranking_metrics) or [board.metric]},
+        "ranking": {"scheme": board.ranking_scheme, "metrics": list(board.ranking_metrics) or [board.metric],
+                    "labels": list(board.ranking_labels) or [board.metric_label]},
         "ranking_figure": ranking_figure(board),
         # The private split only: who can read it is decided before (routes, API), as for every private figure.
         "pairwise": current_pairwise(payload, rows) if split == "private" else None,

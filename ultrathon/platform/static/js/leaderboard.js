@@ -65,12 +65,20 @@
   var table0 = board.querySelector("[data-lb=table]");
   var tieRule = table0 ? table0.getAttribute("data-tie-rule") : null;
   // A multi-metric scheme adds its figure after the rank (the table says so with data-ranking).
+  // and a column per other ranking metric after the primary's interval (named in data-ranking-metrics).
+  var others = ((table0 && table0.getAttribute("data-ranking-metrics")) || "").split(" ").filter(Boolean);
   var columns = ["rank"].concat(table0 && table0.hasAttribute("data-ranking") ? ["ranking_value"] : [])
-    .concat(["team", "score", "ci", "p_rank1", "median_rank"])
+    .concat(["team", "score", "ci"])
+    .concat(others.map(function (m) { return "ranking_values:" + m; }))
+    .concat(["p_rank1", "median_rank"])
     .concat(split === "private" ? ["public_rank", "rank_change"] : [])
     .concat(["submissions", "last_submission_at"]);
 
   function cellParts(column, e, decimals) {
+    if (column.indexOf("ranking_values:") === 0) {
+      var value = (e.ranking_values || {})[column.slice("ranking_values:".length)];
+      return [value === null || value === undefined ? "—" : number(value, decimals)];
+    }
     switch (column) {
       case "rank": return [e.rank === null ? "—" : String(e.rank)];
       case "team":
@@ -96,7 +104,8 @@
   }
 
   function signature(e) {
-    return [e.rank, e.score, e.ci_low, e.ci_high, e.submissions, e.tied_with_leader, e.p_rank1, e.median_rank, e.ranking_value].join("|");
+    return [e.rank, e.score, e.ci_low, e.ci_high, e.submissions, e.tied_with_leader, e.p_rank1, e.median_rank, e.ranking_value,
+            JSON.stringify(e.ranking_values || null)].join("|");
   }
 
   function newRow(e) {
