@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ultrathon.challenge_folder import validate_folder
-from ultrathon.spec import parse_spec, schema_problems
+from ultrathon.spec import ChallengeSpec, parse_spec, schema_problems
 
 from tests.test_spec import GOOD, good_raw, problems_of
 
@@ -127,3 +127,9 @@ def test_a_site_id_list_must_cover_the_sample_once(tmp_path):
     assert any("sites/copenhagen.ids:1: " in r and f"id {ids[2]!r} is listed already (sites/odense.ids, line 3)" in r for r in rendered)
     assert any("sites/odense.ids:4: " in r and "id 'nobody' is not in sample_submission.csv" in r for r in rendered)
     assert any(f"1 id(s) belong to no site, e.g. {ids[-1]!r}" in r for r in rendered)
+
+
+def test_a_spec_without_sites_validates_directly_with_its_cross_checks():
+    """ChallengeSpec.model_validate checks its own dump, which always holds combine: mean."""
+    spec = ChallengeSpec.model_validate(good_raw())
+    assert spec.leaderboard.combine == "mean" and not spec.sites

@@ -33,7 +33,9 @@ def site_problems(raw: dict) -> list[tuple[Path, str]]:
     if not sites:
         if pins is not None:
             out.append((("scoring", "sites"), "applies only when the challenge names its sites: sites: [odense, copenhagen]"))
-        if _at(raw, "leaderboard", "combine") not in (_MISSING, None):
+        # "mean", the default, is harmless without sites; and a validated spec, checked again
+        # from its own dump (ChallengeSpec._consistent), always holds it.
+        if _at(raw, "leaderboard", "combine") not in (_MISSING, None, "mean"):
             out.append((("leaderboard", "combine"), "applies only when the challenge names several sites (sites: [...])"))
         return out
     if _at(raw, "scoring", "where") != "agent":
