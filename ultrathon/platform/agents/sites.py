@@ -152,6 +152,24 @@ def with_pending(figures: dict[str, Any], sites: list[str] | tuple[str, ...]) ->
     return {site: figures.get(site, PENDING) for site in sites}
 
 
+def submission_sites(challenge: Challenge, submissions: list[Submission],
+                     private_visible: bool) -> dict[int, dict[str, Any]]:
+    """Return {submission id: {"public": {site: figures or "pending"}, "private": ... or None}}.
+
+    Only a site challenge's submissions that are, or are being, scored: a failed or cancelled one waits for no site.
+    """
+    spec = challenge.settings
+    if not spec.sites:
+        return {}
+    ids = [s.id for s in submissions if s.status in (QUEUED, SCORING, SubmissionStatus.SCORED.value)]
+    decimals = spec.leaderboard.decimals
+    public = site_figures(ids, "public", decimals)
+    private = site_figures(ids, "private", decimals) if private_visible else {}
+    return {sid: {"public": with_pending(public.get(sid, {}), spec.sites),
+                  "private": with_pending(private.get(sid, {}), spec.sites) if private_visible else None}
+            for sid in ids}
+
+
 def as_split_score(scores: dict[str, Any], replicates: list | None):
     """Rebuild a site's stored split figures as a SplitScore, for the combination."""
     from ultrathon.scorers.report import SplitScore

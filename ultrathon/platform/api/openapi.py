@@ -141,6 +141,16 @@ SCHEMAS: dict[str, Any] = {
         rows={"type": "array", "items": obj(list(HORIZON_FIELDS), **{name: {"type": "number"} if name == "horizon" else NULLABLE_NUMBER
                                                                     for name in HORIZON_FIELDS})},
     )),
+    "SiteScore": {"oneOf": [
+        obj(["score", "ci_low", "ci_high", "n_rows"], score=NULLABLE_NUMBER, ci_low=NULLABLE_NUMBER, ci_high=NULLABLE_NUMBER,
+            n_rows={"type": "integer", "description": "The site's rows of the split."}),
+        {"type": "string", "enum": ["pending"], "description": "The site has not reported yet."}]},
+    "SubmissionSites": nullable(obj(
+        ["public", "private"],
+        public={"type": "object", "additionalProperties": ref("SiteScore"), "description": "site -> its primary score and CI."},
+        private=nullable({"type": "object", "additionalProperties": ref("SiteScore"),
+                          "description": "The same on the private rows; null until the close, as private."}),
+    )),
     "Submission": obj(
         ["id", "challenge", "team", "status", "created_at", "scored_at", "public", "private", "error"],
         id={"type": "integer"},
@@ -169,6 +179,9 @@ SCHEMAS: dict[str, Any] = {
         sha256={"type": "string"},
         selected={"type": "boolean"},
         scorer_version={"type": ["string", "null"]},
+        sites={**ref("SubmissionSites"), "description": "A challenge scored at several sites: each site's score per split, "
+                                                         "rounded to the challenge's decimals; null for other challenges "
+                                                         "and for failed or cancelled submissions."},
     ),
     "SubmissionList": obj(
         ["items", "next_cursor", "team", "quota"],

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from ..models import Challenge, utcnow
 
+COMBINE_LABELS = {"mean": "mean of sites", "worst": "worst site"}  # leaderboard.combine, as the pages name it
+
 
 @dataclass(frozen=True)
 class Board:
@@ -38,6 +40,11 @@ class Board:
     def ci_label(self) -> str:
         """Return the interval's level as the pages say it, e.g. "95%" or "97.5%"."""
         return f"{self.ci_level * 100:g}%"
+
+    @property
+    def combine_label(self) -> str | None:
+        """Return how the sites' scores make the ranked one, as the page says it ("mean of sites")."""
+        return COMBINE_LABELS[self.combine] if self.sites else None
 
     @property
     def alpha(self) -> float:

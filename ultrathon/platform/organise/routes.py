@@ -13,6 +13,7 @@ from ultrathon.challenge_folder import ChallengeInvalid
 from ultrathon.scorers.subgroups import MIN_GROUP_COUNT
 
 from ..agents.tokens import challenge_agents
+from ..agents.sites import submission_sites
 from ..arguments import int_arg
 from ..challenges.access import get_challenge, is_organiser
 from ..challenges.loader import LoadRefused
@@ -110,7 +111,8 @@ def submission(slug: str, submission_id: int):
     challenge = _organised(slug)
     sub = listing.find_submission(challenge, submission_id) or abort(404)
     scores = listing.scores_of([sub.id])
-    return render_template("organise/submission.html", challenge=challenge, sub=sub, scores=scores,
+    sites = submission_sites(challenge, [sub], private_visible=True).get(sub.id)  # organisers see private figures
+    return render_template("organise/submission.html", challenge=challenge, sub=sub, scores=scores, sites=sites,
                            curves=submission_charts(sub.id, f"Submission {sub.id}"),
                            min_group_count=MIN_GROUP_COUNT, action_form=ActionForm(), back=url_for(".dashboard", slug=slug))
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from ultrathon.scorers.horizon_table import horizons_from_dict
 
+from ..agents.sites import submission_sites
 from ..challenges.access import can_view_private, is_organiser, team_of
 from ..extensions import db
 from ..models import Split, Submission, SubmissionStatus, User
@@ -90,6 +91,8 @@ def submission_to_dict(submission: Submission, viewer: User | None) -> dict[str,
         "sha256": submission.sha256,
         "selected": submission.selected_at is not None,
         "scorer_version": submission.scorer_version,
+        # Several sites: each site's figures per split, "pending" until it reports; private as private scores are.
+        "sites": submission_sites(challenge, [submission], private_visible).get(submission.id),
     }
     if organiser:
         out["error_detail"] = submission.error_detail

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..agents.sites import submission_sites
 from ..challenges.access import can_view_private, has_accepted_terms, team_of
 from ..challenges.views import challenge_or_404, metric_facts
 from ..extensions import db
@@ -56,6 +57,7 @@ def _state(challenge: Challenge, team: Team) -> dict:
     submissions = _team_submissions(team)
     context = _row_context(challenge, team)
     context["chosen"] = sum(1 for s in submissions if s.selected_at is not None)
+    context["site_figures"] = submission_sites(challenge, submissions, context["show_private"])
     quota = quota_for(challenge, team, user=current_user._get_current_object())
     return {"submissions": submissions, "quota": quota, **context}
 

@@ -64,21 +64,52 @@
 
   var table0 = board.querySelector("[data-lb=table]");
   var tieRule = table0 ? table0.getAttribute("data-tie-rule") : null;
-  // A multi-metric scheme adds its figure after the rank (the table says so with data-ranking).
-  // and a column per other ranking metric after the primary's interval (named in data-ranking-metrics).
+  // A multi-metric scheme adds its figure after the rank (the table says so with data-ranking),
+  // and a column per other ranking metric after the primary's interval (named in data-ranking-metrics);
+  // several sites add a column each after those (data-sites: their names, as JSON).
   var others = ((table0 && table0.getAttribute("data-ranking-metrics")) || "").split(" ").filter(Boolean);
+  var sites = [];
+  try { sites = JSON.parse(table0 && table0.getAttribute("data-sites") || "[]"); } catch (err) { sites = []; }
   var columns = ["rank"].concat(table0 && table0.hasAttribute("data-ranking") ? ["ranking_value"] : [])
     .concat(["team", "score", "ci"])
     .concat(others.map(function (m) { return "ranking_values:" + m; }))
+    .concat(sites.map(function (site) { return "site:" + site; }))
     .concat(["p_rank1", "median_rank"])
     .concat(split === "private" ? ["public_rank", "rank_change"] : [])
     .concat(["submissions", "last_submission_at"]);
+
+  function siteParts(figures, decimals) {
+    if (!figures || typeof figures !== "object") {
+      var span = document.createElement("span");
+      span.className = "lb-pending";
+      span.title = "This site has not reported yet";
+      span.textContent = "pending";
+      return [span];
+    }
+    var parts = [number(figures.score, decimals)];
+    if (figures.ci_low !== null && figures.ci_low !== undefined) {
+      parts.push(document.createElement("br"), muted(number(figures.ci_low, decimals) + " – " + number(figures.ci_high, decimals)));
+    }
+    return parts;
+  }
+
+  // A submission some sites have scored and others not: its site figures, and no rank or combined score.
+  function pendingParts(column, p, decimals) {
+    if (column.indexOf("site:") === 0) return siteParts((p.sites || {})[column.slice(5)], decimals);
+    if (column === "team") {
+      var unranked = badge("unranked: sites pending", "lb-unranked");
+      unranked.title = "Ranked once every site has reported";
+      return [p.team, " ", unranked];
+    }
+    return ["—"];
+  }
 
   function cellParts(column, e, decimals) {
     if (column.indexOf("ranking_values:") === 0) {
       var value = (e.ranking_values || {})[column.slice("ranking_values:".length)];
       return [value === null || value === undefined ? "—" : number(value, decimals)];
     }
+    if (column.indexOf("site:") === 0) return siteParts((e.sites || {})[column.slice(5)], decimals);
     switch (column) {
       case "rank": return [e.rank === null ? "—" : String(e.rank)];
       case "team":
@@ -105,19 +136,51 @@
 
   function signature(e) {
     return [e.rank, e.score, e.ci_low, e.ci_high, e.submissions, e.tied_with_leader, e.p_rank1, e.median_rank, e.ranking_value,
-            JSON.stringify(e.ranking_values || null)].join("|");
+            JSON.stringify(e.ranking_values || null), JSON.stringify(e.sites || null)].join("|");
   }
 
   function newRow(e) {
     var tr = document.createElement("tr");
     tr.setAttribute("data-team-id", String(e.team_id));
+    addCells(tr);
+    return tr;
+  }
+
+  function addCells(tr) {
     for (var i = 0; i < columns.length; i++) {
       var td = document.createElement("td");
       td.setAttribute("data-col", columns[i]);
       if (columns[i] !== "team" && columns[i] !== "last_submission_at") td.className = "num";
       tr.appendChild(td);
     }
-    return tr;
+  }
+
+  function updatePending(tbody, pending, decimals) {
+    // After the ranked rows, in submission order; a row leaves once its submission is ranked.
+    var rows = {};
+    var existing = tbody.querySelectorAll("tr[data-pending-id]");
+    for (var i = 0; i < existing.length; i++) rows[existing[i].getAttribute("data-pending-id")] = existing[i];
+    var seen = {};
+    for (var j = 0; j < pending.length; j++) {
+      var p = pending[j];
+      var id = String(p.submission_id);
+      var tr = rows[id];
+      if (!tr) {
+        tr = document.createElement("tr");
+        tr.className = "lb-pending-row";
+        tr.setAttribute("data-pending-id", id);
+        addCells(tr);
+      }
+      var sig = JSON.stringify(p.sites || null);
+      if (tr.getAttribute("data-sig") !== sig) {
+        var cells = tr.querySelectorAll("td[data-col]");
+        for (var k = 0; k < cells.length; k++) fill(cells[k], pendingParts(cells[k].getAttribute("data-col"), p, decimals));
+        tr.setAttribute("data-sig", sig);
+      }
+      tbody.appendChild(tr);
+      seen[id] = true;
+    }
+    for (var key in rows) if (!seen[key]) tbody.removeChild(rows[key]);
   }
 
   function updateTable(doc) {
@@ -128,7 +191,8 @@
     var existing = tbody.querySelectorAll("tr[data-team-id]");
     for (var i = 0; i < existing.length; i++) rows[existing[i].getAttribute("data-team-id")] = existing[i];
     var empty = tbody.querySelector("tr.lb-empty");
-    if (empty && doc.entries.length) tbody.removeChild(empty);
+    var pending = doc.pending || [];
+    if (empty && (doc.entries.length || pending.length)) tbody.removeChild(empty);
     var seen = {};
     for (var j = 0; j < doc.entries.length; j++) {
       var e = doc.entries[j];
@@ -153,6 +217,7 @@
       seen[id] = true;
     }
     for (var key in rows) if (!seen[key]) tbody.removeChild(rows[key]);
+    updatePending(tbody, pending, doc.decimals);
     var asof = board.querySelector("[data-lb=asof]");
     if (asof) {
       var parts = ["Standings as of ", timeNode(doc.as_of, true), ". "];
