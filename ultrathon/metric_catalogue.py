@@ -26,6 +26,7 @@ class MetricFacts:
     # False for metrics whose ideal is a target value (a calibration slope of 1), not an extreme:
     # they are reported, but cannot order a leaderboard.
     ranks: bool = True
+    ideal: float | None = None  # the target value of a metric with ranks=False; None for the others
 
 
 CATALOGUE: dict[str, MetricFacts] = {facts.name: facts for facts in [
@@ -37,8 +38,8 @@ CATALOGUE: dict[str, MetricFacts] = {facts.name: facts for facts in [
     MetricFacts("mcc", "Matthews correlation", frozenset({"binary"}), True, "Correlation between predicted (threshold 0.5) and true labels."),
     MetricFacts("f1", "F1 score", frozenset({"binary"}), True, "Harmonic mean of precision and recall at threshold 0.5."),
     MetricFacts("sensitivity_at_specificity", "Sensitivity at specificity", frozenset({"binary"}), True, "Sensitivity at the threshold reaching the required specificity.", options=("specificity",)),
-    MetricFacts("calibration_slope", "Calibration slope", frozenset({"binary"}), True, "Slope of the logistic recalibration of the predictions (1 is ideal).", ranks=False),
-    MetricFacts("calibration_intercept", "Calibration intercept", frozenset({"binary"}), True, "Intercept of the logistic recalibration with the slope fixed at 1 (0 is ideal).", ranks=False),
+    MetricFacts("calibration_slope", "Calibration slope", frozenset({"binary"}), True, "Slope of the logistic recalibration of the predictions (1 is ideal).", ranks=False, ideal=1.0),
+    MetricFacts("calibration_intercept", "Calibration intercept", frozenset({"binary"}), True, "Intercept of the logistic recalibration with the slope fixed at 1 (0 is ideal).", ranks=False, ideal=0.0),
     MetricFacts("ece", "Expected calibration error", frozenset({"binary"}), False, "Weighted mean gap between predicted and observed risk over 10 bins."),
     MetricFacts("roc_auc_ovr", "AUROC (one-vs-rest, macro)", frozenset({"multiclass"}), True, "Mean of the one-vs-rest AUROCs over classes."),
     MetricFacts("accuracy", "Accuracy", frozenset({"multiclass"}), True, "Share of rows whose most probable class is the true one."),
@@ -52,5 +53,5 @@ CATALOGUE: dict[str, MetricFacts] = {facts.name: facts for facts in [
     MetricFacts("td_auc", "Time-dependent AUC", frozenset({"survival"}), True, "Mean cumulative/dynamic AUC at the given horizons.", options=("horizons",)),
     MetricFacts("integrated_brier", "Integrated Brier score", frozenset({"survival"}), False, "IPCW Brier score of the survival curves, integrated over the horizons and divided by their span."),
     MetricFacts("brier_at_horizon", "Brier score at a horizon", frozenset({"survival"}), False, "IPCW Brier score of the predicted survival at one horizon.", options=("horizon",)),
-    MetricFacts("calibration_at_horizon", "Calibration at a horizon", frozenset({"survival"}), True, "Mean predicted risk by the horizon less the Kaplan-Meier risk (0 is ideal).", options=("horizon",), ranks=False),
+    MetricFacts("calibration_at_horizon", "Calibration at a horizon", frozenset({"survival"}), True, "Mean predicted risk by the horizon less the Kaplan-Meier risk (0 is ideal).", options=("horizon",), ranks=False, ideal=0.0),
 ]}

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ...metric_catalogue import CATALOGUE
 from ..audit import record
 from ..extensions import db
 from ..models import ChallengeFile, TermsAcceptance, utcnow
@@ -22,6 +23,12 @@ from .views import challenge_or_404, metric_facts
 def utc_filter(moment: datetime | None) -> datetime | None:
     """Return a time in UTC, whatever zone it was read or written in."""
     return moment.astimezone(timezone.utc) if moment is not None else None
+
+
+@bp.app_template_global()
+def metric_label(name: str) -> str:
+    """Return a catalogue metric's label, for a page that names the metric by code."""
+    return CATALOGUE[name].label
 
 
 @bp.app_context_processor

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import abort
 
 from ..models import Challenge
@@ -18,9 +16,6 @@ def challenge_or_404(slug: str) -> Challenge:
     return challenge
 
 
-IDEAL = re.compile(r"\s*\(([^()]+ is ideal)\)\.?$")  # how the catalogue words a target metric's ideal
-
-
 def metric_facts(challenge: Challenge) -> list[dict]:
     """Return the challenge's metrics, primary first, with what they measure and their direction or ideal."""
     metrics = challenge.settings.metrics
@@ -29,8 +24,10 @@ def metric_facts(challenge: Challenge) -> list[dict]:
 
 def _facts(name: str, facts) -> dict:
     """Return one metric as the page shows it: a target metric (ranks=False) says its ideal, not a direction."""
-    ideal = IDEAL.search(facts.description) if not facts.ranks else None
-    direction = ideal.group(1) if ideal else f"{'higher' if facts.higher_is_better else 'lower'} is better"
-    description = facts.description[:ideal.start()] + "." if ideal else facts.description
+    if facts.ideal is None:
+        direction, description = f"{'higher' if facts.higher_is_better else 'lower'} is better", facts.description
+    else:  # the page says the ideal beside the label, so the description need not repeat it
+        direction = f"{facts.ideal:g} is ideal"
+        description = facts.description.replace(f" ({direction})", "")
     return {"name": name, "label": facts.label, "description": description, "higher_is_better": facts.higher_is_better,
             "direction": direction}

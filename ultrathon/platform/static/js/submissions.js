@@ -122,10 +122,11 @@
     xhr.send(new FormData(form));
   }
 
-  function rowFromHtml(html) {
+  // A submission's markup is its row and, for survival curves, a per-horizon row under it.
+  function rowsFromHtml(html) {
     var holder = document.createElement("tbody");
     holder.innerHTML = html.trim();  // our own server-rendered, escaped markup
-    return holder.firstElementChild;
+    return Array.prototype.slice.call(holder.children);
   }
 
   function announce(row) {
@@ -146,15 +147,19 @@
       var current = document.getElementById("sub-" + item.id);
       if (current && current.getAttribute("data-status") === item.status &&
           current.getAttribute("data-selected") === (item.selected ? "yes" : "no")) continue;
-      var row = rowFromHtml(item.html);
+      var rows = rowsFromHtml(item.html);
+      var before = body.firstElementChild;
       if (current) {
-        current.parentNode.replaceChild(row, current);
-        announce(row);
-      } else {
-        if (empty) { empty.remove(); empty = null; }
-        body.insertBefore(row, body.firstElementChild);
-      }
-      if (window.Ultrathon) window.Ultrathon.localiseTimes(row);
+        var extra = document.getElementById("sub-" + item.id + "-horizons");
+        if (extra) extra.remove();
+        before = current.nextElementSibling;
+        current.remove();
+      } else if (empty) { empty.remove(); empty = null; before = body.firstElementChild; }
+      rows.forEach(function (row) {
+        body.insertBefore(row, before);
+        if (window.Ultrathon) window.Ultrathon.localiseTimes(row);
+      });
+      if (current) announce(rows[0]);
     }
     if (data.quota_html && $("quota")) {
       $("quota").innerHTML = data.quota_html;
