@@ -6,7 +6,8 @@ folder unless DATABASE_URL or REDIS_URL name real servers), a real `ultrathon wo
 `ultrathon web` on loopback and real `ultrathon agent` processes holding the solution.
 One 200-row binary challenge with 1,000 bootstrap resamples, loaded twice from the same data:
 once scored by the platform's workers, once by an agent (no solution on the platform, a pinned
-fingerprint). Figures:
+fingerprint). Uploads call the API's own service (accept_submission) in this process, as
+bench/pipeline.py does; scored is when the live-events channel says so. Figures:
 - upload -> scored latency p50 and p95 over 50 uploads to each, one after another and alternated
   so that both paths meet the same load on the machine, with one agent running;
 - the agent path's extra latency at the median (target <= 100 ms);
