@@ -64,15 +64,18 @@ def start_web(env: dict, port: int, log: Path) -> subprocess.Popen:
         web = subprocess.Popen([sys.executable, "-m", "ultrathon.cli", "web", "--port", str(port), "--web-workers", "2"],
                                env=env, start_new_session=True, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                return web
-        except requests.RequestException:  # not listening yet, or too busy starting to answer
-            pass
-        time.sleep(0.3)
-    stop(web)
-    raise SystemExit(f"`ultrathon web` did not answer /readyz within 90 s; see {log}")
+    try:
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                    return web
+            except requests.RequestException:  # not listening yet, or too busy starting to answer
+                pass
+            time.sleep(0.3)
+        raise SystemExit(f"`ultrathon web` did not answer /readyz within 90 s; see {log}")
+    except BaseException:  # the caller never sees it: stop it here, or it outlives the bench
+        stop(web)
+        raise
 
 
 def start_agent(env: dict, url: str, token: str, holder: Path, log: Path) -> subprocess.Popen:
