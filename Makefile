@@ -25,6 +25,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/scoring.py
 	$(PY) bench/pipeline.py
+	$(PY) bench/agents.py
 	$(PY) bench/leaderboard.py
 	$(PY) bench/references.py
 	$(PY) bench/survival_curves.py

@@ -49,6 +49,17 @@ def record(name: str, value: float, unit: str, target: str = "", note: str = "")
     FIGURES.append({"figure": name, "value": round(value, 6), "unit": unit, "target": target, "note": note})
 
 
+def print_figures() -> None:
+    """Print the recorded figures as a table, then one JSON line each."""
+    width = max(len(f["figure"]) for f in FIGURES)
+    print(f"\n{'figure':<{width}}  {'value':>12}  unit            target")
+    for f in FIGURES:
+        print(f"{f['figure']:<{width}}  {f['value']:>12.4f}  {f['unit']:<15} {f['target']}  {f['note']}")
+    print()
+    for f in FIGURES:
+        print(json.dumps(f))
+
+
 def write_challenge(folder: Path, rows: int, seed: int = 0, slug: str = "pipeline-bench") -> tuple[Path, bytes]:
     """Write a binary challenge folder with `rows` solution rows; return it and a prediction file."""
     rng = np.random.default_rng(seed)
@@ -340,13 +351,7 @@ def run(args, instance: Path) -> None:
     record("machine load average (1 min) at start / at end", load_at_start, "processes",
            note=f"at end {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores")
 
-    width = max(len(f["figure"]) for f in FIGURES)
-    print(f"\n{'figure':<{width}}  {'value':>12}  unit            target")
-    for f in FIGURES:
-        print(f"{f['figure']:<{width}}  {f['value']:>12.4f}  {f['unit']:<15} {f['target']}  {f['note']}")
-    print()
-    for f in FIGURES:
-        print(json.dumps(f))
+    print_figures()
 
 
 def main() -> None:
