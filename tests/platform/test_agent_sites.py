@@ -177,3 +177,19 @@ def test_a_site_challenge_needs_a_site_token(site_challenge):
         create_agent_token([challenge], "x")
     with pytest.raises(ValueError, match="no site 'malmo'; its sites are odense, copenhagen"):
         create_agent_token([challenge], "x", site="malmo")
+
+
+def test_the_dashboard_and_readyz_show_each_agents_site(client, site_challenge, agent_token, make_user):
+    from tests.platform.test_agent_operability import ORGANISER, login
+
+    challenge = site_challenge()
+    for site in SITES:
+        agent_token(challenge, name=f"agent-{site}", site=site)
+    login(client, make_user(ORGANISER, "Olga Organiser"))
+    page = client.get(f"/challenges/{challenge.slug}/organise").get_data(as_text=True)
+    section = page.split('id="agents-heading"')[1].split("</section>")[0]
+    assert '<th scope="col">Site</th>' in section
+    for site in SITES:
+        assert f"<td>agent-{site}</td><td>{site}</td>" in section
+    agents = {a["name"]: a["site"] for a in client.get("/readyz").get_json()["agents"]}
+    assert agents == {f"agent-{site}": site for site in SITES}
