@@ -37,7 +37,13 @@ def platform(tmp_path_factory):
             (holders[site] / "solution.csv").write_bytes(site_rows(SOLUTION, ids))
         tokens = {site: cli(env, "agents", "create", "--challenge", SLUG, "--site", site, "--name", site)
                   .strip().splitlines()[-1] for site in SITES}
-        yield {"env": env, "base": base, "holders": holders, "tokens": tokens, "db": tmp / "instance" / "ultrathon.db"}
+        started: list = []
+        try:
+            yield {"env": env, "base": base, "holders": holders, "tokens": tokens, "started": started,
+                   "db": tmp / "instance" / "ultrathon.db"}
+        finally:
+            for agent in started:  # a failed test leaves none running
+                stop(agent, signal.SIGKILL)
 
 
 def start_agent(platform, site: str, folder=None):
@@ -46,9 +52,11 @@ def start_agent(platform, site: str, folder=None):
 
     from tests.conftest import ROOT
 
-    return subprocess.Popen([sys.executable, "-m", "ultrathon.cli", "agent", "--url", platform["base"], "--token",
-                             platform["tokens"][site], str(folder or platform["holders"][site])],
-                            env=platform["env"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    agent = subprocess.Popen([sys.executable, "-m", "ultrathon.cli", "agent", "--url", platform["base"], "--token",
+                              platform["tokens"][site], str(folder or platform["holders"][site])],
+                             env=platform["env"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    platform["started"].append(agent)
+    return agent
 
 
 def board(platform) -> dict:
