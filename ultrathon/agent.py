@@ -120,9 +120,10 @@ class Agent:
             log.warning("job %s is for %s, which this agent holds no folder of; its lease will expire", job["id"], job["challenge"])
             return True
         if job.get("site") != held.site:
-            log.warning("job %s is for site %s; this agent's folder of %s is site %s's; its lease will expire",
-                        job["id"], job.get("site"), job["challenge"], held.site)
-            return True
+            # Waiting would lease the site's jobs again and again and score none: stop and say which solution is needed.
+            raise AgentError(f"this token scores {job['challenge']} for site {job.get('site') or '(none)'}, but the "
+                             f"solution.csv held for it is site {held.site or '(none)'}'s: give the agent "
+                             f"{job.get('site') or 'the challenge'}'s solution, or a token of site {held.site}")
         stop = threading.Event()
         beat = threading.Thread(target=self._heartbeats, args=(job, stop), daemon=True)
         beat.start()

@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,10 +29,9 @@ pytestmark = pytest.mark.slow
 LEASE_S = "2"
 
 
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory):
-    """Start `ultrathon up` on SQLite and an embedded Redis, with two-second leases; yield its parts."""
-    tmp = tmp_path_factory.mktemp("agents-up")
+@contextmanager
+def running_up(tmp: Path):
+    """Run `ultrathon up` on SQLite and an embedded Redis, with two-second leases; yield (env, base URL)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TEST_DATABASE_URL")}
     env.update({"ULTRATHON_INSTANCE": str(tmp / "instance"), "ULTRATHON_ENV": "development", "PYTHONPATH": str(ROOT),
                 "ULTRATHON_AGENT_LEASE_S": LEASE_S, "ULTRATHON_AGENT_MAX_LEASES": "10"})
@@ -43,14 +43,22 @@ def platform(tmp_path_factory):
     while time.monotonic() < deadline and get(base + "/readyz")[0] != 200:
         time.sleep(0.3)
     try:
+        yield env, base
+    finally:
+        up.send_signal(signal.SIGINT)
+        up.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    """Start the platform with the agent-scored demo loaded and a data holder's folder beside it."""
+    tmp = tmp_path_factory.mktemp("agents-up")
+    with running_up(tmp) as (env, base):
         folder = write_agent_folder(tmp / "platform")
         cli(env, "challenges", "load", str(folder))
         holder = write_agent_folder(tmp / "holder")
         (holder / "solution.csv").write_bytes(SOLUTION)
         yield {"env": env, "base": base, "holder": holder, "tmp": tmp, "db": tmp / "instance" / "ultrathon.db"}
-    finally:
-        up.send_signal(signal.SIGINT)
-        up.wait(timeout=60)
 
 
 def cli(env, *args: str) -> str:
@@ -160,8 +168,9 @@ def test_an_agent_holding_another_solution_stops_with_one_line(platform):
     assert line.startswith("Error: ") and "not the pinned one" in line
 
 
-def test_the_platform_database_holds_no_label(platform):
-    with sqlite3.connect(platform["db"]) as conn:
+def assert_no_label(database: Path) -> None:
+    """Fail if the SQLite file's dump holds the demo solution's labels: an id beside its label, or labels in order."""
+    with sqlite3.connect(database) as conn:
         dump = "\n".join(conn.iterdump())
     assert "P00004" in dump  # the dump is readable: the ids are there, from the sample submission
     rows = [line.split(",") for line in SOLUTION.decode().splitlines()[1:]]
@@ -171,3 +180,7 @@ def test_the_platform_database_holds_no_label(platform):
     labels = [label for _, label, _ in rows]
     for sep in (",", ", ", "\\n"):
         assert sep.join(labels[:40]) not in dump
+
+
+def test_the_platform_database_holds_no_label(platform):
+    assert_no_label(platform["db"])

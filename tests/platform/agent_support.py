@@ -32,6 +32,33 @@ def write_agent_folder(root: Path, pin: str = PIN, extra: str = "", slug: str = 
     return folder
 
 
+def site_rows(csv: bytes, ids) -> bytes:
+    """Return a CSV's rows whose first column is one of `ids`, header kept: one site's part."""
+    import io
+
+    import pandas as pd
+
+    frame = pd.read_csv(io.BytesIO(csv), dtype=str, keep_default_na=False)
+    return frame[frame.iloc[:, 0].isin(set(ids))].to_csv(index=False).encode()
+
+
+def write_site_folder(root: Path, site_ids: dict[str, list[str]], combine: str = "mean") -> Path:
+    """Write the agent-scored demo with several sites: each pins its part of the solution and lists its ids."""
+    pins = ", ".join(f"{s}: {{solution_sha256: '{hashlib.sha256(site_rows(SOLUTION, ids)).hexdigest()}'}}"
+                     for s, ids in site_ids.items())
+    folder = write_agent_folder(root, pin="0" * 64)
+    text = (folder / "challenge.yaml").read_text().replace(f"scoring: {{where: agent, solution_sha256: '{'0' * 64}'}}",
+                                                           f"scoring: {{where: agent, sites: {{{pins}}}}}")
+    text += f"sites: [{', '.join(site_ids)}]\n"
+    if combine != "mean":
+        text = text.replace("leaderboard: {decimals: 4,", f"leaderboard: {{combine: {combine}, decimals: 4,", 1)
+    (folder / "challenge.yaml").write_text(text)
+    (folder / "sites").mkdir()
+    for site, ids in site_ids.items():
+        (folder / "sites" / f"{site}.ids").write_text("\n".join(ids) + "\n")
+    return folder
+
+
 @pytest.fixture
 def make_agent_challenge(make_challenge, tmp_path):
     """Load the agent-scored demo challenge."""

@@ -8,17 +8,12 @@ import io
 import pandas as pd
 import pytest
 
-from tests.platform.agent_support import SOLUTION, sample_of, wire_report, write_agent_folder
+from tests.platform.agent_support import SOLUTION, sample_of, site_rows, wire_report, write_site_folder
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Score, Submission
 
 SITES = ("odense", "copenhagen")
 NO_WAIT = {"wait": 0}
-
-
-def _rows(csv: bytes, ids: set[str]) -> bytes:
-    frame = pd.read_csv(io.BytesIO(csv), dtype=str, keep_default_na=False)
-    return frame[frame.iloc[:, 0].isin(ids)].to_csv(index=False).encode()
 
 
 def _site_ids() -> dict[str, list[str]]:
@@ -28,7 +23,7 @@ def _site_ids() -> dict[str, list[str]]:
 
 
 SITE_IDS = _site_ids()
-SITE_SOLUTIONS = {site: _rows(SOLUTION, set(ids)) for site, ids in SITE_IDS.items()}
+SITE_SOLUTIONS = {site: site_rows(SOLUTION, set(ids)) for site, ids in SITE_IDS.items()}
 
 
 @pytest.fixture
@@ -36,18 +31,7 @@ def site_challenge(make_challenge, tmp_path):
     """Load the binary demo scored at two sites, each holding half of the hidden rows."""
 
     def make(combine: str = "mean"):
-        pins = ", ".join(f"{s}: {{solution_sha256: '{hashlib.sha256(SITE_SOLUTIONS[s]).hexdigest()}'}}" for s in SITES)
-        folder = write_agent_folder(tmp_path / combine, pin="0" * 64)
-        text = (folder / "challenge.yaml").read_text().replace(f"scoring: {{where: agent, solution_sha256: '{'0' * 64}'}}",
-                                                               f"scoring: {{where: agent, sites: {{{pins}}}}}")
-        text += f"sites: [{', '.join(SITES)}]\n"
-        if combine != "mean":
-            text = text.replace("leaderboard: {decimals: 4,", f"leaderboard: {{combine: {combine}, decimals: 4,", 1)
-        (folder / "challenge.yaml").write_text(text)
-        (folder / "sites").mkdir()
-        for site in SITES:
-            (folder / "sites" / f"{site}.ids").write_text("\n".join(SITE_IDS[site]) + "\n")
-        return make_challenge(folder=folder)
+        return make_challenge(folder=write_site_folder(tmp_path / combine, SITE_IDS, combine))
 
     return make
 
@@ -70,7 +54,7 @@ def site_body(challenge, site: str, data: bytes, ids=None, solution_site=None) -
     solution = SITE_SOLUTIONS[solution_site or site]
     own = SITE_IDS[solution_site or site]
     return {"solution_sha256": hashlib.sha256(solution).hexdigest(),
-            "report": wire_report(challenge, _rows(data, set(own)), solution),
+            "report": wire_report(challenge, site_rows(data, set(own)), solution),
             "ids": list(own) if ids is None else ids}
 
 
@@ -177,3 +161,19 @@ def test_a_site_challenge_needs_a_site_token(site_challenge):
         create_agent_token([challenge], "x")
     with pytest.raises(ValueError, match="no site 'malmo'; its sites are odense, copenhagen"):
         create_agent_token([challenge], "x", site="malmo")
+
+
+def test_the_dashboard_and_readyz_show_each_agents_site(client, site_challenge, agent_token, make_user):
+    from tests.platform.test_agent_operability import ORGANISER, login
+
+    challenge = site_challenge()
+    for site in SITES:
+        agent_token(challenge, name=f"agent-{site}", site=site)
+    login(client, make_user(ORGANISER, "Olga Organiser"))
+    page = client.get(f"/challenges/{challenge.slug}/organise").get_data(as_text=True)
+    section = page.split('id="agents-heading"')[1].split("</section>")[0]
+    assert '<th scope="col">Site</th>' in section
+    for site in SITES:
+        assert f"<td>agent-{site}</td><td>{site}</td>" in section
+    agents = {a["name"]: a["site"] for a in client.get("/readyz").get_json()["agents"]}
+    assert agents == {f"agent-{site}": site for site in SITES}

@@ -69,7 +69,8 @@ def worker(processes: int, burst: bool) -> None:
 
     from ultrathon.worker.runner import run_worker_pool
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("ultrathon").setLevel(logging.INFO)  # the agent's own lines; libraries only when they warn
     from ultrathon.platform.supervisor import ensure_redis
 
     settings, _server = ensure_redis(_settings())
@@ -87,7 +88,8 @@ def agent(url: str, token: str, once: bool, dirs: tuple[str, ...]) -> None:
 
     from ultrathon.agent import Agent, AgentError, load_folders
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("ultrathon").setLevel(logging.INFO)  # the agent's own lines; libraries only when they warn
     try:
         runner = Agent(url, token, load_folders(dirs))
         runner.run_once(wait=5) if once else runner.run_forever()

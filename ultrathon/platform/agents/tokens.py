@@ -116,13 +116,13 @@ def release_lease(lease: AgentLease, outcome: str) -> int:
 
 
 def agent_rows(challenge_ids: list[int] | None = None) -> list[dict]:
-    """Return each live agent (of these challenges, or all) as the dashboard and /readyz show it, no secret."""
+    """Return each live agent (of these challenges, or all) and its site as /readyz shows it, no secret."""
     rows = []
     for token in list_agent_tokens():
         slugs = [c.slug for c in token.challenges if challenge_ids is None or c.id in challenge_ids]
         if token.revoked_at is not None or not slugs:
             continue
-        rows.append({"name": token.name, "version": token.version, "challenges": slugs,
+        rows.append({"name": token.name, "site": token.site, "version": token.version, "challenges": slugs,
                      "last_seen": token.last_seen_at.isoformat() if token.last_seen_at else None,
                      "jobs_done": token.jobs_done or 0, "failures": token.failures or 0,
                      "heartbeats": token.heartbeats or 0})
