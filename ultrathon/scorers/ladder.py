@@ -35,7 +35,8 @@ def shown_score(best_shown: float | None, score: float | None, step: float, high
     if best_shown is None:
         return round_to_step(score, step)
     gain = score - best_shown if higher_is_better else best_shown - score
-    return round_to_step(score, step) if gain > step else best_shown
+    # A gain of exactly the step is not enough, whatever float subtraction leaves behind (0.8 - 0.75).
+    return round_to_step(score, step) if gain > step * (1 + 1e-9) else best_shown
 
 
 def ladder(scores: Iterable[float | None], step: float, higher_is_better: bool) -> list[float | None]:
