@@ -19,7 +19,7 @@ depends_on = None
 def upgrade():
     # Null under live feedback, where the score itself is shown: every existing row reads as today.
     with op.batch_alter_table('score', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('shown', sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column('shown', sa.Double(), nullable=True))
 
 
 def downgrade():
