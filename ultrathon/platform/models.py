@@ -275,6 +275,8 @@ class Score(db.Model):
     split: Mapped[str] = mapped_column(String(10))
     metric: Mapped[str] = mapped_column(String(60))
     value: Mapped[float | None] = mapped_column()
+    # The public score shown to teams under feedback: ladder, fixed when it was scored; null under live.
+    shown: Mapped[float | None] = mapped_column()
     ci_low: Mapped[float | None] = mapped_column()
     ci_high: Mapped[float | None] = mapped_column()
     n_rows: Mapped[int] = mapped_column(Integer, default=0)

@@ -23,6 +23,7 @@ from pydantic import (
 from ultrathon.metric_catalogue import CATALOGUE, CUSTOM, MetricFacts
 
 from .cross_checks import cross_problems
+from .feedback import FEEDBACK_MODES, FeedbackSpec
 from .vocabulary import (
     CI_METHODS,
     SLUG_RULE,
@@ -40,7 +41,7 @@ from .wording import error_message, kind_of, raw_path
 
 __all__ = [
     "CI_METHODS", "SLUG_RULE", "TASKS", "USAGE_VALUES", "ZONE_EXAMPLE", "ChallengeSpec", "ColumnName",
-    "AgentSplitSizes", "DataSpec", "FileName", "LeaderboardSpec", "LimitsSpec", "MetricsSpec", "Path", "RankingSpec",
+    "AgentSplitSizes", "DataSpec", "FEEDBACK_MODES", "FeedbackSpec", "FileName", "LeaderboardSpec", "LimitsSpec", "MetricsSpec", "Path", "RankingSpec",
     "SchemaProblem", "ScoringSpec", "SitePin", "SplitSpec", "SubmissionSpec", "SurvivalTarget", "TaskType", "TeamsSpec", "TermsSpec",
     "custom_reference_parts", "dotted_key", "parse_spec", "plain_file_name", "schema_problems",
 ]
@@ -311,6 +312,7 @@ class ChallengeSpec(StrictModel):
     leaderboard: LeaderboardSpec = Field(default_factory=LeaderboardSpec)
     ranking: RankingSpec = Field(default_factory=RankingSpec)
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
+    feedback: FeedbackSpec = Field(default_factory=FeedbackSpec)  # of the one phase (issue 16: per phase later)
     teams: TeamsSpec = Field(default_factory=TeamsSpec)
     scoring: ScoringSpec = Field(default_factory=ScoringSpec)
     terms: TermsSpec = Field(default_factory=TermsSpec)

@@ -16,12 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from ultrathon.platform.audit import record
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Challenge, Score, Submission, SubmissionStatus, utcnow
+from ultrathon.platform.challenges.feedback import set_shown
 from ultrathon.platform.leaderboard.cache import clear_leaderboard
 from ultrathon.platform.submissions.delivery import (
     publish_submission_event,
     scoring_timeout,
     timeout_message,
 )
+from ultrathon.platform.submissions.quota import lock_team
 from ultrathon.worker.context import job_context
 
 log = logging.getLogger(__name__)
@@ -163,6 +165,9 @@ def _store_scores(submission: Submission, report) -> None:
     existing = {
         s.split: s for s in db.session.execute(db.select(Score).where(Score.submission_id == submission.id)).scalars()
     }
+    spec = submission.challenge.settings
+    if spec.feedback.mode == "ladder":
+        lock_team(submission.team_id)  # the Ladder's shown scores are fixed one scoring at a time per team
     for split, result in report.splits.items():
         row = existing.get(split)
         if row is None:
@@ -180,6 +185,7 @@ def _store_scores(submission: Submission, report) -> None:
         row.curves = as_dict["curves"]
         row.horizons = as_dict["horizons"]
         row.metric_replicates = result.metric_replicates_json()
+        set_shown(row, spec)
 
 
 def _announce(submission: Submission) -> None:

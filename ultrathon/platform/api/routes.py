@@ -9,6 +9,7 @@ from flask import Response, jsonify, request, url_for
 
 from ..audit import record
 from ..challenges.access import can_view_private, get_challenge, has_accepted_terms, is_organiser, team_of
+from ..challenges.feedback import hidden_notice, scores_hidden
 from ..extensions import db
 from ..leaderboard.live import event_stream
 from ..leaderboard.cache import cache_key, cached
@@ -242,6 +243,8 @@ def leaderboard(slug: str):
     if split == "private" and not can_view_private(user, board):
         raise ApiProblem(403, f"the private leaderboard of {board.slug} is shown to its organisers only "
                               f"until the challenge closes at {_iso(board.closes_at)}")
+    if scores_hidden(board, user):
+        raise ApiProblem(403, hidden_notice(board))
     return Response(_standings_page_body(board, split, page), mimetype="application/json")
 
 

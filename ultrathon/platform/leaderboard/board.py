@@ -35,6 +35,7 @@ class Board:
     sites: tuple[str, ...] = ()  # several sites: a column each (leaderboard/sites.py)
     combine: str = "mean"  # leaderboard.combine: how the sites' scores make the ranked one
     ranking_labels: tuple[str, ...] = ()  # MetricFacts.label, per ranking metric
+    feedback: str = "live"  # feedback.mode: what the public board shows (challenges/feedback.py)
 
     @property
     def ci_label(self) -> str:
@@ -90,6 +91,7 @@ def board_of(challenge: Challenge) -> Board:
         sites=tuple(spec.sites),
         combine=spec.leaderboard.combine,
         ranking_labels=tuple(spec.metrics.facts(m).label for m in ranking),
+        feedback=spec.feedback.mode,
     )
 
 

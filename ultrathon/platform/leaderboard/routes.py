@@ -9,6 +9,7 @@ from markupsafe import Markup
 from ..api.errors import problem_response
 from ..audit import record
 from ..challenges.access import can_view_private, get_challenge, is_organiser, private_shown_to_all, team_of
+from ..challenges.feedback import hidden_notice, scores_hidden
 from ..extensions import db, limiter
 from . import bp
 from .board import Board
@@ -61,6 +62,12 @@ def _visible_split(board: Board, as_json: bool = False) -> str:
     return split
 
 
+def _refuse_hidden(board: Board, as_json: bool = False) -> None:
+    """Stop a read of standings while feedback: hidden keeps every score from teams and visitors."""
+    if scores_hidden(board, _viewer()):
+        _refuse(403, hidden_notice(board), as_json)
+
+
 def _generation() -> str | None:
     """Return the standings state a live page was told of (`g`, from its event), if any."""
     return generation_from(request.args.get("g"))
@@ -85,6 +92,10 @@ def page(slug: str):
 def _render_page(board: Board, split: str, viewer) -> str:
     organiser = is_organiser(viewer, board)
     my_team = team_of(viewer, board) if viewer is not None else None
+    if scores_hidden(board, viewer):
+        fragment = Markup('<p class="notice" id="scores-hidden">{}</p>').format(hidden_notice(board))
+    else:
+        fragment = Markup(standings_fragment(board, split).decode())
     return render_template(
         "leaderboard/page.html",
         board=board,
@@ -94,7 +105,7 @@ def _render_page(board: Board, split: str, viewer) -> str:
         private_visible=can_view_private(viewer, board),
         organiser=organiser,
         my_team_id=my_team.id if my_team is not None else None,
-        fragment=Markup(standings_fragment(board, split).decode()),
+        fragment=fragment,
     )
 
 
@@ -103,6 +114,7 @@ def standings_json(slug: str):
     """Return the standings of one split as JSON (what the live page polls when streams fail)."""
     board = _board_or_404(slug, as_json=True)
     split = _visible_split(board, as_json=True)
+    _refuse_hidden(board, as_json=True)
     # The same answer CachedStandingsFront gives when it holds the bytes (front.py).
     return Response(standings_body(board, split, _generation()), headers=STANDINGS_JSON_HEADERS)
 
@@ -112,6 +124,7 @@ def charts_json(slug: str):
     """Return the series the leaderboard's charts draw."""
     board = _board_or_404(slug, as_json=True)
     split = _visible_split(board, as_json=True)
+    _refuse_hidden(board, as_json=True)
     response = Response(charts_body(board, split, _generation()), mimetype="application/json")
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -122,6 +135,7 @@ def standings_csv_export(slug: str):
     """Download the standings of one split as CSV, with CIs and rank figures."""
     board = _board_or_404(slug)
     split = _visible_split(board)
+    _refuse_hidden(board)
     return Response(
         standings_csv(board, split),
         mimetype="text/csv",

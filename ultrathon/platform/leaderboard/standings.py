@@ -76,17 +76,27 @@ def _best_first(value, higher_is_better: bool) -> tuple:
     return (value.is_(None), value.desc() if higher_is_better else value.asc())
 
 
-def _pick(board: Board, *order) -> Any:
+def _shown_value() -> Any:
+    """Return the public score as teams see it: the Ladder's shown score where it set one."""
+    return db.func.coalesce(Score.shown, Score.value)
+
+
+def _pick(board: Board, *order, value: Any = Score.value) -> Any:
     """Return a window column numbering each team's rows best score first, then by `order`."""
     return db.func.row_number().over(partition_by=Score.team_id,
-                                     order_by=(*_best_first(Score.value, board.higher_is_better), *order))
+                                     order_by=(*_best_first(value, board.higher_is_better), *order))
 
 
-def _scores(board: Board, split: str, *columns) -> Any:
-    """Return a SELECT of a challenge's scores on one split: the columns every stage carries, then `columns`."""
+def _scores(board: Board, split: str, *columns, shown: bool = False) -> Any:
+    """Return a SELECT of a challenge's scores on one split: the columns every stage carries, then `columns`.
+
+    `shown`: the Ladder's shown scores, without intervals (an interval of the score itself would tell it).
+    """
     # Only scored submissions have Score rows: a re-score deletes them before it queues.
+    value, low, high = (_shown_value(), db.null(), db.null()) if shown else (Score.value, Score.ci_low, Score.ci_high)
     return (
-        db.select(Score.team_id, Score.submission_id, Score.value, Score.ci_low, Score.ci_high, *columns)
+        db.select(Score.team_id, Score.submission_id, value.label("value"), low.label("ci_low"), high.label("ci_high"),
+                  *columns)
         .where(Score.challenge_id == board.id, Score.split == split)
     )
 
@@ -96,16 +106,17 @@ def _best(scores, pick) -> Any:
     return db.select(scores).where(pick == 1, scores.c.value.is_not(None)).subquery("best")
 
 
-def _public_scores(board: Board) -> Any:
+def _public_scores(board: Board, shown: bool = False) -> Any:
     """Return every public score with its team's public order, selections and submission counts."""
     return _scores(
         board, "public",
         Submission.created_at.label("submitted_at"),
         Submission.selected_at,
-        _pick(board, Submission.created_at, Submission.id).label("public_pick"),
+        _pick(board, Submission.created_at, Submission.id, value=_shown_value() if shown else Score.value).label("public_pick"),
         db.func.count(Submission.selected_at).over(partition_by=Score.team_id).label("n_selected"),
         db.func.count().over(partition_by=Score.team_id).label("submissions"),
         db.func.max(Submission.created_at).over(partition_by=Score.team_id).label("last_submission_at"),
+        shown=shown,
     ).join(Submission, Submission.id == Score.submission_id).subquery("public_scores")
 
 
@@ -134,9 +145,10 @@ def standings_query(board: Board, split: str):
 
     Public: each team's best public score. Private: among each team's final selections (or, when
     it selected none, its best `final_selections` by public score), the best private score.
-    Ties go to the earlier submission. Disqualified teams are left out.
+    Ties go to the earlier submission. Disqualified teams are left out. Under feedback: ladder the
+    public board ranks the shown scores; the private one is chosen by the scores themselves.
     """
-    public = _public_scores(board)
+    public = _public_scores(board, shown=_ladder_board(board, split))
     best = _best(public, public.c.public_pick) if split == "public" else _best_private(board, public)
     return (
         db.select(
@@ -152,6 +164,8 @@ def standings_query(board: Board, split: str):
 def compute_standings(board: Board, split: str) -> list[Standing]:
     """Run the standings query and order it by the ranking scheme: teams best first, baselines among them."""
     rows = db.session.execute(standings_query(board, split)).all()
+    if _ladder_board(board, split):
+        return [Standing(*row) for row in rows]  # the shown primary score alone ranks: any other figure would tell
     return with_ranking_values(board, split, order_standings(board, split, [Standing(*row) for row in rows]))
 
 
@@ -176,8 +190,15 @@ def _rounded(value: float | None, decimals: int) -> float | None:
     return None if value is None else round(float(value), decimals)
 
 
+def _ladder_board(board: Board, split: str) -> bool:
+    """Return whether this board shows the Ladder's shown scores (feedback: ladder, public split)."""
+    return split == "public" and board.feedback == "ladder"
+
+
 def stats_of(board: Board, split: str) -> LeaderboardStats | None:
-    """Return the stored uncertainty figures of a leaderboard, if computed yet."""
+    """Return the stored uncertainty figures of a leaderboard, if computed yet (none on a Ladder board)."""
+    if _ladder_board(board, split):
+        return None  # intervals and rank figures of the scores themselves would tell what the Ladder holds back
     return db.session.execute(
         db.select(LeaderboardStats).where(LeaderboardStats.challenge_id == board.id, LeaderboardStats.split == split)
     ).scalar_one_or_none()
@@ -255,6 +276,7 @@ def build_standings(board: Board, split: str, rows: list[Standing], stats: Leade
         "top_k": board.top_k,
         "closes_at": _iso(board.closes_at),
         "tie_break": TIE_BREAK,
+        "feedback": board.feedback,  # ladder: public scores are the Ladder's shown ones (docs/challenge-format.md)
         "tie_rule": tie_rule(board),
         "ranking": {"scheme": board.ranking_scheme, "metrics": list(board.ranking_metrics) or [board.metric],
                     "labels": list(board.ranking_labels) or [board.metric_label]},

@@ -13,6 +13,7 @@ from ultrathon.scorers.horizon_table import horizons_from_dict
 
 from ..extensions import db
 from ..models import Challenge, Score, Split, Submission, Team, User
+from ..challenges.feedback import public_value
 from .listing import scores_of
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -60,6 +61,7 @@ def export_scores_csv(challenge: Challenge) -> str:
         header += [f"{split}_{primary}", f"{split}_ci_low", f"{split}_ci_high", f"{split}_n_rows"]
     for split in (Split.PUBLIC.value, Split.PRIVATE.value):
         header += [f"{split}_metric_{name}" for name in metrics]
+    header.append("public_shown")  # what teams were shown of the public score (the Ladder's, under ladder)
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -77,6 +79,8 @@ def export_scores_csv(challenge: Challenge) -> str:
             score = scores.get((sub.id, split))
             stored = (score.metrics or {}) if score else {}
             row += [stored.get(name, "") for name in metrics]
+        public = scores.get((sub.id, Split.PUBLIC.value))
+        row.append(public_value(public) if public is not None else "")
         writer.writerow([_cell(v) for v in row])
     return out.getvalue()
 

@@ -10,6 +10,7 @@ from ultrathon.scorers.horizon_table import horizons_from_dict
 
 from ..agents.sites import submission_sites
 from ..challenges.access import can_view_private, is_organiser, team_of
+from ..challenges.feedback import feedback_mode, public_value, scores_hidden, sees_shown
 from ..extensions import db
 from ..models import Split, Submission, SubmissionStatus, User
 
@@ -48,11 +49,16 @@ def rounded_horizons(table: dict[str, Any] | None, decimals: int) -> dict[str, A
 
 
 def submission_to_dict(submission: Submission, viewer: User | None) -> dict[str, Any]:
-    """Return a submission in the API's shape; private scores only after the close or to organisers."""
+    """Return a submission in the API's shape; private scores only after the close or to organisers.
+
+    Under feedback: ladder a team reads the shown public score alone; under hidden, no score at all.
+    """
     challenge = submission.challenge
     decimals = challenge.settings.leaderboard.decimals
     organiser = is_organiser(viewer, challenge)
-    scores = {s.split: s for s in submission.scores} if submission.status == SubmissionStatus.SCORED.value else {}
+    hidden = scores_hidden(challenge, viewer)
+    scored = submission.status == SubmissionStatus.SCORED.value and not hidden
+    scores = {s.split: s for s in submission.scores} if scored else {}
 
     def split_dict(split: str) -> dict[str, float | None] | None:
         score = scores.get(split)
@@ -61,7 +67,8 @@ def submission_to_dict(submission: Submission, viewer: User | None) -> dict[str,
         return {name: _rounded(value, decimals) for name, value in (score.metrics or {}).items()}
 
     public = scores.get(Split.PUBLIC.value)
-    private_visible = can_view_private(viewer, challenge)
+    shown = _rounded(public_value(public), decimals)
+    private_visible = can_view_private(viewer, challenge) and not hidden
     private = scores.get(Split.PRIVATE.value) if private_visible else None
     out: dict[str, Any] = {
         "id": submission.id,
@@ -93,7 +100,15 @@ def submission_to_dict(submission: Submission, viewer: User | None) -> dict[str,
         "scorer_version": submission.scorer_version,
         # Several sites: each site's figures per split, "pending" until it reports; private as private scores are.
         "sites": submission_sites(challenge, [submission], private_visible).get(submission.id),
+        "feedback": feedback_mode(challenge),
+        "public_shown": shown,  # what teams see of the public score: the Ladder's under ladder
     }
+    if sees_shown(challenge, viewer):
+        # The score itself, its interval, other metrics and per-site figures would each tell it.
+        out.update(public=None if public is None else {out["metric"]: shown}, ci_low=None, ci_high=None,
+                   public_horizons=None, sites=None)
+    if hidden:
+        out["sites"] = None
     if organiser:
         out["error_detail"] = submission.error_detail
         out["attempts"] = submission.attempts

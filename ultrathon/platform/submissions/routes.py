@@ -8,7 +8,8 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..agents.sites import submission_sites
-from ..challenges.access import can_view_private, has_accepted_terms, team_of
+from ..challenges.access import can_view_private, has_accepted_terms, is_organiser, team_of
+from ..challenges.feedback import feedback_mode, scores_hidden, sees_shown
 from ..challenges.views import challenge_or_404, metric_facts
 from ..extensions import db
 from ..models import Challenge, Submission, Team, User, utcnow
@@ -41,11 +42,15 @@ def _team_submissions(team: Team) -> list[Submission]:
 
 
 def _row_context(challenge: Challenge, team: Team) -> dict:
+    hidden = scores_hidden(challenge, current_user)
     return {
         "challenge": challenge,
         "team": team,
         "decimals": challenge.settings.leaderboard.decimals,
-        "show_private": can_view_private(current_user, challenge),
+        "show_private": can_view_private(current_user, challenge) and not hidden,
+        "scores_hidden": hidden,  # feedback: hidden: "scored", and no number
+        "ladder_shown": sees_shown(challenge, current_user),  # feedback: ladder: the shown score alone
+        "ladder_both": feedback_mode(challenge) == "ladder" and is_organiser(current_user, challenge),
         "final_limit": challenge.settings.limits.final_selections,
         "closed": challenge.is_closed(),
         "max_problems": MAX_PROBLEMS_SHOWN,

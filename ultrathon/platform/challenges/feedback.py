@@ -1,0 +1,68 @@
+"""What teams and visitors see of public scores: live, through the Ladder, or hidden until the close.
+
+The rule of `feedback:` (ultrathon/spec/feedback.py) for every reader: the submissions page, the
+API, the leaderboard and its exports. Organisers see every score as it is, and the shown one beside it.
+"""
+
+from __future__ import annotations
+
+from ultrathon.scorers.ladder import default_step, shown_score
+
+from ..extensions import db
+from ..models import Score, Split, User
+from .access import ChallengeLike, is_organiser
+
+HIDDEN_NOTICE = ("Scores are hidden until the challenge closes at {closes:%Y-%m-%d %H:%M} UTC: "
+                 "each upload is checked and scored, and the standings appear then.")
+
+
+def feedback_mode(challenge: ChallengeLike) -> str:
+    """Return the challenge's feedback mode: live, ladder or hidden."""
+    board_mode = getattr(challenge, "feedback", None)
+    return board_mode if isinstance(board_mode, str) else challenge.settings.feedback.mode
+
+
+def scores_hidden(challenge: ChallengeLike, viewer: User | None = None) -> bool:
+    """Return whether this viewer sees no score of the challenge: hidden feedback, open, not an organiser."""
+    # Publication by the organisers (results: publish) will gate this; until then the close does.
+    return feedback_mode(challenge) == "hidden" and not challenge.is_closed() and not is_organiser(viewer, challenge)
+
+
+def hidden_notice(challenge: ChallengeLike) -> str:
+    """Return what a team or visitor reads where hidden scores would be."""
+    return HIDDEN_NOTICE.format(closes=challenge.closes_at)
+
+
+def sees_shown(challenge: ChallengeLike, viewer: User | None) -> bool:
+    """Return whether this viewer sees the Ladder's shown public score rather than the score itself."""
+    return feedback_mode(challenge) == "ladder" and not is_organiser(viewer, challenge)
+
+
+def public_value(score: Score | None) -> float | None:
+    """Return the public score a team is shown: the Ladder's when it set one, else the score itself."""
+    if score is None:
+        return None
+    return score.shown if score.shown is not None else score.value
+
+
+def ladder_step(spec, n_public: int) -> float:
+    """Return the Ladder's step: feedback.step, or by default 1/sqrt(public rows) (scorers/ladder.py)."""
+    return spec.feedback.step if spec.feedback.step is not None else default_step(n_public)
+
+
+def set_shown(row: Score, spec) -> None:
+    """Fix the public score the Ladder shows for a just-scored row, against its team's best shown so far.
+
+    The caller holds the team's lock (submissions/quota.lock_team), so two scorings of one
+    team's submissions take their turns, each against the other's stored result.
+    """
+    if spec.feedback.mode != "ladder" or row.split != Split.PUBLIC.value:
+        row.shown = None
+        return
+    higher = spec.metrics.facts().higher_is_better
+    best = db.func.max(Score.shown) if higher else db.func.min(Score.shown)
+    best_shown = db.session.execute(
+        db.select(best).where(Score.challenge_id == row.challenge_id, Score.team_id == row.team_id,
+                              Score.split == Split.PUBLIC.value, Score.submission_id != row.submission_id)
+    ).scalar()
+    row.shown = shown_score(best_shown, row.value, ladder_step(spec, max(row.n_rows, 1)), higher)
