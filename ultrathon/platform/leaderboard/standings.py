@@ -15,6 +15,7 @@ from ..models import Challenge, LeaderboardStats, Score, Submission, Team, utcno
 from .board import Board, as_board, board_of
 from .cache import SPLITS, cache_key, cached, keep_board, kept_or_read
 from .ordering import order_standings, point_values, ranking_figure
+from .sites import add_site_columns
 
 TIE_BREAK = "Equal scores are ordered by submission time: the earlier submission ranks higher."
 
@@ -312,8 +313,6 @@ def standings_body(challenge: Challenge | Board, split: str, generation: str | N
     board = as_board(challenge)
 
     def build() -> bytes:
-        from .sites import add_site_columns
-
         rows = compute_standings(board, split)
         document = build_standings(board, split, rows, stats_of(board, split))
         return encode_document(add_site_columns(board, split, document, [row.submission_id for row in rows]))
