@@ -48,6 +48,26 @@ def rounded_horizons(table: dict[str, Any] | None, decimals: int) -> dict[str, A
     return {**table, "rows": rows}
 
 
+def _file_fields(submission: Submission) -> dict[str, Any]:
+    """Return what a submission is, apart from its scores: the file, its state and its choice as final."""
+    return {
+        "id": submission.id,
+        "challenge": submission.challenge.slug,
+        "team": submission.team.name,
+        "status": submission.status,
+        "created_at": _iso(submission.created_at),
+        "scored_at": _iso(submission.scored_at),
+        "error": submission.error,
+        "problems": submission.problems,
+        "note": submission.note,
+        "filename": submission.filename,
+        "size": submission.size,
+        "sha256": submission.sha256,
+        "selected": submission.selected_at is not None,
+        "scorer_version": submission.scorer_version,
+    }
+
+
 def submission_to_dict(submission: Submission, viewer: User | None) -> dict[str, Any]:
     """Return a submission in the API's shape; private scores only after the close or to organisers.
 
@@ -70,13 +90,7 @@ def submission_to_dict(submission: Submission, viewer: User | None) -> dict[str,
     shown = _rounded(public_value(public), decimals)
     private_visible = can_view_private(viewer, challenge) and not hidden
     private = scores.get(Split.PRIVATE.value) if private_visible else None
-    out: dict[str, Any] = {
-        "id": submission.id,
-        "challenge": challenge.slug,
-        "team": submission.team.name,
-        "status": submission.status,
-        "created_at": _iso(submission.created_at),
-        "scored_at": _iso(submission.scored_at),
+    out: dict[str, Any] = {**_file_fields(submission), **{
         "metric": challenge.settings.metrics.primary,
         "public": split_dict(Split.PUBLIC.value),
         "private": split_dict(Split.PRIVATE.value) if private_visible else None,
@@ -90,19 +104,11 @@ def submission_to_dict(submission: Submission, viewer: User | None) -> dict[str,
         # td_auc and Brier per horizon of a survival-curve submission; private ones as private scores are.
         "public_horizons": rounded_horizons(public.horizons, decimals) if public else None,
         "private_horizons": rounded_horizons(private.horizons, decimals) if private else None,
-        "error": submission.error,
-        "problems": submission.problems,
-        "note": submission.note,
-        "filename": submission.filename,
-        "size": submission.size,
-        "sha256": submission.sha256,
-        "selected": submission.selected_at is not None,
-        "scorer_version": submission.scorer_version,
         # Several sites: each site's figures per split, "pending" until it reports; private as private scores are.
         "sites": submission_sites(challenge, [submission], private_visible).get(submission.id),
         "feedback": feedback_mode(challenge),
         "public_shown": shown,  # what teams see of the public score: the Ladder's under ladder
-    }
+    }}
     if sees_shown(challenge, viewer):
         # The score itself, its interval, other metrics and per-site figures would each tell it.
         out.update(public=None if public is None else {out["metric"]: shown}, ci_low=None, ci_high=None,
