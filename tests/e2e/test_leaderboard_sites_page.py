@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.platform.agent_support import agent_token, sample_of  # noqa: F401
-from tests.platform.test_agent_sites import SITES, post_site, site_challenge, uneven_predictions  # noqa: F401
+from tests.platform.agent_support import SITES, sample_of
+from tests.platform.test_agent_sites import post_site, uneven_predictions
 from ultrathon.platform.leaderboard.cache import clear_leaderboard
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.conftest import DEMO_DIR
@@ -98,3 +100,26 @@ def wire_report(challenge, data: bytes, solution: bytes = SOLUTION) -> dict:
 def sample_of(challenge) -> bytes:
     """Return the challenge's sample submission."""
     return next(f.content for f in challenge.files if f.name == "sample_submission.csv")
+
+
+SITES = ("odense", "copenhagen")
+
+
+def _site_ids() -> dict[str, list[str]]:
+    ids = pd.read_csv(io.BytesIO(SOLUTION), dtype=str).iloc[:, 0].tolist()
+    half = len(ids) // 2
+    return {"odense": ids[:half], "copenhagen": ids[half:]}
+
+
+SITE_IDS = _site_ids()
+SITE_SOLUTIONS = {site: site_rows(SOLUTION, set(ids)) for site, ids in SITE_IDS.items()}
+
+
+@pytest.fixture
+def site_challenge(make_challenge, tmp_path):
+    """Load the binary demo scored at two sites, each holding half of the hidden rows."""
+
+    def make(combine: str = "mean"):
+        return make_challenge(folder=write_site_folder(tmp_path / combine, SITE_IDS, combine))
+
+    return make

@@ -7,8 +7,8 @@ import io
 import pandas as pd
 import requests
 
-from tests.platform.agent_support import SLUG, agent_token, sample_of  # noqa: F401
-from tests.platform.test_agent_sites import SITE_IDS, SITE_SOLUTIONS, SITES, board, site_challenge  # noqa: F401
+from tests.platform.agent_support import SITE_IDS, SITE_SOLUTIONS, SLUG, sample_of
+from tests.platform.test_agent_sites import board
 from ultrathon.agent import Agent, load_folders, own_rows
 from ultrathon.platform.agents.models import AgentSiteJob
 from ultrathon.platform.extensions import db

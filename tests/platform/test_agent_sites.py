@@ -8,32 +8,11 @@ import io
 import pandas as pd
 import pytest
 
-from tests.platform.agent_support import SOLUTION, sample_of, site_rows, wire_report, write_site_folder
+from tests.platform.agent_support import SITE_IDS, SITE_SOLUTIONS, SITES, SOLUTION, sample_of, site_rows, wire_report
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Score, Submission
 
-SITES = ("odense", "copenhagen")
 NO_WAIT = {"wait": 0}
-
-
-def _site_ids() -> dict[str, list[str]]:
-    ids = pd.read_csv(io.BytesIO(SOLUTION), dtype=str).iloc[:, 0].tolist()
-    half = len(ids) // 2
-    return {"odense": ids[:half], "copenhagen": ids[half:]}
-
-
-SITE_IDS = _site_ids()
-SITE_SOLUTIONS = {site: site_rows(SOLUTION, set(ids)) for site, ids in SITE_IDS.items()}
-
-
-@pytest.fixture
-def site_challenge(make_challenge, tmp_path):
-    """Load the binary demo scored at two sites, each holding half of the hidden rows."""
-
-    def make(combine: str = "mean"):
-        return make_challenge(folder=write_site_folder(tmp_path / combine, SITE_IDS, combine))
-
-    return make
 
 
 def uneven_predictions() -> bytes:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.platform.agent_support import agent_token, sample_of  # noqa: F401
-from tests.platform.test_agent_sites import SITES, post_site, site_challenge, uneven_predictions  # noqa: F401
+from tests.platform.agent_support import SITES
+from tests.platform.test_agent_sites import post_site, uneven_predictions
 from tests.platform.test_leaderboard_pages import close, login
 
 
