@@ -2,7 +2,9 @@
 
 Kill -9, stop both, restart, a result posted twice, a revoked token, a wrong solution: every
 submission still ends scored exactly once, the private split stays hidden before the close,
-and the platform's database holds no label.
+and the platform's database holds no label. On SQLite and an embedded Redis by default; when
+TEST_DATABASE_URL and REDIS_URL name servers (CI's second leg), on a database and a Redis
+database of their own there.
 """
 
 from __future__ import annotations
@@ -11,30 +13,75 @@ import json
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlparse, urlunparse
 
 import pytest
 import requests
+from sqlalchemy import create_engine, inspect, text
 
 from tests.conftest import ROOT
 from tests.e2e.test_up import free_port, get
 from tests.platform.agent_support import SLUG, SOLUTION, write_agent_folder
+from ultrathon.platform.config import _check_database_url
 
 pytestmark = pytest.mark.slow
 LEASE_S = "2"
+E2E_DATABASE = "ultrathon_agents_e2e"  # beside the suite's own database, which its tests empty
+E2E_REDIS_DB = 12  # likewise a Redis database of its own
 
 
 @contextmanager
-def running_up(tmp: Path):
-    """Run `ultrathon up` on SQLite and an embedded Redis, with two-second leases; yield (env, base URL)."""
+def _own_database(server_url: str):
+    """Create a fresh database of this module's own on the suite's PostgreSQL server; yield its URL, then drop it."""
+    admin = create_engine(_check_database_url(server_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{E2E_DATABASE}" WITH (FORCE)'))  # left by a run that was killed
+        conn.execute(text(f'CREATE DATABASE "{E2E_DATABASE}"'))
+    try:
+        yield urlunparse(urlparse(server_url)._replace(path="/" + E2E_DATABASE))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{E2E_DATABASE}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _own_redis(server_url: str) -> str:
+    """Return the URL of this module's own Redis database on the suite's server, emptied."""
+    import redis
+
+    url = urlunparse(urlparse(server_url)._replace(path=f"/{E2E_REDIS_DB}"))
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+@pytest.fixture(scope="module")
+def servers():
+    """Yield the database and Redis URLs `ultrathon up` gets: the suite's servers when set, else its SQLite and embedded Redis."""
+    urls = {}
+    if os.environ.get("REDIS_URL"):
+        urls["REDIS_URL"] = _own_redis(os.environ["REDIS_URL"])
+    server = os.environ.get("TEST_DATABASE_URL", "")
+    if not server.startswith("postgres"):
+        yield urls  # `ultrathon up` makes its SQLite file in its instance folder
+    else:
+        with _own_database(server) as url:
+            yield {**urls, "DATABASE_URL": url}
+    if "REDIS_URL" in urls:
+        _own_redis(urls["REDIS_URL"])
+
+
+@contextmanager
+def running_up(tmp: Path, servers: dict[str, str]):
+    """Run `ultrathon up` on those servers with two-second leases; yield (env, base URL, database engine)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TEST_DATABASE_URL")}
     env.update({"ULTRATHON_INSTANCE": str(tmp / "instance"), "ULTRATHON_ENV": "development", "PYTHONPATH": str(ROOT),
-                "ULTRATHON_AGENT_LEASE_S": LEASE_S, "ULTRATHON_AGENT_MAX_LEASES": "10"})
+                "ULTRATHON_AGENT_LEASE_S": LEASE_S, "ULTRATHON_AGENT_MAX_LEASES": "10",
+                **servers})
     port = free_port()
     up = subprocess.Popen([sys.executable, "-m", "ultrathon.cli", "up", "--port", str(port), "--workers", "1"],
                           env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -42,23 +89,25 @@ def running_up(tmp: Path):
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and get(base + "/readyz")[0] != 200:
         time.sleep(0.3)
+    engine = create_engine(_check_database_url(env.get("DATABASE_URL") or f"sqlite:///{tmp / 'instance' / 'ultrathon.db'}"))
     try:
-        yield env, base
+        yield env, base, engine
     finally:
+        engine.dispose()  # before the database is dropped
         up.send_signal(signal.SIGINT)
         up.wait(timeout=60)
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory):
+def platform(servers, tmp_path_factory):
     """Start the platform with the agent-scored demo loaded and a data holder's folder beside it."""
     tmp = tmp_path_factory.mktemp("agents-up")
-    with running_up(tmp) as (env, base):
+    with running_up(tmp, servers) as (env, base, engine):
         folder = write_agent_folder(tmp / "platform")
         cli(env, "challenges", "load", str(folder))
         holder = write_agent_folder(tmp / "holder")
         (holder / "solution.csv").write_bytes(SOLUTION)
-        yield {"env": env, "base": base, "holder": holder, "tmp": tmp, "db": tmp / "instance" / "ultrathon.db"}
+        yield {"env": env, "base": base, "holder": holder, "tmp": tmp, "db": engine}
 
 
 def cli(env, *args: str) -> str:
@@ -94,8 +143,27 @@ def wait_for(platform, done, timeout: float = 40):
 
 
 def scoring_started(platform) -> bool:
-    with sqlite3.connect(platform["db"]) as conn:
-        return conn.execute("SELECT count(*) FROM submission WHERE status = 'scoring'").fetchone()[0] > 0
+    with platform["db"].connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM submission WHERE status = 'scoring'")).scalar_one() > 0
+
+
+def _as_text(value) -> str:
+    if isinstance(value, (bytes, memoryview)):  # psycopg may hand bytea back as a memoryview
+        return bytes(value).decode("utf-8", "replace")
+    return str(value)
+
+
+def database_dump(engine) -> str:
+    """Dump every table's rows as text, with stored files decoded: a label hidden in a blob shows too.
+
+    (SQLite's iterdump and pg_dump both print blobs as hex, where a stored solution.csv would pass unseen.)
+    """
+    lines = []
+    with engine.connect() as conn:
+        for table in inspect(conn).get_table_names():
+            for row in conn.execute(text(f'SELECT * FROM "{table}"')):
+                lines.append(f"{table}\t" + "\t".join(_as_text(value) for value in row))
+    return "\n".join(lines)
 
 
 def stop(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
@@ -168,10 +236,9 @@ def test_an_agent_holding_another_solution_stops_with_one_line(platform):
     assert line.startswith("Error: ") and "not the pinned one" in line
 
 
-def assert_no_label(database: Path) -> None:
-    """Fail if the SQLite file's dump holds the demo solution's labels: an id beside its label, or labels in order."""
-    with sqlite3.connect(database) as conn:
-        dump = "\n".join(conn.iterdump())
+def assert_no_label(engine) -> None:
+    """Fail if the database holds the demo solution's labels: an id beside its label, or labels in order."""
+    dump = database_dump(engine)
     assert "P00004" in dump  # the dump is readable: the ids are there, from the sample submission
     rows = [line.split(",") for line in SOLUTION.decode().splitlines()[1:]]
     # An id next to its label (not next to a probability like 0.5), and the labels in order.

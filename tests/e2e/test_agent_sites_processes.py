@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import io
 import signal
-import sqlite3
 import time
 
 import pandas as pd
 import pytest
+from sqlalchemy import text
 import requests
 
-from tests.e2e.test_agent_processes import assert_no_label, cli, helper, running_up, stop
+from tests.e2e.test_agent_processes import assert_no_label, cli, helper, running_up, servers, stop  # noqa: F401 (servers: a fixture)
 from tests.platform.agent_support import SLUG, SOLUTION, site_rows, write_site_folder
 
 pytestmark = pytest.mark.slow
@@ -26,10 +26,10 @@ SITE_IDS = {"odense": _IDS[: len(_IDS) // 2], "stockholm": _IDS[len(_IDS) // 2:]
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory):
+def platform(servers, tmp_path_factory):
     """Start the platform with the two-site demo loaded, and one holder's folder per site (its rows only)."""
     tmp = tmp_path_factory.mktemp("sites-up")
-    with running_up(tmp) as (env, base):
+    with running_up(tmp, servers) as (env, base, engine):
         cli(env, "challenges", "load", str(write_site_folder(tmp / "platform", SITE_IDS)))
         holders = {}
         for site, ids in SITE_IDS.items():
@@ -39,8 +39,7 @@ def platform(tmp_path_factory):
                   .strip().splitlines()[-1] for site in SITES}
         started: list = []
         try:
-            yield {"env": env, "base": base, "holders": holders, "tokens": tokens, "started": started,
-                   "db": tmp / "instance" / "ultrathon.db"}
+            yield {"env": env, "base": base, "holders": holders, "tokens": tokens, "started": started, "db": engine}
         finally:
             for agent in started:  # a failed test leaves none running
                 stop(agent, signal.SIGKILL)
@@ -72,8 +71,9 @@ def until(fetch, done=bool, timeout: float = 30):
 
 
 def site_leased(platform, site: str) -> bool:
-    with sqlite3.connect(platform["db"]) as conn:
-        return conn.execute("SELECT count(*) FROM agent_lease WHERE site = ? AND ended_at IS NULL", (site,)).fetchone()[0] > 0
+    with platform["db"].connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM agent_lease WHERE site = :site AND ended_at IS NULL"),
+                            {"site": site}).scalar_one() > 0
 
 
 def test_each_site_scores_its_rows_once_and_the_board_waits_for_both(platform):

@@ -129,6 +129,11 @@ def agent_rows(challenge_ids: list[int] | None = None) -> list[dict]:
     return rows
 
 
+def challenge_tokens(challenge: Challenge) -> list[AgentToken]:
+    """Return every agent token of this challenge, live and revoked, newest first."""
+    return [t for t in list_agent_tokens() if any(c.id == challenge.id for c in t.challenges)]
+
+
 def challenge_agents(challenge: Challenge) -> list[AgentToken] | None:
     """Return the live agent tokens of an agent-scored challenge (None when the platform scores it)."""
     if not challenge.settings.scoring.by_agent:

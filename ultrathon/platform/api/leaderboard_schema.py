@@ -1,4 +1,4 @@
-"""The leaderboard's part of the OpenAPI document: its entries, ranking, tie rule and pairwise map."""
+"""The leaderboard's part of the OpenAPI document: its entries, ranking, tie rule, pairwise map and sites."""
 
 from __future__ import annotations
 
@@ -6,7 +6,22 @@ from typing import Any
 
 from .schema_parts import NEXT_CURSOR, NULLABLE_INT, NULLABLE_NUMBER, NULLABLE_TIME, nullable, obj, ref
 
+SITE_COLUMNS = {"type": "object", "additionalProperties": ref("SiteFigures"),
+                "description": "Several sites only: each site's figures, in the document's `sites` order, or "
+                               "\"pending\" for a site that has not reported."}
+
 LEADERBOARD_SCHEMAS: dict[str, Any] = {
+    "SiteFigures": {"oneOf": [
+        obj(["score", "ci_low", "ci_high", "n_rows"], score=NULLABLE_NUMBER, ci_low=NULLABLE_NUMBER,
+            ci_high=NULLABLE_NUMBER, n_rows={**NULLABLE_INT, "description": "The site's rows in this split."}),
+        {"type": "string", "enum": ["pending"], "description": "The site has not reported this submission yet."},
+    ]},
+    "PendingEntry": obj(
+        ["team", "team_id", "submission_id", "rank", "sites"],
+        team={"type": "string"}, team_id={"type": "integer"}, submission_id={"type": "integer"},
+        rank={"type": "null", "description": "Never ranked on a partial combination of sites."},
+        sites=SITE_COLUMNS,
+    ),
     "LeaderboardEntry": obj(
         ["rank", "team", "score", "ci_low", "ci_high", "submissions", "last_submission_at"],
         rank={**NULLABLE_INT, "description": "null for an unranked entry (an organisers' baseline)."},
@@ -22,6 +37,7 @@ LEADERBOARD_SCHEMAS: dict[str, Any] = {
         ranking_values={"type": ["object", "null"], "additionalProperties": NULLABLE_NUMBER,
                         "description": "Each ranking metric's value, rounded as score, so ranking_value can be "
                                        "checked; null under the primary scheme."},
+        sites=SITE_COLUMNS,
     ),
     "Ranking": obj(
         ["scheme", "metrics"],
@@ -68,5 +84,11 @@ LEADERBOARD_SCHEMAS: dict[str, Any] = {
         pairwise={**nullable(ref("PairwiseMap")), "description": "The private split's pairwise significance map; "
                                                                  "null on the public split and until computed."},
         next_cursor=NEXT_CURSOR,
+        sites={"type": "array", "items": {"type": "string"},
+               "description": "Several sites only: the challenge's sites, each scoring its own hidden rows."},
+        combine={"type": "string", "enum": ["mean", "worst"],
+                 "description": "Several sites only: score is the mean of the sites' scores, or the worst site's."},
+        pending={"type": "array", "items": ref("PendingEntry"),
+                 "description": "Several sites only: submissions some sites have scored and others not, unranked."},
     ),
 }

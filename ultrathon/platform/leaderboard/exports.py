@@ -10,6 +10,7 @@ from typing import Any, Iterable
 
 from ultrathon.scorers.subgroups import MIN_GROUP_COUNT
 
+from ..agents.sites import PENDING
 from ..models import Challenge, utcnow
 from ..organise.exports import csv_safe, export_horizons_csv, export_scores_csv
 from .board import Board, as_board
@@ -22,6 +23,7 @@ STANDINGS_COLUMNS = [
     "baseline", "tied_with_leader", "p_rank1", "median_rank", "rank_low", "rank_high", "ranking_value",
 ]
 PRIVATE_COLUMNS = ["public_rank", "rank_change"]
+SITE_COLUMNS = ["score", "ci_low", "ci_high"]  # per site, after the others: `<site>_score`, ...
 
 README = """Results of {title} ({slug})
 Generated {generated} UTC. Primary metric: {metric} ({direction} is better), rounded to {decimals} decimals.
@@ -70,10 +72,22 @@ def _csv(header: list[str], rows: Iterable[list[Any]]) -> str:
 
 
 def standings_csv(challenge: Challenge | Board, split: str) -> str:
-    """Return a leaderboard as CSV text, one row per team, with CIs and rank figures."""
+    """Return a leaderboard as CSV text, one row per team, with CIs, rank figures and each site's score."""
     standings = get_standings(challenge, split)
     columns = STANDINGS_COLUMNS + (PRIVATE_COLUMNS if split == "private" else [])
-    return _csv(columns, ([entry.get(name) for name in columns] for entry in standings["entries"]))
+    sites = standings.get("sites", [])
+    header = columns + [f"{site}_{name}" for site in sites for name in SITE_COLUMNS]
+    return _csv(header, ([entry.get(name) for name in columns] + _site_cells(entry, sites)
+                         for entry in standings["entries"]))
+
+
+def _site_cells(entry: dict[str, Any], sites: list[str]) -> list[Any]:
+    """Return an entry's score and CI at each site; "pending" (and no CI) for a site yet to report."""
+    cells: list[Any] = []
+    for site in sites:
+        figures = entry["sites"][site]
+        cells += ([PENDING, None, None] if figures == PENDING else [figures[name] for name in SITE_COLUMNS])
+    return cells
 
 
 def _rank_stability_csv(standings: dict[str, Any], payload: dict[str, Any]) -> str:

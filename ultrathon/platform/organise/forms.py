@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 MAX_REASON = 1000
 MAX_NOTE = 500
 MAX_BASELINE_NAME = 80
+MAX_AGENT_NAME = 100  # AgentToken.name's column
 
 
 class ActionForm(FlaskForm):
@@ -44,3 +45,28 @@ class ChallengeUploadForm(FlaskForm):
     file = FileField("Challenge folder as a zip", validators=[FileRequired(message="Choose the zip of the challenge folder.")],
                      description="challenge.yaml at the top of the zip or inside its one top folder, with its files beside it.")
     rescore = BooleanField("Re-score every submission if the solution, metrics or split changed")
+
+
+class AgentTokenForm(FlaskForm):
+    """Create a scoring agent's token for this challenge (and one of its sites, when it has several)."""
+
+    name = StringField("Agent name", validators=[
+        DataRequired(message="Give the agent a name, e.g. its site or host, to tell it apart on this page."),
+        Length(max=MAX_AGENT_NAME, message=f"An agent name has at most {MAX_AGENT_NAME} characters."),
+    ], description="For example “odense-rigshospitalet”.")
+    site = SelectField("Site", validate_choice=False,
+                       description="The site whose hidden rows this agent holds; it scores only that site's part.")
+
+    def validate_site(self, field) -> None:
+        """Refuse a site the challenge does not name; a challenge with sites needs one."""
+        sites = [value for value, _ in field.choices if value]
+        if field.data not in sites:
+            raise ValidationError(f"Choose the site this agent scores for: one of {', '.join(sites)}.")
+
+    def with_sites(self, sites: list[str]) -> "AgentTokenForm":
+        """Offer the challenge's sites; drop the field when it has none."""
+        if sites:
+            self.site.choices = [("", "Choose a site…"), *[(s, s) for s in sites]]
+        else:
+            del self.site
+        return self

@@ -12,7 +12,7 @@ from flask_login import current_user
 from ultrathon.challenge_folder import ChallengeInvalid
 from ultrathon.scorers.subgroups import MIN_GROUP_COUNT
 
-from ..agents.tokens import challenge_agents
+from ..agents.tokens import challenge_agents, challenge_tokens
 from ..agents.sites import submission_sites
 from ..arguments import int_arg
 from ..challenges.access import get_challenge, is_organiser
@@ -30,7 +30,7 @@ from ..submissions.actions import (
 from ..submissions.errors import SubmissionRefused
 from ..submissions.uploads import accept_baseline
 from . import audit_log, bp, challenge_upload, charts, exports, listing
-from .forms import ActionForm, BaselineForm, ChallengeUploadForm, DisqualifyForm
+from .forms import ActionForm, AgentTokenForm, BaselineForm, ChallengeUploadForm, DisqualifyForm
 
 TZ_COOKIE = "tz"  # the browser's IANA zone, set by static/js/organise.js; decides where days begin
 
@@ -85,6 +85,7 @@ def dashboard(slug: str):
     challenge = _organised(slug)
     zone = _zone()
     filters = listing.parse_filters(request.args, challenge)
+    agents = challenge_agents(challenge)
     page = db.paginate(
         listing.submission_query(challenge, filters, zone),
         page=int_arg("page", 1), per_page=listing.PER_PAGE, error_out=False,
@@ -101,7 +102,9 @@ def dashboard(slug: str):
         charts=[charts.submissions_per_day(challenge, zone), charts.teams_over_time(challenge, zone)],
         action_form=ActionForm(),
         back=request.full_path.rstrip("?"),
-        agents=challenge_agents(challenge),
+        agents=agents,
+        agent_tokens=challenge_tokens(challenge) if agents is not None else None,
+        agent_token_form=AgentTokenForm(formdata=None).with_sites(challenge.settings.sites),
     ), (400 if filters.problems else 200)
 
 
@@ -287,3 +290,6 @@ def upload_update(slug: str):
     if status is None:
         return outcome
     return render_template("organise/upload.html", challenge=challenge, form=form, **outcome), status
+
+
+from . import agent_tokens  # noqa: E402,F401  (its views attach to bp; it imports _organised from here)
