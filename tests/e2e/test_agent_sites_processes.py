@@ -13,8 +13,8 @@ import time
 
 import pandas as pd
 import pytest
-from sqlalchemy import text
 import requests
+from sqlalchemy import text
 
 from tests.e2e.test_agent_processes import assert_no_label, cli, helper, running_up, servers, stop  # noqa: F401 (servers: a fixture)
 from tests.platform.agent_support import SLUG, SOLUTION, site_rows, write_site_folder
