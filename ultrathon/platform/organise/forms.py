@@ -44,3 +44,11 @@ class ChallengeUploadForm(FlaskForm):
     file = FileField("Challenge folder as a zip", validators=[FileRequired(message="Choose the zip of the challenge folder.")],
                      description="challenge.yaml at the top of the zip or inside its one top folder, with its files beside it.")
     rescore = BooleanField("Re-score every submission if the solution, metrics or split changed")
+
+
+class PublishForm(FlaskForm):
+    """Publish a closed challenge's final standings, with an optional note shown beside them."""
+
+    note = StringField("Note", validators=[
+        Optional(), Length(max=MAX_NOTE, message=f"A note has at most {MAX_NOTE} characters."),
+    ], description="Optional; shown on the leaderboard beside the date, e.g. “two teams disqualified for label leakage”.")
