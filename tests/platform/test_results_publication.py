@@ -16,7 +16,7 @@ from ultrathon.cli import cli
 from ultrathon.platform.challenges.publication import PublicationRefused, publish_results, withdraw_results
 from ultrathon.platform.extensions import db
 from ultrathon.platform.leaderboard.cache import clear_leaderboard
-from ultrathon.platform.models import AuditEvent, Submission, User, utcnow
+from ultrathon.platform.models import AuditEvent, Challenge, Submission, User, utcnow
 from ultrathon.platform.submissions.reading import submission_to_dict
 from ultrathon.spec import schema_problems
 from tests.platform.test_leaderboard_live import next_event, open_stream, quick_keepalive  # noqa: F401
@@ -196,9 +196,10 @@ def test_the_results_bundle_records_the_publication(client, closed, organiser):
 
 
 def test_the_events_stream_says_only_that_the_standings_changed(client, closed, organiser, quick_keepalive):
-    response, chunks = open_stream(client, closed.slug)
+    challenge_id, organiser_id = closed.id, organiser.id
+    response, chunks = open_stream(client, closed.slug)  # the stream ends this session: read the rows again
     try:
-        publish_results(closed, organiser)
+        publish_results(db.session.get(Challenge, challenge_id), db.session.get(User, organiser_id))
         chunk = next_event(chunks)
     finally:
         response.close()
