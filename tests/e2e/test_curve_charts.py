@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 
+from ultrathon.platform.challenges.publication import publish_results
 from ultrathon.platform.extensions import db
 from ultrathon.platform.leaderboard.cache import clear_leaderboard
 from ultrathon.platform.models import Score, Submission, utcnow
@@ -75,6 +76,7 @@ def test_the_closed_private_leaderboard_draws_the_top_teams_curves(page, make_ch
                                  curves=binary_curves(y, predicted)))
     challenge.closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
+    publish_results(challenge, None)  # results.publish is manual by default
     clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
     page.goto(f"/challenges/{challenge.slug}/leaderboard?split=private")
     assert drawn_curves(page) == 2
@@ -109,6 +111,7 @@ def test_the_closed_survival_leaderboard_draws_figures_at_the_horizon(page, make
                                  curves=curves))
     challenge.closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
+    publish_results(challenge, None)  # results.publish is manual by default
     clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
     page.goto(f"/challenges/{challenge.slug}/leaderboard?split=private")
     assert drawn_curves(page) == 2
@@ -145,6 +148,7 @@ def test_withheld_thresholds_are_gaps_and_calibration_draws_its_intervals(page, 
                                  curves=curves))
     challenge.closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
+    publish_results(challenge, None)  # results.publish is manual by default
     clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
     page.goto(f"/challenges/{challenge.slug}/leaderboard?split=private")
     assert drawn_curves(page) == 2

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ultrathon.platform.challenges.publication import publish_results
 from ultrathon.platform.extensions import db
 from ultrathon.platform.leaderboard.cache import clear_leaderboard
 from ultrathon.platform.models import Challenge, Score, Submission, utcnow
@@ -60,6 +61,7 @@ def test_a_closed_survival_curve_teams_page_with_both_horizon_tables_open_fits(p
                              metrics={}, subgroups=[], horizons=horizon_rows(seed)))
     challenge.closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
+    publish_results(challenge, None)  # results.publish is manual by default
 
     log_in(page, "bob@example.org", f"/challenges/{challenge.slug}/submissions")
     for summary in page.locator("#submissions summary").all():
@@ -96,6 +98,7 @@ def test_a_private_board_ranked_by_significance_over_three_metrics_fits(page, ma
                                  replicates=(auc + common + rng.normal(0, 0.004, B)).astype("<f8").tobytes()))
     challenge.closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
+    publish_results(challenge, None)  # results.publish is manual by default
     update_leaderboard_stats(challenge.id)
     clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
 

@@ -7,6 +7,7 @@ from io import BytesIO
 import pytest
 import requests
 
+from ultrathon.platform.challenges.publication import publish_results
 from ultrathon.platform.extensions import db
 from ultrathon.platform.leaderboard.cache import clear_leaderboard
 from ultrathon.platform.models import utcnow
@@ -65,6 +66,7 @@ def test_the_private_split_is_403_before_the_close_except_for_organisers(client,
     assert allowed.status_code == 200 and len(allowed.get_json()["entries"]) == 3
     challenge.closes_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
+    publish_results(challenge, None)  # results.publish is manual by default
     clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)  # as the loader does when a reload moves the close
     assert client.get(f"{BOARD}?split=private", headers=member).status_code == 200
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from ultrathon.platform.challenges.publication import publish_results
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Submission, utcnow
 
@@ -46,6 +47,7 @@ def set_limits(challenge, **limits):
 def close(challenge):
     challenge.closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
+    publish_results(challenge, None)  # results.publish is manual by default
 
 
 def test_an_upload_is_accepted_queued_and_scored(client, member, sample, run_worker):

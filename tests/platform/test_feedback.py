@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ultrathon.platform.challenges.publication import publish_results
 from ultrathon.platform.extensions import db
-from ultrathon.platform.leaderboard.cache import EVENTS_CHANNEL
-from ultrathon.platform.models import Score
+from ultrathon.platform.leaderboard.cache import EVENTS_CHANNEL, clear_leaderboard
+from ultrathon.platform.models import Score, utcnow
 from ultrathon.platform.queueing import get_redis
 from ultrathon.scorers.ladder import round_to_step
 
@@ -170,3 +171,28 @@ def test_hidden_feedback_shows_scored_and_no_number_anywhere(
     seen = client.get(f"/api/v1/submissions/{score.submission_id}", headers=token_for(organiser)).get_json()
     assert seen["public"]["roc_auc"] == round(score.value, 4)
     assert client.get(f"/api/v1/challenges/{DEMO}/leaderboard", headers=token_for(organiser)).status_code == 200
+
+
+def test_hidden_scores_come_out_when_the_results_are_published_not_at_the_close(
+        feedback_challenge, make_team, client, run_worker, token_for):
+    challenge = feedback_challenge("hidden")
+    team = make_team(challenge, name="Patient")
+    user = team.memberships[0].user
+    log_in(client, user)
+    upload(client, predictions(0.3, seed=4))
+    run_worker()
+    (score,) = public_rows(team.id)
+    challenge.closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
+    headers = token_for(user)
+    closed = client.get(f"/api/v1/submissions/{score.submission_id}", headers=headers).get_json()
+    assert closed["public"] is None  # closed, but the organisers have not published yet
+    refused = client.get(f"/api/v1/challenges/{DEMO}/leaderboard", headers=headers)
+    assert refused.status_code == 403 and "organisers publish the final results" in refused.get_json()["detail"]
+
+    publish_results(challenge, None)
+    clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
+    shown = client.get(f"/api/v1/submissions/{score.submission_id}", headers=headers).get_json()
+    assert shown["public"]["roc_auc"] == round(score.value, 4)
+    assert client.get(f"/api/v1/challenges/{DEMO}/leaderboard", headers=headers).status_code == 200

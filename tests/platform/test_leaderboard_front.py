@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from flask import request, request_started
 
+from ultrathon.platform.challenges.publication import publish_results
 from ultrathon.platform.extensions import db
 from ultrathon.platform.leaderboard.cache import clear_leaderboard, near_cache
 from ultrathon.platform.leaderboard.standings import find_board, standings_body
@@ -136,6 +137,7 @@ def test_reads_the_front_must_not_answer_reach_flask(client, challenge, reached_
 def test_after_the_close_the_private_standings_are_answered_before_flask(client, challenge, reached_flask):
     challenge.closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
+    publish_results(challenge, None)  # results.publish is manual by default
     clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
     url = f"/challenges/{challenge.slug}/leaderboard.json?split=private"
     from_flask = read_until_kept(client, url)

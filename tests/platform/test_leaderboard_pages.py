@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from ultrathon.platform.challenges.publication import publish_results
 from ultrathon.platform.extensions import db
 from ultrathon.platform.leaderboard.cache import clear_leaderboard
 from ultrathon.platform.models import Score, Submission, utcnow
@@ -61,6 +62,7 @@ def board(make_challenge, make_team, scored):
 def close(challenge) -> None:
     challenge.closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
+    publish_results(challenge, None)  # results.publish is manual by default
     clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
 
 

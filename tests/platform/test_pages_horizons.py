@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ultrathon.platform.challenges.publication import publish_results
 from ultrathon.metric_catalogue import CATALOGUE
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Challenge, Score, Submission, utcnow
@@ -53,6 +54,7 @@ def login(client, user):
 def close(challenge):
     challenge.closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
+    publish_results(challenge, None)  # results.publish is manual by default
 
 
 def test_after_the_close_the_private_score_shows_its_interval_as_the_public_one_does(client, scored):

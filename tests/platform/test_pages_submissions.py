@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from ultrathon.platform.challenges.publication import publish_results
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Submission, utcnow
 
@@ -171,6 +172,7 @@ def test_after_the_close_neither_page_offers_to_submit_nor_counts_submissions_le
     assert "Submit predictions</a>" in client.get(f"/challenges/{DEMO}").get_data(as_text=True)
     challenge.closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
+    publish_results(challenge, None)  # results.publish is manual by default
     overview = client.get(f"/challenges/{DEMO}").get_data(as_text=True)
     assert "Submit predictions" not in overview and "The challenge closed on <time" in overview
     page = client.get(PAGE).get_data(as_text=True)

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from rq.job import Job
 
+from ultrathon.platform.challenges.publication import publish_results
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import AuditEvent, Score, Submission, Team, utcnow
 from ultrathon.platform.queueing import get_queue, get_redis
@@ -406,5 +407,6 @@ def test_private_scores_are_hidden_from_the_team_until_the_close(challenge, memb
     assert submission_to_dict(submission, organiser)["private"] is not None
     challenge.closes_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
+    publish_results(challenge, None)  # results.publish is manual by default
     assert submission_to_dict(db.session.get(Submission, submission.id), member)["private"] is not None
     json.dumps(seen)

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from sksurv.metrics import brier_score, integrated_brier_score
 
+from ultrathon.platform.challenges.publication import publish_results
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Challenge, Score, utcnow
 from ultrathon.scorers.curves import curves_from_dict
@@ -122,6 +123,7 @@ def test_a_curve_submission_is_scored_stored_shown_and_exported(client, challeng
     # After the close the team reads the private table too, and the bundle holds every figure.
     challenge.closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
+    publish_results(challenge, None)  # results.publish is manual by default
     body = client.get(url, headers=member).get_json()
     assert [row["horizon"] for row in body["private_horizons"]["rows"]] == list(HORIZONS)
     bundle = zipfile.ZipFile(io.BytesIO(client.get(f"/challenges/{SLUG}/leaderboard/results.zip").data))

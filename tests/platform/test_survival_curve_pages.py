@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 
+from ultrathon.platform.challenges.publication import publish_results
 from ultrathon.platform.extensions import db
 from ultrathon.platform.leaderboard.cache import clear_leaderboard
 from ultrathon.platform.leaderboard.curves import horizon_words, time_words
@@ -90,6 +91,7 @@ def test_the_closed_leaderboard_leaves_out_a_team_scored_at_another_horizon(clie
                curves_of(i, horizon))
     challenge.closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
+    publish_results(challenge, None)  # results.publish is manual by default
     clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
     html = client.get(f"/challenges/{challenge.slug}/leaderboard?split=private").text
     reliability, decision = chart_block(html)
@@ -107,6 +109,7 @@ def test_on_a_tie_of_horizons_the_best_ranked_teams_is_kept(client, make_challen
                curves_of(i, horizon))
     challenge.closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
+    publish_results(challenge, None)  # results.publish is manual by default
     clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
     reliability, _ = chart_block(client.get(f"/challenges/{challenge.slug}/leaderboard?split=private").text)
     assert [s["label"] for s in reliability["series"]] == ["1. Team 0"]

@@ -70,3 +70,40 @@ def challenges_list(folders: str | None) -> None:
             f"{challenge.slug:32} {challenge.task:10} {state:8} "
             f"{challenge.opens_at:%Y-%m-%d} → {challenge.closes_at:%Y-%m-%d}  {count} submission(s)  {challenge.title}"
         )
+
+
+def _publication_command(slug: str, act) -> None:
+    """Run a publish or withdraw on a loaded challenge as the operator; print the outcome or why not."""
+    from ultrathon.platform.challenges.access import get_challenge
+    from ultrathon.platform.challenges.publication import PublicationRefused
+
+    challenge = get_challenge(slug)
+    if challenge is None:
+        click.echo(f"no challenge called {slug!r} is loaded", err=True)
+        sys.exit(1)
+    try:
+        click.echo(act(challenge))
+    except PublicationRefused as exc:
+        click.echo(f"{slug}: refused: {exc.detail}", err=True)
+        sys.exit(1)
+
+
+@challenges.command("publish")
+@click.argument("slug")
+@click.option("--note", default="", help="Shown on the leaderboard beside the date of publication.")
+@with_appcontext
+def challenges_publish(slug: str, note: str) -> None:
+    """Show a closed challenge's final standings to everyone (results.publish: manual)."""
+    from ultrathon.platform.challenges.publication import publish_results
+
+    _publication_command(slug, lambda c: f"{slug}: results published at {publish_results(c, None, note).published_at:%Y-%m-%d %H:%M} UTC")
+
+
+@challenges.command("withdraw")
+@click.argument("slug")
+@with_appcontext
+def challenges_withdraw(slug: str) -> None:
+    """Take a challenge's published final standings back to its organisers."""
+    from ultrathon.platform.challenges.publication import withdraw_results
+
+    _publication_command(slug, lambda c: f"{slug}: publication withdrawn at {withdraw_results(c, None).withdrawn_at:%Y-%m-%d %H:%M} UTC")

@@ -128,6 +128,9 @@ class Challenge(db.Model):
         back_populates="challenge", cascade="all, delete-orphan", order_by="ChallengeFile.position"
     )
     teams: Mapped[list[Team]] = relationship(back_populates="challenge")
+    publications: Mapped[list[ResultsPublication]] = relationship(
+        back_populates="challenge", cascade="all, delete-orphan", order_by="ResultsPublication.id"
+    )
 
     @property
     def settings(self) -> ChallengeSpec:
@@ -150,8 +153,40 @@ class Challenge(db.Model):
         return self.opens_at <= now < self.closes_at
 
     def is_closed(self, now: datetime | None = None) -> bool:
-        """Return whether the challenge has ended (private scores may be shown)."""
+        """Return whether the challenge has ended (private scores may be shown once published)."""
         return (now or utcnow()) >= self.closes_at
+
+    @property
+    def publication(self) -> ResultsPublication | None:
+        """Return the publication of the final standings in force: the latest not withdrawn, if any."""
+        return next((p for p in reversed(self.publications) if p.withdrawn_at is None), None)
+
+    def results_published(self) -> bool:
+        """Return whether the private standings go to everyone once closed (results.publish, or Publish pressed)."""
+        return self.settings.results.publish == "at_close" or self.publication is not None
+
+
+class ResultsPublication(db.Model):
+    """An organiser's release of a challenge's final standings to everyone, until withdrawn."""
+
+    __tablename__ = "results_publication"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenge.id", ondelete="CASCADE"), index=True)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    challenge: Mapped[Challenge] = relationship(back_populates="publications")
+    published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
+
+    @property
+    def by_name(self) -> str:
+        """Return who published, as the pages name them: the organiser's display name, or the operator's command line."""
+        return self.published_by.name if self.published_by is not None else "the platform operator"
 
 
 class ChallengeFile(db.Model):

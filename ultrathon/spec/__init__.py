@@ -9,8 +9,6 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Discriminator,
     Field,
     Tag,
@@ -24,6 +22,7 @@ from ultrathon.metric_catalogue import CATALOGUE, CUSTOM, MetricFacts
 
 from .cross_checks import cross_problems
 from .feedback import FEEDBACK_MODES, FeedbackSpec
+from .strict import StrictModel
 from .vocabulary import (
     CI_METHODS,
     SLUG_RULE,
@@ -41,7 +40,8 @@ from .wording import error_message, kind_of, raw_path
 
 __all__ = [
     "CI_METHODS", "SLUG_RULE", "TASKS", "USAGE_VALUES", "ZONE_EXAMPLE", "ChallengeSpec", "ColumnName",
-    "AgentSplitSizes", "DataSpec", "FEEDBACK_MODES", "FeedbackSpec", "FileName", "LeaderboardSpec", "LimitsSpec", "MetricsSpec", "Path", "RankingSpec",
+    "AgentSplitSizes", "DataSpec", "FEEDBACK_MODES", "FeedbackSpec", "FileName", "LeaderboardSpec", "LimitsSpec", "MetricsSpec", "Path",
+    "RankingSpec", "ResultsSpec",
     "SchemaProblem", "ScoringSpec", "SitePin", "SplitSpec", "SubmissionSpec", "SurvivalTarget", "TaskType", "TeamsSpec", "TermsSpec",
     "custom_reference_parts", "dotted_key", "parse_spec", "plain_file_name", "schema_problems",
 ]
@@ -90,14 +90,6 @@ def _sha256(value: str) -> str:
 
 FileName = Annotated[str, AfterValidator(plain_file_name)]
 ColumnName = Annotated[str, AfterValidator(_column_name)]
-
-
-class StrictModel(BaseModel):
-    """A schema node that refuses keys it does not know."""
-
-    # Numbers become text where text is expected: `version: 1` and `classes: [1, 2, 3]` mean
-    # what they say; booleans still fail, since `classes: [no, yes]` has lost its spelling.
-    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
 
 class SurvivalTarget(StrictModel):
@@ -294,6 +286,12 @@ class TermsSpec(StrictModel):
     )
 
 
+class ResultsSpec(StrictModel):
+    """When the private standings reach teams after the close: at once, or when an organiser publishes them."""
+
+    publish: Literal["manual", "at_close"] = "manual"
+
+
 class ChallengeSpec(StrictModel):
     """A whole challenge.yaml."""
 
@@ -316,6 +314,7 @@ class ChallengeSpec(StrictModel):
     teams: TeamsSpec = Field(default_factory=TeamsSpec)
     scoring: ScoringSpec = Field(default_factory=ScoringSpec)
     terms: TermsSpec = Field(default_factory=TermsSpec)
+    results: ResultsSpec = Field(default_factory=ResultsSpec)
     subgroups: list[ColumnName] = Field(default_factory=list)
     # Data holders that each keep their own part of the hidden rows (scoring.where: agent only).
     sites: list[Annotated[str, Field(pattern=f"^{SLUG_RULE}$")]] = Field(default_factory=list)

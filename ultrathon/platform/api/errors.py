@@ -29,6 +29,7 @@ PROBLEM_TYPES = {
     "quota-reached": "The team's submission quota is used up; `quota` says when it resets.",
     "rate-limited": "Too many requests with this token; wait `Retry-After` seconds.",
     "conflict": "The request clashes with the current state (a name taken, a team already joined).",
+    "results-being-verified": "The challenge has closed; its private standings wait for the organisers to publish them.",
 }
 
 

@@ -327,7 +327,8 @@ PATHS: dict[str, Any] = {
         {"200": _json("One page of the standings.", ref("Leaderboard")), **_errors(400, 401, 403, 404)},
         security=TOKEN_OR_NONE,
         parameters=[SLUG, {"name": "split", "in": "query", "required": False,
-                           "description": "private is 403 for all but organisers until the close.",
+                           "description": "private is 403 for all but organisers until the close and, "
+                                          "under results.publish: manual, until they publish (results-being-verified).",
                            "schema": {"type": "string", "enum": ["public", "private"], "default": "public"}},
                     LIMIT, CURSOR],
         tags=["leaderboard"])},

@@ -8,7 +8,7 @@ from typing import Any, Callable
 from flask import Response, jsonify, request, url_for
 
 from ..audit import record
-from ..challenges.access import can_view_private, get_challenge, has_accepted_terms, is_organiser, team_of
+from ..challenges.access import being_verified, can_view_private, get_challenge, has_accepted_terms, is_organiser, team_of
 from ..challenges.feedback import hidden_notice, scores_hidden
 from ..extensions import db
 from ..leaderboard.live import event_stream
@@ -240,6 +240,10 @@ def leaderboard(slug: str):
     if split not in SPLITS:
         raise ApiProblem(400, f"query parameter split: must be public or private, got {split[:40]!r}")
     page = page_request()
+    if split == "private" and not can_view_private(user, board) and being_verified(board):
+        raise ApiProblem(403, f"the final results of {board.slug} are being verified by its organisers: the private "
+                              "leaderboard is shown once they publish them", kind="results-being-verified",
+                         title="Results being verified")
     if split == "private" and not can_view_private(user, board):
         raise ApiProblem(403, f"the private leaderboard of {board.slug} is shown to its organisers only "
                               f"until the challenge closes at {_iso(board.closes_at)}")

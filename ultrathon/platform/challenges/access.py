@@ -21,6 +21,8 @@ class ChallengeLike(Protocol):
 
     def is_closed(self, now: datetime | None = None) -> bool: ...
 
+    def results_published(self) -> bool: ...
+
 
 def get_challenge(slug: str) -> Challenge | None:
     """Return the challenge with this slug, if loaded."""
@@ -35,12 +37,20 @@ def is_organiser(user: User | None, challenge: ChallengeLike) -> bool:
 
 
 def private_shown_to_all(challenge: ChallengeLike) -> bool:
-    """Return whether a challenge's private scores are shown to everyone, logged in or not: from its close on."""
-    return challenge.is_closed()
+    """Return whether a challenge's private scores are shown to everyone, logged in or not: once closed and published.
+
+    Every page, export, API answer and stream that shows private figures asks this (or can_view_private).
+    """
+    return challenge.is_closed() and challenge.results_published()
+
+
+def being_verified(challenge: ChallengeLike) -> bool:
+    """Return whether a closed challenge's final standings still wait for an organiser to publish them."""
+    return challenge.is_closed() and not challenge.results_published()
 
 
 def can_view_private(user: User | None, challenge: ChallengeLike) -> bool:
-    """Return whether private scores may be shown to this user: to everyone after the close, else organisers."""
+    """Return whether private scores may be shown to this user: to everyone once published, else organisers."""
     return private_shown_to_all(challenge) or is_organiser(user, challenge)
 
 

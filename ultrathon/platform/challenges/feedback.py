@@ -1,4 +1,4 @@
-"""What teams and visitors see of public scores: live, through the Ladder, or hidden until the close.
+"""What teams and visitors see of public scores: live, through the Ladder, or hidden until the results are out.
 
 The rule of `feedback:` (ultrathon/spec/feedback.py) for every reader: the submissions page, the
 API, the leaderboard and its exports. Organisers see every score as it is, and the shown one beside it.
@@ -10,10 +10,12 @@ from ultrathon.scorers.ladder import default_step, shown_score
 
 from ..extensions import db
 from ..models import Score, Split, User
-from .access import ChallengeLike, is_organiser
+from .access import ChallengeLike, is_organiser, private_shown_to_all
 
-HIDDEN_NOTICE = ("Scores are hidden until the challenge closes at {closes:%Y-%m-%d %H:%M} UTC: "
+HIDDEN_NOTICE = ("Scores are hidden until the challenge closes at {closes:%Y-%m-%d %H:%M} UTC{published}: "
                  "each upload is checked and scored, and the standings appear then.")
+BEING_VERIFIED_NOTICE = ("Scores are hidden until the organisers publish the final results: each upload was "
+                         "checked and scored, and the standings appear then.")
 
 
 def feedback_mode(challenge: ChallengeLike) -> str:
@@ -24,13 +26,22 @@ def feedback_mode(challenge: ChallengeLike) -> str:
 
 def scores_hidden(challenge: ChallengeLike, viewer: User | None = None) -> bool:
     """Return whether this viewer sees no score of the challenge: hidden feedback, open, not an organiser."""
-    # Publication by the organisers (results: publish) will gate this; until then the close does.
-    return feedback_mode(challenge) == "hidden" and not challenge.is_closed() and not is_organiser(viewer, challenge)
+    # The scores come out with the private ones: at the close, or when the organisers publish (results.publish).
+    return feedback_mode(challenge) == "hidden" and not private_shown_to_all(challenge) and not is_organiser(viewer, challenge)
 
 
 def hidden_notice(challenge: ChallengeLike) -> str:
     """Return what a team or visitor reads where hidden scores would be."""
-    return HIDDEN_NOTICE.format(closes=challenge.closes_at)
+    if challenge.is_closed():
+        return BEING_VERIFIED_NOTICE
+    manual = _publish_mode(challenge) == "manual"
+    return HIDDEN_NOTICE.format(closes=challenge.closes_at, published=" and its results are published" if manual else "")
+
+
+def _publish_mode(challenge: ChallengeLike) -> str:
+    """Return results.publish of a challenge or of its board."""
+    board_mode = getattr(challenge, "publish", None)
+    return board_mode if isinstance(board_mode, str) else challenge.settings.results.publish
 
 
 def sees_shown(challenge: ChallengeLike, viewer: User | None) -> bool:

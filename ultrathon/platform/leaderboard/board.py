@@ -36,6 +36,11 @@ class Board:
     combine: str = "mean"  # leaderboard.combine: how the sites' scores make the ranked one
     ranking_labels: tuple[str, ...] = ()  # MetricFacts.label, per ranking metric
     feedback: str = "live"  # feedback.mode: what the public board shows (challenges/feedback.py)
+    publish: str = "manual"  # results.publish: manual or at_close
+    # The publication in force, if any (publish.py clears every copy of the board when it changes).
+    published_at: datetime | None = None
+    published_by: str | None = None  # the organiser's display name
+    publication_note: str = ""
 
     @property
     def ci_label(self) -> str:
@@ -62,6 +67,10 @@ class Board:
         """Return whether the challenge has ended."""
         return (now or utcnow()) >= self.closes_at
 
+    def results_published(self) -> bool:
+        """Return whether the private standings go to everyone once closed (results.publish, or Publish pressed)."""
+        return self.publish == "at_close" or self.published_at is not None
+
 
 def board_of(challenge: Challenge) -> Board:
     """Return the leaderboard's view of a loaded challenge."""
@@ -69,6 +78,7 @@ def board_of(challenge: Challenge) -> Board:
     primary = spec.metrics.facts()
     multi = spec.ranking.scheme != "primary"
     ranking = tuple(spec.ranking.chosen(spec.metrics)) if multi else ()
+    publication = challenge.publication
     return Board(
         id=challenge.id,
         slug=challenge.slug,
@@ -92,6 +102,10 @@ def board_of(challenge: Challenge) -> Board:
         combine=spec.leaderboard.combine,
         ranking_labels=tuple(spec.metrics.facts(m).label for m in ranking),
         feedback=spec.feedback.mode,
+        publish=spec.results.publish,
+        published_at=publication.published_at if publication is not None else None,
+        published_by=publication.by_name if publication is not None else None,
+        publication_note=publication.note if publication is not None else "",
     )
 
 

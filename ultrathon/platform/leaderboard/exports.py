@@ -150,6 +150,10 @@ def results_bundle(challenge: Challenge) -> bytes:
         "top_k": board.top_k, "ci_level": board.ci_level, "ci_method": board.ci_method,
         "ranking": {"scheme": board.ranking_scheme, "metrics": list(board.ranking_metrics) or [board.metric]},
         "tie_rule": tie_rule(board),
+        # Whether these standings were out to everyone when the bundle was made, and by whose Publish.
+        "results": {"publish": board.publish, "published": board.is_closed(generated) and board.results_published(),
+                    "published_at": board.published_at.isoformat() if board.published_at else None,
+                    "published_by": board.published_by, "note": board.publication_note},
     }
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
         for split in SPLITS:

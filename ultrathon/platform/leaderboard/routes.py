@@ -8,7 +8,14 @@ from markupsafe import Markup
 
 from ..api.errors import problem_response
 from ..audit import record
-from ..challenges.access import can_view_private, get_challenge, is_organiser, private_shown_to_all, team_of
+from ..challenges.access import (
+    being_verified,
+    can_view_private,
+    get_challenge,
+    is_organiser,
+    private_shown_to_all,
+    team_of,
+)
 from ..challenges.feedback import hidden_notice, scores_hidden
 from ..extensions import db, limiter
 from . import bp
@@ -57,8 +64,7 @@ def _visible_split(board: Board, as_json: bool = False) -> str:
         _refuse(400, f"Query parameter split: {exc}.", as_json)
     # After the close no viewer is looked up, so a private read touches no session.
     if split == "private" and not private_shown_to_all(board) and not can_view_private(_viewer(), board):
-        _refuse(403, (f"The private leaderboard of {board.title} is shown to its organisers only until the "
-                      f"challenge closes at {board.closes_at:%Y-%m-%d %H:%M} UTC."), as_json)
+        _refuse(403, private_refusal(board), as_json)
     return split
 
 
@@ -66,6 +72,15 @@ def _refuse_hidden(board: Board, as_json: bool = False) -> None:
     """Stop a read of standings while feedback: hidden keeps every score from teams and visitors."""
     if scores_hidden(board, _viewer()):
         _refuse(403, hidden_notice(board), as_json)
+
+
+def private_refusal(board: Board) -> str:
+    """Return why the private standings are not shown to this viewer yet: before the close, or being verified."""
+    if being_verified(board):
+        return (f"The final results of {board.title} are being verified by its organisers: the private "
+                "leaderboard is shown once they publish them.")
+    return (f"The private leaderboard of {board.title} is shown to its organisers only until the "
+            f"challenge closes at {board.closes_at:%Y-%m-%d %H:%M} UTC.")
 
 
 def _generation() -> str | None:
@@ -81,8 +96,9 @@ def page(slug: str):
     viewer = _viewer()
     if viewer is None and not request.cookies:
         # Every visitor without a session sees the same page: built once per change and process.
-        closed = board.is_closed()
-        kind = f"page-{'closed' if closed else 'open'}"
+        # What the page says changes at the close and at publication, neither of which is a new score.
+        state = ("published" if board.results_published() else "verifying") if board.is_closed() else "open"
+        kind = f"page-{state}"
         body = cached(board.id, cache_key(board.id, split, kind), lambda: _render_page(board, split, None).encode(),
                       shared=False)
         return Response(body, mimetype="text/html")

@@ -70,3 +70,11 @@ class AgentTokenForm(FlaskForm):
         else:
             del self.site
         return self
+
+
+class PublishForm(FlaskForm):
+    """Publish a closed challenge's final standings, with an optional note shown beside them."""
+
+    note = StringField("Note", validators=[
+        Optional(), Length(max=MAX_NOTE, message=f"A note has at most {MAX_NOTE} characters."),
+    ], description="Optional; shown on the leaderboard beside the date, e.g. “two teams disqualified for label leakage”.")

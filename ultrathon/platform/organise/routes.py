@@ -16,6 +16,7 @@ from ..agents.tokens import challenge_agents, challenge_tokens
 from ..agents.sites import submission_sites
 from ..arguments import int_arg
 from ..challenges.access import get_challenge, is_organiser
+from ..challenges.publication import PublicationRefused, publish_results, withdraw_results
 from ..challenges.loader import LoadRefused
 from ..extensions import db, login_manager
 from ..leaderboard.curves import submission_charts
@@ -30,7 +31,7 @@ from ..submissions.actions import (
 from ..submissions.errors import SubmissionRefused
 from ..submissions.uploads import accept_baseline
 from . import audit_log, bp, challenge_upload, charts, exports, listing
-from .forms import ActionForm, AgentTokenForm, BaselineForm, ChallengeUploadForm, DisqualifyForm
+from .forms import ActionForm, AgentTokenForm, BaselineForm, ChallengeUploadForm, DisqualifyForm, PublishForm
 
 TZ_COOKIE = "tz"  # the browser's IANA zone, set by static/js/organise.js; decides where days begin
 
@@ -101,6 +102,7 @@ def dashboard(slug: str):
         statuses=listing.STATUSES,
         charts=[charts.submissions_per_day(challenge, zone), charts.teams_over_time(challenge, zone)],
         action_form=ActionForm(),
+        publish_form=PublishForm(),
         back=request.full_path.rstrip("?"),
         agents=agents,
         agent_tokens=challenge_tokens(challenge) if agents is not None else None,
@@ -161,6 +163,41 @@ def rescore_all(slug: str):
     count = rescore_challenge(challenge, current_user)
     flash(f"{count} submission(s) queued for re-scoring.", "success")
     return _back_to_dashboard(challenge)
+
+
+# --- Publishing the results ------------------------------------------------------------------
+
+@bp.post("/challenges/<slug>/organise/results/publish")
+def publish(slug: str):
+    """Show the closed challenge's final standings to everyone."""
+    challenge = _organised(slug)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        flash(" ".join(form.note.errors) or "The form expired; reload the dashboard and press Publish again.", "error")
+        return redirect(url_for(".dashboard", slug=slug) + "#results")
+    return _publication_action(challenge, lambda: publish_results(challenge, current_user, form.note.data or ""),
+                               "The final results are published.")
+
+
+@bp.post("/challenges/<slug>/organise/results/withdraw")
+def withdraw(slug: str):
+    """Take the published final standings back to the organisers."""
+    challenge = _organised(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return _publication_action(challenge, lambda: withdraw_results(challenge, current_user),
+                               "The publication is withdrawn: the final results are shown to the organisers only.")
+
+
+def _publication_action(challenge: Challenge, act, done: str):
+    try:
+        act()
+    except PublicationRefused as refused:
+        db.session.rollback()
+        flash(f"{refused.detail[0].upper()}{refused.detail[1:]}.", "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for(".dashboard", slug=challenge.slug) + "#results")
 
 
 # --- Actions on teams ------------------------------------------------------------------------
