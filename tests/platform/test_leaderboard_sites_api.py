@@ -8,8 +8,6 @@ import json
 
 from flask import Flask
 
-from tests.platform.agent_support import agent_token  # noqa: F401  (a fixture)
-from tests.platform.test_agent_sites import site_challenge  # noqa: F401  (a fixture)
 from tests.platform.test_leaderboard_sites_page import two_sites_one_pending
 from ultrathon.platform.api.openapi import openapi_document
 

@@ -6,7 +6,6 @@ import hashlib
 
 import pytest
 
-from tests.platform.test_agent_sites import site_challenge  # noqa: F401  (a fixture)
 from ultrathon.platform.agents.models import AgentToken
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import AuditEvent
