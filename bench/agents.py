@@ -11,6 +11,8 @@ bench/pipeline.py does; scored is when the live-events channel says so. Figures:
 - upload -> scored latency p50 and p95 over 50 uploads to each, one after another and alternated
   so that both paths meet the same load on the machine, with one agent running;
 - the agent path's extra latency at the median (target <= 100 ms);
+- how fast the idle agent answers a new upload: upload -> first lease, p50 and p95 over the same
+  uploads (target <= 100 ms at the median; the long poll is woken through Redis);
 - a burst of 200 uploads to the agent challenge with two agents running: throughput, and how
   many ended scored exactly once (target 200: one scored event, one result stored, each).
 """
@@ -93,9 +95,10 @@ def new_agent_token(challenge, name: str) -> str:
     return secret
 
 
-def alternated(upload_platform, upload_agent, events: Events, count: int) -> tuple[list[float], list[float]]:
-    """Upload to each challenge in turn, each waited for until scored; return both paths' latencies."""
+def alternated(upload_platform, upload_agent, events: Events, count: int) -> tuple[list[float], list[float], list[int]]:
+    """Upload to each challenge in turn, each waited for until scored; return both paths' latencies and the agent's ids."""
     latencies: dict[str, list[float]] = {"platform": [], "agent": []}
+    agent_ids: list[int] = []
     for i in range(2 * count):
         # Which path goes first swaps every pair, so neither always follows the other.
         path = ("platform", "agent")[(i + i // 2) % 2]
@@ -103,7 +106,22 @@ def alternated(upload_platform, upload_agent, events: Events, count: int) -> tup
         sid = (upload_platform if path == "platform" else upload_agent)()
         events.wait({sid}, 120)
         latencies[path].append(events.finished[sid][0] - start)
-    return latencies["platform"], latencies["agent"]
+        if path == "agent":
+            agent_ids.append(sid)
+    return latencies["platform"], latencies["agent"], agent_ids
+
+
+def lease_waits(ids: list[int]) -> list[float]:
+    """Return, per submission, the seconds from its upload to its first lease: how fast an idle agent answers."""
+    from ultrathon.platform.agents.models import AgentLease
+    from ultrathon.platform.extensions import db
+    from ultrathon.platform.models import Submission
+
+    db.session.expire_all()
+    first = dict(db.session.execute(db.select(AgentLease.submission_id, db.func.min(AgentLease.leased_at))
+                                    .where(AgentLease.submission_id.in_(ids)).group_by(AgentLease.submission_id)).all())
+    created = dict(db.session.execute(db.select(Submission.id, Submission.created_at).where(Submission.id.in_(ids))).all())
+    return [(first[sid] - created[sid]).total_seconds() for sid in ids if sid in first]
 
 
 def scored_once(ids: list[int], timeout: float = 30) -> tuple[int, dict[str, int]]:
@@ -179,7 +197,8 @@ def measure(args, instance: Path, url: str, env: dict) -> dict:
 
         # Each worker's first fork and the agent's sealed scorer warm up before the clock runs.
         events.wait({to_platform() for _ in range(2 * args.workers)} | {to_agent() for _ in range(3)}, 300)
-        on_platform, on_agent = alternated(to_platform, to_agent, events, args.submissions)
+        on_platform, on_agent, agent_ids = alternated(to_platform, to_agent, events, args.submissions)
+        waits = lease_waits(agent_ids)
         agents.append(start_agent(env, url, new_agent_token(agent_challenge, "bench-second"), holder, instance / "agent-2.log"))
         events.wait({to_agent() for _ in range(3)}, 120)  # the second agent's first jobs, also warm-up
 
@@ -192,7 +211,7 @@ def measure(args, instance: Path, url: str, env: dict) -> dict:
     finally:
         for agent in agents:
             stop(agent)
-    return {"platform": on_platform, "agent": on_agent, "throughput": args.burst / (burst_end - burst_start),
+    return {"platform": on_platform, "agent": on_agent, "lease_waits": waits, "throughput": args.burst / (burst_end - burst_start),
             "uploaded": uploaded, "once": once, "by_agent": by_agent}
 
 
@@ -238,6 +257,9 @@ def report(args, figures: dict, load_at_start: float) -> None:
         record(f"upload -> scored p95, {who}", percentile(latencies, 95) * 1000, "ms")
     extra = statistics.median(figures["agent"]) - statistics.median(figures["platform"])
     record("agent path extra latency: p50 agent - p50 platform", extra * 1000, "ms", "<= 100 ms")
+    waits = figures["lease_waits"]
+    record(f"idle agent: upload -> leased p50, {len(waits)} uploads", percentile(waits, 50) * 1000, "ms", "<= 100 ms",
+           note=f"p95 {percentile(waits, 95) * 1000:.0f} ms (the long poll is woken through Redis)")
     record(f"burst of {args.burst} to the agent challenge, two agents: throughput", figures["throughput"], "submissions/s",
            note=f"uploads took {figures['uploaded']:.1f} s; results stored by agent: {figures['by_agent']}")
     record(f"burst of {args.burst}: ended scored exactly once", figures["once"], "count", f"{args.burst}",
