@@ -755,3 +755,14 @@ def test_the_stored_ranking_metrics_change_the_scoring_hash(tmp_path):
         shutil.copytree(GOOD, folder)
         (folder / "challenge.yaml").write_text(text + f"ranking: {extra}\n")
         assert (validate_folder(folder).scoring_hash == base) is same, extra
+
+
+@pytest.mark.parametrize("folder", sorted(
+    p.parent for p in [*(Path(__file__).parents[1] / "challenges").glob("*/challenge.yaml"),
+                       *(Path(__file__).parent / "challenges").glob("*/challenge.yaml")] if p.parent.name != "broken"),
+    ids=lambda folder: folder.name)
+def test_a_validated_spec_validates_again_from_its_own_dump(folder):
+    """Code builds specs from dumps (the stored settings, the sealed process): the cross checks see only what was written."""
+    spec = parse_spec(yaml.safe_load((folder / "challenge.yaml").read_text()))
+    again = ChallengeSpec.model_validate(spec.model_dump(mode="json"))
+    assert again == spec
