@@ -34,7 +34,7 @@ class FeedbackSpec(BaseModel):
 def feedback_problems(raw: dict) -> list[tuple[tuple[str, ...], str]]:
     """Return the problems across feedback's keys: a step given with a mode other than ladder."""
     feedback = raw.get("feedback")
-    if isinstance(feedback, dict) and "step" in feedback and feedback.get("mode", "live") != "ladder":
+    if isinstance(feedback, dict) and feedback.get("step") is not None and feedback.get("mode", "live") != "ladder":
         mode = feedback.get("mode", "live")
         return [(("feedback", "step"), f"is the Ladder's step and applies only with mode: ladder (mode is {mode})")]
     return []
