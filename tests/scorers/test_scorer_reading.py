@@ -94,9 +94,8 @@ def test_without_solution_ids_duplicates_are_still_refused(spec):
         (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + b"\xff" * 40, "the file starts like gzip but cannot be decompressed; upload a plain .csv or a valid .csv.gz"),
         (gzip.compress(GOOD.encode(), mtime=0)[:-12], "the gzip file is truncated; upload it again"),
         (GOOD.encode("utf-16"), "the file is UTF-16 text; save it as UTF-8 CSV"),
-        (b"patient_id;prob\nP1;0.1\n", "line 1: the file is separated by semicolons (;); separate the columns with commas (,)"),
-        (b"patient_id;prob\nP1;0,1\n", "line 1: the file is separated by semicolons (;); separate the columns with commas (,)"),
-        (b"patient_id\tprob\nP1\t0.1\n", "line 1: the file is separated by tabs; separate the columns with commas (,)"),
+        # Semicolons and tabs are read (test_scorer_dialects.py); other delimiters are named.
+        (b"patient_id|prob\nP1|0.1\n", "line 1: the file is separated by vertical bars (|); separate the columns with commas (,)"),
         (b"patient_id|prob\nP1|0.1\n", "line 1: the file is separated by vertical bars (|); separate the columns with commas (,)"),
         (b"P1,0.1\nP2,0.5\n", "line 1: the first line must be a header naming the columns: patient_id, prob"),
         (b"1,0.1\n2,0.5\n", "line 1: the first line must be a header naming the columns: patient_id, prob"),

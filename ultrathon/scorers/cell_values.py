@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ultrathon.scorers.dialect import COMMA, Dialect, comma_decimals
 from ultrathon.scorers.errors import Problem
 from ultrathon.scorers.messages import ProblemCollector, file_line, quoted
 
@@ -48,9 +49,9 @@ def _describe_bad_value(raw: object) -> str:
     return f"missing value {quoted(text)}; every row needs a number"
 
 
-def _raw_text(data: bytes, column: str) -> pd.Series:
+def _raw_text(data: bytes, column: str, sep: str) -> pd.Series:
     """Return a column exactly as written (only for explaining bad values: it costs a re-read)."""
-    return pd.read_csv(io.BytesIO(data), usecols=[column], dtype=str, keep_default_na=False, index_col=False, skip_blank_lines=False)[column]
+    return pd.read_csv(io.BytesIO(data), sep=sep, usecols=[column], dtype=str, keep_default_na=False, index_col=False, skip_blank_lines=False)[column]
 
 
 def missing_cells(raw: pd.Series) -> np.ndarray:
@@ -59,16 +60,18 @@ def missing_cells(raw: pd.Series) -> np.ndarray:
     return ((text == "") | text.isin(MISSING_WORDS)).to_numpy()
 
 
-def numeric_column(frame: pd.DataFrame, column: str, data: bytes, found: ProblemCollector, *, allow_missing: bool = False) -> np.ndarray:
+def numeric_column(frame: pd.DataFrame, column: str, data: bytes, found: ProblemCollector, *, allow_missing: bool = False,
+                   dialect: Dialect = COMMA) -> np.ndarray:
     """Return a column as float64, reporting every value that is not a finite number (missing ones left NaN if allowed)."""
     values = frame[column]
     if pd.api.types.is_float_dtype(values) or pd.api.types.is_integer_dtype(values):
         array = values.to_numpy(dtype=np.float64)
         bad = np.flatnonzero(~np.isfinite(array))
-        raw = _raw_text(data, column) if bad.size else None
+        raw = _raw_text(data, column, dialect.delimiter) if bad.size else None
     else:
         text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
-        array = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+        numbers = comma_decimals(text, column, dialect, found) if dialect.decimal == "," else text
+        array = pd.to_numeric(numbers, errors="coerce").to_numpy(dtype=np.float64)
         bad = np.flatnonzero(~np.isfinite(array))
         raw = text
     if bad.size and allow_missing:

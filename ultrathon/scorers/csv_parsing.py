@@ -9,23 +9,27 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ultrathon.scorers.dialect import COMMA, Dialect
 from ultrathon.scorers.errors import SHOWN_PROBLEMS, FileProblems, Problem
 from ultrathon.scorers.messages import ProblemCollector
 
 FIELD_SLACK = 1000  # a line this many fields longer than the header cannot be a row of it, quotes or not
 
 
-def _field_count_problems(data: bytes, n_fields: int, error: type[FileProblems]) -> None:
+HINTS = {",": " (quote values that contain commas; use a dot for decimals)", ";": " (quote values that contain semicolons)"}
+
+
+def _field_count_problems(data: bytes, n_fields: int, error: type[FileProblems], sep: str) -> None:
     """Raise with the lines pandas could not parse: wrong field counts, unclosed quotes."""
     found = ProblemCollector()
-    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), delimiter=sep)
     start = 1
     try:
         for row in reader:
             if any("\n" in field or "\r" in field for field in row):
                 found.add("fields", Problem(start, None, "a quote opened on this line is not closed"))
             elif row and len(row) != n_fields:
-                found.add("fields", Problem(reader.line_num, None, f"{len(row)} fields where the header has {n_fields} (quote values that contain commas; use a dot for decimals)"))
+                found.add("fields", Problem(reader.line_num, None, f"{len(row)} fields where the header has {n_fields}{HINTS.get(sep, '')}"))
             start = reader.line_num + 1
     except csv.Error as exc:
         found.add("fields", Problem(reader.line_num, None, f"the line cannot be read as CSV ({exc})"))
@@ -34,14 +38,14 @@ def _field_count_problems(data: bytes, n_fields: int, error: type[FileProblems])
     found.raise_if_any(error)
 
 
-def _refuse_overlong_lines(data: bytes, n_fields: int, error: type[FileProblems]) -> None:
+def _refuse_overlong_lines(data: bytes, n_fields: int, error: type[FileProblems], sep: str) -> None:
     """Refuse lines with far more fields than the header before the CSV parser spends time on them."""
     raw = np.frombuffer(data, dtype=np.uint8)
     starts = np.concatenate(([0], np.flatnonzero(raw == ord("\n")) + 1))
     starts = starts[starts < raw.size]
     if not starts.size:
         return
-    fields = np.add.reduceat(raw == ord(","), starts, dtype=np.int64) + 1
+    fields = np.add.reduceat(raw == ord(sep), starts, dtype=np.int64) + 1
     overlong = np.flatnonzero(fields > n_fields + FIELD_SLACK)
     if overlong.size:
         shown = [Problem(int(i) + 1, None, f"{int(fields[i]):,} fields where the header has {n_fields}")
@@ -49,14 +53,19 @@ def _refuse_overlong_lines(data: bytes, n_fields: int, error: type[FileProblems]
         raise error(shown, omitted=int(overlong.size) - len(shown))
 
 
-def parse_csv(data: bytes, n_fields: int, error: type[FileProblems]) -> pd.DataFrame:
+def parse_csv(data: bytes, n_fields: int, error: type[FileProblems], dialect: Dialect = COMMA,
+              text_columns: list[str] | None = None) -> pd.DataFrame:
     """Parse checked CSV bytes into a frame, turning malformed lines into problems."""
-    _refuse_overlong_lines(data, n_fields, error)
+    # text_columns are kept as written: a decimal comma is converted, and checked, cell by cell.
+    sep = dialect.delimiter
+    _refuse_overlong_lines(data, n_fields, error, sep)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
         try:
             frame = pd.read_csv(
                 io.BytesIO(data),
+                sep=sep,
+                dtype=dict.fromkeys(text_columns, str) if text_columns else None,
                 encoding="utf-8",
                 keep_default_na=False,  # "NA" may be a real id; only an empty cell is missing
                 na_values=[""],
@@ -65,10 +74,10 @@ def parse_csv(data: bytes, n_fields: int, error: type[FileProblems]) -> pd.DataF
                 skip_blank_lines=False,
             )
         except (pd.errors.ParserError, ValueError):
-            _field_count_problems(data, n_fields, error)
+            _field_count_problems(data, n_fields, error, sep)
             raise  # unreachable: _field_count_problems always raises
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
-        _field_count_problems(data, n_fields, error)
+        _field_count_problems(data, n_fields, error, sep)
     # Blank lines at the end of a file are harmless; drop them.
     end = len(frame)
     while end and frame.iloc[end - 1].isna().all():

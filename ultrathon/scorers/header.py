@@ -7,6 +7,7 @@ import difflib
 import re
 
 from ultrathon.scorers.cell_values import is_number
+from ultrathon.scorers.dialect import COMMA, DELIMITER_NAMES, Dialect, choose_dialect
 from ultrathon.scorers.decoding import HEAD_BYTES, UTF8_BOM, check_kind, check_utf8, lf_line_ends, text_chunks
 from ultrathon.scorers.errors import FileProblems, Problem
 from ultrathon.scorers.messages import ProblemCollector, quoted, shortened
@@ -15,7 +16,7 @@ MAX_HEADER_BYTES = 256 * 1024  # the longest first line read as a header
 HEADER_SLACK = 20  # fields beyond a submission's columns still listed one by one
 MAX_HEADER_FIELDS = 10_000  # the most fields any header may have
 MAX_SUGGESTIONS = 10  # "did you mean" lookups per header
-OTHER_DELIMITERS = ((";", "semicolons (;)"), ("\t", "tabs"), ("|", "vertical bars (|)"))
+OTHER_DELIMITERS = {**DELIMITER_NAMES, "|": "vertical bars (|)"}
 
 
 def _start_of_text(data: bytes, max_bytes: int, error: type[FileProblems]) -> bytes:
@@ -28,10 +29,12 @@ def _start_of_text(data: bytes, max_bytes: int, error: type[FileProblems]) -> by
     return bytes(start)
 
 
-def read_header(data: bytes, max_bytes: int, expected: list[str], error: type[FileProblems], *, extra_allowed: bool = False) -> list[str]:
-    """Return the fields of an upload's header, read from the start of the file alone, or raise error."""
+def read_header(data: bytes, max_bytes: int, expected: list[str], error: type[FileProblems], *, extra_allowed: bool = False,
+                settings: tuple[str, str] = (",", ".")) -> tuple[list[str], Dialect]:
+    """Return the fields of an upload's header and the file's dialect, read from the start of the file alone, or raise error."""
     # However long the file or far it expands, only MAX_HEADER_BYTES of its first line are read,
-    # and its fields counted (as commas, quotes aside) before anything splits them.
+    # and its fields counted (as delimiters, quotes aside) before anything splits them.
+    # settings are the challenge's (delimiter, decimal), either of them "auto".
     if not data:
         raise error([Problem(None, None, "the file is empty")])
     start = lf_line_ends(_start_of_text(data, max_bytes, error))
@@ -43,7 +46,8 @@ def read_header(data: bytes, max_bytes: int, expected: list[str], error: type[Fi
     takes = f"a file may have at most {max_fields:,}" if extra_allowed else f"this challenge takes {len(expected)} columns: {wanted}"
     end = start.find(b"\n")
     line = start if end < 0 else start[:end]
-    commas = line.count(b",")
+    dialect = COMMA if settings == (",", ".") else choose_dialect(line.decode("utf-8", "replace"), *settings, error)
+    commas = line.count(dialect.delimiter.encode())
     if len(line) > MAX_HEADER_BYTES:
         if commas >= max_fields:
             raise error([Problem(1, None, f"the header has more than {commas:,} fields; {takes}")])
@@ -52,23 +56,24 @@ def read_header(data: bytes, max_bytes: int, expected: list[str], error: type[Fi
         raise error([Problem(1, None, f"the header has {commas + 1:,} fields; {takes}")])
     line = line.removeprefix(UTF8_BOM).rstrip(b"\r")
     check_utf8(line, error)
-    return next(csv.reader([line.decode("utf-8")]), [])
+    return next(csv.reader([line.decode("utf-8")], delimiter=dialect.delimiter), []), dialect
 
 
 def _simplified(name: str) -> str:
     return re.sub(r"[\s_\-.]+", "", name).casefold()
 
 
-def check_header(fields: list[str], expected: list[str], error: type[FileProblems], *, extra_allowed: bool = False) -> None:
+def check_header(fields: list[str], expected: list[str], error: type[FileProblems], *, extra_allowed: bool = False,
+                 delimiter: str = ",") -> None:
     """Raise unless the header names the expected columns (exactly, or at least), suggesting near misses."""
     found = ProblemCollector()
     wanted = ", ".join(expected)
     if not any(f.strip() for f in fields):
         raise error([Problem(1, None, f"the first line is empty; it must be the header: {wanted}")])
     if len(fields) == 1 and len(expected) > 1:
-        for delimiter, name in OTHER_DELIMITERS:
-            if delimiter in fields[0]:
-                raise error([Problem(1, None, f"the file is separated by {name}; separate the columns with commas (,)")])
+        for other, name in OTHER_DELIMITERS.items():
+            if other != delimiter and other in fields[0]:
+                raise error([Problem(1, None, f"the file is separated by {name}; separate the columns with {DELIMITER_NAMES[delimiter]}")])
     present = set(fields)
     if not present & set(expected) and any(is_number(f) for f in fields):
         raise error([Problem(1, None, f"the first line must be a header naming the columns: {wanted}")])

@@ -21,6 +21,7 @@ from ultrathon.scorers.cell_values import (
 )
 from ultrathon.scorers.csv_parsing import parse_csv
 from ultrathon.scorers.decoding import MB, decode_upload
+from ultrathon.scorers.dialect import COMMA, Dialect
 from ultrathon.scorers.errors import FileProblems, Problem, SolutionError, SubmissionError
 from ultrathon.scorers.header import check_header, read_header
 from ultrathon.scorers.ids import duplicate_problems, id_problems, normalise_ids, read_ids
@@ -38,10 +39,11 @@ def _max_bytes(spec: ChallengeSpec) -> int:
     return int(spec.submission.max_mb * MB * GZIP_EXPANSION)
 
 
-def _data_rows(data: bytes, max_bytes: int, n_fields: int, error: type[FileProblems], what: str) -> tuple[bytes, pd.DataFrame]:
+def _data_rows(data: bytes, max_bytes: int, n_fields: int, error: type[FileProblems], what: str,
+               dialect: Dialect = COMMA, text_columns: list[str] | None = None) -> tuple[bytes, pd.DataFrame]:
     """Return an upload's CSV text and its rows as a frame; raise error when it has a header but no rows."""
     text = decode_upload(data, max_bytes, error)
-    frame = parse_csv(text, n_fields, error)
+    frame = parse_csv(text, n_fields, error, dialect, text_columns)
     if len(frame) == 0:
         raise error([Problem(None, None, f"the {what} has a header but no data rows")])
     return text, frame
@@ -55,11 +57,14 @@ def read_submission(data: bytes, spec: ChallengeSpec, solution_ids=None) -> pd.D
     expected = [id_column, *columns]
     data, max_bytes = bytes(data), _max_bytes(spec)
     # The header first, from the first line alone: a wrong file is told apart before it is unzipped whole.
-    fields = read_header(data, max_bytes, expected, SubmissionError)
+    settings = (spec.submission.delimiter, spec.submission.decimal)
+    fields, dialect = read_header(data, max_bytes, expected, SubmissionError, settings=settings)
     if spec.task == "multiclass" and len(fields) == 2 and id_column in fields and not set(fields) & set(columns):
         raise SubmissionError([Problem(1, None, f"this challenge takes one probability column per class ({', '.join(columns)}), not a column of labels")])
-    check_header(fields, expected, SubmissionError)
-    text, frame = _data_rows(data, max_bytes, len(expected), SubmissionError, "file")
+    check_header(fields, expected, SubmissionError, delimiter=dialect.delimiter)
+    # Decimal commas are converted cell by cell, so pandas keeps those columns as text.
+    text_columns = columns if dialect.decimal == "," else None
+    text, frame = _data_rows(data, max_bytes, len(expected), SubmissionError, "file", dialect, text_columns)
     found = ProblemCollector()
     ids, empty_ids = read_ids(frame[id_column], id_column, found)
 
@@ -68,7 +73,7 @@ def read_submission(data: bytes, spec: ChallengeSpec, solution_ids=None) -> pd.D
     allow_missing = spec.submission.missing != "refuse"
     out = {}
     for column in columns:
-        out[column] = numeric_column(frame, column, text, found, allow_missing=allow_missing)
+        out[column] = numeric_column(frame, column, text, found, allow_missing=allow_missing, dialect=dialect)
         if spec.task in ("binary", "multiclass") or spec.submission.curves:
             probability_problems(out[column], column, found)
     if spec.task == "multiclass":
@@ -112,7 +117,7 @@ def read_solution(data: bytes, spec: ChallengeSpec) -> pd.DataFrame:
     id_column = spec.data.id_column
     required = [id_column, *spec.target_columns, *[s for s in spec.subgroups if s not in spec.target_columns]]
     data, max_bytes = bytes(data), 2**34
-    fields = read_header(data, max_bytes, required, SolutionError, extra_allowed=True)
+    fields, _ = read_header(data, max_bytes, required, SolutionError, extra_allowed=True)
     check_header(fields, required, SolutionError, extra_allowed=True)
     _, frame = _data_rows(data, max_bytes, len(fields), SolutionError, "solution")
     found = ProblemCollector()

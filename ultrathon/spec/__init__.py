@@ -134,6 +134,9 @@ class SubmissionSpec(StrictModel):
     max_mb: float = Field(default=20, gt=0, le=500)
     # What a missing id or an empty prediction cell becomes: see docs/challenge-format.md.
     missing: Literal["refuse", "worst", "prevalence"] = "refuse"
+    # How the CSV is written; auto reads the delimiter from the header line (see docs/challenge-format.md).
+    delimiter: Literal["auto", ",", ";", "\t"] = "auto"
+    decimal: Literal["auto", ".", ","] = "auto"
     # survival_curve: one column per horizon, each the probability of surviving past it.
     kind: Literal["standard", "survival_curve"] = "standard"
     horizons: list[float] | None = None

@@ -102,6 +102,9 @@ def cross_problems(raw: dict, options: bool = True) -> list[tuple[Path, str]]:
     out += _scoring_place_problems(raw)
     out += site_problems(raw)
     out += feedback_problems(raw)
+    if _at(raw, "submission", "delimiter") == "," and _at(raw, "submission", "decimal") == ",":
+        out.append((("submission", "decimal"), "',' cannot be the decimal mark of a file whose columns are separated "
+                                               "by ','; use delimiter ';' with decimal ','"))
     primary = _at(raw, "metrics", "primary")
     if _at(raw, "submission", "missing") == "worst" and primary in NO_WORST_FILL:
         out.append((("submission", "missing"), f"'worst' has no worst prediction for the primary metric {primary!r}; "
