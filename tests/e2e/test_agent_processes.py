@@ -63,7 +63,8 @@ def _own_redis(server_url: str) -> str:
 def servers():
     """Yield the database and Redis URLs `ultrathon up` gets: the suite's servers when set, else its SQLite and embedded Redis."""
     urls = {}
-    if os.environ.get("REDIS_URL"):
+    # A server's URL only: an embedded Redis started in this process exports its socket path there.
+    if os.environ.get("REDIS_URL", "").startswith(("redis://", "rediss://")):
         urls["REDIS_URL"] = _own_redis(os.environ["REDIS_URL"])
     server = os.environ.get("TEST_DATABASE_URL", "")
     if not server.startswith("postgres"):
