@@ -80,6 +80,25 @@ def users_enable(email: str) -> None:
     click.echo(f"enabled {user.email}: it can log in again (its old API tokens stay revoked; create new ones)")
 
 
+@users.command("erase")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def users_erase(email: str, yes: bool) -> None:
+    """Erase a person's data for good; their team's scores stay under a pseudonym."""
+    from ultrathon.platform.auth.erasure import erase_user
+    from ultrathon.platform.auth.service import AccountError
+
+    user = _user_or_fail(email)
+    if not yes:
+        click.confirm(f"Erase {user.email} for good (name, e-mail address, password, tokens)?", abort=True)
+    try:
+        pseudonym = erase_user(user, via="cli")
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"erased {email.strip().lower()}: the account is now {pseudonym}")
+
+
 @click.group(cls=AppGroup)
 def tokens() -> None:
     """Manage API tokens."""
