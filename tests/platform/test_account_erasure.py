@@ -120,3 +120,16 @@ def test_an_organisers_address_is_not_erased_while_a_challenge_names_it(runner, 
     result = runner.invoke(cli, ["users", "erase", "organiser@example.org", "--yes"])
     assert result.exit_code == 1 and "organises breast-cancer-diagnosis" in result.output
     assert db.session.execute(db.select(User.name)).scalar_one() == "Olive Organiser"
+
+
+def test_erasure_needs_the_csrf_token(app, client, make_user):
+    ada = make_user(EMAIL, NAME)
+    logged_in(client, ada)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.post("/account/erase", data={"erase-password": PASSWORD})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(User, ada.id).email == EMAIL
