@@ -112,6 +112,11 @@ def test_users_erase_on_the_command_line(runner, make_user):
     assert EMAIL not in database_dump(db.engine)
     again = runner.invoke(cli, ["users", "erase", EMAIL, "--yes"])
     assert again.exit_code == 1 and f"no user with e-mail {EMAIL}" in again.output
+    erased = f"{pseudonym_for(ada.id)}@erased.invalid"
+    revived = runner.invoke(cli, ["users", "enable", erased])
+    assert revived.exit_code == 1 and "is an erased account; it cannot be enabled again" in revived.output
+    taken = runner.invoke(cli, ["users", "create", "someone@erased.invalid", "--password", PASSWORD])
+    assert taken.exit_code == 1 and "name erased accounts" in taken.output
 
 
 def test_an_organisers_address_is_not_erased_while_a_challenge_names_it(runner, make_challenge, make_user):

@@ -68,10 +68,13 @@ def users_disable(email: str) -> None:
 @with_appcontext
 def users_enable(email: str) -> None:
     """Let a disabled account log in again; the tokens revoked when it was disabled stay revoked."""
+    from ultrathon.platform.auth.erasure import is_erased
     from ultrathon.platform.auth.service import enable_user
     from ultrathon.platform.extensions import db
 
     user = _user_or_fail(email)
+    if is_erased(user):
+        raise click.ClickException(f"{user.email} is an erased account; it cannot be enabled again")
     if user.is_active:
         click.echo(f"{user.email} is enabled already")
         return

@@ -13,9 +13,8 @@ from ..audit import record
 from ..extensions import db
 from ..leaderboard.cache import clear_leaderboard
 from ..models import ApiToken, AuditEvent, Challenge, Membership, Submission, Team, TermsAcceptance, User
-from .service import AccountError, end_sessions
+from .service import ERASED_DOMAIN, AccountError, end_sessions
 
-ERASED_DOMAIN = "erased.invalid"  # .invalid never resolves (RFC 2606): no mail can reach an erased account
 _UNUSABLE_HASH = "!erased"  # not an Argon2 hash, so no password ever matches it
 
 
