@@ -68,16 +68,38 @@ def users_disable(email: str) -> None:
 @with_appcontext
 def users_enable(email: str) -> None:
     """Let a disabled account log in again; the tokens revoked when it was disabled stay revoked."""
+    from ultrathon.platform.auth.erasure import is_erased
     from ultrathon.platform.auth.service import enable_user
     from ultrathon.platform.extensions import db
 
     user = _user_or_fail(email)
+    if is_erased(user):
+        raise click.ClickException(f"{user.email} is an erased account; it cannot be enabled again")
     if user.is_active:
         click.echo(f"{user.email} is enabled already")
         return
     enable_user(user, via="cli")
     db.session.commit()
     click.echo(f"enabled {user.email}: it can log in again (its old API tokens stay revoked; create new ones)")
+
+
+@users.command("erase")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def users_erase(email: str, yes: bool) -> None:
+    """Erase a person's data for good; their team's scores stay under a pseudonym."""
+    from ultrathon.platform.auth.erasure import erase_user
+    from ultrathon.platform.auth.service import AccountError
+
+    user = _user_or_fail(email)
+    if not yes:
+        click.confirm(f"Erase {user.email} for good (name, e-mail address, password, tokens)?", abort=True)
+    try:
+        pseudonym = erase_user(user, via="cli")
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"erased {email.strip().lower()}: the account is now {pseudonym}")
 
 
 @click.group(cls=AppGroup)

@@ -91,3 +91,9 @@ class TokenForm(FlaskForm):
     name = StringField("Token name", validators=[
         Optional(), Length(max=100, message="A token name has at most 100 characters."),
     ], description="What the token is for, e.g. \"laptop\" or \"CI pipeline\".")
+
+
+class EraseAccountForm(FlaskForm):
+    """Ask for the account's erasure, confirmed with the password."""
+
+    password = PasswordField("Your password", validators=[DataRequired(message="Enter your password to confirm.")])

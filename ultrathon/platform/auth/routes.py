@@ -1,4 +1,4 @@
-"""Account pages: register, log in and out, change or reset a password, profile and API tokens."""
+"""Account pages: register, log in and out, change or reset a password, profile, API tokens, export and erasure."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from flask import Response, abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, g, jsonify, make_response, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME
@@ -16,7 +16,8 @@ from ..audit import record
 from ..extensions import db, limiter, login_manager
 from ..models import ApiToken, User, utcnow
 from . import bp
-from .forms import LoginForm, NewPasswordForm, PasswordChangeForm, ProfileForm, RegisterForm, ResetRequestForm, TokenForm
+from .erasure import erase_user, export_user_data
+from .forms import EraseAccountForm, LoginForm, NewPasswordForm, PasswordChangeForm, ProfileForm, RegisterForm, ResetRequestForm, TokenForm
 from .mail import send_mail
 from .reset import RESET_LIFETIME_S, ResetLinkError, make_reset_token, set_new_password, user_for_reset_token
 from .service import AccountError, change_password, create_user, find_user, hash_password, verify_password
@@ -173,13 +174,15 @@ def reset_password(token: str):
 
 
 def _account_page(profile: ProfileForm, token_form: TokenForm, new_secret: str | None = None, status: int = 200,
-                  password_form: PasswordChangeForm | None = None):
+                  password_form: PasswordChangeForm | None = None, erase_form: EraseAccountForm | None = None):
     password_form = password_form or PasswordChangeForm(prefix="password", formdata=None)
+    erase_form = erase_form or EraseAccountForm(prefix="erase", formdata=None)
     tokens = db.session.execute(
         db.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
     ).scalars().all()
     response = make_response(render_template(
         "auth/account.html", profile=profile, token_form=token_form, password_form=password_form, tokens=tokens,
+        erase_form=erase_form,
         new_secret=new_secret, now=utcnow()), status)
     response.headers["Cache-Control"] = "no-store"  # a new token's secret is on this page once
     return response
@@ -248,3 +251,37 @@ def revoke_api_token(token_id: int):
     db.session.commit()
     flash(f"Token {token.prefix}… is revoked; it no longer works.", "success")
     return redirect(url_for("auth.account"))
+
+
+@bp.get("/account/export.json")
+@login_required
+def export_account_data():
+    """Download everything kept about the logged-in person, as JSON."""
+    response = jsonify(export_user_data(current_user._get_current_object()))
+    response.headers["Content-Disposition"] = 'attachment; filename="ultrathon-my-data.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/account/erase")
+@limiter.limit("10 per hour", methods=["POST"], on_breach=_too_many_attempts)
+@login_required
+def erase_account():
+    """Erase the logged-in person's account after checking their password, and log them out."""
+    form = EraseAccountForm(prefix="erase")
+    user = current_user._get_current_object()
+    if form.validate_on_submit():
+        if not verify_password(user, form.password.data):
+            form.password.errors = [*form.password.errors, "That is not your password; nothing was erased."]
+        else:
+            try:
+                erase_user(user, actor=user, via="account page")
+            except AccountError as error:
+                form.password.errors = [*form.password.errors, str(error)[:1].upper() + str(error)[1:] + "."]
+            else:
+                logout_user()
+                flash("Your account is erased: your name, e-mail address, password and tokens are gone, "
+                      "and your team's scores stay under a pseudonym.", "success")
+                return redirect(url_for("main.index"))
+    return _account_page(ProfileForm(obj=current_user, prefix="profile", formdata=None), TokenForm(prefix="token", formdata=None),
+                         erase_form=form, status=400)

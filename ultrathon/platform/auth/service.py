@@ -11,6 +11,7 @@ from ..models import ApiToken, User, utcnow
 from .tokens import revoke_token
 
 MIN_PASSWORD_LENGTH = 12
+ERASED_DOMAIN = "erased.invalid"  # erased accounts' addresses; .invalid never resolves (RFC 2606)
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
 
 
@@ -49,6 +50,8 @@ def create_user(email: str, name: str, password: str, *, is_admin: bool = False)
     email = normalise_email(email)
     if "@" not in email or email.startswith("@") or email.endswith("@") or len(email) > 254:
         raise AccountError(f"{email!r} is not an e-mail address")
+    if email.endswith("@" + ERASED_DOMAIN):
+        raise AccountError(f"addresses at {ERASED_DOMAIN} name erased accounts; use a real address")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
     if find_user(email) is not None:
