@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import timedelta
 
 import pytest
 
+from ultrathon.platform.challenges.publication import publish_results
 from ultrathon.platform.extensions import db
-from ultrathon.platform.models import Submission
+from ultrathon.platform.models import Submission, utcnow
 from ultrathon.spec import schema_problems
 
 PASSWORD = "correct horse battery staple"
@@ -137,7 +139,15 @@ def test_the_bundle_and_the_leaderboard_csv_carry_the_cards(client, scored, toke
                       "fields": {"features": "all thirty"}, "updated_at": cards[0]["updated_at"]}]
     assert "Gradient boosting" in bundle.read("method-cards.csv").decode()
     assert "method-cards" in bundle.read("README.txt").decode()
-    public = client.get(f"/challenges/{SLUG}/leaderboard.csv?split=public").get_data(as_text=True)
-    header, row = public.splitlines()[0].split(","), public.splitlines()[1]
-    assert "method_title" in header and "method_code_url" in header
-    assert "Gradient boosting" in row and "https://example.org/owls/model" in row
+
+    def public_csv():
+        return client.get(f"/challenges/{SLUG}/leaderboard.csv?split=public").get_data(as_text=True).splitlines()
+
+    header, row = public_csv()[0].split(","), public_csv()[1]
+    assert header[-2:] == ["method_title", "method_code_url"]
+    assert "Gradient boosting" not in row  # before the close a card would tell rivals the method
+    scored.challenge.closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    publish_results(scored.challenge, None)
+    row = public_csv()[1]
+    assert row.endswith(",Gradient boosting,https://example.org/owls/model")

@@ -13,7 +13,7 @@ from ..audit import record
 from ..challenges.access import team_of
 from ..challenges.render import render_markdown
 from ..extensions import db
-from ..models import Submission, User, utcnow
+from ..models import Submission, Team, User, utcnow
 from ..submissions.errors import SubmissionRefused
 from .models import MethodCard
 
@@ -104,3 +104,27 @@ def card_to_dict(submission: Submission) -> dict[str, Any] | None:
 def description_html(card: MethodCard | None) -> Markup:
     """Return a card's description as safe HTML: Markdown with no HTML of the team's own."""
     return render_markdown(card.description if card else "", heading_offset=3)
+
+
+def challenge_cards(challenge_id: int) -> list[dict[str, Any]]:
+    """Return every card of a challenge with its team and whether it is a final entry, final ones first."""
+    rows = db.session.execute(
+        db.select(Submission, Team.name).join(MethodCard, MethodCard.submission_id == Submission.id)
+        .join(Team, Team.id == Submission.team_id).where(Submission.challenge_id == challenge_id)
+        .order_by(Submission.selected_at.is_(None), Team.name, Submission.id)
+    ).all()
+    return [{"submission_id": s.id, "team": team, "selected": s.selected_at is not None, **card_to_dict(s)}
+            for s, team in rows]
+
+
+def final_cards(challenge_id: int) -> dict[int, dict[str, Any]]:
+    """Return each team's final entry's card by team id: the earliest chosen entry that has one."""
+    out: dict[int, dict[str, Any]] = {}
+    rows = db.session.execute(
+        db.select(Submission).join(MethodCard, MethodCard.submission_id == Submission.id)
+        .where(Submission.challenge_id == challenge_id, Submission.selected_at.is_not(None))
+        .order_by(Submission.selected_at, Submission.id)
+    ).scalars()
+    for submission in rows:
+        out.setdefault(submission.team_id, card_to_dict(submission))
+    return out
