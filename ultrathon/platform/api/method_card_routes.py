@@ -9,6 +9,7 @@ from ..submissions.errors import SubmissionRefused
 from ..submissions.reading import submission_to_dict
 from . import bp
 from .auth import require_user
+from .errors import ApiProblem
 from .routes import _json_object, _submission_or_404, refusal_problem
 
 
@@ -20,5 +21,7 @@ def put_method_card(submission_id: int):
     try:
         save_card(submission, user, _json_object())
     except SubmissionRefused as exc:
+        if exc.status == 400:  # a field of the body, not the file: invalid-request, each field under problems
+            raise ApiProblem(400, exc.detail, kind="invalid-request", title=exc.title, problems=exc.problems) from None
         raise refusal_problem(exc) from None
     return jsonify(submission_to_dict(submission, user))
