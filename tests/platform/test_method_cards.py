@@ -151,3 +151,15 @@ def test_the_bundle_and_the_leaderboard_csv_carry_the_cards(client, scored, toke
     publish_results(scored.challenge, None)
     row = public_csv()[1]
     assert row.endswith(",Gradient boosting,https://example.org/owls/model")
+
+
+def test_after_the_close_and_for_an_organiser_the_card_cannot_change(client, scored, token_for, make_user):
+    url = f"/api/v1/submissions/{scored.id}/method-card"
+    organiser = client.put(url, json=full_card(), headers=token_for(make_user("organiser@example.org")))
+    assert organiser.status_code == 404  # organisers read a team's submission; only the team writes its card
+    scored.challenge.closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    late = client.put(url, json=full_card(), headers=token_for(scored.team.memberships[0].user))
+    assert late.status_code == 403 and "method cards can no longer change" in late.get_json()["detail"]
+    db.session.expire_all()
+    assert db.session.get(Submission, scored.id).method_card is None
