@@ -25,7 +25,7 @@ STANDINGS_COLUMNS = [
 ]
 PRIVATE_COLUMNS = ["public_rank", "rank_change"]
 SITE_COLUMNS = ["score", "ci_low", "ci_high"]  # per site, after the others: `<site>_score`, ...
-CARD_COLUMNS = ["method_title", "method_code_url"]  # the team's final entry's card, once the challenge has closed
+CARD_COLUMNS = ["method_title", "method_code_url"]  # the final entry's card, after the close; before the sites' columns
 CARD_CSV_COLUMNS = ["submission_id", "team", "selected", "title", "code_url", "description", "fields", "updated_at"]
 
 README = """Results of {title} ({slug})
@@ -82,11 +82,11 @@ def standings_csv(challenge: Challenge | Board, split: str) -> str:
     board = as_board(challenge)
     columns = STANDINGS_COLUMNS + (PRIVATE_COLUMNS if split == "private" else [])
     sites = standings.get("sites", [])
-    header = columns + [f"{site}_{name}" for site in sites for name in SITE_COLUMNS] + CARD_COLUMNS
+    header = columns + CARD_COLUMNS + [f"{site}_{name}" for site in sites for name in SITE_COLUMNS]
     # Before the close a card would hand a team's method to its rivals; after it, the card goes with the row.
     cards = final_cards(board.id) if board.is_closed() else {}
-    return _csv(header, ([entry.get(name) for name in columns] + _site_cells(entry, sites)
-                         + _card_cells(cards.get(entry["team_id"])) for entry in standings["entries"]))
+    return _csv(header, ([entry.get(name) for name in columns] + _card_cells(cards.get(entry["team_id"]))
+                         + _site_cells(entry, sites) for entry in standings["entries"]))
 
 
 def _card_cells(card: dict[str, Any] | None) -> list[Any]:
