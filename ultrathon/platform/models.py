@@ -386,3 +386,4 @@ def _audit_is_append_only(session: Session, _context, _instances) -> None:
             raise ValueError("audit events are append-only")
 
 from .agents import models as _agent_models  # noqa: E402,F401  (the agent tables join the metadata)
+from .method_cards import models as _card_models  # noqa: E402,F401  (the method card table joins the metadata)

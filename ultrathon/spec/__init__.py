@@ -22,6 +22,7 @@ from ultrathon.metric_catalogue import CATALOGUE, CUSTOM, MetricFacts
 
 from .cross_checks import cross_problems
 from .feedback import FEEDBACK_MODES, FeedbackSpec
+from .method_card import MethodCardSpec
 from .strict import StrictModel
 from .vocabulary import (
     CI_METHODS,
@@ -40,7 +41,7 @@ from .wording import error_message, kind_of, raw_path
 
 __all__ = [
     "CI_METHODS", "SLUG_RULE", "TASKS", "USAGE_VALUES", "ZONE_EXAMPLE", "ChallengeSpec", "ColumnName",
-    "AgentSplitSizes", "DataSpec", "FEEDBACK_MODES", "FeedbackSpec", "FileName", "LeaderboardSpec", "LimitsSpec", "MetricsSpec", "Path",
+    "AgentSplitSizes", "DataSpec", "FEEDBACK_MODES", "FeedbackSpec", "FileName", "LeaderboardSpec", "LimitsSpec", "MethodCardSpec", "MetricsSpec", "Path",
     "RankingSpec", "ResultsSpec",
     "SchemaProblem", "ScoringSpec", "SitePin", "SplitSpec", "SubmissionSpec", "SurvivalTarget", "TaskType", "TeamsSpec", "TermsSpec",
     "custom_reference_parts", "dotted_key", "parse_spec", "plain_file_name", "schema_problems",
@@ -318,6 +319,7 @@ class ChallengeSpec(StrictModel):
     scoring: ScoringSpec = Field(default_factory=ScoringSpec)
     terms: TermsSpec = Field(default_factory=TermsSpec)
     results: ResultsSpec = Field(default_factory=ResultsSpec)
+    method_card: MethodCardSpec = Field(default_factory=MethodCardSpec)  # what a final entry's card holds
     subgroups: list[ColumnName] = Field(default_factory=list)
     # Data holders that each keep their own part of the hidden rows (scoring.where: agent only).
     sites: list[Annotated[str, Field(pattern=f"^{SLUG_RULE}$")]] = Field(default_factory=list)

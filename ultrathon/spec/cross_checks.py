@@ -12,6 +12,7 @@ from ultrathon.metric_catalogue import CATALOGUE, CURVE_METRICS, CUSTOM
 
 from .vocabulary import RANKING_SCHEMES, TASKS, Path, did_you_mean
 from .feedback import feedback_problems
+from .method_card import method_card_problems
 from .sites import site_names, site_problems
 
 _MISSING = object()
@@ -105,6 +106,7 @@ def cross_problems(raw: dict, options: bool = True) -> list[tuple[Path, str]]:
     if _at(raw, "submission", "delimiter") == "," and _at(raw, "submission", "decimal") == ",":
         out.append((("submission", "decimal"), "',' cannot be the decimal mark of a file whose columns are separated "
                                                "by ','; use delimiter ';' with decimal ','"))
+    out += method_card_problems(raw)
     primary = _at(raw, "metrics", "primary")
     if _at(raw, "submission", "missing") == "worst" and primary in NO_WORST_FILL:
         out.append((("submission", "missing"), f"'worst' has no worst prediction for the primary metric {primary!r}; "

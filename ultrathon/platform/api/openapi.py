@@ -182,6 +182,7 @@ SCHEMAS: dict[str, Any] = {
         sites={**ref("SubmissionSites"), "description": "A challenge scored at several sites: each site's score per split, "
                                                          "rounded to the challenge's decimals; null for other challenges "
                                                          "and for failed or cancelled submissions."},
+        method_card=nullable({**ref("MethodCard"), "description": "The team's method card; null until it fills one."}),
     ),
     "SubmissionList": obj(
         ["items", "next_cursor", "team", "quota"],
@@ -344,6 +345,7 @@ PATHS: dict[str, Any] = {
 @lru_cache(maxsize=1)
 def _document() -> dict[str, Any]:
     from .agent_openapi import AGENT_PATHS, AGENT_SCHEMAS, AGENT_SECURITY  # it builds on the helpers above
+    from .method_card_openapi import CARD_PATHS, CARD_SCHEMAS
 
     return {
         "openapi": "3.1.0",
@@ -354,9 +356,9 @@ def _document() -> dict[str, Any]:
                            "`Authorization: Bearer <token>`; errors are application/problem+json. "
                            "docs/api.md has a worked example.",
         },
-        "paths": {**PATHS, **AGENT_PATHS},
+        "paths": {**PATHS, **CARD_PATHS, **AGENT_PATHS},
         "components": {
-            "schemas": {**SCHEMAS, **AGENT_SCHEMAS},
+            "schemas": {**SCHEMAS, **CARD_SCHEMAS, **AGENT_SCHEMAS},
             "responses": RESPONSES,
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",

@@ -396,3 +396,4 @@ def team_to_dict(team: Team, viewer: User | None) -> dict[str, Any]:
 
 
 from . import agent_routes  # noqa: E402,F401  (the agent API's views join the blueprint)
+from . import method_card_routes  # noqa: E402,F401  (its view joins bp; the module is kept apart for size)

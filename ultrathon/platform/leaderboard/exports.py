@@ -11,6 +11,7 @@ from typing import Any, Iterable
 from ultrathon.scorers.subgroups import MIN_GROUP_COUNT
 
 from ..agents.sites import PENDING
+from ..method_cards.service import challenge_cards, final_cards
 from ..models import Challenge, utcnow
 from ..organise.exports import csv_safe, export_horizons_csv, export_scores_csv
 from .board import Board, as_board
@@ -24,6 +25,8 @@ STANDINGS_COLUMNS = [
 ]
 PRIVATE_COLUMNS = ["public_rank", "rank_change"]
 SITE_COLUMNS = ["score", "ci_low", "ci_high"]  # per site, after the others: `<site>_score`, ...
+CARD_COLUMNS = ["method_title", "method_code_url"]  # the final entry's card, after the close; before the sites' columns
+CARD_CSV_COLUMNS = ["submission_id", "team", "selected", "title", "code_url", "description", "fields", "updated_at"]
 
 README = """Results of {title} ({slug})
 Generated {generated} UTC. Primary metric: {metric} ({direction} is better), rounded to {decimals} decimals.
@@ -44,6 +47,8 @@ subgroups.csv                 private scores of the top private teams per subgro
                               than {min_group_count} rows, events or positives are suppressed (no value,
                               no n), and so are groups that would let them be worked out from the rest
 all-scores.csv                every submission with its status, times and every metric on both splits
+method-cards.csv/.json        every method card: title, code link, the challenge's own fields and the
+                              description as the team wrote it (Markdown; render it safely); final ones first
 horizons.csv                  survival curves only: each scored submission's time-dependent AUC and IPCW
                               Brier score at each horizon on both splits, with percentile bootstrap intervals
 
@@ -74,11 +79,23 @@ def _csv(header: list[str], rows: Iterable[list[Any]]) -> str:
 def standings_csv(challenge: Challenge | Board, split: str) -> str:
     """Return a leaderboard as CSV text, one row per team, with CIs, rank figures and each site's score."""
     standings = get_standings(challenge, split)
+    board = as_board(challenge)
     columns = STANDINGS_COLUMNS + (PRIVATE_COLUMNS if split == "private" else [])
     sites = standings.get("sites", [])
-    header = columns + [f"{site}_{name}" for site in sites for name in SITE_COLUMNS]
-    return _csv(header, ([entry.get(name) for name in columns] + _site_cells(entry, sites)
-                         for entry in standings["entries"]))
+    header = columns + CARD_COLUMNS + [f"{site}_{name}" for site in sites for name in SITE_COLUMNS]
+    # Before the close a card would hand a team's method to its rivals; after it, the card goes with the row.
+    cards = final_cards(board.id) if board.is_closed() else {}
+    return _csv(header, ([entry.get(name) for name in columns] + _card_cells(cards.get(entry["team_id"]))
+                         + _site_cells(entry, sites) for entry in standings["entries"]))
+
+
+def _card_cells(card: dict[str, Any] | None) -> list[Any]:
+    return [card["title"], card["code_url"]] if card else [None, None]
+
+
+def _cards_csv(cards: list[dict[str, Any]]) -> str:
+    return _csv(CARD_CSV_COLUMNS, ([card[name] if name != "fields" else json.dumps(card["fields"]) for name in CARD_CSV_COLUMNS]
+                                   for card in cards))
 
 
 def _site_cells(entry: dict[str, Any], sites: list[str]) -> list[Any]:
@@ -173,6 +190,9 @@ def results_bundle(challenge: Challenge) -> bytes:
                 bundle.writestr("subgroups.csv", _subgroups_csv(payload.get("subgroups") or {}))
                 bundle.writestr("pairwise-private.csv", _pairwise_csv(standings.get("pairwise")))
         bundle.writestr("all-scores.csv", export_scores_csv(challenge))
+        cards = challenge_cards(challenge.id)
+        bundle.writestr("method-cards.json", json.dumps(cards, indent=1))
+        bundle.writestr("method-cards.csv", _cards_csv(cards))
         if challenge.settings.submission.curves:
             bundle.writestr("horizons.csv", export_horizons_csv(challenge))
         bundle.writestr("summary.json", json.dumps(summary, indent=1))

@@ -12,6 +12,7 @@ from ..agents.sites import submission_sites
 from ..challenges.access import can_view_private, is_organiser, team_of
 from ..challenges.feedback import feedback_mode, public_value, scores_hidden, sees_shown
 from ..extensions import db
+from ..method_cards.service import card_to_dict
 from ..models import Split, Submission, SubmissionStatus, User
 
 
@@ -108,6 +109,7 @@ def submission_to_dict(submission: Submission, viewer: User | None) -> dict[str,
         "sites": submission_sites(challenge, [submission], private_visible).get(submission.id),
         "feedback": feedback_mode(challenge),
         "public_shown": shown,  # what teams see of the public score: the Ladder's under ladder
+        "method_card": card_to_dict(submission),
     }}
     if sees_shown(challenge, viewer):
         # The score itself, its interval, other metrics and per-site figures would each tell it.

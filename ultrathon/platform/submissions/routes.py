@@ -12,6 +12,7 @@ from ..challenges.access import can_view_private, has_accepted_terms, is_organis
 from ..challenges.feedback import feedback_mode, scores_hidden, sees_shown
 from ..challenges.views import challenge_or_404, metric_facts
 from ..extensions import db
+from ..method_cards.service import card_values, description_html, save_card
 from ..models import Challenge, Submission, Team, User, utcnow
 from . import bp
 from .errors import SubmissionRefused
@@ -54,6 +55,9 @@ def _row_context(challenge: Challenge, team: Team) -> dict:
         "final_limit": challenge.settings.limits.final_selections,
         "closed": challenge.is_closed(),
         "max_problems": MAX_PROBLEMS_SHOWN,
+        "card_spec": challenge.settings.method_card,  # the card form's fields and which are required
+        "card_values": card_values,
+        "card_html": description_html,
     }
 
 
@@ -207,4 +211,21 @@ def selection(slug: str, submission_id: int):
         flash(f"{refused.title}: {_full_stop(refused.detail)}", "error")
     else:
         flash(f"Submission {submission.id} is {'now one of your final submissions' if choose else 'no longer a final submission'}.", "success")
+    return redirect(url_for("submissions.submissions_page", slug=challenge.slug, _anchor=f"sub-{submission.id}"))
+
+
+@bp.post("/challenges/<slug>/submissions/<int:submission_id>/method-card")
+@login_required
+def method_card(slug: str, submission_id: int):
+    """Save the method card of one of the team's submissions."""
+    challenge = challenge_or_404(slug)
+    submission = _own_submission_or_404(challenge, submission_id)
+    names = ["title", "description", "code_url", *(f.name for f in challenge.settings.method_card.fields)]
+    try:
+        save_card(submission, current_user._get_current_object(), {name: request.form.get(name, "") for name in names})
+    except SubmissionRefused as refused:
+        db.session.rollback()
+        flash(f"{refused.title}: {_full_stop(refused.detail)}", "error")
+    else:
+        flash(f"Submission {submission.id}'s method card is saved.", "success")
     return redirect(url_for("submissions.submissions_page", slug=challenge.slug, _anchor=f"sub-{submission.id}"))

@@ -6,6 +6,7 @@ from ..audit import record
 from ..challenges.access import team_of
 from ..extensions import db
 from ..leaderboard.cache import clear_leaderboard
+from ..method_cards.service import missing_fields
 from ..models import Submission, SubmissionStatus, Team, User, utcnow
 from .errors import SubmissionRefused
 from .quota import lock_team
@@ -27,6 +28,12 @@ def select_submission(submission: Submission, user: User | None) -> Submission:
         raise SubmissionRefused(409, "Not scored", f"only a scored submission can be chosen; this one is {submission.status}")
     if submission.selected_at is not None:
         return submission
+    missing = missing_fields(submission)
+    if missing:
+        raise SubmissionRefused(
+            409, "Method card incomplete",
+            f"a final submission needs its method card; fill {', '.join(missing)} for submission {submission.id} first",
+        )
     limit = submission.challenge.settings.limits.final_selections
     try:
         lock_team(team.id)  # two choices at the same instant must not both pass the count

@@ -150,8 +150,11 @@
       var rows = rowsFromHtml(item.html);
       var before = body.firstElementChild;
       if (current) {
-        var extra = document.getElementById("sub-" + item.id + "-horizons");
-        if (extra) extra.remove();
+        // The rows a submission adds below its own (per horizon, method card) go with it.
+        ["-horizons", "-card"].forEach(function (suffix) {
+          var extra = document.getElementById("sub-" + item.id + suffix);
+          if (extra) extra.remove();
+        });
         before = current.nextElementSibling;
         current.remove();
       } else if (empty) { empty.remove(); empty = null; before = body.firstElementChild; }

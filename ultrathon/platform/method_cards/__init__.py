@@ -1,0 +1,1 @@
+"""Method cards: what a team says of how it made a final entry, shown with the results."""
