@@ -89,7 +89,7 @@ def test_the_api_names_each_bad_field(client, scored, token_for):
     headers = token_for(scored.team.memberships[0].user)
     url = f"/api/v1/submissions/{scored.id}/method-card"
     bad = client.put(url, json=full_card(code_url="javascript:alert(1)", colour="red", title=3), headers=headers)
-    assert bad.status_code == 400 and bad.get_json()["type"] == "urn:ultrathon:problem:invalid-request"
+    assert bad.status_code == 400 and bad.get_json()["type"] == "urn:ultrathon:problem:invalid-method-card"
     fields = {p["field"]: p["message"] for p in bad.get_json()["problems"]}
     assert "http:// or https://" in fields["code_url"] and "not a field" in fields["colour"] and "text" in fields["title"]
     assert client.put(url, data="[]", content_type="application/json", headers=headers).status_code == 400

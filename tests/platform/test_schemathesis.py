@@ -26,15 +26,19 @@ from ultrathon.platform.headers import SECURITY_HEADERS
 
 MAX_EXAMPLES = 20
 UPLOAD = "POST /api/v1/challenges/{slug}/submissions"
+METHOD_CARD = "PUT /api/v1/submissions/{id}/method-card"
+# Refusals of what only the challenge knows: a file's columns and ids, a method card's fields.
+CHALLENGE_SPECIFIC = {UPLOAD: "urn:ultrathon:problem:invalid-submission",
+                      METHOD_CARD: "urn:ultrathon:problem:invalid-method-card"}
 
 
 def fitting_data_is_accepted(ctx, response, case):
-    """Check positive_data_acceptance, save for a file whose content the challenge's format refuses."""
-    # Which columns and ids a file needs is the challenge's, beyond what a schema can say; the
-    # document names this 400 (invalid-submission, with `problems`). Every other 400 still fails.
-    if case.operation.label == UPLOAD and response.status_code == 400:
-        if response.json().get("type") == "urn:ultrathon:problem:invalid-submission":
-            return None
+    """Check positive_data_acceptance, save for a file or a card whose content the challenge refuses."""
+    # Which columns and ids a file needs, and which fields a card has, are the challenge's, beyond
+    # what a schema can say; the document names these 400s (with `problems`). Every other 400 still fails.
+    kind = CHALLENGE_SPECIFIC.get(case.operation.label)
+    if kind is not None and response.status_code == 400 and response.json().get("type") == kind:
+        return None
     return positive_data_acceptance(ctx, response, case)
 
 

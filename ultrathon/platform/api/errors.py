@@ -25,6 +25,7 @@ PROBLEM_TYPES = {
     "forbidden": "The token is valid but its user may not do this.",
     "not-found": "No such resource, or none this caller may see.",
     "invalid-submission": "The uploaded file cannot be scored; `problems` lists each row and column.",
+    "invalid-method-card": "The method card does not fit the challenge's card; `problems` lists each field.",
     "submission-refused": "The upload was refused (challenge not open, no team, file too big, ...).",
     "quota-reached": "The team's submission quota is used up; `quota` says when it resets.",
     "rate-limited": "Too many requests with this token; wait `Retry-After` seconds.",

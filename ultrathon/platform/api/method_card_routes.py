@@ -21,7 +21,7 @@ def put_method_card(submission_id: int):
     try:
         save_card(submission, user, _json_object())
     except SubmissionRefused as exc:
-        if exc.status == 400:  # a field of the body, not the file: invalid-request, each field under problems
-            raise ApiProblem(400, exc.detail, kind="invalid-request", title=exc.title, problems=exc.problems) from None
+        if exc.status == 400:  # the challenge's card, beyond what a schema can say: each field under problems
+            raise ApiProblem(400, exc.detail, kind="invalid-method-card", title=exc.title, problems=exc.problems) from None
         raise refusal_problem(exc) from None
     return jsonify(submission_to_dict(submission, user))

@@ -26,7 +26,9 @@ SCHEMAS: dict[str, Any] = {
             title={"type": "string"},
             status={"type": "integer", "minimum": 400, "maximum": 599},
             detail={"type": "string", "description": "What went wrong and where, in one sentence."},
-            problems={"type": "array", "items": ref("FileProblem"), "description": "For an invalid file: each problem with its row and column."},
+            problems={"type": "array", "items": {"anyOf": [ref("FileProblem"), ref("FieldProblem")]},
+                      "description": "For an invalid file: each problem with its row and column; for an invalid body "
+                                     "(a method card): each with its field."},
             quota=ref("Quota"),
         ),
         "description": "RFC 9457 problem details; every API error is one.",
@@ -37,6 +39,7 @@ SCHEMAS: dict[str, Any] = {
         column={"type": ["string", "null"]},
         message={"type": "string"},
     ),
+    "FieldProblem": obj(["field", "message"], field={"type": "string"}, message={"type": "string"}),
     "Quota": obj(
         ["per_day", "used_today", "remaining_today", "resets_at", "total", "used_total", "remaining_total"],
         per_day={"type": "integer"},
