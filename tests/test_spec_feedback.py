@@ -37,3 +37,12 @@ def test_a_bare_mode_and_a_mapping_both_say_the_feedback(feedback, mode, step):
 def test_a_wrong_feedback_is_reported_at_its_key(feedback, key, words):
     found = problems(feedback)
     assert len(found) == 1 and found[0][0] == key and words in found[0][1], found
+
+
+def test_the_ladder_cannot_go_with_sites_whose_scores_would_give_it_away():
+    from ultrathon.spec.feedback import feedback_problems
+
+    assert feedback_problems({"feedback": "ladder", "sites": ["odense", "copenhagen"]}) == [
+        (("feedback",), "ladder cannot go with sites yet: each site's score would give the real public score away")]
+    assert feedback_problems({"feedback": {"mode": "ladder"}, "sites": ["odense"]}) != []
+    assert feedback_problems({"feedback": "ladder"}) == []

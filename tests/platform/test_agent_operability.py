@@ -82,6 +82,21 @@ def test_metrics_are_refused_to_other_addresses_without_the_token(client, metric
     assert client.get("/metrics").status_code == 403  # 127.0.0.1 is no longer listed
 
 
+def test_a_request_relayed_by_a_proxy_on_the_host_is_not_a_local_one(client, metrics_settings):
+    metrics_settings(metrics_token="a-metrics-token-long-enough")  # loopback stays allow-listed by default
+    assert client.get("/metrics").status_code == 200
+    for header in ("X-Forwarded-For", "Forwarded", "X-Real-IP"):
+        assert client.get("/metrics", headers={header: "203.0.113.9"}).status_code == 403
+    relayed = client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9",
+                                              "Authorization": "Bearer a-metrics-token-long-enough"})
+    assert relayed.status_code == 200
+
+
+def test_an_agent_name_holding_the_counters_separators_keeps_metrics_readable():
+    key = telemetry.field("agent_leases", agent="odense|x=y")  # the counter's field as it goes to Redis
+    assert key.split("|") == ["agent_leases", "agent=odense_x_y"]
+
+
 def test_metrics_count_queues_latency_failures_agents_and_the_leaderboard_cache(
         client, make_agent_challenge, agent_token, make_submission):
     from prometheus_client.parser import text_string_to_metric_families

@@ -114,7 +114,7 @@ def test_a_result_with_another_sites_ids_is_refused(client, site_challenge, agen
     refused = client.post(job["result_url"], json=site_body(challenge, "odense", sample_of(challenge), ids=ids), headers=odense)
     assert refused.status_code == 400
     detail = refused.get_json()["detail"]
-    assert "1 id(s) are not odense's" in detail and f"{SITE_IDS['copenhagen'][0]!r} (copenhagen's)" in detail
+    assert "1 id(s) are not odense's" in detail and repr(SITE_IDS['copenhagen'][0]) in detail and "copenhagen" not in detail
     # The job goes back to the site's agents; nothing is stored.
     db.session.expire_all()
     assert db.session.get(Submission, submission.id).status != "scored"

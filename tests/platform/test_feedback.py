@@ -196,3 +196,22 @@ def test_hidden_scores_come_out_when_the_results_are_published_not_at_the_close(
     shown = client.get(f"/api/v1/submissions/{score.submission_id}", headers=headers).get_json()
     assert shown["public"]["roc_auc"] == round(score.value, 4)
     assert client.get(f"/api/v1/challenges/{DEMO}/leaderboard", headers=headers).status_code == 200
+
+
+def test_no_cached_board_gives_hidden_scores_away_while_the_results_are_verified(
+        feedback_challenge, make_team, make_user, client, run_worker):
+    challenge = feedback_challenge("hidden")
+    team = make_team(challenge, name="Patient")
+    log_in(client, team.memberships[0].user)
+    upload(client, predictions(0.3, seed=5))
+    run_worker()
+    challenge.closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
+    organiser = make_user("organiser@example.org")
+    log_in(client, organiser)
+    for _ in range(2):  # an organiser verifying the results reads the board: it is computed and cached
+        assert client.get(f"/challenges/{DEMO}/leaderboard.json").status_code == 200
+    anonymous = client.application.test_client()
+    for _ in range(2):
+        assert anonymous.get(f"/challenges/{DEMO}/leaderboard.json").status_code == 403

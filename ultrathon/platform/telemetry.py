@@ -28,7 +28,8 @@ _last_flush = time.monotonic()
 
 def field(name: str, **labels: str) -> str:
     """Return the Redis hash field of a counter with these labels (name|key=value|...)."""
-    return "|".join([name, *(f"{key}={value}" for key, value in sorted(labels.items()))])
+    # A label value (an agent's name is free text) must not hold the field's own separators.
+    return "|".join([name, *(f"{key}={str(value).replace('|', '_').replace('=', '_')}" for key, value in sorted(labels.items()))])
 
 
 def count(name: str, amount: int = 1, **labels: str) -> None:

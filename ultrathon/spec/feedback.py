@@ -37,4 +37,8 @@ def feedback_problems(raw: dict) -> list[tuple[tuple[str, ...], str]]:
     if isinstance(feedback, dict) and feedback.get("step") is not None and feedback.get("mode", "live") != "ladder":
         mode = feedback.get("mode", "live")
         return [(("feedback", "step"), f"is the Ladder's step and applies only with mode: ladder (mode is {mode})")]
+    mode = feedback.get("mode") if isinstance(feedback, dict) else feedback
+    if mode == "ladder" and raw.get("sites"):
+        # Each site's own figures, shown per site, would tell the score the Ladder holds back.
+        return [(("feedback",), "ladder cannot go with sites yet: each site's score would give the real public score away")]
     return []

@@ -33,6 +33,8 @@ def _checked_report(body: Any, lease: AgentLease, token: AgentToken, keys: set[s
     if pinned is None:
         challenge = db.session.get(AgentChallenge, lease.challenge_id)
         pinned = (challenge.solution_sha256, challenge.split_sizes)
+    if not pinned[0]:
+        bad("this challenge is scored at several sites: each site's agent posts its own rows' result with its site's token")
     if not isinstance(body["solution_sha256"], str) or body["solution_sha256"].lower() != pinned[0]:
         bad("solution_sha256 is not the fingerprint this challenge pins: the agent holds another solution; "
             "the job goes back to the queue")

@@ -26,8 +26,8 @@ def _checked_ids(body: dict, lease: AgentLease, token: AgentToken) -> None:
     own = owners[lease.site]
     foreign = [v for v in dict.fromkeys(ids) if v not in own]
     if foreign:
-        whose = {v: next((s for s, held in owners.items() if v in held), None) for v in foreign[:SHOWN]}
-        named = ", ".join(f"{v!r} ({whose[v]}'s)" if whose[v] else repr(v) for v in foreign[:SHOWN])
+        # Which site holds an id is not this site's to learn: the refusal names the ids only.
+        named = ", ".join(repr(v) for v in foreign[:SHOWN])
         refuse(token, lease, 400, f"ids: {len(foreign)} id(s) are not {lease.site}'s, e.g. {named}; "
                                   f"a site scores only its own rows; the job goes back to the queue", release=True)
     if len(set(ids)) != len(own) or len(ids) != len(set(ids)):

@@ -21,6 +21,9 @@ COUNTERS = {  # telemetry name -> (metric name, help, label names)
 }
 
 
+FORWARDING_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+
+
 def metrics_allowed() -> bool:
     """Return whether this request may read /metrics: an allow-listed address or the bearer token."""
     settings = current_app.config["ULTRATHON"]
@@ -28,6 +31,8 @@ def metrics_allowed() -> bool:
     sent = request.headers.get("Authorization", "")
     if token and sent.startswith("Bearer ") and _same(sent.removeprefix("Bearer ").strip(), token):
         return True
+    if any(request.headers.get(h) for h in FORWARDING_HEADERS):
+        return False  # relayed by a proxy: its address says nothing of the caller, so only the token will do
     try:
         caller = ip_address(request.remote_addr or "")
     except ValueError:

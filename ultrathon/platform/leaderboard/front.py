@@ -69,6 +69,6 @@ class CachedStandingsFront:
             return None
         if split == "private" and not private_shown_to_all(board):
             return None  # organisers only: Flask decides
-        if board.feedback == "hidden" and not board.is_closed():
-            return None  # feedback: hidden shows organisers alone the scores: Flask decides
+        if board.feedback == "hidden" and not private_shown_to_all(board):
+            return None  # feedback: hidden shows organisers alone the scores until the results are out: Flask decides
         return near_cache.fresh(board.id, cache_key(board.id, split), generation_from(query.get("g")))
