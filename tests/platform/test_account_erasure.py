@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from ultrathon.cli import cli
 from ultrathon.platform.audit import record
 from ultrathon.platform.auth.erasure import pseudonym_for
@@ -91,6 +93,19 @@ def test_the_export_holds_the_profile_teams_submissions_and_events_but_no_secret
     assert "user.login" in {e["action"] for e in data["audit_events"]}
     token_hash = db.session.execute(db.select(ApiToken.token_hash)).scalar_one()
     assert token_hash not in response.get_data(as_text=True) and ada.password_hash not in response.get_data(as_text=True)
+
+
+def test_the_export_gives_no_other_persons_address(client, make_open_challenge, make_user, make_team, make_submission):
+    ada, *_ = ada_with_teams(make_open_challenge, make_user, make_team, make_submission)
+    admin = make_user("admin@example.org")
+    db.session.add(AuditEvent(actor_id=admin.id, action="user.disable", target_type="user", target_id=str(ada.id),
+                              detail={}, ip="198.51.100.7"))
+    db.session.commit()
+    logged_in(client, ada)
+    data = client.get("/account/export.json").get_json()
+    acted_on = [e for e in data["audit_events"] if e["action"] == "user.disable"]
+    assert acted_on and acted_on[0]["ip"] is None
+    assert "198.51.100.7" not in json.dumps(data)
 
 
 def test_the_pseudonym_is_stable_per_user_and_keyed_by_the_secret(ctx):

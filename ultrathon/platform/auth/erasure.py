@@ -68,7 +68,9 @@ def export_user_data(user: User) -> dict[str, Any]:
                         "expires_at": _iso(t.expires_at), "last_used_at": _iso(t.last_used_at),
                         "revoked_at": _iso(t.revoked_at)} for t in tokens],
         "audit_events": [{"at": _iso(e.at), "action": e.action, "challenge": slugs.get(e.challenge_id),
-                          "target_type": e.target_type, "target_id": e.target_id, "detail": e.detail, "ip": e.ip}
+                          "target_type": e.target_type, "target_id": e.target_id, "detail": e.detail,
+                          # Another person's address (an admin acting on the account) is theirs, not this person's.
+                          "ip": e.ip if e.actor_id == user.id else None}
                          for e in _events_about(user)],
     }
 
