@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from flask import Response, jsonify, request, url_for
+from sqlalchemy.orm import selectinload
 
 from ..audit import record
 from ..challenges.access import being_verified, can_view_private, get_challenge, has_accepted_terms, is_organiser, team_of
@@ -185,14 +186,15 @@ def upload_submission(slug: str):
 
 @bp.get("/challenges/<slug>/submissions")
 def list_submissions(slug: str):
-    """List the caller's team's submissions in this challenge, newest first."""
+    """List the caller's team's submissions in this challenge, newest first; scores and cards loaded per page, not per row."""
     user = require_user()
     challenge = _challenge_or_404(slug)
     page = page_request()
     team = team_of(user, challenge)
     if team is None:
         return jsonify(page_body([], None, dict, team=None, quota=None))
-    select = db.select(Submission).where(Submission.team_id == team.id, Submission.challenge_id == challenge.id)
+    select = (db.select(Submission).where(Submission.team_id == team.id, Submission.challenge_id == challenge.id)
+              .options(selectinload(Submission.scores), selectinload(Submission.method_card)))
     rows, next_cursor = keyset_page(select, Submission.id, page, descending=True)
     return jsonify(page_body(rows, next_cursor, lambda s: submission_to_dict(s, user),
                              team=team_to_dict(team, user), quota=quota_for(challenge, team, user=user).to_dict()))
@@ -395,5 +397,4 @@ def team_to_dict(team: Team, viewer: User | None) -> dict[str, Any]:
     }
 
 
-from . import agent_routes  # noqa: E402,F401  (the agent API's views join the blueprint)
-from . import method_card_routes  # noqa: E402,F401  (its view joins bp; the module is kept apart for size)
+from . import agent_routes, method_card_routes  # noqa: E402,F401  (their views join the blueprint; kept apart for size)

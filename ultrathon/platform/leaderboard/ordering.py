@@ -59,7 +59,7 @@ def ranking_replicates(board: Board, split: str, submission_ids: list[int], n_re
         if primary:
             series[(board.metric, sid)] = np.frombuffer(primary, dtype="<f8")
         for metric, values in (others or {}).items():
-            series[(metric, sid)] = np.array([_number(v) for v in values], dtype=np.float64)
+            series[(metric, sid)] = np.array(values, dtype=np.float64)  # None (undefined) becomes NaN
     wanted = [series.get((m, sid)) for m in board.ranking_metrics for sid in submission_ids]
     if n_resamples is None:
         n_resamples = min((s.size for s in wanted if s is not None), default=0)
