@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 ROOT = Path(__file__).resolve().parents[1]
 # The agent fixtures live beside their helpers; registered here, the tests name them without importing.
@@ -106,8 +108,17 @@ def _clean_state(request):
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         if db.engine.dialect.name == "postgresql":
             quoted = ", ".join(f'"{t}"' for t in tables)
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+            # A process the test started (a live server, a worker) may still be finishing a read: PostgreSQL
+            # then breaks the deadlock by aborting the TRUNCATE, which succeeds once that read has ended.
+            for attempt in range(5):
+                try:
+                    with db.engine.begin() as conn:
+                        conn.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+                    break
+                except OperationalError:
+                    if attempt == 4:
+                        raise
+                    time.sleep(0.2 * (attempt + 1))
         else:
             with db.engine.begin() as conn:
                 for table in tables:
