@@ -13,18 +13,7 @@ from ultrathon.metric_catalogue import CATALOGUE, CURVE_METRICS, CUSTOM
 from .vocabulary import RANKING_SCHEMES, TASKS, Path, did_you_mean
 from .feedback import feedback_problems
 from .method_card import method_card_problems
-from .sites import site_names, site_problems
-
-_MISSING = object()
-
-
-def _at(raw: Any, *path: str) -> Any:
-    node = raw
-    for part in path:
-        if not isinstance(node, dict) or part not in node:
-            return _MISSING
-        node = node[part]
-    return node
+from .sites import _MISSING, _at, site_names, site_problems  # one reader of raw YAML keys, one sentinel
 
 
 def _aware_time(value: Any) -> datetime | None:

@@ -10,6 +10,7 @@ _MISSING = object()
 
 
 def _at(raw: Any, *path: str) -> Any:
+    """Return the value at a key path of the raw YAML, or _MISSING (the cross checks share both)."""
     node = raw
     for part in path:
         if not isinstance(node, dict) or part not in node:
