@@ -595,7 +595,7 @@ def _schema_keys(model, prefix="") -> list[str]:
         annotation = field.annotation
         inner = [a for a in getattr(annotation, "__args__", (annotation,)) if isinstance(a, type)]
         for candidate in [annotation, *inner]:
-            if isinstance(candidate, type) and candidate.__module__ == "ultrathon.spec" and candidate is not SurvivalTarget:
+            if isinstance(candidate, type) and candidate.__module__.startswith("ultrathon.spec") and candidate is not SurvivalTarget:
                 keys += _schema_keys(candidate, prefix + name + ".")
     return keys
 
@@ -623,7 +623,11 @@ def test_docs_describe_every_key_and_the_example_sets_them():
               # An agent challenge's keys: the example is a challenge the platform scores.
               "scoring.solution_sha256", "scoring.split_sizes", "scoring.split_sizes.public", "scoring.split_sizes.private",
               # Several sites: a challenge scored by one agent per site (docs/agents.md has the example).
-              "sites", "scoring.sites", "leaderboard.combine"}
+              "sites", "scoring.sites", "leaderboard.combine",
+              # A phased challenge: the Phases section has its own example.
+              "phases", "combine_phases", "data.phase_column",
+              # The Ladder's step goes with feedback: ladder; a card's fields are a list the example does set.
+              "feedback.step", "method_card.fields.name", "method_card.fields.label", "method_card.fields.required"}
     assert [k for k in keys if not present(k) and k not in custom] == []
 
 

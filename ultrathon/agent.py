@@ -129,7 +129,7 @@ class Agent:
         beat.start()
         try:
             content = self._call("GET", job["submission_url"]).content
-            report = self._score(held, own_rows(content, held) if held.site else content)
+            report = self._score(held, own_rows(content, held) if held.site else content, job.get("phase"))
         finally:
             stop.set()
         if "report" in report:
@@ -144,13 +144,13 @@ class Agent:
                         result.status_code, result.json().get("detail"))
         return True
 
-    def _score(self, held: HeldChallenge, content: bytes) -> dict:
-        """Return {"report": ...}, or the failure report ({"error", "problems"}) a team may read."""
+    def _score(self, held: HeldChallenge, content: bytes, phase: str | None) -> dict:
+        """Return {"report": ...} on the phase's rows, or the failure report ({"error", "problems"}) a team may read."""
         from ultrathon.scorers.report import report_to_wire
         from ultrathon.sealed import score_sealed
 
         try:
-            return {"report": report_to_wire(score_sealed(held.spec, content, held.solution, held.scorer_source))}
+            return {"report": report_to_wire(score_sealed(held.spec, content, held.solution, held.scorer_source, phase=phase))}
         except Exception as error:  # noqa: BLE001 - every scoring error ends the submission failed, said plainly
             failure = failure_report(error)
             # The detail may quote the solution: it stays in this network's log, never in the report.

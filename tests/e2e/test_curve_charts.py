@@ -74,7 +74,7 @@ def test_the_closed_private_leaderboard_draws_the_top_teams_curves(page, make_ch
             db.session.add(Score(submission_id=sub.id, challenge_id=challenge.id, team_id=team.id, split=split,
                                  metric="roc_auc", value=0.95 - i / 50, n_rows=300, metrics={}, subgroups=[],
                                  curves=binary_curves(y, predicted)))
-    challenge.closes_at = utcnow() - timedelta(minutes=1)
+    challenge.closes_at = challenge.phases[-1].closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     publish_results(challenge, None)  # results.publish is manual by default
     clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
@@ -109,7 +109,7 @@ def test_the_closed_survival_leaderboard_draws_figures_at_the_horizon(page, make
             db.session.add(Score(submission_id=sub.id, challenge_id=challenge.id, team_id=team.id, split=split,
                                  metric="harrell_c", value=0.8 - i / 50, n_rows=400, metrics={}, subgroups=[],
                                  curves=curves))
-    challenge.closes_at = utcnow() - timedelta(minutes=1)
+    challenge.closes_at = challenge.phases[-1].closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     publish_results(challenge, None)  # results.publish is manual by default
     clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
@@ -146,7 +146,7 @@ def test_withheld_thresholds_are_gaps_and_calibration_draws_its_intervals(page, 
             db.session.add(Score(submission_id=sub.id, challenge_id=challenge.id, team_id=team.id, split=split,
                                  metric="roc_auc", value=0.9 - i / 10, n_rows=300, metrics={}, subgroups=[],
                                  curves=curves))
-    challenge.closes_at = utcnow() - timedelta(minutes=1)
+    challenge.closes_at = challenge.phases[-1].closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     publish_results(challenge, None)  # results.publish is manual by default
     clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)

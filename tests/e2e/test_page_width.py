@@ -59,7 +59,7 @@ def test_a_closed_survival_curve_teams_page_with_both_horizon_tables_open_fits(p
         db.session.add(Score(submission_id=sub.id, challenge_id=challenge.id, team_id=team.id, split=split,
                              metric="integrated_brier", value=0.2018, ci_low=0.1611, ci_high=0.2544, n_rows=100,
                              metrics={}, subgroups=[], horizons=horizon_rows(seed)))
-    challenge.closes_at = utcnow() - timedelta(minutes=1)
+    challenge.closes_at = challenge.phases[-1].closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     publish_results(challenge, None)  # results.publish is manual by default
 
@@ -96,7 +96,7 @@ def test_a_private_board_ranked_by_significance_over_three_metrics_fits(page, ma
                                  n_rows=171, metrics={"roc_auc": auc, "brier": brier, "average_precision": ap},
                                  subgroups=[], metric_replicates=others,
                                  replicates=(auc + common + rng.normal(0, 0.004, B)).astype("<f8").tobytes()))
-    challenge.closes_at = utcnow() - timedelta(minutes=1)
+    challenge.closes_at = challenge.phases[-1].closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     publish_results(challenge, None)  # results.publish is manual by default
     update_leaderboard_stats(challenge.id)

@@ -64,7 +64,7 @@ def test_the_private_split_is_403_before_the_close_except_for_organisers(client,
     organiser = token_for(make_user("organiser@example.org"))
     allowed = client.get(f"{BOARD}?split=private", headers=organiser)
     assert allowed.status_code == 200 and len(allowed.get_json()["entries"]) == 3
-    challenge.closes_at = utcnow() - timedelta(seconds=1)
+    challenge.closes_at = challenge.phases[-1].closes_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
     publish_results(challenge, None)  # results.publish is manual by default
     clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)  # as the loader does when a reload moves the close

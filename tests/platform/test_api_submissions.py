@@ -45,7 +45,7 @@ def set_limits(challenge, **limits):
 
 
 def close(challenge):
-    challenge.closes_at = utcnow() - timedelta(minutes=1)
+    challenge.closes_at = challenge.phases[-1].closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     publish_results(challenge, None)  # results.publish is manual by default
 

@@ -135,7 +135,7 @@ def test_reads_the_front_must_not_answer_reach_flask(client, challenge, reached_
 
 
 def test_after_the_close_the_private_standings_are_answered_before_flask(client, challenge, reached_flask):
-    challenge.closes_at = utcnow() - timedelta(minutes=1)
+    challenge.closes_at = challenge.phases[-1].closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     publish_results(challenge, None)  # results.publish is manual by default
     clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ultrathon.platform.extensions import db
-from ultrathon.platform.leaderboard.cache import CACHED_KINDS, EVENTS_CHANNEL, SPLITS, cache_key
+from ultrathon.platform.leaderboard.cache import EVENTS_CHANNEL, SPLITS, cache_generation, cache_key, stored_key
 from ultrathon.platform.leaderboard.fragments import charts_body, standings_fragment
 from ultrathon.platform.leaderboard.standings import as_board, get_standings
 from ultrathon.platform.models import Submission
@@ -36,25 +36,38 @@ def scored_submission(make_challenge, make_user, make_team, run_worker):
     return challenge, user, team, db.session.get(Submission, submission.id)
 
 
-def _prime(challenge) -> None:
+CACHED_KINDS = ("json", "html", "charts")  # what the leaderboard caches per split: standings, page table, chart series
+
+
+def _keys(challenge, generation: str) -> list[str]:
+    """Return the Redis keys of every cached rendering of the challenge's current phase at a generation."""
+    phase = as_board(challenge).phase_id
+    return [stored_key(cache_key(challenge.id, split, kind, phase=phase), generation) for split in SPLITS for kind in CACHED_KINDS]
+
+
+def _prime(challenge) -> str:
     board = as_board(challenge)
     for split in SPLITS:
         get_standings(board, split)
         standings_fragment(board, split)
         charts_body(board, split)
-    keys = [cache_key(challenge.id, split, kind) for split in SPLITS for kind in CACHED_KINDS]
+    generation = cache_generation(challenge.id)
+    keys = _keys(challenge, generation)
     assert get_redis().exists(*keys) == len(keys)
+    return generation
 
 
 @contextmanager
 def clears_the_leaderboard(challenge):
     """Assert the block empties every cached rendering of the challenge and publishes an event."""
-    _prime(challenge)
+    primed = _prime(challenge)
     pubsub = get_redis().pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(EVENTS_CHANNEL)
     try:
         yield
-        keys = [cache_key(challenge.id, split, kind) for split in SPLITS for kind in CACHED_KINDS]
+        current = cache_generation(challenge.id)
+        assert current != primed  # what was cached is at a generation no reader asks for
+        keys = _keys(challenge, current)
         assert get_redis().exists(*keys) == 0
         events = []
         deadline = time.monotonic() + 5

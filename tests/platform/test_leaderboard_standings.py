@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ultrathon.platform.extensions import db
-from ultrathon.platform.leaderboard.cache import cache_generation, cache_key, clear_leaderboard, store_if_current
+from ultrathon.platform.leaderboard.cache import cache_generation, cache_key, clear_leaderboard, store_if_current, stored_key
 from ultrathon.platform.leaderboard.standings import (
     as_board, find_board, get_standings, standings_body, standings_query,
 )
@@ -159,18 +159,24 @@ def test_private_standings_judge_the_selected_submissions_or_else_the_best_by_pu
     assert standings["entries"][0]["submissions"] == 3
 
 
+def _public_key(challenge, generation: str | None = None) -> str:
+    """Return the Redis key of the challenge's public standings at a generation (the current one)."""
+    key = cache_key(challenge.id, "public", phase=find_board(challenge.slug).phase_id)
+    return stored_key(key, generation or cache_generation(challenge.id))
+
+
 def test_standings_are_served_from_the_cache_until_a_write_clears_it(make_challenge, make_team, scored):
     challenge = make_challenge()
     team = make_team(challenge, name="Solo")
     scored(team, 0.7)
     assert ranks(get_standings(challenge, "public")) == [(1, "Solo", 0.7)]
-    assert get_redis().exists(cache_key(challenge.id, "public"))
+    assert get_redis().exists(_public_key(challenge))
 
     scored(team, 0.8)  # written without clearing: the cache still answers
     assert ranks(get_standings(challenge, "public")) == [(1, "Solo", 0.7)]
 
     clear_leaderboard(challenge.id, challenge.slug)
-    assert not get_redis().exists(cache_key(challenge.id, "public"))
+    assert not get_redis().exists(_public_key(challenge))
     assert ranks(get_standings(challenge, "public")) == [(1, "Solo", 0.8)]
 
 
@@ -179,11 +185,13 @@ def test_standings_computed_before_a_write_are_not_cached_after_it(make_challeng
     generation = cache_generation(challenge.id)
     clear_leaderboard(challenge.id, challenge.slug)  # a write lands while a slow reader computes
 
-    stored = store_if_current(challenge.id, cache_key(challenge.id, "public"), b"stale", generation)
+    key = cache_key(challenge.id, "public", phase=find_board(challenge.slug).phase_id)
+    stored = store_if_current(challenge.id, key, b"stale", generation)
 
     assert stored is False
-    assert get_redis().get(cache_key(challenge.id, "public")) is None
-    assert store_if_current(challenge.id, cache_key(challenge.id, "public"), b"fresh", cache_generation(challenge.id))
+    assert get_redis().get(_public_key(challenge, generation)) is None
+    assert store_if_current(challenge.id, key, b"fresh", cache_generation(challenge.id))
+    assert get_redis().get(_public_key(challenge)) == b"fresh"
 
 
 def test_one_sql_query_computes_the_standings_on_a_cache_miss(make_challenge, make_team, scored):
@@ -321,8 +329,9 @@ def kept_then_changed_elsewhere(make_challenge, make_team, scored):
 
     scored(team, 0.8)
     newer = uuid.uuid4().hex
+    older = cache_generation(challenge.id)
     get_redis().set(generation_key(challenge.id), newer)
-    get_redis().delete(cache_key(challenge.id, "public"))
+    get_redis().delete(_public_key(challenge, older))
     return challenge, newer
 
 
@@ -343,7 +352,7 @@ def test_an_expired_board_is_reread_by_one_request_while_the_others_keep_the_old
     assert board.title == "Before"
     challenge.title = "After"
     db.session.commit()
-    standings._boards[challenge.slug] = (float("-inf"), board)  # its few seconds are over
+    standings._boards[f"{challenge.slug}@"] = (float("-inf"), board)  # its few seconds are over
     statements: list[str] = []
 
     def count(conn, cursor, statement, parameters, context, executemany):
@@ -354,10 +363,10 @@ def test_an_expired_board_is_reread_by_one_request_while_the_others_keep_the_old
         with standings._board_refresh:  # another request of this process is reading the board
             assert find_board(challenge.slug).title == "Before"
             assert statements == []
-        assert find_board(challenge.slug).title == "After"  # the next request reads it: the challenge, its publication
-        assert len(statements) == 2
+        assert find_board(challenge.slug).title == "After"  # the next request reads it: the challenge, its phases, the publication
+        assert len(statements) == 3
         assert find_board(challenge.slug).title == "After"  # and then it is kept
-        assert len(statements) == 2
+        assert len(statements) == 3
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
 
@@ -368,7 +377,7 @@ def test_a_reload_makes_the_board_forgotten_and_a_score_does_not(make_challenge,
     challenge = make_challenge()
     assert find_board(challenge.slug).title != "Reloaded"
     # Kept as fresh for the whole test: on a loaded machine its few seconds could pass before the score.
-    standings._boards[challenge.slug] = (float("inf"), standings._boards[challenge.slug][1])
+    standings._boards[f"{challenge.slug}@"] = (float("inf"), standings._boards[f"{challenge.slug}@"][1])
     challenge.title = "Reloaded"
     db.session.commit()
     scored(make_team(challenge), 0.7)

@@ -147,7 +147,7 @@ def test_the_bundle_and_the_leaderboard_csv_carry_the_cards(client, scored, toke
     at = header.index("method_title")
     assert header[at + 1] == "method_code_url"
     assert row[at:at + 2] == ["", ""]  # before the close a card would tell rivals the method
-    scored.challenge.closes_at = utcnow() - timedelta(minutes=1)
+    scored.challenge.closes_at = scored.challenge.phases[-1].closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     publish_results(scored.challenge, None)
     assert public_csv()[1].split(",")[at:at + 2] == ["Gradient boosting", "https://example.org/owls/model"]
@@ -157,7 +157,7 @@ def test_after_the_close_and_for_an_organiser_the_card_cannot_change(client, sco
     url = f"/api/v1/submissions/{scored.id}/method-card"
     organiser = client.put(url, json=full_card(), headers=token_for(make_user("organiser@example.org")))
     assert organiser.status_code == 404  # organisers read a team's submission; only the team writes its card
-    scored.challenge.closes_at = utcnow() - timedelta(minutes=1)
+    scored.challenge.closes_at = scored.challenge.phases[-1].closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     late = client.put(url, json=full_card(), headers=token_for(scored.team.memberships[0].user))
     assert late.status_code == 403 and "method cards can no longer change" in late.get_json()["detail"]

@@ -52,7 +52,7 @@ def login(client, user):
 
 
 def close(challenge):
-    challenge.closes_at = utcnow() - timedelta(minutes=1)
+    challenge.closes_at = challenge.phases[-1].closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     publish_results(challenge, None)  # results.publish is manual by default
 

@@ -170,7 +170,7 @@ def test_choosing_final_submissions_within_the_limit(client, member, sample, run
 
 def test_after_the_close_neither_page_offers_to_submit_nor_counts_submissions_left(client, challenge, member):
     assert "Submit predictions</a>" in client.get(f"/challenges/{DEMO}").get_data(as_text=True)
-    challenge.closes_at = utcnow() - timedelta(minutes=1)
+    challenge.closes_at = challenge.phases[-1].closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     publish_results(challenge, None)  # results.publish is manual by default
     overview = client.get(f"/challenges/{DEMO}").get_data(as_text=True)

@@ -35,7 +35,7 @@ def closed(make_challenge, make_team, make_user, scored):  # noqa: F811
     alpha = make_team(challenge, [member], name="Alpha")
     scored(alpha, 0.91, 0.88)
     scored(make_team(challenge, name="Beta"), 0.85, 0.89)
-    challenge.closes_at = utcnow() - timedelta(minutes=1)
+    challenge.closes_at = challenge.phases[-1].closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
     return challenge
@@ -113,7 +113,7 @@ def test_organisers_see_the_private_board_before_publishing_and_publish_from_the
     assert page.status_code == 200 and "Results published <time" in text
     assert "by Olga Organiser: Beta checked by hand" in text
     event = db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "results.publish")).scalar_one()
-    assert event.actor_id == organiser.id and event.detail == {"note": "Beta checked by hand"}
+    assert event.actor_id == organiser.id and event.detail == {"note": "Beta checked by hand", "phase": "main"}
 
 
 def test_publish_needs_the_csrf_token(app, client, closed, organiser):
@@ -123,7 +123,7 @@ def test_publish_needs_the_csrf_token(app, client, closed, organiser):
         client.post(f"/challenges/{closed.slug}/organise/results/publish", data={"note": ""})
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
-    assert closed.publication is None
+    assert closed.phases[0].publication is None
 
 
 def test_a_disqualification_before_publishing_changes_what_is_published(client, closed, organiser):
@@ -147,9 +147,9 @@ def test_withdrawing_hands_the_board_back_even_to_a_process_that_kept_it(client,
     actions = db.session.execute(db.select(AuditEvent.action).where(AuditEvent.action.like("results.%"))
                                  .order_by(AuditEvent.id)).scalars().all()
     assert actions == ["results.publish", "results.withdraw"]
-    assert closed.publications[0].withdrawn_by_id == organiser.id
+    assert closed.phases[0].publications[0].withdrawn_by_id == organiser.id
     publish_results(closed, organiser, "again")  # a new publication after a withdrawal
-    assert closed.publication.note == "again" and len(closed.publications) == 2
+    assert closed.phases[0].publication.note == "again" and len(closed.phases[0].publications) == 2
 
 
 def test_publish_is_refused_before_the_close_twice_to_a_non_organiser_and_under_at_close(
@@ -167,9 +167,9 @@ def test_publish_is_refused_before_the_close_twice_to_a_non_organiser_and_under_
     text = (folder / "challenge.yaml").read_text().replace("slug: breast-cancer-diagnosis", "slug: at-close-demo")
     (folder / "challenge.yaml").write_text(text + "\nresults: {publish: at_close}\n")
     at_close = make_challenge(folder=folder)
-    at_close.closes_at = utcnow() - timedelta(minutes=1)
+    at_close.closes_at = at_close.phases[-1].closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    assert at_close.results_published() and at_close.publication is None
+    assert at_close.phases[0].results_published() and at_close.phases[0].publication is None
     with pytest.raises(PublicationRefused, match="at_close"):
         publish_results(at_close, organiser)
 
@@ -178,7 +178,7 @@ def test_the_cli_publishes_and_withdraws(runner, closed):
     published = runner.invoke(cli, ["challenges", "publish", closed.slug, "--note", "final"])
     assert published.exit_code == 0 and re.match(rf"{closed.slug}: results published at ", published.output)
     db.session.expire_all()
-    assert closed.publication.note == "final" and closed.publication.by_name == "the platform operator"
+    assert closed.phases[0].publication.note == "final" and closed.phases[0].publication.by_name == "the platform operator"
     again = runner.invoke(cli, ["challenges", "publish", closed.slug])
     assert again.exit_code == 1 and "already published" in again.output
     assert runner.invoke(cli, ["challenges", "withdraw", closed.slug]).exit_code == 0

@@ -66,7 +66,7 @@ def test_uploads_by_one_person_through_two_teams_at_once_share_the_persons_count
     sample = next(f.content for f in challenge.files if f.name == "sample_submission.csv")
     data = sample * (2 * 2**20 // len(sample))
     # One made in the old team before the race, which also warms what every upload runs.
-    _store(challenge, old, person, data, "early.csv", "", check_quota=True, action="submission.upload")
+    _store(challenge, challenge.phases[0], old, person, data, "early.csv", "", check_quota=True, action="submission.upload")
     start = threading.Barrier(RACERS)
     outcomes: list[object] = []
     lock = threading.Lock()
@@ -80,7 +80,7 @@ def test_uploads_by_one_person_through_two_teams_at_once_share_the_persons_count
                 db.session.rollback()
                 start.wait(timeout=30)
                 # Past the membership check: the lock and the count decide, as in the last instant of a switch.
-                _store(mine_challenge, mine_team, mine_user, data, "race.csv", "", check_quota=True, action="submission.upload")
+                _store(mine_challenge, mine_challenge.phases[0], mine_team, mine_user, data, "race.csv", "", check_quota=True, action="submission.upload")
                 outcome: object = "accepted"
             except SubmissionRefused as refused:
                 outcome = refused.status

@@ -123,7 +123,7 @@ def test_a_disqualified_team_cannot_submit(challenge, member, make_user):
 
 
 def test_before_the_window_the_answer_names_the_opening_time(challenge, member):
-    challenge.opens_at = utcnow() + timedelta(days=2)
+    challenge.opens_at = challenge.phases[0].opens_at = utcnow() + timedelta(days=2)
     db.session.commit()
     error = refused(accept_submission, challenge, member, sample(challenge), "a.csv")
     assert error.status == 403
@@ -132,7 +132,7 @@ def test_before_the_window_the_answer_names_the_opening_time(challenge, member):
 
 
 def test_after_the_window_the_answer_names_the_closing_time(challenge, member):
-    challenge.closes_at = utcnow() - timedelta(minutes=1)
+    challenge.closes_at = challenge.phases[-1].closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     error = refused(accept_submission, challenge, member, sample(challenge), "a.csv")
     assert error.status == 403
@@ -405,7 +405,7 @@ def test_private_scores_are_hidden_from_the_team_until_the_close(challenge, memb
     assert seen["ci_low"] is not None and seen["ci_low"] <= seen["public"]["roc_auc"] <= seen["ci_high"]
     assert "error_detail" not in seen
     assert submission_to_dict(submission, organiser)["private"] is not None
-    challenge.closes_at = utcnow() - timedelta(seconds=1)
+    challenge.closes_at = challenge.phases[-1].closes_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
     publish_results(challenge, None)  # results.publish is manual by default
     assert submission_to_dict(db.session.get(Submission, submission.id), member)["private"] is not None

@@ -121,7 +121,7 @@ def test_a_curve_submission_is_scored_stored_shown_and_exported(client, challeng
     assert "Calibration of event by time 400, private split" in page
 
     # After the close the team reads the private table too, and the bundle holds every figure.
-    challenge.closes_at = utcnow() - timedelta(minutes=1)
+    challenge.closes_at = challenge.phases[-1].closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     publish_results(challenge, None)  # results.publish is manual by default
     body = client.get(url, headers=member).get_json()

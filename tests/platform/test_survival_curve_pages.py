@@ -89,7 +89,7 @@ def test_the_closed_leaderboard_leaves_out_a_team_scored_at_another_horizon(clie
     for i, horizon in enumerate(horizons):
         scored(challenge, make_team(challenge, name=f"Team {i}"), START + timedelta(minutes=i), 0.8 - i / 100,
                curves_of(i, horizon))
-    challenge.closes_at = utcnow() - timedelta(minutes=1)
+    challenge.closes_at = challenge.phases[-1].closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     publish_results(challenge, None)  # results.publish is manual by default
     clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
@@ -107,7 +107,7 @@ def test_on_a_tie_of_horizons_the_best_ranked_teams_is_kept(client, make_challen
     for i, horizon in enumerate([730.0, 365.0]):
         scored(challenge, make_team(challenge, name=f"Team {i}"), START + timedelta(minutes=i), 0.8 - i / 100,
                curves_of(i, horizon))
-    challenge.closes_at = utcnow() - timedelta(minutes=1)
+    challenge.closes_at = challenge.phases[-1].closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     publish_results(challenge, None)  # results.publish is manual by default
     clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)

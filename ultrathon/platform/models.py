@@ -131,6 +131,9 @@ class Challenge(db.Model):
     publications: Mapped[list[ResultsPublication]] = relationship(
         back_populates="challenge", cascade="all, delete-orphan", order_by="ResultsPublication.id"
     )
+    phases: Mapped[list[Phase]] = relationship(
+        back_populates="challenge", cascade="all, delete-orphan", order_by="Phase.position"
+    )
 
     @property
     def settings(self) -> ChallengeSpec:
@@ -148,45 +151,13 @@ class Challenge(db.Model):
         return [e.lower() for e in self.settings.organisers]
 
     def is_open(self, now: datetime | None = None) -> bool:
-        """Return whether submissions are accepted at this moment."""
+        """Return whether submissions are accepted at this moment: one of its phases is open."""
         now = now or utcnow()
-        return self.opens_at <= now < self.closes_at
+        return any(p.is_open(now) for p in self.phases) if self.phases else self.opens_at <= now < self.closes_at
 
     def is_closed(self, now: datetime | None = None) -> bool:
-        """Return whether the challenge has ended (private scores may be shown once published)."""
+        """Return whether the challenge has ended: its last phase has closed."""
         return (now or utcnow()) >= self.closes_at
-
-    @property
-    def publication(self) -> ResultsPublication | None:
-        """Return the publication of the final standings in force: the latest not withdrawn, if any."""
-        return next((p for p in reversed(self.publications) if p.withdrawn_at is None), None)
-
-    def results_published(self) -> bool:
-        """Return whether the private standings go to everyone once closed (results.publish, or Publish pressed)."""
-        return self.settings.results.publish == "at_close" or self.publication is not None
-
-
-class ResultsPublication(db.Model):
-    """An organiser's release of a challenge's final standings to everyone, until withdrawn."""
-
-    __tablename__ = "results_publication"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenge.id", ondelete="CASCADE"), index=True)
-    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    note: Mapped[str] = mapped_column(String(500), default="")
-    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-
-    challenge: Mapped[Challenge] = relationship(back_populates="publications")
-    published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])
-    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
-
-    @property
-    def by_name(self) -> str:
-        """Return who published, as the pages name them: the organiser's display name, or the operator's command line."""
-        return self.published_by.name if self.published_by is not None else "the platform operator"
 
 
 class ChallengeFile(db.Model):
@@ -268,6 +239,7 @@ class Submission(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenge.id", ondelete="CASCADE"))
+    phase_id: Mapped[int] = mapped_column(ForeignKey("phase.id", ondelete="CASCADE"), index=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), default=SubmissionStatus.QUEUED.value)
@@ -289,6 +261,7 @@ class Submission(db.Model):
 
     team: Mapped[Team] = relationship()
     challenge: Mapped[Challenge] = relationship()
+    phase: Mapped[Phase] = relationship()
     user: Mapped[User | None] = relationship()
     scores: Mapped[list[Score]] = relationship(back_populates="submission", cascade="all, delete-orphan")
 
@@ -299,13 +272,14 @@ class Score(db.Model):
     __tablename__ = "score"
     __table_args__ = (
         UniqueConstraint("submission_id", "split"),
-        # Fits the standings query: one challenge and split, best value per team.
-        Index("ix_score_leaderboard", "challenge_id", "split", "team_id", "value"),
+        # Fits the standings query: one phase and split, best value per team.
+        Index("ix_score_leaderboard", "phase_id", "split", "team_id", "value"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenge.id", ondelete="CASCADE"))
+    phase_id: Mapped[int] = mapped_column(ForeignKey("phase.id", ondelete="CASCADE"))
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
     split: Mapped[str] = mapped_column(String(10))
     metric: Mapped[str] = mapped_column(String(60))
@@ -369,10 +343,11 @@ class LeaderboardStats(db.Model):
     """Rank-uncertainty figures computed in the background for one leaderboard."""
 
     __tablename__ = "leaderboard_stats"
-    __table_args__ = (UniqueConstraint("challenge_id", "split"),)
+    __table_args__ = (UniqueConstraint("phase_id", "split"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenge.id", ondelete="CASCADE"))
+    phase_id: Mapped[int] = mapped_column(ForeignKey("phase.id", ondelete="CASCADE"))
     split: Mapped[str] = mapped_column(String(10))
     as_of: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -387,3 +362,4 @@ def _audit_is_append_only(session: Session, _context, _instances) -> None:
 
 from .agents import models as _agent_models  # noqa: E402,F401  (the agent tables join the metadata)
 from .method_cards import models as _card_models  # noqa: E402,F401  (the method card table joins the metadata)
+from .phases.models import Commitment, Phase, ResultsPublication, current_phase  # noqa: E402,F401  (re-exported)

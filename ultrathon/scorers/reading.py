@@ -102,6 +102,21 @@ def read_submission(data: bytes, spec: ChallengeSpec, solution_ids=None) -> pd.D
     return pd.DataFrame({id_column: normalise_ids(solution_ids)[0], **dict(zip(columns, placed.T))})
 
 
+def _rows_of_phase(frame: pd.DataFrame, spec: ChallengeSpec, phase: str | None, found: ProblemCollector) -> pd.DataFrame:
+    """Return the solution rows of one phase (all with phase None), reporting rows that name no phase."""
+    column = spec.data.phase_column
+    if not column:
+        return frame
+    slugs = [p.slug for p in spec.phase_list]
+    values = frame[column].astype(str).str.strip()
+    bad = np.flatnonzero(~values.isin(slugs).to_numpy())
+    found.add_rows("phase", bad, lambda row: Problem(file_line(row), column, f"{quoted(frame[column].iloc[row])} is not a phase; "
+                                                     f"this column holds each row's phase: {', '.join(slugs)}"))
+    if phase is None:
+        return frame
+    return frame[(values == phase).to_numpy()].reset_index(drop=True)
+
+
 def _partly_missing_problems(out: dict[str, np.ndarray], found: ProblemCollector, cells: str) -> None:
     """Report rows with some prediction cells empty and others not, and a file with none filled."""
     empty = np.column_stack([np.isnan(values) for values in out.values()])
@@ -112,15 +127,20 @@ def _partly_missing_problems(out: dict[str, np.ndarray], found: ProblemCollector
         found.add_rows(f"partly:{column}", rows, lambda row: Problem(file_line(row), column, f"empty value; leave every {cells} of a row empty, or none"))
 
 
-def read_solution(data: bytes, spec: ChallengeSpec) -> pd.DataFrame:
-    """Return an organiser's solution with normalised ids, outcomes and Usage, or raise SolutionError."""
+def read_solution(data: bytes, spec: ChallengeSpec, phase: str | None = None) -> pd.DataFrame:
+    """Return an organiser's solution with normalised ids, outcomes and Usage, or raise SolutionError.
+
+    `phase`: only the rows data.phase_column gives to that phase (every row when there is no such column).
+    """
     id_column = spec.data.id_column
     required = [id_column, *spec.target_columns, *[s for s in spec.subgroups if s not in spec.target_columns]]
+    required += [spec.data.phase_column] if spec.data.phase_column else []
     data, max_bytes = bytes(data), 2**34
     fields, _ = read_header(data, max_bytes, required, SolutionError, extra_allowed=True)
     check_header(fields, required, SolutionError, extra_allowed=True)
     _, frame = _data_rows(data, max_bytes, len(fields), SolutionError, "solution")
     found = ProblemCollector()
+    frame = _rows_of_phase(frame, spec, phase, found)
     ids, empty = read_ids(frame[id_column], id_column, found)
     duplicate_problems(ids, pd.Index(ids).duplicated(keep="first") & ~empty, id_column, found)
     frame[id_column] = ids

@@ -200,15 +200,16 @@ def default_scorer() -> SealedScorer:
 
 
 def score_sealed(spec, content: bytes, solution_csv: bytes, custom_source: str | None = None, *,
-                 bootstrap: bool = True, scorer: SealedScorer | None = None):
+                 bootstrap: bool = True, scorer: SealedScorer | None = None, phase: str | None = None):
     """Score one submission in a sealed process; return its ScoreReport or raise what scoring raised.
 
+    `phase`: score against that phase's solution rows only (data.phase_column).
     Raises SubmissionError (the file's problems, for the team) or ScoringError (a safe message and
     detail for organisers; SealedFailure for a process that broke a limit or died).
     """
     from ultrathon.scorers.report import ReportInvalid, report_from_wire
 
-    header = {"spec": spec.model_dump(mode="json"), "custom_source": custom_source, "bootstrap": bootstrap}
+    header = {"spec": spec.model_dump(mode="json"), "custom_source": custom_source, "bootstrap": bootstrap, "phase": phase}
     answer = (scorer or _default).run(limits_of(spec), header, [content, solution_csv])
     printed = answer.get("printed") or ""
     if answer["ok"]:

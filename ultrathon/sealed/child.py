@@ -72,7 +72,7 @@ def score_request(header: dict, content: bytes, solution_csv: bytes) -> dict:
     from ultrathon.spec import ChallengeSpec
 
     spec = ChallengeSpec.model_validate(header["spec"], context={"cross_checks": False})
-    solution = read_solution(solution_csv, spec)
+    solution = read_solution(solution_csv, spec, phase=header.get("phase"))
     predictions = read_submission(content, spec, solution_ids=solution[spec.data.id_column])
     custom = load_custom_metric(header.get("custom_source") or "", spec.metrics.custom_function) if spec.metrics.custom else None
     report = score(predictions, solution, spec, custom_metric=custom, bootstrap=bool(header.get("bootstrap", True)))

@@ -23,6 +23,8 @@ from ultrathon.metric_catalogue import CATALOGUE, CUSTOM, MetricFacts
 from .cross_checks import cross_problems
 from .feedback import FEEDBACK_MODES, FeedbackSpec
 from .method_card import MethodCardSpec
+from .scoring import AgentSplitSizes, ScoringSpec, SitePin
+from .phases import MAIN_PHASE, CombinePhases, LimitsSpec, PhaseSettings, PhaseSpec, fill_window, resolve_phases
 from .strict import StrictModel
 from .vocabulary import (
     CI_METHODS,
@@ -31,36 +33,26 @@ from .vocabulary import (
     USAGE_VALUES,
     ZONE_EXAMPLE,
     CiMethod,
+    FileName,
     Path,
     RankingScheme,
     TaskType,
     custom_reference_parts,
     dotted_key,
+    plain_file_name,
 )
 from .wording import error_message, kind_of, raw_path
 
 __all__ = [
     "CI_METHODS", "SLUG_RULE", "TASKS", "USAGE_VALUES", "ZONE_EXAMPLE", "ChallengeSpec", "ColumnName",
     "AgentSplitSizes", "DataSpec", "FEEDBACK_MODES", "FeedbackSpec", "FileName", "LeaderboardSpec", "LimitsSpec", "MethodCardSpec", "MetricsSpec", "Path",
-    "RankingSpec", "ResultsSpec",
+    "MAIN_PHASE", "PhaseSettings", "PhaseSpec", "RankingSpec", "ResultsSpec",
     "SchemaProblem", "ScoringSpec", "SitePin", "SplitSpec", "SubmissionSpec", "SurvivalTarget", "TaskType", "TeamsSpec", "TermsSpec",
     "custom_reference_parts", "dotted_key", "parse_spec", "plain_file_name", "schema_problems",
 ]
 
-_FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$")
 _CUSTOM_REF = re.compile(r"^(?P<file>[^:]+\.py)(:(?P<function>[A-Za-z_][A-Za-z0-9_]*))?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-def plain_file_name(value: str) -> str:
-    """Return value if it names a file directly inside the challenge folder, else raise ValueError."""
-    if not _FILE_NAME.match(value) or value.endswith(".") or ".." in value:
-        raise ValueError(
-            f"{value!r} is not a plain file name in the challenge folder "
-            "(letters, digits, '.', '_', '-'; no folders)"
-        )
-    return value
 
 
 def _column_name(value: str) -> str:
@@ -83,13 +75,6 @@ def _custom_ref(value: str) -> str:
     return value
 
 
-def _sha256(value: str) -> str:
-    if not _SHA256.match(value.lower()):
-        raise ValueError(f"should be the solution's SHA-256: 64 hexadecimal characters (sha256sum solution.csv), got {len(value)} characters")
-    return value.lower()
-
-
-FileName = Annotated[str, AfterValidator(plain_file_name)]
 ColumnName = Annotated[str, AfterValidator(_column_name)]
 
 
@@ -119,6 +104,7 @@ class DataSpec(StrictModel):
     sample_submission: FileName | None = "sample_submission.csv"
     target: Target
     classes: list[ColumnName] | None = None
+    phase_column: ColumnName | None = None  # with phases: the solution column naming each row's phase
 
     @property
     def target_columns(self) -> list[str]:
@@ -228,55 +214,10 @@ class RankingSpec(StrictModel):
         return [m for m in metrics.all if metrics.facts(m).ranks]
 
 
-class LimitsSpec(StrictModel):
-    """Submission quotas per team."""
-
-    per_day: int = Field(default=5, ge=1)
-    total: int | None = Field(default=None, ge=1)
-    final_selections: int = Field(default=2, ge=1)
-
-
 class TeamsSpec(StrictModel):
     """Team rules."""
 
     max_size: int = Field(default=5, ge=1)
-
-
-class AgentSplitSizes(StrictModel):
-    """How many hidden rows each leaderboard has, told by an organiser whose solution stays away."""
-
-    public: int = Field(ge=1)
-    private: int = Field(ge=1)
-
-
-class SitePin(StrictModel):
-    """One site's own solution, as its organiser pins it (several sites: scoring.sites)."""
-
-    solution_sha256: Annotated[str, AfterValidator(_sha256)]
-    split_sizes: AgentSplitSizes | None = None
-
-
-class ScoringSpec(StrictModel):
-    """The limits of the sealed process that scores each submission."""
-
-    timeout_s: int = Field(default=600, ge=5, le=86400)  # CPU and wall-clock seconds
-    memory_mb: int = Field(default=2048, ge=256, le=65536)  # address space
-    max_processes: int = Field(default=0, ge=0, le=64)  # processes or threads it may start
-    max_output_mb: int = Field(default=16, ge=1, le=1024)  # its report, and files it writes
-    # "agent": the data holder's scoring agent holds the solution; the platform never sees a label.
-    where: Literal["platform", "agent"] = "platform"
-    solution_sha256: Annotated[str, AfterValidator(_sha256)] | None = None  # pinned by the organiser (agent only)
-    split_sizes: AgentSplitSizes | None = None  # the agent's public and private row counts, if told
-    sites: dict[Annotated[str, Field(pattern=f"^{SLUG_RULE}$")], SitePin] | None = None  # per site, with `sites`
-
-    @property
-    def by_agent(self) -> bool:
-        """Return whether a scoring agent at the data holder scores this challenge."""
-        return self.where == "agent"
-
-    def pinned(self, site: str | None = None) -> str | None:
-        """Return the solution fingerprint pinned for a site (or for the one agent without sites)."""
-        return self.solution_sha256 if site is None else self.sites[site].solution_sha256
 
 
 class TermsSpec(StrictModel):
@@ -314,7 +255,9 @@ class ChallengeSpec(StrictModel):
     leaderboard: LeaderboardSpec = Field(default_factory=LeaderboardSpec)
     ranking: RankingSpec = Field(default_factory=RankingSpec)
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
-    feedback: FeedbackSpec = Field(default_factory=FeedbackSpec)  # of the one phase (issue 16: per phase later)
+    feedback: FeedbackSpec = Field(default_factory=FeedbackSpec)  # of every phase that sets none
+    phases: list[PhaseSpec] | None = Field(default=None, min_length=1)
+    combine_phases: CombinePhases = "final_phase_only"  # how the combined view ranks teams across phases
     teams: TeamsSpec = Field(default_factory=TeamsSpec)
     scoring: ScoringSpec = Field(default_factory=ScoringSpec)
     terms: TermsSpec = Field(default_factory=TermsSpec)
@@ -323,6 +266,11 @@ class ChallengeSpec(StrictModel):
     subgroups: list[ColumnName] = Field(default_factory=list)
     # Data holders that each keep their own part of the hidden rows (scoring.where: agent only).
     sites: list[Annotated[str, Field(pattern=f"^{SLUG_RULE}$")]] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _window_of_phases(cls, value: Any) -> Any:
+        return fill_window(value)  # with phases, opens and closes may be left to them
 
     @field_validator("opens", "closes")
     @classmethod
@@ -346,6 +294,29 @@ class ChallengeSpec(StrictModel):
     def target_columns(self) -> list[str]:
         """Return the solution columns that hold the outcome."""
         return self.data.target_columns
+
+    @property
+    def phase_list(self) -> list[PhaseSettings]:
+        """Return the phases, resolved, in order: one MAIN_PHASE when the YAML lists none."""
+        return resolve_phases(self)
+
+    def phase(self, slug: str) -> PhaseSettings | None:
+        """Return the phase with this slug, if any."""
+        return next((p for p in self.phase_list if p.slug == slug), None)
+
+    @property
+    def public_files(self) -> list[str]:
+        """Return every public file of the challenge and its phases, each once, in the order listed."""
+        names = list(self.data.public)
+        for phase in self.phase_list:
+            names += [n for n in phase.public if n not in names]
+        return names
+
+    def released_at(self, name: str) -> datetime | None:
+        """Return when a public file may first be downloaded: None for data.public, else its first phase's opening."""
+        if name in self.data.public:
+            return None
+        return min((p.opens for p in self.phase_list if name in p.public), default=None)
 
     @property
     def replicated_metrics(self) -> list[str]:

@@ -13,6 +13,7 @@ from ultrathon.metric_catalogue import CATALOGUE, CURVE_METRICS, CUSTOM
 from .vocabulary import RANKING_SCHEMES, TASKS, Path, did_you_mean
 from .feedback import feedback_problems
 from .method_card import method_card_problems
+from .phases import phase_problems
 from .sites import _MISSING, _at, site_names, site_problems  # one reader of raw YAML keys, one sentinel
 
 
@@ -96,6 +97,7 @@ def cross_problems(raw: dict, options: bool = True) -> list[tuple[Path, str]]:
         out.append((("submission", "decimal"), "',' cannot be the decimal mark of a file whose columns are separated "
                                                "by ','; use delimiter ';' with decimal ','"))
     out += method_card_problems(raw)
+    out += phase_problems(raw, _aware_time)
     primary = _at(raw, "metrics", "primary")
     if _at(raw, "submission", "missing") == "worst" and primary in NO_WORST_FILL:
         out.append((("submission", "missing"), f"'worst' has no worst prediction for the primary metric {primary!r}; "

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import re
 import typing
-from typing import Literal, Union
+from typing import Annotated, Literal, Union
+
+from pydantic import AfterValidator
 
 TaskType = Literal["binary", "multiclass", "regression", "survival"]
 TASKS: tuple[str, ...] = typing.get_args(TaskType)
@@ -16,6 +19,20 @@ USAGE_VALUES = ("Public", "Private", "Ignored")
 ZONE_EXAMPLE = "2027-01-04T09:00:00+01:00"
 SLUG_RULE = r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]"  # lower-case letters, digits and hyphens; 3-64 long
 CUSTOM_FUNCTION = "score"  # the function a custom reference names when it names only the file
+_FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$")
+
+
+def plain_file_name(value: str) -> str:
+    """Return value if it names a file directly inside the challenge folder, else raise ValueError."""
+    if not _FILE_NAME.match(value) or value.endswith(".") or ".." in value:
+        raise ValueError(
+            f"{value!r} is not a plain file name in the challenge folder "
+            "(letters, digits, '.', '_', '-'; no folders)"
+        )
+    return value
+
+
+FileName = Annotated[str, AfterValidator(plain_file_name)]
 
 
 

@@ -86,11 +86,11 @@ def _inputs(submission_id: int, challenge_id: int) -> tuple[bytes | None, bytes 
     return (content, *(solution or (None, None)))
 
 
-def _score(content: bytes, solution_csv: bytes, custom_source: str | None, spec):
-    """Score the stored bytes in a sealed process; raise whatever scoring raised."""
+def _score(content: bytes, solution_csv: bytes, custom_source: str | None, spec, phase: str):
+    """Score the stored bytes against the phase's solution rows in a sealed process; raise whatever scoring raised."""
     from ultrathon.sealed import score_sealed
 
-    return score_sealed(spec, content, solution_csv, custom_source)
+    return score_sealed(spec, content, solution_csv, custom_source, phase=phase)
 
 
 def describe_failure(error: Exception, timeout_s: int) -> dict[str, Any]:
@@ -166,13 +166,13 @@ def _store_scores(submission: Submission, report) -> None:
         s.split: s for s in db.session.execute(db.select(Score).where(Score.submission_id == submission.id)).scalars()
     }
     spec = submission.challenge.settings
-    if spec.feedback.mode == "ladder":
+    if submission.phase.settings.feedback.mode == "ladder":
         lock_team(submission.team_id)  # the Ladder's shown scores are fixed one scoring at a time per team
     for split, result in report.splits.items():
         row = existing.get(split)
         if row is None:
             row = Score(submission_id=submission.id, challenge_id=submission.challenge_id,
-                        team_id=submission.team_id, split=split)
+                        phase_id=submission.phase_id, team_id=submission.team_id, split=split)
             db.session.add(row)
         as_dict = result.to_dict()
         row.metric = report.primary
@@ -185,7 +185,7 @@ def _store_scores(submission: Submission, report) -> None:
         row.curves = as_dict["curves"]
         row.horizons = as_dict["horizons"]
         row.metric_replicates = result.metric_replicates_json()
-        set_shown(row, spec)
+        set_shown(row, spec, submission.phase.settings)
 
 
 def _announce(submission: Submission) -> None:
@@ -218,10 +218,10 @@ def score_submission(submission_id: int) -> str:
         # Read everything from the database first: an error here is infrastructure (RQ retries),
         # while any error inside the scorers below is the submission's outcome.
         content, solution_csv, custom_source = _inputs(submission.id, challenge.id)
-        spec = challenge.settings
+        spec, phase = challenge.settings, submission.phase.slug
         db.session.commit()  # nothing holds a transaction open while scoring runs
         try:
-            report = _score(content, solution_csv, custom_source, spec)
+            report = _score(content, solution_csv, custom_source, spec, phase)
         except Exception as error:  # noqa: BLE001 - every scoring error ends as a readable `failed`
             values = {"status": FAILED, **describe_failure(error, timeout_s)}
             finished = _finish(submission_id, job_id, values)

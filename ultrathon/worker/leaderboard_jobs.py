@@ -25,19 +25,26 @@ def update_leaderboard_stats(challenge_id: int) -> str:
         challenge = db.session.get(Challenge, challenge_id)
         if challenge is None:
             return "challenge gone"
-        board = board_of(challenge)
-        payloads = compute_leaderboard_stats(board)
-        for attempt in (1, 2):
-            try:
-                store_leaderboard_stats(board, payloads)
-                db.session.commit()
-                break
-            except IntegrityError:
-                # Two runs inserted the first stats row at once; the loser updates the winner's.
-                db.session.rollback()
-                if attempt == 2:
-                    raise
-        clear_leaderboard(board.id, board.slug, schedule_stats=False)
-        counts = {split: len(p["teams"]) for split, p in payloads.items()}
-        log.info("leaderboard stats of %s: %s teams with rank figures", board.slug, counts)
+        counts = {}
+        for phase in challenge.phases:
+            board = board_of(challenge, phase)
+            payloads = compute_leaderboard_stats(board)
+            _store(board, payloads)
+            counts[phase.slug] = {split: len(p["teams"]) for split, p in payloads.items()}
+        clear_leaderboard(challenge.id, challenge.slug, schedule_stats=False)
+        log.info("leaderboard stats of %s: %s teams with rank figures", challenge.slug, counts)
         return f"stats for {counts}"
+
+
+def _store(board, payloads) -> None:
+    """Store one phase's stats, retrying once when another run inserted the first row at the same time."""
+    for attempt in (1, 2):
+        try:
+            store_leaderboard_stats(board, payloads)
+            db.session.commit()
+            return
+        except IntegrityError:
+            # Two runs inserted the first stats row at once; the loser updates the winner's.
+            db.session.rollback()
+            if attempt == 2:
+                raise

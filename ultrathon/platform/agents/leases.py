@@ -38,6 +38,7 @@ class LeaseView:
     sha256: str
     size: int
     site: str | None = None  # several sites: the site whose rows this job scores
+    phase: str = "main"  # the phase whose solution rows score it (data.phase_column)
 
 
 def lease_seconds() -> float:
@@ -93,7 +94,8 @@ def lease_next(token: AgentToken) -> LeaseView | None:
         db.session.add(lease)
         record("agent.lease", challenge=submission.challenge, target=submission, lease=lease_id,
                agent_token_id=token.id, agent=token.name, again=previous is not None)
-        view = LeaseView(lease_id, row.id, submission.challenge.slug, lease.expires_at.isoformat(), submission.sha256, submission.size)
+        view = LeaseView(lease_id, row.id, submission.challenge.slug, lease.expires_at.isoformat(), submission.sha256,
+                         submission.size, phase=submission.phase.slug)
         db.session.commit()
         telemetry.count("agent_leases", agent=token.name)
         return view

@@ -100,7 +100,7 @@ def lease_site_job(token: AgentToken) -> LeaseView | None:
         record("agent.lease", challenge=submission.challenge, target=submission, lease=lease_id, site=site,
                agent_token_id=token.id, agent=token.name, again=previous is not None)
         view = LeaseView(lease_id, submission_id, submission.challenge.slug, lease.expires_at.isoformat(),
-                         submission.sha256, submission.size, site)
+                         submission.sha256, submission.size, site, submission.phase.slug)
         db.session.commit()
         return view
     db.session.rollback()

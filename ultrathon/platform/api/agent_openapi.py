@@ -25,7 +25,9 @@ AGENT_SCHEMAS: dict[str, Any] = {
         submission_url={"type": "string", "format": "uri"}, heartbeat_url={"type": "string", "format": "uri"},
         result_url={"type": "string", "format": "uri"}, failure_url={"type": "string", "format": "uri"},
         site={"type": ["string", "null"], "description": "Several sites: the site whose rows this job scores "
-                                                         "(the token's site); null for a one-agent challenge."}),
+                                                         "(the token's site); null for a one-agent challenge."},
+        phase={"type": "string", "description": "The phase whose solution rows score this job (data.phase_column); "
+                                                "main for a challenge without phases."}),
     "Heartbeat": obj(["id", "expires_at"], id={"type": "string"}, expires_at=TIME),
     "AgentResult": {
         **obj(["solution_sha256", "report"],

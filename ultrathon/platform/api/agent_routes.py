@@ -57,6 +57,7 @@ def _job_body(view: LeaseView) -> dict:
         "sha256": view.sha256,
         "size": view.size,
         "site": view.site,
+        "phase": view.phase,
         "submission_url": url_for("api.agent_job_submission", job_id=view.id, _external=True),
         "heartbeat_url": url_for("api.agent_job_heartbeat", job_id=view.id, _external=True),
         "result_url": url_for("api.agent_job_result", job_id=view.id, _external=True),

@@ -9,13 +9,10 @@ from flask import Response, jsonify, request, url_for
 from sqlalchemy.orm import selectinload
 
 from ..audit import record
-from ..challenges.access import being_verified, can_view_private, get_challenge, has_accepted_terms, is_organiser, team_of
-from ..challenges.feedback import hidden_notice, scores_hidden
+from ..challenges.access import get_challenge, has_accepted_terms, is_organiser, team_of
 from ..extensions import db
-from ..leaderboard.live import event_stream
-from ..leaderboard.cache import cache_key, cached
-from ..leaderboard.standings import Board, encode_document, find_board, get_standings
 from ..models import Challenge, ChallengeFile, Membership, Submission, Team, User, utcnow
+from ..phases.models import UnknownPhase, phase_named
 from ..submissions.errors import SubmissionRefused
 from ..submissions.quota import quota_for
 from ..submissions.reading import submission_for_viewer, submission_to_dict
@@ -26,10 +23,7 @@ from . import bp
 from .auth import current_api_user, require_user
 from .errors import ApiProblem
 from .openapi import openapi_document
-from .pagination import DEFAULT_LIMIT, PageRequest, keyset_page, page_body, page_request, slice_page
-
-MAX_KEPT_PAGE_START = 10_000  # leaderboard pages kept per process: the first 200 of each split at most
-SPLITS = ("public", "private")
+from .pagination import keyset_page, page_body, page_request
 
 
 @bp.before_request
@@ -173,12 +167,14 @@ def upload_submission(slug: str):
         raise ApiProblem(400, "form field note: NUL characters are not allowed")
     try:
         # The upload's own name is kept for display only; the bytes go to the database.
-        submission = accept_submission(challenge, user, upload.read(), upload.filename or "", note=note)
+        submission = accept_submission(challenge, user, upload.read(), upload.filename or "", note=note,
+                                       phase=request.args.get("phase") or request.form.get("phase") or None)
     except SubmissionRefused as exc:
         raise refusal_problem(exc) from None
     url = url_for("api.get_submission", submission_id=submission.id)
     team = db.session.get(Team, submission.team_id)
-    response = jsonify(id=submission.id, status=submission.status, url=url, quota=quota_for(challenge, team, user=user).to_dict())
+    quota = quota_for(challenge, team, user=user, phase=submission.phase).to_dict()
+    response = jsonify(id=submission.id, status=submission.status, phase=submission.phase.slug, url=url, quota=quota)
     response.status_code = 202
     response.headers["Location"] = url
     return response
@@ -186,18 +182,25 @@ def upload_submission(slug: str):
 
 @bp.get("/challenges/<slug>/submissions")
 def list_submissions(slug: str):
-    """List the caller's team's submissions in this challenge, newest first; scores and cards loaded per page, not per row."""
+    """List the caller's team's submissions in one phase (?phase=, the current by default), newest first.
+
+    Scores and cards are loaded per page, not per row.
+    """
     user = require_user()
     challenge = _challenge_or_404(slug)
     page = page_request()
+    try:
+        phase = phase_named(challenge, request.args.get("phase") or None)
+    except UnknownPhase as error:
+        raise ApiProblem(404, str(error), invalid_params=[{"name": "phase", "reason": "no such phase"}]) from None
     team = team_of(user, challenge)
     if team is None:
-        return jsonify(page_body([], None, dict, team=None, quota=None))
-    select = (db.select(Submission).where(Submission.team_id == team.id, Submission.challenge_id == challenge.id)
+        return jsonify(page_body([], None, dict, team=None, quota=None, phase=phase.slug))
+    select = (db.select(Submission).where(Submission.team_id == team.id, Submission.phase_id == phase.id)
               .options(selectinload(Submission.scores), selectinload(Submission.method_card)))
     rows, next_cursor = keyset_page(select, Submission.id, page, descending=True)
-    return jsonify(page_body(rows, next_cursor, lambda s: submission_to_dict(s, user),
-                             team=team_to_dict(team, user), quota=quota_for(challenge, team, user=user).to_dict()))
+    return jsonify(page_body(rows, next_cursor, lambda s: submission_to_dict(s, user), phase=phase.slug,
+                             team=team_to_dict(team, user), quota=quota_for(challenge, team, user=user, phase=phase).to_dict()))
 
 
 @bp.get("/submissions/<int:submission_id>")
@@ -230,36 +233,6 @@ def _change_selection(submission_id: int, change: Callable[[Submission, User], N
     return jsonify(submission_to_dict(submission, user))
 
 
-# ---- leaderboard ---------------------------------------------------------------------------
-
-
-@bp.get("/challenges/<slug>/leaderboard")
-def leaderboard(slug: str):
-    """Return the ranked standings of one split, one page of entries at a time."""
-    board = _board_or_404(slug)
-    user = current_api_user()
-    split = request.args.get("split", "public")
-    if split not in SPLITS:
-        raise ApiProblem(400, f"query parameter split: must be public or private, got {split[:40]!r}")
-    page = page_request()
-    if split == "private" and not can_view_private(user, board) and being_verified(board):
-        raise ApiProblem(403, f"the final results of {board.slug} are being verified by its organisers: the private "
-                              "leaderboard is shown once they publish them", kind="results-being-verified",
-                         title="Results being verified")
-    if split == "private" and not can_view_private(user, board):
-        raise ApiProblem(403, f"the private leaderboard of {board.slug} is shown to its organisers only "
-                              f"until the challenge closes at {_iso(board.closes_at)}")
-    if scores_hidden(board, user):
-        raise ApiProblem(403, hidden_notice(board))
-    return Response(_standings_page_body(board, split, page), mimetype="application/json")
-
-
-@bp.get("/challenges/<slug>/events")
-def events(slug: str):
-    """Stream leaderboard changes of one challenge as server-sent events."""
-    return event_stream(_board_or_404(slug))
-
-
 # ---- helpers -------------------------------------------------------------------------------
 
 
@@ -268,29 +241,6 @@ def _challenge_or_404(slug: str) -> Challenge:
     if challenge is None:
         raise ApiProblem(404, f"no challenge with slug {slug[:80]!r}")
     return challenge
-
-
-def _standings_page_body(board: Board, split: str, page: PageRequest) -> bytes:
-    """Return one page of a leaderboard's entries, with its next_cursor, as JSON bytes."""
-
-    def build() -> bytes:
-        standings = get_standings(board, split)
-        entries, next_cursor = slice_page(standings["entries"], page)
-        return encode_document({**standings, "entries": entries, "next_cursor": next_cursor})
-
-    start = page.position or 0
-    # The pages a client walks with the default limit are kept until the standings change; any
-    # other page is cut from the cached standings on each request.
-    if page.limit != DEFAULT_LIMIT or start % DEFAULT_LIMIT or start >= MAX_KEPT_PAGE_START:
-        return build()
-    return cached(board.id, cache_key(board.id, split, f"api-page-{start}"), build, shared=False)
-
-
-def _board_or_404(slug: str) -> Board:
-    board = find_board(slug)
-    if board is None:
-        raise ApiProblem(404, f"no challenge with slug {slug[:80]!r}")
-    return board
 
 
 def _submission_or_404(submission_id: int, user: User) -> Submission:
@@ -397,4 +347,4 @@ def team_to_dict(team: Team, viewer: User | None) -> dict[str, Any]:
     }
 
 
-from . import agent_routes, method_card_routes  # noqa: E402,F401  (their views join the blueprint; kept apart for size)
+from . import agent_routes, leaderboard_routes, method_card_routes  # noqa: E402,F401  (their views join the blueprint; kept apart for size)

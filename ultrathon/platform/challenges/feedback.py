@@ -19,9 +19,8 @@ BEING_VERIFIED_NOTICE = ("Scores are hidden until the organisers publish the fin
 
 
 def feedback_mode(challenge: ChallengeLike) -> str:
-    """Return the challenge's feedback mode: live, ladder or hidden."""
-    board_mode = getattr(challenge, "feedback", None)
-    return board_mode if isinstance(board_mode, str) else challenge.settings.feedback.mode
+    """Return the feedback mode of a board's phase: live, ladder or hidden."""
+    return challenge.feedback
 
 
 def scores_hidden(challenge: ChallengeLike, viewer: User | None = None) -> bool:
@@ -39,9 +38,8 @@ def hidden_notice(challenge: ChallengeLike) -> str:
 
 
 def _publish_mode(challenge: ChallengeLike) -> str:
-    """Return results.publish of a challenge or of its board."""
-    board_mode = getattr(challenge, "publish", None)
-    return board_mode if isinstance(board_mode, str) else challenge.settings.results.publish
+    """Return results.publish of a board's challenge."""
+    return challenge.publish
 
 
 def sees_shown(challenge: ChallengeLike, viewer: User | None) -> bool:
@@ -56,24 +54,24 @@ def public_value(score: Score | None) -> float | None:
     return score.shown if score.shown is not None else score.value
 
 
-def ladder_step(spec, n_public: int) -> float:
+def ladder_step(feedback, n_public: int) -> float:
     """Return the Ladder's step: feedback.step, or by default 1/sqrt(public rows) (scorers/ladder.py)."""
-    return spec.feedback.step if spec.feedback.step is not None else default_step(n_public)
+    return feedback.step if feedback.step is not None else default_step(n_public)
 
 
-def set_shown(row: Score, spec) -> None:
+def set_shown(row: Score, spec, phase) -> None:
     """Fix the public score the Ladder shows for a just-scored row, against its team's best shown so far.
 
     The caller holds the team's lock (submissions/quota.lock_team), so two scorings of one
     team's submissions take their turns, each against the other's stored result.
     """
-    if spec.feedback.mode != "ladder" or row.split != Split.PUBLIC.value:
+    if phase.feedback.mode != "ladder" or row.split != Split.PUBLIC.value:
         row.shown = None
         return
     higher = spec.metrics.facts().higher_is_better
     best = db.func.max(Score.shown) if higher else db.func.min(Score.shown)
     best_shown = db.session.execute(
-        db.select(best).where(Score.challenge_id == row.challenge_id, Score.team_id == row.team_id,
+        db.select(best).where(Score.phase_id == row.phase_id, Score.team_id == row.team_id,
                               Score.split == Split.PUBLIC.value, Score.submission_id != row.submission_id)
     ).scalar()
-    row.shown = shown_score(best_shown, row.value, ladder_step(spec, max(row.n_rows, 1)), higher)
+    row.shown = shown_score(best_shown, row.value, ladder_step(phase.feedback, max(row.n_rows, 1)), higher)

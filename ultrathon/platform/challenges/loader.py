@@ -13,6 +13,7 @@ from ..audit import record
 from ..extensions import db
 from ..leaderboard.cache import clear_leaderboard
 from ..models import Challenge, ChallengeFile, Submission, User
+from ..phases.sync import PhaseRemovalRefused, sync_phases
 from ..submissions.actions import rescore_challenge
 
 
@@ -72,11 +73,15 @@ def load_validated(validated: ValidatedChallenge, *, rescore: bool = False, acto
         challenge.solution_csv = validated.solution
         challenge.custom_scorer_source = validated.scorer_source
         _replace_files(challenge, validated.public_files)
+        sync_phases(challenge, spec)
         db.session.flush()
         store_agent_challenge(challenge, validated)
         record("challenge.load" if created else "challenge.update", actor=actor, challenge=challenge,
                target=challenge, scoring_changed=scoring_changed)
         db.session.commit()
+    except PhaseRemovalRefused as refused:
+        db.session.rollback()
+        raise LoadRefused(str(refused)) from None
     except Exception:
         db.session.rollback()
         raise

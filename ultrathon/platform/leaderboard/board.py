@@ -5,19 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..models import Challenge, utcnow
+from ..models import Challenge, Phase, utcnow
+from ..phases.models import phase_named
 
 COMBINE_LABELS = {"mean": "mean of sites", "worst": "worst site"}  # leaderboard.combine, as the pages name it
 
 
 @dataclass(frozen=True)
 class Board:
-    """A challenge's settings as the leaderboard reads them: kept per process (cache.py)."""
+    """A challenge's settings as one phase's leaderboard reads them: kept per process (cache.py)."""
 
-    id: int
+    id: int  # the challenge's
     slug: str
     title: str
-    opens_at: datetime
+    opens_at: datetime  # the phase's window
     closes_at: datetime
     organisers: tuple[str, ...]
     metric: str
@@ -41,6 +42,16 @@ class Board:
     published_at: datetime | None = None
     published_by: str | None = None  # the organiser's display name
     publication_note: str = ""
+    phase_id: int = 0
+    phase: str = "main"  # the phase's slug
+    phase_title: str = ""
+    phases: tuple[tuple[str, str], ...] = ()  # every phase of the challenge, (slug, title), in order
+    combine_phases: str = "final_phase_only"
+
+    @property
+    def phased(self) -> bool:
+        """Return whether the challenge has several phases (the pages then name the phase)."""
+        return len(self.phases) > 1
 
     @property
     def ci_label(self) -> str:
@@ -64,7 +75,7 @@ class Board:
                                                                self.ranking_directions) if m != self.metric]
 
     def is_closed(self, now: datetime | None = None) -> bool:
-        """Return whether the challenge has ended."""
+        """Return whether the phase has ended."""
         return (now or utcnow()) >= self.closes_at
 
     def results_published(self) -> bool:
@@ -72,19 +83,21 @@ class Board:
         return self.publish == "at_close" or self.published_at is not None
 
 
-def board_of(challenge: Challenge) -> Board:
-    """Return the leaderboard's view of a loaded challenge."""
+def board_of(challenge: Challenge, phase: Phase | str | None = None) -> Board:
+    """Return the leaderboard's view of one phase of a loaded challenge (by default its current phase)."""
+    phase = phase if isinstance(phase, Phase) else phase_named(challenge, phase)
     spec = challenge.settings
+    settings = phase.settings
     primary = spec.metrics.facts()
     multi = spec.ranking.scheme != "primary"
     ranking = tuple(spec.ranking.chosen(spec.metrics)) if multi else ()
-    publication = challenge.publication
+    publication = phase.publication
     return Board(
         id=challenge.id,
         slug=challenge.slug,
         title=challenge.title,
-        opens_at=challenge.opens_at,
-        closes_at=challenge.closes_at,
+        opens_at=phase.opens_at,
+        closes_at=phase.closes_at,
         organisers=tuple(challenge.organisers),
         metric=spec.metrics.primary,
         metric_label=primary.label,
@@ -93,7 +106,7 @@ def board_of(challenge: Challenge) -> Board:
         ci_level=spec.leaderboard.ci_level,
         ci_method=spec.leaderboard.ci_method,
         top_k=spec.leaderboard.top_k,
-        final_selections=spec.limits.final_selections,
+        final_selections=settings.limits.final_selections,
         subgroups=tuple(spec.subgroups),
         ranking_scheme=spec.ranking.scheme,
         ranking_metrics=ranking,
@@ -101,11 +114,16 @@ def board_of(challenge: Challenge) -> Board:
         sites=tuple(spec.sites),
         combine=spec.leaderboard.combine,
         ranking_labels=tuple(spec.metrics.facts(m).label for m in ranking),
-        feedback=spec.feedback.mode,
+        feedback=settings.feedback.mode,
         publish=spec.results.publish,
         published_at=publication.published_at if publication is not None else None,
         published_by=publication.by_name if publication is not None else None,
         publication_note=publication.note if publication is not None else "",
+        phase_id=phase.id,
+        phase=phase.slug,
+        phase_title=phase.title,
+        phases=tuple((p.slug, p.title) for p in challenge.phases),
+        combine_phases=spec.combine_phases,
     )
 
 

@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 
 EVENTS_CHANNEL = "ultrathon:events"
 SPLITS = ("public", "private")
-CACHED_KINDS = ("json", "html", "charts")  # what is cached per split: standings, page table, chart series
 CACHE_TTL_S = 3600  # a safety net only: every write that changes standings clears the cache
 STATS_JOB = "ultrathon.worker.leaderboard_jobs.update_leaderboard_stats"
 DEFAULT_STATS_DELAY_S = 3  # changes within this window share one uncertainty computation
@@ -45,10 +44,16 @@ return 0
 """
 
 
-def cache_key(challenge_id: int, split: str, kind: str = "json") -> str:
-    """Return the Redis key of a challenge's cached standings for one split (or another CACHED_KINDS)."""
+def cache_key(challenge_id: int, split: str, kind: str = "json", *, phase: int) -> str:
+    """Return the key of a phase's cached standings for one split (or another kind: html, charts), before its generation."""
     suffix = "" if kind == "json" else f":{kind}"
-    return f"ultrathon:leaderboard:{challenge_id}:{split}{suffix}"
+    return f"ultrathon:leaderboard:{challenge_id}:{phase}:{split}{suffix}"
+
+
+def stored_key(key: str, generation: str) -> str:
+    """Return the Redis key of a value built at `generation`: a new state never reads an older one."""
+    # Keyed by the generation, so a clear need not know every phase's keys to make them stale.
+    return f"{key}@{generation}"
 
 
 def generation_key(challenge_id: int) -> str:
@@ -76,7 +81,8 @@ def cache_generation(challenge_id: int) -> str:
 def store_if_current(challenge_id: int, key: str, value: bytes, generation: str) -> bool:
     """Cache a value computed at `generation` unless the standings changed since; return if stored."""
     script = get_redis().register_script(_SET_IF_CURRENT)
-    return bool(script(keys=[key, generation_key(challenge_id)], args=[value, generation, CACHE_TTL_S]))
+    return bool(script(keys=[stored_key(key, generation), generation_key(challenge_id)],
+                       args=[value, generation, CACHE_TTL_S]))
 
 
 REVALIDATE_S = 5.0  # even with the events listener healthy, a kept copy is checked this often
@@ -158,9 +164,8 @@ def cached(challenge_id: int, key: str, build: Callable[[], bytes], *, shared: b
         kept = near_cache.values.get(key)  # built by the request this one waited for
         if kept is not None and kept[0] == current:
             return kept[3]
-        # A value in Redis was stored at the generation current when it was stored (a clear
-        # replaces the generation and deletes it at once), so it is at least as new as `current`.
-        value = redis.get(key) if shared else None
+        # A value in Redis is stored under the generation it was built at (stored_key).
+        value = redis.get(stored_key(key, current)) if shared else None
         telemetry.count("leaderboard_cache", result="miss" if value is None else "shared")
         if value is None:
             building = _building_at.set(current)
@@ -226,8 +231,9 @@ def forget_board(slug: str | None = None) -> None:
     with _boards_lock:
         if slug is None:
             _boards.clear()
-        else:
-            _boards.pop(slug, None)
+        else:  # every phase's board of the challenge, kept as "slug@phase"
+            for key in [k for k in _boards if k.partition("@")[0] == slug]:
+                _boards.pop(key, None)
 
 
 # --- The events listener: one subscription per process -------------------------------------------
@@ -338,7 +344,6 @@ def clear_leaderboard(challenge_id: int, slug: str | None = None, *, schedule_st
         generation = uuid.uuid4().hex
         with redis.pipeline(transaction=True) as pipe:
             pipe.set(generation_key(challenge_id), generation)
-            pipe.delete(*[cache_key(challenge_id, split, kind) for split in SPLITS for kind in CACHED_KINDS])
             pipe.publish(EVENTS_CHANNEL, json.dumps({"event": "leaderboard", "challenge_id": challenge_id,
                                                      "slug": slug, "generation": generation,
                                                      "settings_changed": settings_changed}))

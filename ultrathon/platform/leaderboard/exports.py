@@ -84,7 +84,7 @@ def standings_csv(challenge: Challenge | Board, split: str) -> str:
     sites = standings.get("sites", [])
     header = columns + CARD_COLUMNS + [f"{site}_{name}" for site in sites for name in SITE_COLUMNS]
     # Before the close a card would hand a team's method to its rivals; after it, the card goes with the row.
-    cards = final_cards(board.id) if board.is_closed() else {}
+    cards = final_cards(board.phase_id) if board.is_closed() else {}
     return _csv(header, ([entry.get(name) for name in columns] + _card_cells(cards.get(entry["team_id"]))
                          + _site_cells(entry, sites) for entry in standings["entries"]))
 

@@ -61,7 +61,7 @@ def charts_body(board: Board, split: str, generation: str | None = None) -> byte
         series = chart_series(board, split, get_standings(board, split), stats.payload if stats else {})
         return json.dumps(series, separators=(",", ":")).encode()
 
-    return cached(board.id, cache_key(board.id, split, "charts"), build, generation=generation)
+    return cached(board.id, cache_key(board.id, split, "charts", phase=board.phase_id), build, generation=generation)
 
 
 def standings_fragment(board: Board, split: str) -> bytes:
@@ -84,4 +84,4 @@ def standings_fragment(board: Board, split: str) -> bytes:
             curves=top_team_charts(board, split) if split == "private" else [],
         ).encode()
 
-    return cached(board.id, cache_key(board.id, split, "html"), build)
+    return cached(board.id, cache_key(board.id, split, "html", phase=board.phase_id), build)

@@ -54,13 +54,13 @@ class CachedStandingsFront:
         if match is None:
             return None
         try:
-            fields = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True, max_num_fields=2)
+            fields = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True, max_num_fields=3)
         except ValueError:
-            return None  # more fields than the two this read takes
+            return None  # more fields than the three this read takes
         query = dict(fields)
-        if len(query) < len(fields) or not set(query) <= {"split", "g"}:
+        if len(query) < len(fields) or not set(query) <= {"split", "g", "phase"}:
             return None  # a repeated or unknown parameter: Flask's rules decide
-        board = kept_board(match.group(1))
+        board = kept_board(f"{match.group(1)}@{query.get('phase') or ''}")
         if board is None:
             return None
         try:
@@ -71,4 +71,4 @@ class CachedStandingsFront:
             return None  # organisers only: Flask decides
         if board.feedback == "hidden" and not private_shown_to_all(board):
             return None  # feedback: hidden shows organisers alone the scores until the results are out: Flask decides
-        return near_cache.fresh(board.id, cache_key(board.id, split), generation_from(query.get("g")))
+        return near_cache.fresh(board.id, cache_key(board.id, split, phase=board.phase_id), generation_from(query.get("g")))

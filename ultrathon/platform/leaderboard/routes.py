@@ -19,6 +19,7 @@ from ..challenges.access import (
 from ..challenges.feedback import hidden_notice, scores_hidden
 from ..extensions import db, limiter
 from . import bp
+from ..phases.models import UnknownPhase
 from .board import Board
 from .cache import cache_key, cached
 from .exports import results_bundle, standings_csv
@@ -43,7 +44,11 @@ def _refuse(status: int, message: str, as_json: bool):
 
 
 def _board_or_404(slug: str, as_json: bool = False) -> Board:
-    board = find_board(slug)
+    """Return the board of the phase ?phase= names (the current one by default), or refuse with 404."""
+    try:
+        board = find_board(slug, request.args.get("phase") or None)
+    except UnknownPhase as error:
+        _refuse(404, f"{error}.", as_json)
     if board is None:
         _refuse(404, f"There is no challenge called {slug!r}.", as_json)
     return board
@@ -79,8 +84,9 @@ def private_refusal(board: Board) -> str:
     if being_verified(board):
         return (f"The final results of {board.title} are being verified by its organisers: the private "
                 "leaderboard is shown once they publish them.")
-    return (f"The private leaderboard of {board.title} is shown to its organisers only until the "
-            f"challenge closes at {board.closes_at:%Y-%m-%d %H:%M} UTC.")
+    what = f"the {board.phase_title} phase" if board.phased else "the challenge"
+    return (f"The private leaderboard of {board.title} is shown to its organisers only until "
+            f"{what} closes at {board.closes_at:%Y-%m-%d %H:%M} UTC.")
 
 
 def _generation() -> str | None:
@@ -99,7 +105,7 @@ def page(slug: str):
         # What the page says changes at the close and at publication, neither of which is a new score.
         state = ("published" if board.results_published() else "verifying") if board.is_closed() else "open"
         kind = f"page-{state}"
-        body = cached(board.id, cache_key(board.id, split, kind), lambda: _render_page(board, split, None).encode(),
+        body = cached(board.id, cache_key(board.id, split, kind, phase=board.phase_id), lambda: _render_page(board, split, None).encode(),
                       shared=False)
         return Response(body, mimetype="text/html")
     return _render_page(board, split, viewer)
@@ -155,9 +161,14 @@ def standings_csv_export(slug: str):
     return Response(
         standings_csv(board, split),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{board.slug}-{split}-leaderboard.csv"',
+        headers={"Content-Disposition": f'attachment; filename="{board.slug}{_phase_part(board)}-{split}-leaderboard.csv"',
                  "Cache-Control": "no-cache"},
     )
+
+
+def _phase_part(board: Board) -> str:
+    """Return what a file name says of the phase: nothing for a challenge of one phase."""
+    return f"-{board.phase}" if board.phased else ""
 
 
 @bp.get("/challenges/<slug>/leaderboard/results.zip")

@@ -31,16 +31,20 @@ class UnknownSplit(ValueError):
     """A leaderboard split other than public or private was asked for."""
 
 
-def find_board(slug: str) -> Board | None:
-    """Return the board of the challenge with this slug (None if none), from memory when fresh."""
-    return kept_or_read(slug, _read_board)
+def find_board(slug: str, phase: str | None = None) -> Board | None:
+    """Return the board of a phase (the current one by default) of the challenge with this slug, from memory when fresh.
+
+    None when there is no such challenge; UnknownPhase when it has no such phase.
+    """
+    return kept_or_read(f"{slug}@{phase or ''}", _read_board)
 
 
-def _read_board(slug: str) -> Board | None:
-    """Read a challenge's board from the database and keep it (forget it if the challenge is gone)."""
+def _read_board(key: str) -> Board | None:
+    """Read a phase's board from the database and keep it (forget it if the challenge is gone)."""
     read_at = time.monotonic()
+    slug, _, phase = key.partition("@")
     challenge = db.session.execute(db.select(Challenge).where(Challenge.slug == slug)).scalar_one_or_none()
-    return keep_board(slug, read_at, board_of(challenge) if challenge is not None else None)
+    return keep_board(key, read_at, board_of(challenge, phase or None) if challenge is not None else None)
 
 
 def check_split(split: str | None) -> str:
@@ -98,7 +102,7 @@ def _scores(board: Board, split: str, *columns, shown: bool = False) -> Any:
     return (
         db.select(Score.team_id, Score.submission_id, value.label("value"), low.label("ci_low"), high.label("ci_high"),
                   *columns)
-        .where(Score.challenge_id == board.id, Score.split == split)
+        .where(Score.phase_id == board.phase_id, Score.split == split)
     )
 
 
@@ -201,7 +205,7 @@ def stats_of(board: Board, split: str) -> LeaderboardStats | None:
     if _ladder_board(board, split):
         return None  # intervals and rank figures of the scores themselves would tell what the Ladder holds back
     return db.session.execute(
-        db.select(LeaderboardStats).where(LeaderboardStats.challenge_id == board.id, LeaderboardStats.split == split)
+        db.select(LeaderboardStats).where(LeaderboardStats.phase_id == board.phase_id, LeaderboardStats.split == split)
     ).scalar_one_or_none()
 
 
@@ -317,7 +321,7 @@ def standings_body(challenge: Challenge | Board, split: str, generation: str | N
         document = build_standings(board, split, rows, stats_of(board, split))
         return encode_document(add_site_columns(board, split, document, [row.submission_id for row in rows]))
 
-    return cached(board.id, cache_key(board.id, split), build, generation=generation)
+    return cached(board.id, cache_key(board.id, split, phase=board.phase_id), build, generation=generation)
 
 
 def get_standings(challenge: Challenge | Board, split: str) -> dict[str, Any]:

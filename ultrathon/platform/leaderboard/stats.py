@@ -214,7 +214,7 @@ def score_history(board: Board, split: str, rows: list[Standing]) -> list[dict[s
 def submissions_per_day(board: Board) -> list[dict[str, Any]]:
     """Return how many submissions arrived on each UTC day, days without any included."""
     moments = db.session.execute(
-        db.select(Submission.created_at).where(Submission.challenge_id == board.id)
+        db.select(Submission.created_at).where(Submission.phase_id == board.phase_id)
     ).scalars().all()
     counts = Counter(moment.date() for moment in moments)
     if not counts:
@@ -248,13 +248,13 @@ def store_leaderboard_stats(board: Board, payloads: dict[str, dict[str, Any]], a
     as_of = as_of or utcnow()
     existing = {
         row.split: row for row in db.session.execute(
-            db.select(LeaderboardStats).where(LeaderboardStats.challenge_id == board.id)
+            db.select(LeaderboardStats).where(LeaderboardStats.phase_id == board.phase_id)
         ).scalars()
     }
     for split, payload in payloads.items():
         row = existing.get(split)
         if row is None:
-            row = LeaderboardStats(challenge_id=board.id, split=split)
+            row = LeaderboardStats(challenge_id=board.id, phase_id=board.phase_id, split=split)
             db.session.add(row)
         row.as_of = as_of
         row.payload = payload

@@ -57,8 +57,9 @@ def save_card(submission: Submission, user: User | None, values: dict[str, Any])
     if team is None or team.id != submission.team_id:
         # An organiser may read a team's submission; only the team writes its card.
         raise SubmissionRefused(404, "Not found", "no such submission in your team")
-    if submission.challenge.is_closed():
-        raise SubmissionRefused(403, "Challenge closed", "the challenge has closed; method cards can no longer change")
+    if submission.phase.is_closed():
+        what = "the challenge" if len(submission.challenge.phases) == 1 else f"the {submission.phase.title} phase"
+        raise SubmissionRefused(403, "Challenge closed", f"{what} has closed; method cards can no longer change")
     spec = card_spec(submission)
     problems = _problems(spec, values)
     if problems:
@@ -117,12 +118,12 @@ def challenge_cards(challenge_id: int) -> list[dict[str, Any]]:
             for s, team in rows]
 
 
-def final_cards(challenge_id: int) -> dict[int, dict[str, Any]]:
-    """Return each team's final entry's card by team id: the earliest chosen entry that has one."""
+def final_cards(phase_id: int) -> dict[int, dict[str, Any]]:
+    """Return each team's final entry's card in a phase by team id: the earliest chosen entry that has one."""
     out: dict[int, dict[str, Any]] = {}
     rows = db.session.execute(
         db.select(Submission).join(MethodCard, MethodCard.submission_id == Submission.id)
-        .where(Submission.challenge_id == challenge_id, Submission.selected_at.is_not(None))
+        .where(Submission.phase_id == phase_id, Submission.selected_at.is_not(None))
         .order_by(Submission.selected_at, Submission.id)
     ).scalars()
     for submission in rows:

@@ -175,7 +175,8 @@ def publish(slug: str):
     if not form.validate_on_submit():
         flash(" ".join(form.note.errors) or "The form expired; reload the dashboard and press Publish again.", "error")
         return redirect(url_for(".dashboard", slug=slug) + "#results")
-    return _publication_action(challenge, lambda: publish_results(challenge, current_user, form.note.data or ""),
+    phase = request.form.get("phase") or None
+    return _publication_action(challenge, lambda: publish_results(challenge, current_user, form.note.data or "", phase),
                                "The final results are published.")
 
 
@@ -185,7 +186,8 @@ def withdraw(slug: str):
     challenge = _organised(slug)
     if not ActionForm().validate_on_submit():
         abort(400)
-    return _publication_action(challenge, lambda: withdraw_results(challenge, current_user),
+    phase = request.form.get("phase") or None
+    return _publication_action(challenge, lambda: withdraw_results(challenge, current_user, phase),
                                "The publication is withdrawn: the final results are shown to the organisers only.")
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
 from ..extensions import db
-from ..models import Challenge, Submission, SubmissionStatus, Team, User, utcnow
+from ..models import Challenge, Phase, Submission, SubmissionStatus, Team, User, current_phase, utcnow
 
 
 @dataclass(frozen=True)
@@ -64,16 +64,18 @@ def day_start(now: datetime) -> datetime:
     return datetime.combine(now.astimezone(timezone.utc).date(), time(0), tzinfo=timezone.utc)
 
 
-def limits_of(challenge: Challenge) -> tuple[int, int | None]:
-    """Return the challenge's (per_day, total) submission limits."""
-    limits = challenge.settings.limits
+def limits_of(phase: Phase) -> tuple[int, int | None]:
+    """Return a phase's (per_day, total) submission limits."""
+    limits = phase.settings.limits
     return limits.per_day, limits.total
 
 
-def quota_for(challenge: Challenge, team: Team, now: datetime | None = None, *, user: User | None = None) -> Quota:
-    """Return the quota of the team, and of the user when given, in this challenge as the database says it is now."""
+def quota_for(challenge: Challenge, team: Team, now: datetime | None = None, *, user: User | None = None,
+              phase: Phase | None = None) -> Quota:
+    """Return the quota of the team, and of the user when given, in a phase (the current one) as the database says it is now."""
     now = now or utcnow()
-    per_day, total = limits_of(challenge)
+    phase = phase or current_phase(challenge, now)
+    per_day, total = limits_of(phase)
     start = day_start(now)
     today = Submission.created_at >= start
     in_team = Submission.team_id == team.id
@@ -88,7 +90,7 @@ def quota_for(challenge: Challenge, team: Team, now: datetime | None = None, *, 
         .select_from(Submission)
         .join(Team, Team.id == Submission.team_id)
         .where(
-            Submission.challenge_id == challenge.id,
+            Submission.phase_id == phase.id,
             Submission.status != SubmissionStatus.FAILED.value,
             db.or_(in_team, by_person),
         )

@@ -16,6 +16,13 @@ from ..method_cards.service import card_to_dict
 from ..models import Split, Submission, SubmissionStatus, User
 
 
+def board_of_submission(submission: Submission):
+    """Return the board of the submission's phase: what its feedback and visibility rules read."""
+    from ..leaderboard.standings import find_board
+
+    return find_board(submission.challenge.slug, submission.phase.slug)
+
+
 def submission_for_viewer(submission_id: int, user: User | None) -> Submission | None:
     """Return the submission if the user is in its team or organises its challenge, else None."""
     submission = db.session.get(Submission, submission_id)
@@ -54,6 +61,7 @@ def _file_fields(submission: Submission) -> dict[str, Any]:
     return {
         "id": submission.id,
         "challenge": submission.challenge.slug,
+        "phase": submission.phase.slug,
         "team": submission.team.name,
         "status": submission.status,
         "created_at": _iso(submission.created_at),
@@ -75,9 +83,10 @@ def submission_to_dict(submission: Submission, viewer: User | None) -> dict[str,
     Under feedback: ladder a team reads the shown public score alone; under hidden, no score at all.
     """
     challenge = submission.challenge
+    board = board_of_submission(submission)
     decimals = challenge.settings.leaderboard.decimals
     organiser = is_organiser(viewer, challenge)
-    hidden = scores_hidden(challenge, viewer)
+    hidden = scores_hidden(board, viewer)
     scored = submission.status == SubmissionStatus.SCORED.value and not hidden
     scores = {s.split: s for s in submission.scores} if scored else {}
 
@@ -89,7 +98,7 @@ def submission_to_dict(submission: Submission, viewer: User | None) -> dict[str,
 
     public = scores.get(Split.PUBLIC.value)
     shown = _rounded(public_value(public), decimals)
-    private_visible = can_view_private(viewer, challenge) and not hidden
+    private_visible = can_view_private(viewer, board) and not hidden
     private = scores.get(Split.PRIVATE.value) if private_visible else None
     out: dict[str, Any] = {**_file_fields(submission), **{
         "metric": challenge.settings.metrics.primary,
@@ -107,11 +116,11 @@ def submission_to_dict(submission: Submission, viewer: User | None) -> dict[str,
         "private_horizons": rounded_horizons(private.horizons, decimals) if private else None,
         # Several sites: each site's figures per split, "pending" until it reports; private as private scores are.
         "sites": submission_sites(challenge, [submission], private_visible).get(submission.id),
-        "feedback": feedback_mode(challenge),
+        "feedback": feedback_mode(board),
         "public_shown": shown,  # what teams see of the public score: the Ladder's under ladder
         "method_card": card_to_dict(submission),
     }}
-    if sees_shown(challenge, viewer):
+    if sees_shown(board, viewer):
         # The score itself, its interval, other metrics and per-site figures would each tell it.
         out.update(public=None if public is None else {out["metric"]: shown}, ci_low=None, ci_high=None,
                    public_horizons=None, sites=None)

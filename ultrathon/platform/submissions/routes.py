@@ -13,7 +13,9 @@ from ..challenges.feedback import feedback_mode, scores_hidden, sees_shown
 from ..challenges.views import challenge_or_404, metric_facts
 from ..extensions import db
 from ..method_cards.service import card_values, description_html, save_card
-from ..models import Challenge, Submission, Team, User, utcnow
+from ..leaderboard.standings import find_board
+from ..models import Challenge, Phase, Submission, Team, User, utcnow
+from ..phases.models import UnknownPhase, phase_named
 from . import bp
 from .errors import SubmissionRefused
 from .quota import quota_for
@@ -35,25 +37,37 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
 
 
-def _team_submissions(team: Team) -> list[Submission]:
+def _team_submissions(team: Team, phase: Phase) -> list[Submission]:
     return list(db.session.execute(
         db.select(Submission).options(selectinload(Submission.scores))
-        .where(Submission.team_id == team.id).order_by(Submission.created_at.desc(), Submission.id.desc())
+        .where(Submission.team_id == team.id, Submission.phase_id == phase.id)
+        .order_by(Submission.created_at.desc(), Submission.id.desc())
     ).scalars())
 
 
-def _row_context(challenge: Challenge, team: Team) -> dict:
-    hidden = scores_hidden(challenge, current_user)
+def _phase_or_404(challenge: Challenge) -> Phase:
+    """Return the phase the page is about: ?phase=, else the current one; 404 for a phase the challenge lacks."""
+    try:
+        return phase_named(challenge, request.args.get("phase"))
+    except UnknownPhase as error:
+        abort(404, description=str(error))
+
+
+def _row_context(challenge: Challenge, team: Team, phase: Phase) -> dict:
+    board = find_board(challenge.slug, phase.slug)
+    hidden = scores_hidden(board, current_user)
     return {
         "challenge": challenge,
+        "phase": phase,
+        "board": board,
         "team": team,
         "decimals": challenge.settings.leaderboard.decimals,
-        "show_private": can_view_private(current_user, challenge) and not hidden,
+        "show_private": can_view_private(current_user, board) and not hidden,
         "scores_hidden": hidden,  # feedback: hidden: "scored", and no number
-        "ladder_shown": sees_shown(challenge, current_user),  # feedback: ladder: the shown score alone
-        "ladder_both": feedback_mode(challenge) == "ladder" and is_organiser(current_user, challenge),
-        "final_limit": challenge.settings.limits.final_selections,
-        "closed": challenge.is_closed(),
+        "ladder_shown": sees_shown(board, current_user),  # feedback: ladder: the shown score alone
+        "ladder_both": feedback_mode(board) == "ladder" and is_organiser(current_user, challenge),
+        "final_limit": phase.settings.limits.final_selections,
+        "closed": phase.is_closed(),
         "max_problems": MAX_PROBLEMS_SHOWN,
         "card_spec": challenge.settings.method_card,  # the card form's fields and which are required
         "card_values": card_values,
@@ -61,13 +75,13 @@ def _row_context(challenge: Challenge, team: Team) -> dict:
     }
 
 
-def _state(challenge: Challenge, team: Team) -> dict:
-    """Return what the page shows and the script refreshes: the rows and the quota."""
-    submissions = _team_submissions(team)
-    context = _row_context(challenge, team)
+def _state(challenge: Challenge, team: Team, phase: Phase) -> dict:
+    """Return what the page shows and the script refreshes for one phase: the rows and the quota."""
+    submissions = _team_submissions(team, phase)
+    context = _row_context(challenge, team, phase)
     context["chosen"] = sum(1 for s in submissions if s.selected_at is not None)
     context["site_figures"] = submission_sites(challenge, submissions, context["show_private"])
-    quota = quota_for(challenge, team, user=current_user._get_current_object())
+    quota = quota_for(challenge, team, user=current_user._get_current_object(), phase=phase)
     return {"submissions": submissions, "quota": quota, **context}
 
 
@@ -94,7 +108,7 @@ def submissions_page(slug: str):
         max_mb=max_mb,
         max_bytes=int(max_mb * 2**20),
         now=utcnow(),
-        **_state(challenge, team),
+        **_state(challenge, team, _phase_or_404(challenge)),
     )
 
 
@@ -105,7 +119,7 @@ def submissions_json(slug: str):
     challenge, user, team = _viewer_in(slug)
     if team is None:
         return jsonify(error="You are not in a team in this challenge."), 404
-    state = _state(challenge, team)
+    state = _state(challenge, team, _phase_or_404(challenge))
     row_context = {k: v for k, v in state.items() if k not in ("submissions", "quota")}
     rows = []
     for submission in state["submissions"]:
@@ -115,7 +129,7 @@ def submissions_json(slug: str):
     response = jsonify(
         submissions=rows,
         quota=state["quota"].to_dict(),
-        quota_html=render_template("submissions/_quota.html", quota=state["quota"], challenge=challenge),
+        quota_html=render_template("submissions/_quota.html", quota=state["quota"], challenge=challenge, phase=state["phase"]),
         final_html=render_template("submissions/_final.html", **row_context),
         chosen=state["chosen"],
         final_limit=state["final_limit"],
@@ -134,7 +148,8 @@ def upload(slug: str):
     try:
         if upload_file is None or not upload_file.filename:
             raise SubmissionRefused(400, "No file", "choose a CSV file to upload")
-        submission = accept_submission(challenge, current_user._get_current_object(), upload_file.read(), upload_file.filename, note)
+        submission = accept_submission(challenge, current_user._get_current_object(), upload_file.read(), upload_file.filename, note,
+                                       phase=request.form.get("phase") or None)
     except SubmissionRefused as refused:
         db.session.rollback()
         if _wants_json():
@@ -147,12 +162,18 @@ def upload(slug: str):
         flash(f"{refused.title}: {_full_stop(refused.detail)}", "error")
         for problem in (refused.problems or [])[:MAX_PROBLEMS_SHOWN]:
             flash(_problem_text(problem), "problem")
-        return redirect(url_for("submissions.submissions_page", slug=challenge.slug))
+        return redirect(url_for("submissions.submissions_page", slug=challenge.slug, phase=request.form.get("phase") or None))
     if _wants_json():
-        return jsonify(id=submission.id, status=submission.status,
-                       url=url_for("submissions.submissions_page", slug=challenge.slug, _anchor=f"sub-{submission.id}")), 202
+        return jsonify(id=submission.id, status=submission.status, phase=submission.phase.slug,
+                       url=url_for("submissions.submissions_page", slug=challenge.slug, phase=_phase_arg(submission),
+                                   _anchor=f"sub-{submission.id}")), 202
     flash(f"Submission {submission.id} is queued for scoring; this page shows its score when it is ready.", "success")
-    return redirect(url_for("submissions.submissions_page", slug=challenge.slug))
+    return redirect(url_for("submissions.submissions_page", slug=challenge.slug, phase=_phase_arg(submission)))
+
+
+def _phase_arg(submission: Submission) -> str | None:
+    """Return the ?phase= of the page a submission is listed on (none for a challenge of one phase)."""
+    return submission.phase.slug if len(submission.challenge.phases) > 1 else None
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -211,7 +232,8 @@ def selection(slug: str, submission_id: int):
         flash(f"{refused.title}: {_full_stop(refused.detail)}", "error")
     else:
         flash(f"Submission {submission.id} is {'now one of your final submissions' if choose else 'no longer a final submission'}.", "success")
-    return redirect(url_for("submissions.submissions_page", slug=challenge.slug, _anchor=f"sub-{submission.id}"))
+    return redirect(url_for("submissions.submissions_page", slug=challenge.slug, phase=_phase_arg(submission),
+                            _anchor=f"sub-{submission.id}"))
 
 
 @bp.post("/challenges/<slug>/submissions/<int:submission_id>/method-card")
@@ -228,4 +250,5 @@ def method_card(slug: str, submission_id: int):
         flash(f"{refused.title}: {_full_stop(refused.detail)}", "error")
     else:
         flash(f"Submission {submission.id}'s method card is saved.", "success")
-    return redirect(url_for("submissions.submissions_page", slug=challenge.slug, _anchor=f"sub-{submission.id}"))
+    return redirect(url_for("submissions.submissions_page", slug=challenge.slug, phase=_phase_arg(submission),
+                            _anchor=f"sub-{submission.id}"))

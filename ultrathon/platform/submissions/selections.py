@@ -12,12 +12,17 @@ from .errors import SubmissionRefused
 from .quota import lock_team
 
 
+def closed_name(submission: Submission) -> str:
+    """Return how a refusal names what has closed: the challenge, or the submission's phase when there are several."""
+    return "the challenge" if len(submission.challenge.phases) == 1 else f"the {submission.phase.title} phase"
+
+
 def _own_submission(submission: Submission, user: User | None) -> Team:
     team = team_of(user, submission.challenge)
     if team is None or team.id != submission.team_id:
         raise SubmissionRefused(404, "Not found", "no such submission in your team")
-    if submission.challenge.is_closed():
-        raise SubmissionRefused(403, "Challenge closed", "the challenge has closed; final selections can no longer change")
+    if submission.phase.is_closed():
+        raise SubmissionRefused(403, "Challenge closed", f"{closed_name(submission)} has closed; final selections can no longer change")
     return team
 
 
@@ -34,17 +39,18 @@ def select_submission(submission: Submission, user: User | None) -> Submission:
             409, "Method card incomplete",
             f"a final submission needs its method card; fill {', '.join(missing)} for submission {submission.id} first",
         )
-    limit = submission.challenge.settings.limits.final_selections
+    limit = submission.phase.settings.limits.final_selections
     try:
         lock_team(team.id)  # two choices at the same instant must not both pass the count
         chosen = db.session.execute(
-            db.select(db.func.count(Submission.id)).where(Submission.team_id == team.id, Submission.selected_at.is_not(None))
+            db.select(db.func.count(Submission.id)).where(Submission.team_id == team.id, Submission.phase_id == submission.phase_id,
+                                                          Submission.selected_at.is_not(None))
         ).scalar_one()
         if chosen >= limit:
             raise SubmissionRefused(
                 409, "Selection limit reached",
                 f"your team has already chosen {chosen} final submission{'s' if chosen != 1 else ''}, the most this "
-                "challenge allows; unchoose one first",
+                f"{'phase' if len(submission.challenge.phases) > 1 else 'challenge'} allows; unchoose one first",
             )
         submission.selected_at = utcnow()
         record("submission.select", actor=user, challenge=submission.challenge, target=submission)

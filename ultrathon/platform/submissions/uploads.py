@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from ..audit import record
 from ..challenges.access import has_accepted_terms, is_organiser, team_of
 from ..extensions import db
-from ..models import Challenge, Submission, SubmissionStatus, Team, User, utcnow
+from ..models import Challenge, Phase, Submission, SubmissionStatus, Team, User, utcnow
+from ..phases.models import UnknownPhase, phase_named
 from .delivery import enqueue_scoring, new_job_id, publish_submission_event, scoring_timeout
 from .errors import SubmissionRefused
 from .quota import Quota, lock_person, lock_team, quota_for
@@ -98,7 +99,7 @@ def _refuse_over_quota(quota: Quota, now: datetime) -> None:
         )
 
 
-def _store(challenge: Challenge, team: Team, user: User | None, data: bytes, filename: str, note: str,
+def _store(challenge: Challenge, phase: Phase, team: Team, user: User | None, data: bytes, filename: str, note: str,
            *, check_quota: bool, action: str) -> Submission:
     """Store the file and its row in one transaction (under the team's and the uploader's locks when quota applies)."""
     try:
@@ -107,9 +108,10 @@ def _store(challenge: Challenge, team: Team, user: User | None, data: bytes, fil
             if user is not None:
                 lock_person(user.id)
             now = utcnow()
-            _refuse_over_quota(quota_for(challenge, team, now, user=user), now)
+            _refuse_over_quota(quota_for(challenge, team, now, user=user, phase=phase), now)
         submission = Submission(
             challenge_id=challenge.id,
+            phase_id=phase.id,
             team_id=team.id,
             user_id=user.id if user is not None else None,
             status=SubmissionStatus.QUEUED.value,
@@ -122,7 +124,7 @@ def _store(challenge: Challenge, team: Team, user: User | None, data: bytes, fil
         db.session.add(submission)
         db.session.flush()
         submission.job_id = new_job_id(submission.id)
-        record(action, actor=user, challenge=challenge, target=submission, team_id=team.id,
+        record(action, actor=user, challenge=challenge, target=submission, team_id=team.id, phase=phase.slug,
                size=submission.size, sha256=submission.sha256, filename=submission.filename)
         db.session.commit()
     except BaseException:
@@ -137,8 +139,28 @@ def _deliver(submission: Submission, challenge: Challenge) -> None:
         publish_submission_event(submission)
 
 
-def accept_submission(challenge: Challenge, user: User | None, data: bytes, filename: str, note: str = "") -> Submission:
-    """Check and store a team's upload, then queue it for scoring; raise SubmissionRefused if refused."""
+def _phase_of_upload(challenge: Challenge, slug: str | None) -> Phase:
+    """Return the phase an upload is for (the current one when no slug is given), or refuse an unknown slug."""
+    try:
+        return phase_named(challenge, slug)
+    except UnknownPhase as error:
+        raise SubmissionRefused(404, "No such phase", str(error)) from None
+
+
+def _refuse_outside_window(challenge: Challenge, phase: Phase, now: datetime) -> None:
+    """Refuse an upload to a phase that is not open, saying when it opens or closed (and what comes next)."""
+    name = "the challenge" if len(challenge.phases) == 1 else f"the {phase.title} phase"
+    if now < phase.opens_at:
+        raise SubmissionRefused(403, "Challenge not open", f"{name} is not open: it opens at {_utc_text(phase.opens_at)}")
+    if now >= phase.closes_at:
+        later = [p for p in challenge.phases if p.position > phase.position and now < p.closes_at]
+        after = f"; the {later[0].title} phase opens at {_utc_text(later[0].opens_at)}" if later and now < later[0].opens_at else ""
+        raise SubmissionRefused(403, "Challenge not open", f"{name} is not open: it closed at {_utc_text(phase.closes_at)}{after}")
+
+
+def accept_submission(challenge: Challenge, user: User | None, data: bytes, filename: str, note: str = "",
+                      phase: str | None = None) -> Submission:
+    """Check and store a team's upload to a phase (the current one), then queue it; raise SubmissionRefused if refused."""
     if user is None or not getattr(user, "is_authenticated", False):
         raise SubmissionRefused(401, "Login required", "log in to submit")
     team = team_of(user, challenge)
@@ -150,17 +172,15 @@ def accept_submission(challenge: Challenge, user: User | None, data: bytes, file
         reason = f": {team.disqualified_reason}" if team.disqualified_reason else ""
         raise SubmissionRefused(403, "Team disqualified", f"your team has been disqualified{reason}")
     now = utcnow()
-    if now < challenge.opens_at:
-        raise SubmissionRefused(403, "Challenge not open", f"the challenge is not open: it opens at {_utc_text(challenge.opens_at)}")
-    if now >= challenge.closes_at:
-        raise SubmissionRefused(403, "Challenge not open", f"the challenge is not open: it closed at {_utc_text(challenge.closes_at)}")
+    target = _phase_of_upload(challenge, phase)
+    _refuse_outside_window(challenge, target, now)
     _check_size(challenge, data)
     note = _check_note(note)
     # Answer an uploader over the quota before reading the file; the check that counts is
     # repeated under the team's and the person's locks when the row is written.
-    _refuse_over_quota(quota_for(challenge, team, now, user=user), now)
+    _refuse_over_quota(quota_for(challenge, team, now, user=user, phase=target), now)
     _check_format(challenge, data)
-    submission = _store(challenge, team, user, data, filename, note, check_quota=True, action="submission.upload")
+    submission = _store(challenge, target, team, user, data, filename, note, check_quota=True, action="submission.upload")
     _deliver(submission, challenge)
     return submission
 
@@ -169,10 +189,11 @@ BASELINE_NAME = "Baseline"
 
 
 def accept_baseline(challenge: Challenge, organiser: User, data: bytes, filename: str, note: str = "",
-                    name: str = BASELINE_NAME) -> Submission:
-    """Store an organiser's reference submission on a baseline team (shown unranked, no quota)."""
+                    name: str = BASELINE_NAME, phase: str | None = None) -> Submission:
+    """Store an organiser's reference submission on a baseline team in a phase (shown unranked, no quota)."""
     if not is_organiser(organiser, challenge):
         raise SubmissionRefused(403, "Organisers only", "only the challenge's organisers can submit a baseline")
+    target = _phase_of_upload(challenge, phase)
     name = " ".join((name or "").split()) or BASELINE_NAME
     _check_size(challenge, data)
     note = _check_note(note)
@@ -190,6 +211,6 @@ def accept_baseline(challenge: Challenge, organiser: User, data: bytes, filename
         except IntegrityError:
             db.session.rollback()
             raise SubmissionRefused(409, "Name taken", f"a team named {name!r} was created at the same moment; try again") from None
-    submission = _store(challenge, team, organiser, data, filename, note, check_quota=False, action="submission.baseline")
+    submission = _store(challenge, target, team, organiser, data, filename, note, check_quota=False, action="submission.baseline")
     _deliver(submission, challenge)
     return submission
