@@ -6,6 +6,7 @@ import enum
 from datetime import datetime, timezone
 from typing import Any
 
+from flask import current_app, has_app_context
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -29,7 +30,11 @@ from .extensions import db
 
 
 def utcnow() -> datetime:
-    """Return the current time, aware, in UTC."""
+    """Return the current time, aware, in UTC: the app's CLOCK when one is injected (tests of phase changes)."""
+    if has_app_context():
+        clock = current_app.config.get("CLOCK")
+        if clock is not None:
+            return clock()
     return datetime.now(timezone.utc)
 
 
