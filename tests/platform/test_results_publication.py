@@ -184,6 +184,10 @@ def test_the_cli_publishes_and_withdraws(runner, closed):
     assert runner.invoke(cli, ["challenges", "withdraw", closed.slug]).exit_code == 0
     missing = runner.invoke(cli, ["challenges", "withdraw", "no-such-challenge"])
     assert missing.exit_code == 1 and "no challenge called 'no-such-challenge'" in missing.output
+    no_phase = runner.invoke(cli, ["challenges", "publish", closed.slug, "--phase", "final"])
+    assert no_phase.exit_code == 1 and "has no phase 'final'; its phases are main" in no_phase.output
+    named = runner.invoke(cli, ["challenges", "publish", closed.slug, "--phase", "main"])
+    assert named.exit_code == 0 and closed.phases[0].publication is not None
 
 
 def test_the_results_bundle_records_the_publication(client, closed, organiser):

@@ -91,19 +91,23 @@ def _publication_command(slug: str, act) -> None:
 @challenges.command("publish")
 @click.argument("slug")
 @click.option("--note", default="", help="Shown on the leaderboard beside the date of publication.")
+@click.option("--phase", default=None, help="The phase whose results to publish (default: the current phase).")
 @with_appcontext
-def challenges_publish(slug: str, note: str) -> None:
-    """Show a closed challenge's final standings to everyone (results.publish: manual)."""
+def challenges_publish(slug: str, note: str, phase: str | None) -> None:
+    """Show a closed phase's final standings to everyone (results.publish: manual)."""
     from ultrathon.platform.challenges.publication import publish_results
 
-    _publication_command(slug, lambda c: f"{slug}: results published at {publish_results(c, None, note).published_at:%Y-%m-%d %H:%M} UTC")
+    _publication_command(slug, lambda c: f"{slug}: results published at "
+                                         f"{publish_results(c, None, note, phase).published_at:%Y-%m-%d %H:%M} UTC")
 
 
 @challenges.command("withdraw")
 @click.argument("slug")
+@click.option("--phase", default=None, help="The phase whose publication to withdraw (default: the current phase).")
 @with_appcontext
-def challenges_withdraw(slug: str) -> None:
-    """Take a challenge's published final standings back to its organisers."""
+def challenges_withdraw(slug: str, phase: str | None) -> None:
+    """Take a phase's published final standings back to its organisers."""
     from ultrathon.platform.challenges.publication import withdraw_results
 
-    _publication_command(slug, lambda c: f"{slug}: publication withdrawn at {withdraw_results(c, None).withdrawn_at:%Y-%m-%d %H:%M} UTC")
+    _publication_command(slug, lambda c: f"{slug}: publication withdrawn at "
+                                         f"{withdraw_results(c, None, phase).withdrawn_at:%Y-%m-%d %H:%M} UTC")
