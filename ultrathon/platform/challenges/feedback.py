@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import Score, Split, User
 from .access import ChallengeLike, is_organiser, private_shown_to_all
 
-HIDDEN_NOTICE = ("Scores are hidden until the challenge closes at {closes:%Y-%m-%d %H:%M} UTC{published}: "
+HIDDEN_NOTICE = ("Scores are hidden until {what} closes at {closes:%Y-%m-%d %H:%M} UTC{published}: "
                  "each upload is checked and scored, and the standings appear then.")
 BEING_VERIFIED_NOTICE = ("Scores are hidden until the organisers publish the final results: each upload was "
                          "checked and scored, and the standings appear then.")
@@ -34,7 +34,9 @@ def hidden_notice(challenge: ChallengeLike) -> str:
     if challenge.is_closed():
         return BEING_VERIFIED_NOTICE
     manual = _publish_mode(challenge) == "manual"
-    return HIDDEN_NOTICE.format(closes=challenge.closes_at, published=" and its results are published" if manual else "")
+    # A board of several phases closes with its own phase, not the challenge.
+    what = f"the {challenge.phase_title} phase" if getattr(challenge, "phased", False) else "the challenge"
+    return HIDDEN_NOTICE.format(what=what, closes=challenge.closes_at, published=" and its results are published" if manual else "")
 
 
 def _publish_mode(challenge: ChallengeLike) -> str:
