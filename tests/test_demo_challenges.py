@@ -93,3 +93,15 @@ def test_readme_covers_question_dictionary_metric_rules_source(slug):
                     "## Leaderboard split", "## Rules", "## Source and citation", "## Dates"):
         assert heading in text, heading
     assert "demo dates" in text
+
+
+TEST_FOLDERS = ["good", "survival_curve", "two_phase"]
+
+
+@pytest.mark.parametrize("folder", DEMOS + [f"tests/challenges/{name}" for name in TEST_FOLDERS])
+def test_every_demo_and_test_folder_loads_with_its_public_files(folder):
+    """Each demo and test folder validates, and stores every file data.public and its phases list."""
+    challenge = validate_folder(CHALLENGES.parent / folder if "/" in folder else CHALLENGES / folder)
+    spec = challenge.spec
+    assert list(challenge.public_files) == spec.public_files
+    assert all(name in spec.public_files for phase in spec.phase_list for name in phase.public)

@@ -36,17 +36,18 @@ def _dry_run_custom_metric(check: _Checker, spec: ChallengeSpec, source: str) ->
     from ultrathon.scorers.errors import SCORING_FAILED, ScoringError, SubmissionError
     from ultrathon.sealed import default_scorer, score_sealed
 
-    sample = spec.data.sample_submission
-    if not sample or sample not in check.files:
-        return
-    try:
-        score_sealed(spec, check.files[sample], check.files[spec.data.solution], source, bootstrap=False,
-                     scorer=default_scorer())
-    except SubmissionError as error:
-        check.problems.append(Problem(check.display(sample), 1, WHOLE_FILE, f"the custom metric cannot score it: {error}"))
-    except ScoringError as error:
-        # Organisers read their own metric's error, not the plain message their teams would.
-        detail = error.detail.strip().splitlines()
-        what = detail[-1] if error.message == SCORING_FAILED and detail else error.message
-        check.problems.append(Problem(check.display(spec.metrics.custom_file), 1, WHOLE_FILE,
-                                      f"the custom metric failed on {sample}: {what}"))
+    for phase in spec.phase_list:  # each phase's sample, on that phase's rows
+        sample = phase.sample_submission
+        if not sample or sample not in check.files:
+            continue
+        try:
+            score_sealed(spec, check.files[sample], check.files[spec.data.solution], source, bootstrap=False,
+                         scorer=default_scorer(), phase=phase.slug if spec.data.phase_column else None)
+        except SubmissionError as error:
+            check.problems.append(Problem(check.display(sample), 1, WHOLE_FILE, f"the custom metric cannot score it: {error}"))
+        except ScoringError as error:
+            # Organisers read their own metric's error, not the plain message their teams would.
+            detail = error.detail.strip().splitlines()
+            what = detail[-1] if error.message == SCORING_FAILED and detail else error.message
+            check.problems.append(Problem(check.display(spec.metrics.custom_file), 1, WHOLE_FILE,
+                                          f"the custom metric failed on {sample}: {what}"))

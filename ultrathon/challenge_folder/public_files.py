@@ -42,7 +42,8 @@ def _check_leaks(check: _Checker, table: _Table, solution: _Table, data: DataSpe
                 break
 
 
-def _check_sample(check: _Checker, table: _Table, solution: _Table, data: DataSpec, submission: SubmissionSpec) -> None:
+def _check_sample(check: _Checker, table: _Table, solution: _Table, data: DataSpec, submission: SubmissionSpec,
+                  rows_of: str = "the solution") -> None:
     """Check the sample submission is a valid submission for exactly the solution's ids."""
     out = check.problems
     expected = [data.id_column, *submission.columns]
@@ -66,10 +67,10 @@ def _check_sample(check: _Checker, table: _Table, solution: _Table, data: DataSp
             if value in first:
                 rows.add((data.id_column, "dup"), Problem(table.display, line, data.id_column, f"duplicate id {value!r} (first on line {first[value]})"))
             elif value not in hidden:
-                rows.add((data.id_column, "extra"), Problem(table.display, line, data.id_column, f"id {value!r} is not in the solution"))
+                rows.add((data.id_column, "extra"), Problem(table.display, line, data.id_column, f"id {value!r} is not in {rows_of}"))
             first.setdefault(value, line)
         absent = [i for i in solution.column(data.id_column) if i not in first]
         if absent:
-            many = f"{len(absent)} ids of the solution are" if len(absent) > 1 else "1 id of the solution is"
+            many = f"{len(absent)} ids of {rows_of} are" if len(absent) > 1 else f"1 id of {rows_of} is"
             out.append(Problem(table.display, 1, data.id_column, f"{many} missing, e.g. {absent[0]!r}; list every solution id, Ignored ones too"))
     rows.close()

@@ -13,6 +13,7 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 from ultrathon.spec import TASKS, ChallengeSpec, DataSpec, FileName, LeaderboardSpec, MetricsSpec, SplitSpec, SubmissionSpec, schema_problems
 
 from .custom_metric import _check_scorer, _dry_run_custom_metric
+from .phases import check_phase_column, check_phase_rows, phase_rows, raw_phase_files, raw_phase_samples, raw_phases
 from .problems import WHOLE_FILE, ChallengeInvalid, Problem, _in_order
 from .public_files import _check_leaks, _check_sample
 from .reading import YAML_NAME, _Checker, _read_yaml, _Table
@@ -131,7 +132,7 @@ def validate_folder(folder: str | Path, *, holder: bool = False) -> ValidatedCha
         spec=spec,
         folder=folder,
         readme=readme or "",
-        public_files={name: check.files[name] for name in spec.data.public},
+        public_files={name: check.files[name] for name in spec.public_files},
         solution=solution,
         scorer_source=scorer,
         scoring_hash=scoring_hash(spec, solution, scorer),
@@ -159,7 +160,7 @@ def _agent_challenge(check: _Checker, spec: ChallengeSpec, folder: Path, readme:
         check_sites_cover(check, spec, site_ids, accepted)
     return ValidatedChallenge(
         spec=spec, folder=folder, readme=readme or "",
-        public_files={name: check.files[name] for name in spec.data.public},
+        public_files={name: check.files[name] for name in spec.public_files},
         solution=b"", scorer_source=scorer, scoring_hash=scoring_hash(spec, b"", scorer),
         accepted_ids=accepted, site_ids=site_ids,
     )
@@ -170,14 +171,14 @@ def _check_with_scorer(check: _Checker, spec: ChallengeSpec, site: str | None = 
     from ultrathon.scorers import read_solution, read_submission
     from ultrathon.scorers.errors import FileProblems
 
-    def report(name: str, error: Exception) -> None:
+    def report(name: str, error: Exception, where: str = "") -> None:
         if isinstance(error, FileProblems):
             for problem in error.problems:
-                check.problems.append(Problem(check.display(name), problem.row or 1, problem.column or WHOLE_FILE, problem.message))
+                check.problems.append(Problem(check.display(name), problem.row or 1, problem.column or WHOLE_FILE, where + problem.message))
             if error.omitted:
-                check.problems.append(Problem(check.display(name), 1, WHOLE_FILE, f"and {error.omitted} more problems"))
+                check.problems.append(Problem(check.display(name), 1, WHOLE_FILE, f"{where}and {error.omitted} more problems"))
         else:  # a reader's own failure: still a message, never a traceback
-            check.problems.append(Problem(check.display(name), 1, WHOLE_FILE, f"the scorer cannot read it ({type(error).__name__}: {error})"))
+            check.problems.append(Problem(check.display(name), 1, WHOLE_FILE, f"{where}the scorer cannot read it ({type(error).__name__}: {error})"))
 
     try:
         solution = read_solution(check.files[spec.data.solution], spec)
@@ -187,6 +188,9 @@ def _check_with_scorer(check: _Checker, spec: ChallengeSpec, site: str | None = 
     if site is not None:
         # A site's solution holds its own rows; the whole sample was checked when the platform loaded it.
         check_holder_ids(check, spec, site, [str(v) for v in solution[spec.data.id_column]])
+        return
+    if spec.data.phase_column:  # each phase is scored on its own rows, against its own sample
+        check_phase_rows(check, spec, report)
         return
     sample = spec.data.sample_submission
     if sample:
@@ -206,7 +210,12 @@ def _plain_names(raw: dict) -> tuple[str, list[tuple[tuple, str]], str]:
 
     data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
     public = data.get("public") if isinstance(data.get("public"), list) else []
-    named = [(("data", "public", i), plain(n)) for i, n in enumerate(public) if plain(n)]
+    listed = [(("data", "public", i), n) for i, n in enumerate(public)] + raw_phase_files(raw)
+    named, seen = [], set()
+    for path, name in listed:  # a file several phases list is read once, at its first mention
+        if plain(name) and plain(name) not in seen:
+            named.append((path, plain(name)))
+            seen.add(plain(name))
     return plain(raw.get("description", "README.md")), named, plain(data.get("solution", "solution.csv"))
 
 
@@ -261,9 +270,20 @@ def _check_tables(check: _Checker, raw: dict, flagged: set) -> None:
         return
     if task == "survival":
         _check_horizons(check, _section(raw, "metrics", MetricsSpec, flagged), solution, data, split, scored, submission)
-    sample_name = data.sample_submission
+    phases = raw_phases(raw, flagged) if data.phase_column else []
+    if phases:
+        check_phase_column(check, solution, data.phase_column, phases)
+    samples = raw_phase_samples(raw, phases) if phases else [(None, data.sample_submission)]
     for name, table in tables.items():
-        allowed = set(submission.columns) if submission and name == sample_name else set()
+        allowed = set(submission.columns) if submission and name in {s for _, s in samples} else set()
         _check_leaks(check, table, solution, data, scored, allowed)
-    if sample_name in tables and submission is not None and not (check.holder and raw.get("sites")):
-        _check_sample(check, tables[sample_name], solution, data, submission)
+    if submission is None or (check.holder and raw.get("sites")):
+        return
+    for slug, sample_name in samples:
+        if sample_name not in tables:
+            continue
+        if slug is None:
+            _check_sample(check, tables[sample_name], solution, data, submission)
+        elif data.phase_column in solution.header:  # a phase's sample holds that phase's ids alone
+            _check_sample(check, tables[sample_name], phase_rows(solution, data.phase_column, slug), data,
+                          submission, f"the solution rows of phase {slug!r}")

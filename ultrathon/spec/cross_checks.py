@@ -182,8 +182,12 @@ def _file_name_problems(raw: dict) -> list[tuple[Path, str]]:
     sample_path: Path = ("data", "sample_submission")
     if sample is _MISSING:
         sample, sample_path = "sample_submission.csv", ("data", "public")
-    if isinstance(sample, str) and isinstance(_at(raw, "data", "public"), list) and sample not in public:
-        out.append((sample_path, f"the sample submission {sample!r} must be one of data.public"))
+    phases = raw.get("phases") if isinstance(raw.get("phases"), list) else []
+    # With phases, the sample is the default of the phases that list it among their files.
+    offered = public + [n for p in phases if isinstance(p, dict) and isinstance(p.get("public"), list) for n in p["public"]]
+    if isinstance(sample, str) and isinstance(_at(raw, "data", "public"), list) and sample not in offered:
+        where = "data.public or a phase's public files" if phases else "data.public"
+        out.append((sample_path, f"the sample submission {sample!r} must be one of {where}"))
     return out
 
 

@@ -99,6 +99,8 @@ SCHEMAS: dict[str, Any] = {
         size={"type": "integer"},
         sha256={"type": "string"},
         url={"type": "string"},
+        released_at={**NULLABLE_TIME, "description": "When the phase that releases the file opens; null for a file out "
+                                                     "from the start. Teams see a file once it is out."},
     ),
     "Team": obj(
         ["id", "name", "challenge", "members", "invite_code", "created_at"],

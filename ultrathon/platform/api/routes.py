@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 from flask import Response, jsonify, request, url_for
 from sqlalchemy.orm import selectinload
 
 from ..audit import record
-from ..challenges.access import get_challenge, has_accepted_terms, is_organiser, team_of
+from ..challenges.access import get_challenge, has_accepted_terms, held_back_message, held_until, is_organiser, team_of
 from ..extensions import db
 from ..models import Challenge, ChallengeFile, Membership, Submission, Team, User, utcnow
 from ..phases.models import UnknownPhase, phase_named
@@ -81,7 +81,9 @@ def challenge_detail(slug: str):
             "text": spec.terms.text,
             "accepted": has_accepted_terms(user, challenge),
         },
-        files=[file_to_dict(challenge, f) for f in challenge.files],
+        # A file a later phase releases is listed to teams once it is out; organisers see it before.
+        files=[file_to_dict(challenge, f) for f in challenge.files
+               if is_organiser(user, challenge) or held_until(challenge, f.name) is None],
         team=team_to_dict(team, user) if team is not None else None,
         organiser=is_organiser(user, challenge),
     )
@@ -101,9 +103,13 @@ def download_file(slug: str, name: str):
     public = db.session.execute(
         db.select(ChallengeFile).where(ChallengeFile.challenge_id == challenge.id, ChallengeFile.name == name)
     ).scalar_one_or_none()
+    organiser = is_organiser(user, challenge)
     if public is None:
-        names = ", ".join(f.name for f in challenge.files)
+        names = ", ".join(f.name for f in challenge.files if organiser or held_until(challenge, f.name) is None)
         raise ApiProblem(404, f"{challenge.slug} has no public file named {name[:80]!r}; its files are: {names}")
+    until = held_until(challenge, public.name)
+    if until is not None and not organiser:
+        raise ApiProblem(403, held_back_message(challenge, public.name, until))
     record("file.download", actor=user, challenge=challenge, target=public, name=public.name)
     db.session.commit()
     response = Response(public.content, mimetype="text/csv" if public.name.endswith(".csv") else "application/octet-stream")
@@ -295,6 +301,10 @@ def refusal_problem(exc: SubmissionRefused) -> ApiProblem:
     )
 
 
+def _in_utc(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(timezone.utc) if moment is not None else None
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
@@ -327,6 +337,7 @@ def file_to_dict(challenge: Challenge, public: ChallengeFile) -> dict[str, Any]:
         "size": public.size,
         "sha256": public.sha256,
         "url": url_for("api.download_file", slug=challenge.slug, name=public.name),
+        "released_at": _iso(_in_utc(challenge.settings.released_at(public.name))),  # null: out from the start
     }
 
 

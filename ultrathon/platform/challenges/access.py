@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Protocol
 
 from ..extensions import db
-from ..models import Challenge, Membership, Team, TermsAcceptance, User
+from ..models import Challenge, Membership, Team, TermsAcceptance, User, utcnow
 
 
 class ChallengeLike(Protocol):
@@ -80,3 +80,16 @@ def has_accepted_terms(user: User | None, challenge: Challenge) -> bool:
             TermsAcceptance.version == terms_version(challenge),
         )
     ).first() is not None
+
+
+def held_until(challenge: Challenge, name: str, now: datetime | None = None) -> datetime | None:
+    """Return when a public file only later phases list is released, while it is still held back; else None."""
+    released = challenge.settings.released_at(name)
+    return released if released is not None and (now or utcnow()) < released else None
+
+
+def held_back_message(challenge: Challenge, name: str, until: datetime) -> str:
+    """Return why a held-back file cannot be downloaded yet, and when it can."""
+    phase = next(p for p in challenge.settings.phase_list if name in p.public)
+    return (f"{name} of {challenge.slug} is released when the phase {phase.title!r} opens, at "
+            f"{until.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC; it cannot be downloaded before")

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import ChallengeFile, TermsAcceptance, utcnow
 from ..teams.service import accept_terms
 from . import bp
-from .access import has_accepted_terms, is_organiser, team_of, terms_version
+from .access import has_accepted_terms, held_back_message, held_until, is_organiser, team_of, terms_version
 from .render import render_markdown
 from .views import challenge_or_404, metric_facts
 
@@ -77,6 +77,7 @@ def overview(slug: str):
         written_opens=_written_time(spec.opens),
         written_closes=_written_time(spec.closes),
         files=challenge.files,
+        held={f.name: until for f in challenge.files if (until := held_until(challenge, f.name)) is not None},
         team=team_of(user, challenge),
         acceptance=acceptance,
         terms=spec.terms,
@@ -115,8 +116,12 @@ def download(slug: str, name: str):
     ).scalar_one_or_none()
     if item is None:
         abort(404, description=f"The challenge {challenge.slug!r} has no public file called {name!r}.")
-    if not has_accepted_terms(user, challenge) and not is_organiser(user, challenge):
+    organiser = is_organiser(user, challenge)
+    if not has_accepted_terms(user, challenge) and not organiser:
         return render_template("challenges/terms_required.html", challenge=challenge, name=name), 403
+    until = held_until(challenge, item.name)
+    if until is not None and not organiser:  # a later phase's file: organisers check it before it is out
+        abort(403, description=held_back_message(challenge, item.name, until))
     record("file.download", actor=user, challenge=challenge, target=item, name=item.name, sha256=item.sha256)
     db.session.commit()
     mimetype = "text/csv" if name.lower().endswith(".csv") else (mimetypes.guess_type(name)[0] or "application/octet-stream")
