@@ -75,10 +75,13 @@ def test_the_page_shows_when_a_final_file_is_out_and_serves_it_then(client, chal
     assert f'href="/challenges/{SLUG}/files/dev_test.csv"' in page
     assert f'href="/challenges/{SLUG}/files/final_test.csv"' not in page
     assert "final_test.csv" in page and "released" in page
+    final_digest = next(f.sha256 for f in challenge.files if f.name == "final_test.csv")
+    assert final_digest[:16] not in page  # nor its size or digest, as the API
     refused = client.get(f"/challenges/{SLUG}/files/final_test.csv")
     assert refused.status_code == 403 and HELD.replace("'", "&#39;") in refused.get_data(as_text=True)
 
     at(FINAL)
-    assert f'href="/challenges/{SLUG}/files/final_test.csv"' in client.get(f"/challenges/{SLUG}").get_data(as_text=True)
+    page = client.get(f"/challenges/{SLUG}").get_data(as_text=True)
+    assert f'href="/challenges/{SLUG}/files/final_test.csv"' in page and final_digest[:16] in page
     served = client.get(f"/challenges/{SLUG}/files/final_test.csv")
     assert served.status_code == 200 and served.data == (FOLDER / "final_test.csv").read_bytes()
