@@ -190,9 +190,10 @@ def make_user(ctx):
 
     counter = iter(range(1, 10_000))
 
-    def make(email: str | None = None, name: str | None = None, *, admin: bool = False, password: str = PASSWORD):
+    def make(email: str | None = None, name: str | None = None, *, admin: bool = False, password: str = PASSWORD,
+             verified: bool = True):
         n = next(counter)
-        user = create_user(email or f"user{n}@example.org", name or f"User {n}", password, is_admin=admin)
+        user = create_user(email or f"user{n}@example.org", name or f"User {n}", password, is_admin=admin, verified=verified)
         db.session.commit()
         return user
 

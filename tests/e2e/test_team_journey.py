@@ -54,6 +54,12 @@ def test_a_team_registers_submits_is_scored_live_chooses_a_final_and_a_second_us
         page.get_by_role("button", name="Create account").click()
         page.wait_for_url("**/")
         expect(page.get_by_text("Welcome, Ada.")).to_be_visible()
+        # Follow the verification link the server mailed (logged: no SMTP here); signed with the shared secret.
+        from ultrathon.platform.auth.service import find_user
+        from ultrathon.platform.governance.verification import make_verify_token
+
+        page.goto(f"/verify-email/{make_verify_token(find_user('ada@example.org'))}")
+        expect(page.get_by_text("Your e-mail address ada@example.org is verified.")).to_be_visible()
 
         # The challenge page: times in the viewer's zone, named; accept the terms; download the data.
         page.goto(f"/challenges/{DEMO}")

@@ -14,7 +14,7 @@ import requests
 from tests.conftest import PASSWORD, _free_port, _stop_process, _wait_for_http
 from ultrathon.platform.auth.service import hash_password
 from ultrathon.platform.extensions import db
-from ultrathon.platform.models import Submission, User
+from ultrathon.platform.models import Submission, User, utcnow
 from ultrathon.platform.supervisor import gunicorn_argv
 
 SLUG = "breast-cancer-diagnosis"
@@ -87,7 +87,7 @@ def test_twenty_teams_uploading_at_once_are_all_accepted(server, make_open_chall
     sample = next(f.content for f in challenge.files if f.name == "sample_submission.csv")
     # One hash for all: hashing twenty passwords would take longer than the uploads.
     password_hash = hash_password(PASSWORD)
-    members = [User(email=f"uploader{n}@example.org", name=f"Uploader {n}", password_hash=password_hash)
+    members = [User(email=f"uploader{n}@example.org", name=f"Uploader {n}", password_hash=password_hash, email_verified_at=utcnow())
                for n in range(UPLOADING_TEAMS)]
     db.session.add_all(members)
     db.session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from ultrathon.platform.extensions import db
-from ultrathon.platform.models import Membership, Team, TermsAcceptance, User
+from ultrathon.platform.models import Membership, Team, TermsAcceptance, User, utcnow
 from ultrathon.platform.teams.service import TeamError, join_team
 
 RACERS = 10
@@ -17,7 +17,7 @@ def test_ten_simultaneous_joins_into_a_team_with_three_free_places_fill_exactly_
     team = make_team(challenge, [make_user(), make_user()])
     team_id, code = team.id, team.invite_code
     # Rows without a real password hash: they never log in, and ten Argon2 hashes would be most of the test.
-    joiners = [User(email=f"joiner{n}@example.org", name=f"Joiner {n}", password_hash="-") for n in range(RACERS)]
+    joiners = [User(email=f"joiner{n}@example.org", name=f"Joiner {n}", password_hash="-", email_verified_at=utcnow()) for n in range(RACERS)]
     db.session.add_all(joiners)
     db.session.flush()
     # Terms accepted beforehand, so a join writes nothing before it counts the members.

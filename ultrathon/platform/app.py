@@ -49,6 +49,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if area == "api":
             csrf.exempt(routes.bp)  # the API authenticates with bearer tokens, not cookies
 
+    from .governance.gate import refuse_suspended
+
+    # Registered after the blueprints' app-wide hooks (the fresh user load among them), before any view.
+    app.before_request(refuse_suspended)
     app.wsgi_app = CachedStandingsFront(app.wsgi_app)
 
     from .auth.service import user_for_session

@@ -86,6 +86,8 @@ class User(db.Model):
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Null until the owner follows the link mailed at registration (governance/verification.py).
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
 
@@ -367,4 +369,5 @@ def _audit_is_append_only(session: Session, _context, _instances) -> None:
 
 from .agents import models as _agent_models  # noqa: E402,F401  (the agent tables join the metadata)
 from .method_cards import models as _card_models  # noqa: E402,F401  (the method card table joins the metadata)
+from .governance import models as _governance_models  # noqa: E402,F401  (the suspension table joins the metadata)
 from .phases.models import Commitment, Phase, ResultsPublication, current_phase  # noqa: E402,F401  (re-exported)

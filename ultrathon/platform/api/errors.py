@@ -30,6 +30,8 @@ PROBLEM_TYPES = {
     "quota-reached": "The team's submission quota is used up; `quota` says when it resets.",
     "rate-limited": "Too many requests with this token; wait `Retry-After` seconds.",
     "conflict": "The request clashes with the current state (a name taken, a team already joined).",
+    "unverified-email": "The caller's e-mail address is not verified yet; follow the mailed link or resend it from the account page.",
+    "suspended": "The organisers suspended the caller from this challenge; `detail` gives their reason.",
     "results-being-verified": "The challenge has closed; its private standings wait for the organisers to publish them.",
 }
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from ..audit import record
 from ..challenges.access import get_challenge, has_accepted_terms, held_back_message, held_until, is_organiser, team_of
 from ..extensions import db
+from ..governance.gate import participation_refusal
 from ..models import Challenge, ChallengeFile, Membership, Submission, Team, User, utcnow
 from ..phases.models import UnknownPhase, phase_named
 from ..submissions.errors import SubmissionRefused
@@ -95,6 +96,9 @@ def download_file(slug: str, name: str):
     """Send one public file of a challenge to a user who accepted its terms."""
     user = require_user()
     challenge = _challenge_or_404(slug)
+    refusal = None if is_organiser(user, challenge) else participation_refusal(user, challenge)
+    if refusal is not None:
+        raise ApiProblem(403, refusal.detail, kind=refusal.kind, title=refusal.title)
     if not (has_accepted_terms(user, challenge) or is_organiser(user, challenge)):
         raise ApiProblem(403, f"accept the data-use terms of {challenge.slug} first: create or join a team "
                               "with accept_terms: true")
@@ -132,7 +136,7 @@ def create_team_route(slug: str):
     try:
         team = create_team(challenge, user, name, accept=accept)
     except TeamError as exc:
-        raise ApiProblem(exc.status, str(exc)) from None
+        raise ApiProblem(exc.status, str(exc), kind=exc.kind) from None
     response = jsonify(team_to_dict(team, user))
     response.status_code = 201
     return response
@@ -151,7 +155,7 @@ def join_team_route(team_id: int):
     try:
         join_team(team, user, code, accept=accept)
     except TeamError as exc:
-        raise ApiProblem(exc.status, str(exc)) from None
+        raise ApiProblem(exc.status, str(exc), kind=exc.kind) from None
     response = jsonify(team_to_dict(team, user))
     response.status_code = 201
     return response
@@ -285,7 +289,9 @@ def _field(body: dict[str, Any], name: str, kind: type, *, required: bool = Fals
 
 def refusal_problem(exc: SubmissionRefused) -> ApiProblem:
     """Turn the pipeline's refusal into the API's problem document."""
-    if exc.problems:
+    if exc.kind:
+        kind = exc.kind
+    elif exc.problems:
         kind = "invalid-submission"
     elif exc.status == 429:
         kind = "quota-reached"

@@ -14,6 +14,7 @@ from flask_login.config import COOKIE_NAME
 
 from ..audit import record
 from ..extensions import db, limiter, login_manager
+from ..governance.verification import VerifyLinkError, send_verification, user_for_verify_token, verify_email
 from ..models import ApiToken, User, utcnow
 from . import bp
 from .erasure import erase_user, export_user_data
@@ -77,7 +78,7 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = create_user(form.email.data, form.name.data, form.password.data)
+            user = create_user(form.email.data, form.name.data, form.password.data, verified=False)
         except AccountError as error:
             field = form.password if "password" in str(error) else form.email
             field.errors = [*field.errors, str(error)[:1].upper() + str(error)[1:] + "."]
@@ -85,9 +86,11 @@ def register():
             db.session.flush()
             record("user.register", actor=user, target=user)
             user.last_login_at = utcnow()
+            send_verification(user)
             db.session.commit()
             login_user(user)
-            flash(f"Welcome, {user.name}. Your account is ready.", "success")
+            flash(f"Welcome, {user.name}. We mailed a link to {user.email}: follow it to verify the address, "
+                  "which you need before joining a team, downloading data or uploading.", "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
     return render_template("auth/register.html", form=form), (400 if form.errors else 200)
 
@@ -171,6 +174,34 @@ def reset_password(token: str):
     response = make_response(render_template("auth/reset_password.html", form=form, user=user), 400 if form.errors else 200)
     response.headers["Referrer-Policy"] = "no-referrer"  # the token is in this page's address
     return response
+
+
+@bp.get("/verify-email/<token>")
+def verify_email_link(token: str):
+    """Verify the address a link was mailed to; a used, expired or broken link gets a page saying so."""
+    try:
+        user = user_for_verify_token(token)
+    except VerifyLinkError as error:
+        return render_template("auth/verify_invalid.html", message=str(error)), 400
+    verify_email(user)
+    db.session.commit()
+    flash(f"Your e-mail address {user.email} is verified. You can now join teams, download data and upload.", "success")
+    return redirect(url_for("auth.account") if current_user.is_authenticated else url_for("auth.login"))
+
+
+@bp.post("/account/verify")
+@limiter.limit("5 per hour", methods=["POST"], on_breach=_too_many_attempts)
+@login_required
+def resend_verification():
+    """Mail a new verification link to the logged-in user's address."""
+    user = current_user._get_current_object()
+    if user.email_verified_at is not None:
+        flash("Your e-mail address is verified already.", "info")
+    else:
+        send_verification(user, "user.verification_resent")
+        db.session.commit()
+        flash(f"A new verification link is on its way to {user.email}; it works once.", "success")
+    return redirect(url_for("auth.account", _anchor="verify"))
 
 
 def _account_page(profile: ProfileForm, token_form: TokenForm, new_secret: str | None = None, status: int = 200,

@@ -45,8 +45,11 @@ def find_user(email: str) -> User | None:
     return db.session.execute(db.select(User).where(User.email == normalise_email(email))).scalar_one_or_none()
 
 
-def create_user(email: str, name: str, password: str, *, is_admin: bool = False) -> User:
-    """Add a user to the session after checking the address and the password."""
+def create_user(email: str, name: str, password: str, *, is_admin: bool = False, verified: bool = True) -> User:
+    """Add a user to the session after checking the address and the password.
+
+    Only self-registration passes verified=False: an operator creating an account vouches for the address.
+    """
     email = normalise_email(email)
     if "@" not in email or email.startswith("@") or email.endswith("@") or len(email) > 254:
         raise AccountError(f"{email!r} is not an e-mail address")
@@ -56,7 +59,8 @@ def create_user(email: str, name: str, password: str, *, is_admin: bool = False)
         raise AccountError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
     if find_user(email) is not None:
         raise AccountError(f"an account for {email} exists already")
-    user = User(email=email, name=(name or email.split("@")[0]).strip()[:100], password_hash=hash_password(password), is_admin=is_admin)
+    user = User(email=email, name=(name or email.split("@")[0]).strip()[:100], password_hash=hash_password(password), is_admin=is_admin,
+                email_verified_at=utcnow() if verified else None)
     db.session.add(user)
     return user
 

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from ...metric_catalogue import CATALOGUE
 from ..audit import record
 from ..extensions import db
+from ..governance.gate import participation_refusal
 from ..models import ChallengeFile, TermsAcceptance, utcnow
 from ..teams.service import accept_terms
 from . import bp
@@ -117,6 +118,9 @@ def download(slug: str, name: str):
     if item is None:
         abort(404, description=f"The challenge {challenge.slug!r} has no public file called {name!r}.")
     organiser = is_organiser(user, challenge)
+    refusal = None if organiser else participation_refusal(user, challenge)
+    if refusal is not None:
+        return render_template("challenges/download_refused.html", challenge=challenge, name=name, refusal=refusal), 403
     if not has_accepted_terms(user, challenge) and not organiser:
         return render_template("challenges/terms_required.html", challenge=challenge, name=name), 403
     until = held_until(challenge, item.name)

@@ -26,6 +26,15 @@ class DisqualifyForm(FlaskForm):
     ], description="Shown to the team and kept in the audit log.")
 
 
+class SuspendForm(FlaskForm):
+    """Suspend a participant from the challenge, saying why."""
+
+    reason = StringField("Reason", validators=[
+        DataRequired(message="Give the reason for the suspension; it is shown to the participant and kept in the audit log."),
+        Length(max=MAX_REASON, message=f"A reason has at most {MAX_REASON} characters."),
+    ])
+
+
 class BaselineForm(FlaskForm):
     """Upload an organiser's own predictions, shown on the leaderboard with a badge and not ranked."""
 

@@ -19,6 +19,7 @@ from ..challenges.access import get_challenge, is_organiser
 from ..challenges.publication import PublicationRefused, publish_results, withdraw_results
 from ..challenges.loader import LoadRefused
 from ..extensions import db, login_manager
+from ..governance.suspension import participant_rows
 from ..leaderboard.curves import submission_charts
 from ..models import Challenge, utcnow
 from ..submissions.actions import (
@@ -98,6 +99,7 @@ def dashboard(slug: str):
         page=page,
         scores=listing.scores_of(s.id for s in page.items),
         teams=listing.team_rows(challenge),
+        participants=participant_rows(challenge),
         counts=listing.status_counts(challenge),
         statuses=listing.STATUSES,
         charts=[charts.submissions_per_day(challenge, zone), charts.teams_over_time(challenge, zone)],
@@ -331,4 +333,4 @@ def upload_update(slug: str):
     return render_template("organise/upload.html", challenge=challenge, form=form, **outcome), status
 
 
-from . import agent_tokens  # noqa: E402,F401  (its views attach to bp; it imports _organised from here)
+from . import agent_tokens, suspensions  # noqa: E402,F401  (their views attach to bp; they import _organised from here)

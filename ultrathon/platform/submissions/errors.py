@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..governance.gate import participation_refusal
 from .quota import Quota
 
 
@@ -17,6 +18,7 @@ class SubmissionRefused(Exception):
         retry_after: int | None = None,
         quota: Quota | None = None,
         problems: list[dict] | None = None,
+        kind: str | None = None,
     ):
         super().__init__(detail)
         self.status = status
@@ -25,3 +27,11 @@ class SubmissionRefused(Exception):
         self.retry_after = retry_after
         self.quota = quota
         self.problems = problems
+        self.kind = kind  # the API's problem type, when a governance rule refused (unverified, suspended)
+
+
+def refuse_if_barred(challenge, user, *, need_verified: bool = True) -> None:
+    """Refuse an unverified or suspended user's upload or choice, saying why and what to do."""
+    refusal = participation_refusal(user, challenge, need_verified=need_verified)
+    if refusal is not None:
+        raise SubmissionRefused(403, refusal.title, refusal.detail, kind=refusal.kind)

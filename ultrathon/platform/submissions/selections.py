@@ -8,7 +8,7 @@ from ..extensions import db
 from ..leaderboard.cache import clear_leaderboard
 from ..method_cards.service import missing_fields
 from ..models import Submission, SubmissionStatus, Team, User, utcnow
-from .errors import SubmissionRefused
+from .errors import SubmissionRefused, refuse_if_barred
 from .quota import lock_team
 
 
@@ -21,6 +21,7 @@ def _own_submission(submission: Submission, user: User | None) -> Team:
     team = team_of(user, submission.challenge)
     if team is None or team.id != submission.team_id:
         raise SubmissionRefused(404, "Not found", "no such submission in your team")
+    refuse_if_barred(submission.challenge, user, need_verified=False)
     if submission.phase.is_closed():
         raise SubmissionRefused(403, "Challenge closed", f"{closed_name(submission)} has closed; final selections can no longer change")
     return team

@@ -20,7 +20,7 @@ from ..extensions import db
 from ..models import Challenge, Phase, Submission, SubmissionStatus, Team, User, utcnow
 from ..phases.models import UnknownPhase, phase_named
 from .delivery import enqueue_scoring, new_job_id, publish_submission_event, scoring_timeout
-from .errors import SubmissionRefused
+from .errors import SubmissionRefused, refuse_if_barred
 from .quota import Quota, lock_person, lock_team, quota_for
 
 MAX_NOTE = 500
@@ -163,6 +163,7 @@ def accept_submission(challenge: Challenge, user: User | None, data: bytes, file
     """Check and store a team's upload to a phase (the current one), then queue it; raise SubmissionRefused if refused."""
     if user is None or not getattr(user, "is_authenticated", False):
         raise SubmissionRefused(401, "Login required", "log in to submit")
+    refuse_if_barred(challenge, user)
     team = team_of(user, challenge)
     if team is None:
         raise SubmissionRefused(403, "Not in a team", "join or create a team first")

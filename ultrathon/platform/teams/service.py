@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from ..audit import record
 from ..challenges.access import has_accepted_terms, team_of, terms_version
 from ..extensions import db
+from ..governance.gate import participation_refusal
 from ..models import Challenge, Membership, Submission, Team, TermsAcceptance, User
 from ..submissions.quota import lock_team
 
@@ -18,9 +19,17 @@ MAX_TEAM_NAME = 80
 class TeamError(ValueError):
     """A team request that cannot be carried out; `status` is the HTTP status that fits."""
 
-    def __init__(self, message: str, status: int = 400):
+    def __init__(self, message: str, status: int = 400, kind: str | None = None):
         super().__init__(message)
         self.status = status
+        self.kind = kind  # the API's problem type, when not the status's own (governance refusals)
+
+
+def _refuse_if_barred(challenge: Challenge, user: User, *, need_verified: bool = True) -> None:
+    """Refuse a team change to an unverified or suspended user, saying why and what to do."""
+    refusal = participation_refusal(user, challenge, need_verified=need_verified)
+    if refusal is not None:
+        raise TeamError(refusal.detail, 403, refusal.kind)
 
 
 def _clean_name(name: str) -> str:
@@ -52,6 +61,7 @@ def _check_name_free(challenge: Challenge, name: str, except_team: Team | None =
 def create_team(challenge: Challenge, user: User, name: str, *, accept: bool = False) -> Team:
     """Create a team with the user as its owner; the user must accept the terms first or here."""
     name = _clean_name(name)
+    _refuse_if_barred(challenge, user)
     if accept:
         accept_terms(challenge, user)
     elif not has_accepted_terms(user, challenge):
@@ -81,6 +91,7 @@ def join_team(team: Team, user: User, code: str, *, accept: bool = False) -> Mem
     # Compared as bytes: compare_digest refuses non-ASCII str, and a typed code may hold some.
     if not code or not secrets.compare_digest(team.invite_code.encode(), code.strip().encode()):
         raise TeamError("that invite code is not this team's", 403)
+    _refuse_if_barred(challenge, user)
     if accept:
         accept_terms(challenge, user)
     elif not has_accepted_terms(user, challenge):
@@ -113,6 +124,7 @@ def leave_team(team: Team, user: User) -> None:
     ).scalar_one_or_none()
     if membership is None:
         raise TeamError("you are not in this team", 404)
+    _refuse_if_barred(team.challenge, user, need_verified=False)
     db.session.delete(membership)
     record("team.leave", actor=user, challenge=team.challenge, target=team)
     db.session.flush()
@@ -133,6 +145,7 @@ def rename_team(team: Team, user: User, name: str) -> None:
     name = _clean_name(name)
     if team_of(user, team.challenge) is None or team_of(user, team.challenge).id != team.id:
         raise TeamError("only the team's members can rename it", 403)
+    _refuse_if_barred(team.challenge, user, need_verified=False)
     _check_name_free(team.challenge, name, except_team=team)
     old = team.name
     team.name = name

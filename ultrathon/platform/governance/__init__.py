@@ -1,0 +1,1 @@
+"""Access governance: verified e-mail addresses, and organisers' suspensions of participants."""
