@@ -45,6 +45,41 @@ def member(challenge, make_team):
     return make_team(challenge, name="Owls").memberships[0].user
 
 
+@pytest.fixture
+def phased(make_challenge, make_team, tmp_path):
+    """A two-phase challenge in its development phase, the final one to open in a week; team Owls in it."""
+    import pandas as pd
+
+    folder = tmp_path / "phased" / "phased-diagnosis"
+    shutil.copytree(DEMO_DIR / SLUG, folder)
+    solution = pd.read_csv(folder / "solution.csv")
+    solution["Phase"] = ["development" if i % 2 else "final" for i in range(len(solution))]
+    solution.to_csv(folder / "solution.csv", index=False)
+    now = utcnow().replace(microsecond=0)
+    text = (folder / "challenge.yaml").read_text().replace(f"slug: {SLUG}", "slug: phased-diagnosis")
+    text = re.sub(r"(?m)^(opens|closes): .*$", "", text).replace("  target: malignant", "  target: malignant\n  phase_column: Phase")
+    text += (f"phases:\n  - {{slug: development, title: Development, opens: {(now - timedelta(days=7)).isoformat()}, "
+             f"closes: {(now + timedelta(days=7)).isoformat()}}}\n"
+             f"  - {{slug: final, title: Final test, opens: {(now + timedelta(days=7)).isoformat()}, "
+             f"closes: {(now + timedelta(days=14)).isoformat()}}}\n")
+    (folder / "challenge.yaml").write_text(text)
+    challenge = make_challenge(folder=folder)
+    make_team(challenge, name="Owls")
+    return challenge
+
+
+def test_a_phased_challenge_takes_commitments_for_its_next_phase_by_default(client, phased, token_for):
+    headers = token_for(phased.teams[0].memberships[0].user)
+    url = "/api/v1/challenges/phased-diagnosis/commitments"
+    made = client.post(url, json={"sha256": HASH}, headers=headers)
+    assert made.status_code == 201 and made.get_json()["phase"] == "final"
+    refused = client.post(url, json={"sha256": HASH, "phase": "development"}, headers=headers)
+    assert refused.status_code == 409 and "the Development phase (development) opened at" in refused.get_json()["detail"]
+    listing = client.get(url, headers=headers).get_json()
+    assert listing["phase"] == "final" and [c["sha256"] for c in listing["items"]] == [HASH.lower()]
+    assert client.get(f"{url}?phase=development", headers=headers).get_json()["items"] == []
+
+
 def before_open(challenge):
     return challenge.phases[0].opens_at - timedelta(days=1)
 
