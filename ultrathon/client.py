@@ -245,6 +245,15 @@ class Client:
         """Choose (or unchoose) a final submission."""
         return self.request("PUT" if chosen else "DELETE", f"submissions/{int(submission_id)}/selection").json()
 
+    def commit(self, slug: str, sha256: str, *, phase: str | None = None, label: str = "") -> dict[str, Any]:
+        """Commit the SHA-256 of a model or code archive for a phase that has not opened (the next by default)."""
+        body = {"sha256": sha256, "label": label, **({"phase": phase} if phase else {})}
+        return self.request("POST", f"challenges/{_segment(slug)}/commitments", json=body).json()
+
+    def commitments(self, slug: str, phase: str | None = None) -> dict[str, Any]:
+        """Return the team's commitments for a phase (the next to open by default), with the phase."""
+        return self.get_json(f"challenges/{_segment(slug)}/commitments", phase=phase)
+
     def leaderboard(self, slug: str, split: str = "public") -> dict[str, Any]:
         """Return a whole leaderboard, every page of entries gathered."""
         board: dict[str, Any] | None = None
@@ -276,6 +285,17 @@ class Client:
                 raise TimeoutError(f"submission {submission_id} is still {last_status} after {timeout:g} s")
             time.sleep(interval)
             interval = min(interval * 1.5, 15.0)  # poll gently on long queues
+
+
+def file_sha256(path: str | Path) -> str:
+    """Return the SHA-256 of a file, read here in pieces; the file itself is never sent."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _segment(value: str) -> str:

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,8 @@ def ultrathon(live_server, live_worker, home):
             # The client commands must never need the platform's own settings or database.
             "DATABASE_URL": "bogus://not-a-database",
             "ULTRATHON_INSTANCE": str(home / "no-instance-here"),
+            # The code under test, not whichever copy of the package the command's environment installed.
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
         }
         if url is not None:
             env["ULTRATHON_URL"] = url
@@ -160,3 +163,38 @@ def test_download_fetches_every_public_file_and_never_the_solution(ultrathon, ch
         assert (folder / public.name).read_bytes() == public.content
     assert not (folder / "solution.csv").exists()
 
+
+
+def test_commit_hashes_the_archive_here_and_lists_the_commitment(ultrathon, challenge, member, home):
+    import hashlib
+
+    from ultrathon.platform.models import utcnow
+
+    challenge.opens_at = challenge.phases[0].opens_at = utcnow() + timedelta(days=1)
+    db.session.commit()
+    archive = home / "model.tar.gz"
+    archive.write_bytes(b"weights " * 1000)
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    made = ultrathon("commit", SLUG, str(archive), "--label", "model v1", token=member)
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.startswith(f"committed {digest} for phase main at ") and "(model v1)" in made.stdout
+    typed = ultrathon("commit", SLUG, "--sha256", "AB" * 32, "--phase", "main", token=member)
+    assert typed.returncode == 0, typed.stderr
+
+    listed = ultrathon("commitments", SLUG, token=member)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0].startswith("phase main (opens ") and "takes commitments until it opens" in lines[0]
+    assert digest in lines[2] and "model v1" in lines[2] and "yes" not in lines[2]
+    assert "ab" * 32 in lines[3] and "yes" in lines[3]
+    as_json = json.loads(ultrathon("commitments", SLUG, "--json", token=member).stdout)
+    assert [c["sha256"] for c in as_json["items"]] == [digest, "ab" * 32]
+
+    both = ultrathon("commit", SLUG, str(archive), "--sha256", digest, token=member)
+    assert both.returncode == 2 and "give either an ARCHIVE file or --sha256" in both.stderr
+    bad = ultrathon("commit", SLUG, "--sha256", "xyz", token=member)
+    assert bad.returncode == 1 and "sha256: is 3 characters long" in bad.stderr
+    challenge.opens_at = challenge.phases[0].opens_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    late = ultrathon("commit", SLUG, "--sha256", digest, "--phase", "main", token=member)
+    assert late.returncode == 1 and "opened at" in late.stderr

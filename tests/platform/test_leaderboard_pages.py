@@ -165,7 +165,7 @@ def test_the_results_bundle_is_for_organisers_only(client, board, make_user):
         "README.txt", "summary.json", "all-scores.csv", "shake-up.csv", "subgroups.csv",
         "leaderboard-public.csv", "leaderboard-public.json", "leaderboard-private.csv", "leaderboard-private.json",
         "rank-stability-public.csv", "rank-stability-private.csv", "pairwise-private.csv",
-        "method-cards.json", "method-cards.csv",
+        "method-cards.json", "method-cards.csv", "commitments.json", "commitments.csv",
     }
     private = json.loads(bundle.read("leaderboard-private.json"))
     assert [e["team"] for e in private["entries"]][:2] == ['=HYPERLINK("x")', "Alpha"]

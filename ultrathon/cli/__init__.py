@@ -12,6 +12,7 @@ from ultrathon.platform.config import ConfigError, load_settings
 from .accounts import tokens, users
 from .agents import agents
 from .challenges import challenges
+from .commitments import commit, commitments
 from .team import download, leaderboard, submissions, submit
 
 
@@ -97,7 +98,7 @@ def agent(url: str, token: str, once: bool, dirs: tuple[str, ...]) -> None:
         raise click.ClickException(str(exc)) from None
 
 
-for command in (users, tokens, agents, challenges, submit, submissions, leaderboard, download):
+for command in (users, tokens, agents, challenges, submit, submissions, leaderboard, download, commit, commitments):
     cli.add_command(command)
 
 

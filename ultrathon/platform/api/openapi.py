@@ -350,6 +350,7 @@ PATHS: dict[str, Any] = {
 @lru_cache(maxsize=1)
 def _document() -> dict[str, Any]:
     from .agent_openapi import AGENT_PATHS, AGENT_SCHEMAS, AGENT_SECURITY  # it builds on the helpers above
+    from .commitment_openapi import COMMITMENT_PATHS, COMMITMENT_SCHEMAS
     from .method_card_openapi import CARD_PATHS, CARD_SCHEMAS
 
     return {
@@ -361,9 +362,9 @@ def _document() -> dict[str, Any]:
                            "`Authorization: Bearer <token>`; errors are application/problem+json. "
                            "docs/api.md has a worked example.",
         },
-        "paths": {**PATHS, **CARD_PATHS, **AGENT_PATHS},
+        "paths": {**PATHS, **CARD_PATHS, **COMMITMENT_PATHS, **AGENT_PATHS},
         "components": {
-            "schemas": {**SCHEMAS, **CARD_SCHEMAS, **AGENT_SCHEMAS},
+            "schemas": {**SCHEMAS, **CARD_SCHEMAS, **COMMITMENT_SCHEMAS, **AGENT_SCHEMAS},
             "responses": RESPONSES,
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",

@@ -364,4 +364,4 @@ def team_to_dict(team: Team, viewer: User | None) -> dict[str, Any]:
     }
 
 
-from . import agent_routes, leaderboard_routes, method_card_routes  # noqa: E402,F401  (their views join the blueprint; kept apart for size)
+from . import agent_routes, commitment_routes, leaderboard_routes, method_card_routes  # noqa: E402,F401  (their views join the blueprint; kept apart for size)

@@ -12,7 +12,9 @@ from ultrathon.scorers.subgroups import MIN_GROUP_COUNT
 
 from ..agents.sites import PENDING
 from ..method_cards.service import challenge_cards, final_cards
-from ..models import Challenge, utcnow
+from ..extensions import db
+from ..models import Challenge, Phase, utcnow
+from ..phases.commitments import challenge_commitments, in_force
 from ..organise.exports import csv_safe, export_horizons_csv, export_scores_csv
 from .board import Board, as_board
 from .cache import SPLITS
@@ -26,6 +28,8 @@ STANDINGS_COLUMNS = [
 PRIVATE_COLUMNS = ["public_rank", "rank_change"]
 SITE_COLUMNS = ["score", "ci_low", "ci_high"]  # per site, after the others: `<site>_score`, ...
 CARD_COLUMNS = ["method_title", "method_code_url"]  # the final entry's card, after the close; before the sites' columns
+COMMITMENT_COLUMNS = ["commitment_sha256", "commitment_at"]  # the commitment in force for the phase, after its close
+COMMITMENT_CSV_COLUMNS = ["team", "phase", "sha256", "label", "made_at", "made_by", "in_force"]
 CARD_CSV_COLUMNS = ["submission_id", "team", "selected", "title", "code_url", "description", "fields", "updated_at"]
 
 README = """Results of {title} ({slug})
@@ -47,6 +51,8 @@ subgroups.csv                 private scores of the top private teams per subgro
                               than {min_group_count} rows, events or positives are suppressed (no value,
                               no n), and so are groups that would let them be worked out from the rest
 all-scores.csv                every submission with its status, times and every metric on both splits
+commitments.csv/.json         every commitment of a SHA-256 made before a phase opened: team, phase, hash,
+                              label, when; in_force marks each team's latest before the phase opened
 method-cards.csv/.json        every method card: title, code link, the challenge's own fields and the
                               description as the team wrote it (Markdown; render it safely); final ones first
 horizons.csv                  survival curves only: each scored submission's time-dependent AUC and IPCW
@@ -82,11 +88,19 @@ def standings_csv(challenge: Challenge | Board, split: str) -> str:
     board = as_board(challenge)
     columns = STANDINGS_COLUMNS + (PRIVATE_COLUMNS if split == "private" else [])
     sites = standings.get("sites", [])
-    header = columns + CARD_COLUMNS + [f"{site}_{name}" for site in sites for name in SITE_COLUMNS]
-    # Before the close a card would hand a team's method to its rivals; after it, the card goes with the row.
-    cards = final_cards(board.phase_id) if board.is_closed() else {}
+    header = columns + CARD_COLUMNS + COMMITMENT_COLUMNS + [f"{site}_{name}" for site in sites for name in SITE_COLUMNS]
+    # Before the close a card would hand a team's method to its rivals; after it, the card goes with the row,
+    # and so does the commitment the team's entries of this phase are checked against.
+    closed = board.is_closed()
+    cards = final_cards(board.phase_id) if closed else {}
+    committed = in_force(db.session.get(Phase, board.phase_id)) if closed else {}
     return _csv(header, ([entry.get(name) for name in columns] + _card_cells(cards.get(entry["team_id"]))
-                         + _site_cells(entry, sites) for entry in standings["entries"]))
+                         + _commitment_cells(committed.get(entry["team_id"])) + _site_cells(entry, sites)
+                         for entry in standings["entries"]))
+
+
+def _commitment_cells(commitment) -> list[Any]:
+    return [commitment.sha256, commitment.created_at.isoformat()] if commitment is not None else [None, None]
 
 
 def _card_cells(card: dict[str, Any] | None) -> list[Any]:
@@ -193,6 +207,11 @@ def results_bundle(challenge: Challenge) -> bytes:
         cards = challenge_cards(challenge.id)
         bundle.writestr("method-cards.json", json.dumps(cards, indent=1))
         bundle.writestr("method-cards.csv", _cards_csv(cards))
+        commitments = challenge_commitments(challenge)
+        summary["commitments"] = commitments
+        bundle.writestr("commitments.json", json.dumps(commitments, indent=1))
+        bundle.writestr("commitments.csv", _csv(COMMITMENT_CSV_COLUMNS, ([c[name] for name in COMMITMENT_CSV_COLUMNS]
+                                                                         for c in commitments)))
         if challenge.settings.submission.curves:
             bundle.writestr("horizons.csv", export_horizons_csv(challenge))
         bundle.writestr("summary.json", json.dumps(summary, indent=1))

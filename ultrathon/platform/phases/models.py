@@ -138,3 +138,11 @@ def _phase_of_new_rows(session: Session, _context, _instances) -> None:
         if isinstance(obj, Score) and obj.phase_id is None:
             submission = obj.submission or session.get(Submission, obj.submission_id)
             obj.phase_id = submission.phase_id if submission.phase_id is not None else submission.phase.id
+
+
+@event.listens_for(Session, "before_flush")
+def _commitments_are_append_only(session: Session, _context, _instances) -> None:
+    """Refuse to change or delete a commitment once made: a later one is added instead."""
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Commitment) and (obj in session.deleted or session.is_modified(obj)):
+            raise ValueError("commitments are append-only: make a new one instead")

@@ -11,6 +11,7 @@ from ..challenges.access import has_accepted_terms, team_of, terms_version
 from ..challenges.views import challenge_or_404
 from ..extensions import db
 from ..models import Challenge, Membership, Team, User
+from ..phases.commitments import LABEL_LIMIT, CommitmentRefused, make_commitment, team_commitments
 from . import bp
 from .service import TeamError, create_team, find_team_by_code, join_team, leave_team, rename_team
 
@@ -36,6 +37,8 @@ def _page(challenge: Challenge, *, status: int = 200, errors: dict[str, str] | N
         challenge=challenge,
         team=team,
         members=_members(team) if team is not None else [],
+        commitments=[(p, team_commitments(team, p)) for p in challenge.phases] if team is not None else [],
+        label_limit=LABEL_LIMIT,
         max_size=challenge.settings.teams.max_size,
         accepted=has_accepted_terms(user, challenge),
         terms=challenge.settings.terms,
@@ -127,3 +130,19 @@ def leave(slug: str):
     name = team.name
     return _attempt(challenge, "leave", lambda: leave_team(team, current_user._get_current_object()),
                     lambda _: f"You left team “{name}”.")
+
+
+@bp.post("/challenges/<slug>/team/commitments")
+@login_required
+def commit(slug: str):
+    """Commit the SHA-256 of the team's model or code archive for a phase that has not opened yet."""
+    challenge = challenge_or_404(slug)
+    fields = {name: request.form.get(name, "") for name in ("phase", "sha256", "label")}
+    try:
+        made = make_commitment(challenge, current_user._get_current_object(), fields["phase"] or None,
+                               fields["sha256"], fields["label"])
+    except CommitmentRefused as error:
+        db.session.rollback()
+        return _page(challenge, status=error.status, errors={"commit": _sentence(error.detail)}, values=fields)
+    flash(f"Committed {made.sha256} for the {made.phase.title} phase; it is the one in force until a later one.", "success")
+    return redirect(url_for("teams.team_page", slug=challenge.slug))
