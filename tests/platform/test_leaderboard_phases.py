@@ -144,3 +144,23 @@ def test_a_challenge_of_one_phase_combines_to_its_private_board(app, client, mak
     combined = client.get(f"/api/v1/challenges/{challenge.slug}/leaderboard/combined").get_json()
     assert [e["team"] for e in combined["entries"]] == ["Beta", "Alpha"]
     assert client.get("/api/v1/challenges/nope/leaderboard/combined").status_code == 404
+
+
+def test_the_results_bundle_holds_every_phase_and_its_window(app, client, phased, make_user):
+    import io
+    import json
+    import zipfile
+
+    after_final(app, phased)
+    make_user(ORGANISER)
+    login(client, ORGANISER)
+    bundle = zipfile.ZipFile(io.BytesIO(client.get(f"{PAGE}/results.zip").data))
+    names = set(bundle.namelist())
+    assert {"development-leaderboard-public.csv", "final-leaderboard-private.csv", "final-shake-up.csv"} <= names
+    assert "leaderboard-public.csv" not in names
+    assert "0.9111" in bundle.read("development-leaderboard-public.csv").decode()
+    assert "0.9111" not in bundle.read("final-leaderboard-public.csv").decode()
+    summary = json.loads(bundle.read("summary.json"))
+    assert [(p["slug"], p["results"]["published"], p["public"]["teams"]) for p in summary["phases"]] == [
+        ("development", True, 3), ("final", True, 2)]
+    assert summary["phases"][0]["closes_at"] == phased.phases[0].closes_at.isoformat()
