@@ -164,3 +164,16 @@ def test_the_results_bundle_holds_every_phase_and_its_window(app, client, phased
     assert [(p["slug"], p["results"]["published"], p["public"]["teams"]) for p in summary["phases"]] == [
         ("development", True, 3), ("final", True, 2)]
     assert summary["phases"][0]["closes_at"] == phased.phases[0].closes_at.isoformat()
+
+
+def test_organisers_see_the_ladders_shown_score_beside_the_score(client, phased, make_user):
+    from ultrathon.platform.models import Score
+
+    score = db.session.execute(db.select(Score).where(Score.value == 0.9111)).scalar_one()
+    score.shown = 0.9
+    db.session.commit()
+    make_user(ORGANISER)
+    login(client, ORGANISER)
+    html = client.get(f"/challenges/{PHASED_SLUG}/organise").get_data(as_text=True)
+    assert re.search(r"0\.9111.*?Ladder shows 0\.9000", html, re.S)
+    assert html.count("Ladder shows") == 1  # only the one score the ladder showed differently
