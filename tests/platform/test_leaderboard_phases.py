@@ -177,3 +177,16 @@ def test_organisers_see_the_ladders_shown_score_beside_the_score(client, phased,
     html = client.get(f"/challenges/{PHASED_SLUG}/organise").get_data(as_text=True)
     assert re.search(r"0\.9111.*?Ladder shows 0\.9000", html, re.S)
     assert html.count("Ladder shows") == 1  # only the one score the ladder showed differently
+
+
+def test_mean_rank_waits_for_every_phases_results(app, client, make_challenge, make_team, tmp_path):
+    challenge = load_phased(make_challenge, tmp_path, extra="combine_phases: mean_rank\n")
+    add_score(make_team(challenge, name="Alpha"), challenge.phases[1], 0.9, 0.9)
+    after_final(app, challenge, publish=False)
+    publish_results(challenge, None, phase="final")
+    clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
+    refused = client.get(API_COMBINED)
+    assert refused.status_code == 403 and "being verified" in refused.get_json()["detail"]
+    publish_results(challenge, None, phase="development")
+    clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
+    assert [e["mean_rank"] for e in client.get(API_COMBINED).get_json()["entries"]] == [1.0]
