@@ -221,25 +221,25 @@ class Client:
         """Download every public file of a challenge into a folder."""
         return [self.download(slug, f["name"], folder) for f in self.challenge(slug)["files"]]
 
-    def submit(self, slug: str, path: str | Path, note: str = "") -> dict[str, Any]:
-        """Upload a prediction file; return `{id, status, url, quota}`."""
+    def submit(self, slug: str, path: str | Path, note: str = "", phase: str | None = None) -> dict[str, Any]:
+        """Upload a prediction file to a phase (the current one by default); return `{id, status, phase, url, quota}`."""
         path = Path(path)
         with open(path, "rb") as handle:
             return self.request("POST", f"challenges/{_segment(slug)}/submissions",
                                 files={"file": (path.name, handle, "text/csv")},
-                                data={"note": note} if note else None).json()
+                                data={k: v for k, v in (("note", note), ("phase", phase)) if v} or None).json()
 
     def submission(self, submission_id: int) -> dict[str, Any]:
         """Return one submission."""
         return self.get_json(f"submissions/{int(submission_id)}")
 
-    def submissions(self, slug: str) -> list[dict[str, Any]]:
-        """Return every submission of the caller's team in a challenge, newest first."""
-        return list(self.pages(f"challenges/{_segment(slug)}/submissions"))
+    def submissions(self, slug: str, phase: str | None = None) -> list[dict[str, Any]]:
+        """Return every submission of the caller's team in a phase (the current one by default), newest first."""
+        return list(self.pages(f"challenges/{_segment(slug)}/submissions", phase=phase))
 
-    def submissions_page(self, slug: str, limit: int | None = None) -> dict[str, Any]:
-        """Return the first page of the team's submissions with the team and its quota."""
-        return self.get_json(f"challenges/{_segment(slug)}/submissions", limit=limit)
+    def submissions_page(self, slug: str, limit: int | None = None, phase: str | None = None) -> dict[str, Any]:
+        """Return the first page of the team's submissions in a phase with the team and its quota."""
+        return self.get_json(f"challenges/{_segment(slug)}/submissions", limit=limit, phase=phase)
 
     def select(self, submission_id: int, chosen: bool = True) -> dict[str, Any]:
         """Choose (or unchoose) a final submission."""
@@ -254,12 +254,13 @@ class Client:
         """Return the team's commitments for a phase (the next to open by default), with the phase."""
         return self.get_json(f"challenges/{_segment(slug)}/commitments", phase=phase)
 
-    def leaderboard(self, slug: str, split: str = "public") -> dict[str, Any]:
-        """Return a whole leaderboard, every page of entries gathered."""
+    def leaderboard(self, slug: str, split: str = "public", phase: str | None = None) -> dict[str, Any]:
+        """Return a whole leaderboard of a phase (the current one by default), every page of entries gathered."""
         board: dict[str, Any] | None = None
         cursor = None
         while True:
-            page = self.get_json(f"challenges/{_segment(slug)}/leaderboard", split=split, cursor=cursor, limit=100)
+            page = self.get_json(f"challenges/{_segment(slug)}/leaderboard", split=split, cursor=cursor, limit=100,
+                                 phase=phase)
             if board is None:
                 board = page
             else:

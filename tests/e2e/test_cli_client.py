@@ -38,7 +38,7 @@ def ultrathon(live_server, live_worker, home):
             # The client commands must never need the platform's own settings or database.
             "DATABASE_URL": "bogus://not-a-database",
             "ULTRATHON_INSTANCE": str(home / "no-instance-here"),
-            # The code under test, not whichever copy of the package the command's environment installed.
+            # This tree's client, not whichever one the environment installed.
             "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
         }
         if url is not None:
@@ -198,3 +198,26 @@ def test_commit_hashes_the_archive_here_and_lists_the_commitment(ultrathon, chal
     db.session.commit()
     late = ultrathon("commit", SLUG, "--sha256", digest, "--phase", "main", token=member)
     assert late.returncode == 1 and "opened at" in late.stderr
+
+
+def test_phase_picks_the_phase_of_leaderboard_submissions_and_submit(ultrathon, make_challenge, make_team, tmp_path):
+    from tests.platform.phased import PHASED_SLUG, add_score, phased_now, write_phased
+
+    phased = make_challenge(folder=write_phased(tmp_path / PHASED_SLUG, phased_now()))
+    team = make_team(phased, name="Phaser")
+    add_score(team, phased.phases[0], 0.9111, 0.9222)
+    _, secret = create_token(team.memberships[0].user, "cli")
+    db.session.commit()
+    board = ultrathon("leaderboard", PHASED_SLUG, "--phase", "development", "--json", token=secret)
+    assert board.returncode == 0, board.stderr
+    assert [e["score"] for e in json.loads(board.stdout)["entries"]] == [0.9111]
+    assert json.loads(ultrathon("leaderboard", PHASED_SLUG, "--json", token=secret).stdout)["entries"] == []
+    listed = json.loads(ultrathon("submissions", PHASED_SLUG, "--phase", "development", "--json", token=secret).stdout)
+    assert [s["phase"] for s in listed["items"]] == ["development"]
+    assert json.loads(ultrathon("submissions", PHASED_SLUG, "--json", token=secret).stdout)["items"] == []
+    sample = tmp_path / "sample.csv"
+    sample.write_text("patient_id,probability\nP00004,0.5\n")
+    refused = ultrathon("submit", PHASED_SLUG, str(sample), "--phase", "development", token=secret)
+    assert refused.returncode != 0 and "development" in (refused.stderr + refused.stdout).lower()
+    unknown = ultrathon("leaderboard", PHASED_SLUG, "--phase", "nope", token=secret)
+    assert unknown.returncode == 1 and "no phase 'nope'" in unknown.stderr

@@ -79,15 +79,16 @@ def _table(headers: list[str], rows: list[list]) -> None:
 @click.argument("slug")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--note", default="", help="A note to remember this submission by.")
+@click.option("--phase", default=None, help="The phase's slug (the challenge's current phase by default).")
 @click.option("--wait", is_flag=True, help="Follow the submission until it is scored or failed.")
 @click.option("--timeout", default=1800, show_default=True, type=click.IntRange(1), help="Seconds --wait waits at most.")
-def submit(slug: str, file: str, note: str, wait: bool, timeout: int) -> None:
+def submit(slug: str, file: str, note: str, phase: str | None, wait: bool, timeout: int) -> None:
     """Upload a prediction FILE to challenge SLUG.
 
     Exit codes: 0 accepted (with --wait: scored), 1 failed, 2 usage or auth error, 3 quota reached.
     """
     client = _api_client()
-    accepted = _run_api(lambda: client.submit(slug, file, note))
+    accepted = _run_api(lambda: client.submit(slug, file, note, phase))
     quota = accepted.get("quota") or {}
     click.echo(f"submission {accepted['id']} {accepted['status']}; "
                f"{quota.get('remaining_today', '?')} of {quota.get('per_day', '?')} left today")
@@ -114,14 +115,15 @@ def submit(slug: str, file: str, note: str, wait: bool, timeout: int) -> None:
 
 @click.command()
 @click.argument("slug")
+@click.option("--phase", default=None, help="The phase's slug (the challenge's current phase by default).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
-def submissions(slug: str, as_json: bool) -> None:
+def submissions(slug: str, phase: str | None, as_json: bool) -> None:
     """List your team's submissions to challenge SLUG, newest first."""
     import json
 
     client = _api_client()
-    first = _run_api(lambda: client.submissions_page(slug, limit=100))
-    items = first["items"] if not first.get("next_cursor") else _run_api(lambda: client.submissions(slug))
+    first = _run_api(lambda: client.submissions_page(slug, limit=100, phase=phase))
+    items = first["items"] if not first.get("next_cursor") else _run_api(lambda: client.submissions(slug, phase))
     if as_json:
         click.echo(json.dumps({"team": first.get("team"), "quota": first.get("quota"), "items": items}, indent=2))
         return
@@ -142,13 +144,14 @@ def submissions(slug: str, as_json: bool) -> None:
 @click.command()
 @click.argument("slug")
 @click.option("--private", "private", is_flag=True, help="The private split (organisers, or after the close).")
+@click.option("--phase", default=None, help="The phase's slug (the challenge's current phase by default).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
-def leaderboard(slug: str, private: bool, as_json: bool) -> None:
+def leaderboard(slug: str, private: bool, phase: str | None, as_json: bool) -> None:
     """Show the leaderboard of challenge SLUG."""
     import json
 
     client = _api_client()
-    board = _run_api(lambda: client.leaderboard(slug, "private" if private else "public"))
+    board = _run_api(lambda: client.leaderboard(slug, "private" if private else "public", phase))
     if as_json:
         click.echo(json.dumps(board, indent=2))
         return

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, jsonify, request
 
 from ..challenges.access import being_verified, can_view_private
 from ..challenges.feedback import hidden_notice, scores_hidden
 from ..phases.models import UnknownPhase
 from ..leaderboard.cache import cache_key, cached
+from ..leaderboard.combined import CombinedHidden, combined_standings, phase_boards
 from ..leaderboard.live import event_stream
 from ..leaderboard.standings import Board, encode_document, find_board, get_standings
 from . import bp
@@ -28,17 +29,34 @@ def leaderboard(slug: str):
     if split not in SPLITS:
         raise ApiProblem(400, f"query parameter split: must be public or private, got {split[:40]!r}")
     page = page_request()
-    if split == "private" and not can_view_private(user, board) and being_verified(board):
-        raise ApiProblem(403, f"the final results of {board.slug} are being verified by its organisers: the private "
-                              "leaderboard is shown once they publish them", kind="results-being-verified",
-                         title="Results being verified")
     if split == "private" and not can_view_private(user, board):
-        what = f"the {board.phase_title} phase" if board.phased else "the challenge"
-        raise ApiProblem(403, f"the private leaderboard of {board.slug} is shown to its organisers only "
-                              f"until {what} closes at {board.closes_at.isoformat()}")
+        raise _private_refused(board)
     if scores_hidden(board, user):
         raise ApiProblem(403, hidden_notice(board))
     return Response(_standings_page_body(board, split, page), mimetype="application/json")
+
+
+def _private_refused(board: Board) -> ApiProblem:
+    """Return the 403 of a private board not shown to this caller yet: being verified, or before the close."""
+    if being_verified(board):
+        return ApiProblem(403, f"the final results of {board.slug} are being verified by its organisers: the private "
+                               "leaderboard is shown once they publish them", kind="results-being-verified",
+                          title="Results being verified")
+    what = f"the {board.phase_title} phase" if board.phased else "the challenge"
+    return ApiProblem(403, f"the private leaderboard of {board.slug} is shown to its organisers only "
+                           f"until {what} closes at {board.closes_at.isoformat()}")
+
+
+@bp.get("/challenges/<slug>/leaderboard/combined")
+def combined_leaderboard(slug: str):
+    """Return the ranking across a challenge's phases (combine_phases) once the final phase's results are out."""
+    boards = phase_boards(slug)
+    if boards is None:
+        raise ApiProblem(404, f"no challenge with slug {slug[:80]!r}")
+    try:
+        return jsonify(combined_standings(boards, current_api_user()))
+    except CombinedHidden as hidden:
+        raise _private_refused(hidden.board) from None
 
 
 @bp.get("/challenges/<slug>/events")

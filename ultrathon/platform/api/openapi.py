@@ -352,6 +352,11 @@ def _document() -> dict[str, Any]:
     from .agent_openapi import AGENT_PATHS, AGENT_SCHEMAS, AGENT_SECURITY  # it builds on the helpers above
     from .commitment_openapi import COMMITMENT_PATHS, COMMITMENT_SCHEMAS
     from .method_card_openapi import CARD_PATHS, CARD_SCHEMAS
+    from .phase_openapi import PHASE_SCHEMAS, add_phases, combined_path
+
+    paths, schemas = deepcopy(PATHS), deepcopy(SCHEMAS)
+    add_phases(paths, schemas)
+    paths.update(combined_path(_operation, _json, _errors, SLUG, TOKEN_OR_NONE))
 
     return {
         "openapi": "3.1.0",
@@ -362,9 +367,9 @@ def _document() -> dict[str, Any]:
                            "`Authorization: Bearer <token>`; errors are application/problem+json. "
                            "docs/api.md has a worked example.",
         },
-        "paths": {**PATHS, **CARD_PATHS, **COMMITMENT_PATHS, **AGENT_PATHS},
+        "paths": {**paths, **CARD_PATHS, **COMMITMENT_PATHS, **AGENT_PATHS},
         "components": {
-            "schemas": {**SCHEMAS, **CARD_SCHEMAS, **COMMITMENT_SCHEMAS, **AGENT_SCHEMAS},
+            "schemas": {**schemas, **CARD_SCHEMAS, **COMMITMENT_SCHEMAS, **AGENT_SCHEMAS, **PHASE_SCHEMAS},
             "responses": RESPONSES,
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..models import Challenge, Phase, utcnow
 from ..phases.commitments import challenge_commitments, in_force
 from ..organise.exports import csv_safe, export_horizons_csv, export_scores_csv
-from .board import Board, as_board
+from .board import Board, as_board, board_of
 from .cache import SPLITS
 from .standings import get_standings, stats_of, tie_rule
 from .stats import HOLM, PAIRWISE_TEAMS
@@ -35,7 +35,9 @@ CARD_CSV_COLUMNS = ["submission_id", "team", "selected", "title", "code_url", "d
 README = """Results of {title} ({slug})
 Generated {generated} UTC. Primary metric: {metric} ({direction} is better), rounded to {decimals} decimals.
 
-summary.json                  the challenge, metric, Kendall's tau of the shake-up, bootstrap size
+summary.json                  the challenge, metric, Kendall's tau of the shake-up, bootstrap size; with
+                              phases, each phase's window, publication and figures under "phases"
+<phase>-...                   with phases: each file of standings below, once per phase, named after it
 leaderboard-public.csv/.json  public standings: each team's best public score, {ci_label} bootstrap CI
 leaderboard-private.csv/.json private standings: the best private score among each team's final
                               selections (or its best {final_selections} by public score if it chose none)
@@ -169,8 +171,40 @@ def _ranking_note(board: Board) -> str:
             "docs/challenge-format.md, Ranking); each team's submission is the one its primary metric picks")
 
 
+def _publication(board: Board, generated) -> dict[str, Any]:
+    """Return whether a phase's standings were out to everyone when the bundle was made, and by whose Publish."""
+    return {"publish": board.publish, "published": board.is_closed(generated) and board.results_published(),
+            "published_at": board.published_at.isoformat() if board.published_at else None,
+            "published_by": board.published_by, "note": board.publication_note}
+
+
+def _phase_files(bundle: zipfile.ZipFile, board: Board, prefix: str) -> dict[str, Any]:
+    """Write one phase's standings, rank stability, shake-up, subgroups and pairwise files; return its summary."""
+    summary: dict[str, Any] = {}
+    for split in SPLITS:
+        standings = get_standings(board, split)
+        stats = stats_of(board, split)
+        payload = stats.payload if stats is not None else {}
+        bundle.writestr(f"{prefix}leaderboard-{split}.json", json.dumps(standings, indent=1))
+        bundle.writestr(f"{prefix}leaderboard-{split}.csv", standings_csv(board, split))
+        bundle.writestr(f"{prefix}rank-stability-{split}.csv", _rank_stability_csv(standings, payload))
+        summary[split] = {"teams": len(standings["entries"]), "stats_as_of": standings["stats_as_of"],
+                          "n_resamples": payload.get("n_resamples")}
+        if split == "private":
+            shake_up = payload.get("shake_up") or {}
+            summary["kendall_tau"] = shake_up.get("tau")
+            summary["kendall_tau_teams"] = shake_up.get("n_teams")
+            bundle.writestr(f"{prefix}shake-up.csv", _shake_up_csv(shake_up))
+            bundle.writestr(f"{prefix}subgroups.csv", _subgroups_csv(payload.get("subgroups") or {}))
+            bundle.writestr(f"{prefix}pairwise-private.csv", _pairwise_csv(standings.get("pairwise")))
+    return summary
+
+
 def results_bundle(challenge: Challenge) -> bytes:
-    """Return the organisers' zip for the paper: standings, all scores, rank stability, subgroups, shake-up."""
+    """Return the organisers' zip for the paper: standings, all scores, rank stability, subgroups, shake-up.
+
+    A phased challenge gets each phase's files, named after the phase (development-leaderboard-public.csv).
+    """
     board = as_board(challenge)
     generated = utcnow()
     buffer = io.BytesIO()
@@ -181,28 +215,22 @@ def results_bundle(challenge: Challenge) -> bytes:
         "top_k": board.top_k, "ci_level": board.ci_level, "ci_method": board.ci_method,
         "ranking": {"scheme": board.ranking_scheme, "metrics": list(board.ranking_metrics) or [board.metric]},
         "tie_rule": tie_rule(board),
-        # Whether these standings were out to everyone when the bundle was made, and by whose Publish.
-        "results": {"publish": board.publish, "published": board.is_closed(generated) and board.results_published(),
-                    "published_at": board.published_at.isoformat() if board.published_at else None,
-                    "published_by": board.published_by, "note": board.publication_note},
+        "results": _publication(board, generated),
     }
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
-        for split in SPLITS:
-            standings = get_standings(board, split)
-            stats = stats_of(board, split)
-            payload = stats.payload if stats is not None else {}
-            bundle.writestr(f"leaderboard-{split}.json", json.dumps(standings, indent=1))
-            bundle.writestr(f"leaderboard-{split}.csv", standings_csv(board, split))
-            bundle.writestr(f"rank-stability-{split}.csv", _rank_stability_csv(standings, payload))
-            summary[split] = {"teams": len(standings["entries"]), "stats_as_of": standings["stats_as_of"],
-                              "n_resamples": payload.get("n_resamples")}
-            if split == "private":
-                shake_up = payload.get("shake_up") or {}
-                summary["kendall_tau"] = shake_up.get("tau")
-                summary["kendall_tau_teams"] = shake_up.get("n_teams")
-                bundle.writestr("shake-up.csv", _shake_up_csv(shake_up))
-                bundle.writestr("subgroups.csv", _subgroups_csv(payload.get("subgroups") or {}))
-                bundle.writestr("pairwise-private.csv", _pairwise_csv(standings.get("pairwise")))
+        if board.phased:
+            summary["combine_phases"] = board.combine_phases
+            summary["phases"] = []
+            for phase in challenge.phases:
+                of_phase = board_of(challenge, phase)
+                summary["phases"].append({
+                    "slug": phase.slug, "title": phase.title, "opens_at": phase.opens_at.isoformat(),
+                    "closes_at": phase.closes_at.isoformat(), "closed": of_phase.is_closed(generated),
+                    "final_selections": of_phase.final_selections, "feedback": of_phase.feedback,
+                    "results": _publication(of_phase, generated),
+                    **_phase_files(bundle, of_phase, f"{phase.slug}-")})
+        else:
+            summary.update(_phase_files(bundle, board, ""))
         bundle.writestr("all-scores.csv", export_scores_csv(challenge))
         cards = challenge_cards(challenge.id)
         bundle.writestr("method-cards.json", json.dumps(cards, indent=1))

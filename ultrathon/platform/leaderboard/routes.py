@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, jsonify, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -22,6 +22,7 @@ from . import bp
 from ..phases.models import UnknownPhase
 from .board import Board
 from .cache import cache_key, cached
+from .combined import CombinedHidden, combined_standings, phase_boards
 from .exports import results_bundle, standings_csv
 from .fragments import charts_body, standings_fragment
 from .front import STANDINGS_JSON_HEADERS, generation_from
@@ -169,6 +170,34 @@ def standings_csv_export(slug: str):
 def _phase_part(board: Board) -> str:
     """Return what a file name says of the phase: nothing for a challenge of one phase."""
     return f"-{board.phase}" if board.phased else ""
+
+
+def _combined_or_refuse(slug: str, as_json: bool) -> tuple[list[Board], dict]:
+    """Return a challenge's phase boards and combined standings, or refuse as its private board would."""
+    boards = phase_boards(slug)
+    if boards is None:
+        _refuse(404, f"There is no challenge called {slug!r}.", as_json)
+    try:
+        return boards, combined_standings(boards, _viewer())
+    except CombinedHidden as hidden:
+        _refuse(403, private_refusal(hidden.board), as_json)
+
+
+@bp.get("/challenges/<slug>/leaderboard/combined")
+def combined_page(slug: str):
+    """Show the ranking across a challenge's phases (combine_phases), once the final phase's results are out."""
+    boards, combined = _combined_or_refuse(slug, as_json=False)
+    return render_template("leaderboard/combined.html", board=boards[-1], challenge=boards[-1], boards=boards,
+                           combined=combined, section="leaderboard")
+
+
+@bp.get("/challenges/<slug>/leaderboard/combined.json")
+def combined_json(slug: str):
+    """Return the ranking across a challenge's phases as JSON."""
+    _, combined = _combined_or_refuse(slug, as_json=True)
+    response = jsonify(combined)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/challenges/<slug>/leaderboard/results.zip")
