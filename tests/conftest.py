@@ -100,6 +100,7 @@ def _clean_state(request):
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")
+    app.config.pop("CLOCK", None)  # a clock a test injected must not run later tests' time
     from ultrathon.platform.extensions import db, limiter
     from ultrathon.platform.queueing import get_redis
 
