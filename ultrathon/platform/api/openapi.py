@@ -116,11 +116,13 @@ SCHEMAS: dict[str, Any] = {
         name={"type": "string", "minLength": 1, "maxLength": MAX_TEAM_NAME,
               "pattern": f"^{NO_NUL}*[A-Za-z0-9]{NO_NUL}*$"},
         accept_terms={"type": "boolean", "description": "Accept the challenge's data-use terms (needed once)."},
+        answers=ref("AccessAnswers"),  # the access request made with the team change (access_openapi.py)
     ),
     "JoinTeam": obj(
         ["code"],
         code={"type": "string", "minLength": 1, "pattern": f"^{NO_NUL}*$", "description": "The team's invite code."},
         accept_terms={"type": "boolean"},
+        answers=ref("AccessAnswers"),
     ),
     "NewSubmission": obj(
         ["file"],
@@ -350,6 +352,7 @@ PATHS: dict[str, Any] = {
 @lru_cache(maxsize=1)
 def _document() -> dict[str, Any]:
     from .agent_openapi import AGENT_PATHS, AGENT_SCHEMAS, AGENT_SECURITY  # it builds on the helpers above
+    from .access_openapi import ACCESS_PATHS, ACCESS_SCHEMAS
     from .method_card_openapi import CARD_PATHS, CARD_SCHEMAS
 
     return {
@@ -361,9 +364,9 @@ def _document() -> dict[str, Any]:
                            "`Authorization: Bearer <token>`; errors are application/problem+json. "
                            "docs/api.md has a worked example.",
         },
-        "paths": {**PATHS, **CARD_PATHS, **AGENT_PATHS},
+        "paths": {**PATHS, **CARD_PATHS, **ACCESS_PATHS, **AGENT_PATHS},
         "components": {
-            "schemas": {**SCHEMAS, **CARD_SCHEMAS, **AGENT_SCHEMAS},
+            "schemas": {**SCHEMAS, **CARD_SCHEMAS, **ACCESS_SCHEMAS, **AGENT_SCHEMAS},
             "responses": RESPONSES,
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",

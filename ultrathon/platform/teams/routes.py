@@ -127,3 +127,4 @@ def leave(slug: str):
     name = team.name
     return _attempt(challenge, "leave", lambda: leave_team(team, current_user._get_current_object()),
                     lambda _: f"You left team “{name}”.")
+from . import access_routes  # noqa: E402,F401  (its views join the blueprint; kept apart for size)
