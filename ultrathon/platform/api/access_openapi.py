@@ -19,8 +19,9 @@ ACCESS_SCHEMAS: dict[str, Any] = {
     "AccessRequest": obj(
         ["approval", "questions", "state"],
         approval={"type": "string", "enum": ["open", "required"]},
-        questions={"type": "array", "items": obj(["name", "label", "required"], name={"type": "string"},
-                                                 label={"type": "string"}, required={"type": "boolean"})},
+        # Built by hand: a property named "required" cannot pass through obj()'s keywords.
+        questions={"type": "array", "items": {"type": "object", "required": ["name", "label", "required"], "properties": {
+            "name": {"type": "string"}, "label": {"type": "string"}, "required": {"type": "boolean"}}}},
         state={"type": "string", "enum": ["none", "pending", "approved", "refused"],
                "description": "none: no request made yet; refused: a new one may be made."},
         id={"type": "integer"},
