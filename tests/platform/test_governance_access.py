@@ -236,3 +236,25 @@ def test_a_challenge_without_access_asks_for_nothing(client, ctx, make_open_chal
     assert client.post(f"/api/v1/teams/{team.id}/members", headers=headers,
                        json={"code": team.invite_code, "accept_terms": True}).status_code == 201
     assert db.session.execute(db.select(AccessRequest)).first() is None
+
+
+def test_the_team_page_asks_the_questions_and_says_what_is_missing(client, ctx, gated, make_user):
+    challenge = gated(REQUIRED)
+    person = make_user("p@example.org")
+    login(client, person)
+    page = client.get(f"/challenges/{challenge.slug}/team").get_data(as_text=True)
+    assert "Access to this challenge" in page and "ORCID iD" in page and "Create the team" not in page
+    missing = client.post(f"/challenges/{challenge.slug}/access-request", data={"answer-orcid": "0000-0001"})
+    assert missing.status_code == 400
+    assert "Answer &#39;Your institution&#39; (affiliation): this challenge requires it." in missing.get_data(as_text=True)
+    assert db.session.execute(db.select(AccessRequest)).first() is None
+
+
+def test_organisers_need_no_request(client, ctx, gated, make_user, token_for):
+    challenge = gated(REQUIRED)
+    organiser = make_user(challenge.organisers[0])
+    headers = token_for(organiser)
+    created = client.post(f"/api/v1/challenges/{challenge.slug}/teams", headers=headers, json={"name": "Hosts", "accept_terms": True})
+    assert created.status_code == 201
+    made = client.post(f"/api/v1/challenges/{challenge.slug}/access-request", headers=headers, json={"answers": {"affiliation": "X"}})
+    assert made.status_code == 409 and "organisers need no access request" in made.get_json()["detail"]
