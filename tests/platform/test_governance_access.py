@@ -258,3 +258,18 @@ def test_organisers_need_no_request(client, ctx, gated, make_user, token_for):
     assert created.status_code == 201
     made = client.post(f"/api/v1/challenges/{challenge.slug}/access-request", headers=headers, json={"answers": {"affiliation": "X"}})
     assert made.status_code == 409 and "organisers need no access request" in made.get_json()["detail"]
+
+
+def test_the_answers_are_in_the_persons_export_and_go_with_an_erasure(ctx, gated, make_user):
+    from ultrathon.platform.auth.erasure import erase_user, export_user_data
+    from ultrathon.platform.governance.access import request_access
+
+    challenge = gated(REQUIRED)
+    person = make_user("p@example.org", "Pat")
+    request_access(challenge, person, {"affiliation": "Pat's own lab"})
+    exported = export_user_data(person)["access_requests"]
+    assert [(a["challenge"], a["answers"], a["status"]) for a in exported] == [
+        (challenge.slug, {"affiliation": "Pat's own lab", "orcid": ""}, "pending")]
+    erase_user(person)
+    item = db.session.execute(db.select(AccessRequest)).scalar_one()
+    assert (item.answers, item.status) == ({}, "pending")
