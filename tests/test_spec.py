@@ -627,7 +627,10 @@ def test_docs_describe_every_key_and_the_example_sets_them():
               # A phased challenge: the Phases section has its own example.
               "phases", "combine_phases", "data.phase_column",
               # The Ladder's step goes with feedback: ladder; a card's fields are a list the example does set.
-              "feedback.step", "method_card.fields.name", "method_card.fields.label", "method_card.fields.required"}
+              "feedback.step", "method_card.fields.name", "method_card.fields.label", "method_card.fields.required",
+              # Approval and registration questions: the Access section has its own example.
+              "access", "access.approval", "access.allowed_domains", "access.questions",
+              "access.questions.name", "access.questions.label", "access.questions.required"}
     assert [k for k in keys if not present(k) and k not in custom] == []
 
 

@@ -221,3 +221,24 @@ def test_phase_picks_the_phase_of_leaderboard_submissions_and_submit(ultrathon, 
     assert refused.returncode != 0 and "development" in (refused.stderr + refused.stdout).lower()
     unknown = ultrathon("leaderboard", PHASED_SLUG, "--phase", "nope", token=secret)
     assert unknown.returncode == 1 and "no phase 'nope'" in unknown.stderr
+
+
+def test_a_pending_access_request_is_answered_with_its_own_detail(ultrathon, make_challenge, make_team, tmp_path, home):
+    """Under access.approval: required, the CLI prints the server's access-pending detail and exits 2."""
+    import shutil
+
+    from ultrathon.platform.governance.access import request_access
+
+    folder = tmp_path / "gated" / SLUG
+    shutil.copytree(Path(__file__).resolve().parents[2] / "challenges" / SLUG, folder)
+    with open(folder / "challenge.yaml", "a") as handle:
+        handle.write("\naccess:\n  approval: required\n  questions: [{name: affiliation, label: Your institution}]\n")
+    challenge = make_challenge(folder=folder)
+    user = make_team(challenge, name="Waiting").memberships[0].user
+    request_access(challenge, user, {"affiliation": "KU"})
+    _, secret = create_token(user, "cli")
+    db.session.commit()
+    result = ultrathon("download", SLUG, "data", token=secret)
+    assert result.returncode == 2
+    assert "403 Access request pending: your access request to" in result.stderr
+    assert not (home / "data").exists() or not any((home / "data").iterdir())

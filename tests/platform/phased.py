@@ -15,20 +15,32 @@ DEMO = Path(__file__).resolve().parents[2] / "challenges" / "breast-cancer-diagn
 PHASED_SLUG = "phased-demo"
 
 
+def phase_files(folder: Path, solution: pd.DataFrame) -> dict[str, str]:
+    """Write each phase's own sample submission (its rows only); return the YAML keys that give each phase its files."""
+    keys = {}
+    for phase in solution["Phase"].unique():
+        rows = solution.loc[solution["Phase"] == phase, "patient_id"]
+        pd.DataFrame({"patient_id": rows, "probability": 0.5}).to_csv(folder / f"{phase}_sample.csv", index=False)
+        keys[phase] = f"public: [train.csv, test.csv, {phase}_sample.csv], sample_submission: {phase}_sample.csv"
+    return keys
+
+
 def write_phased(folder: Path, now: datetime, *, extra: str = "", slug: str = PHASED_SLUG) -> Path:
     """Copy the demo into `folder` with two phases: development (ends `now` - 1 day) and final (ends `now` + 10 days)."""
     shutil.copytree(DEMO, folder)
     solution = pd.read_csv(folder / "solution.csv")
     solution["Phase"] = ["development" if i % 2 == 0 else "final" for i in range(len(solution))]
     solution.to_csv(folder / "solution.csv", index=False)
+    files = phase_files(folder, solution)
     text = (folder / "challenge.yaml").read_text().replace("slug: breast-cancer-diagnosis", f"slug: {slug}")
     text = text.replace("  target: malignant\n", "  target: malignant\n  phase_column: Phase\n")
     lines = [line for line in text.splitlines() if not line.startswith(("opens:", "closes:"))]
     fmt = "%Y-%m-%dT%H:%M:%S+00:00"
     at = [now - timedelta(days=20), now - timedelta(days=1), now + timedelta(days=10)]
     phases = (f"phases:\n"
-              f"  - {{slug: development, title: Development, opens: {at[0]:{fmt}}, closes: {at[1]:{fmt}}, feedback: ladder}}\n"
-              f"  - {{slug: final, title: Final test, opens: {at[1]:{fmt}}, closes: {at[2]:{fmt}}}}\n")
+              f"  - {{slug: development, title: Development, opens: {at[0]:{fmt}}, closes: {at[1]:{fmt}}, feedback: ladder, "
+              f"{files['development']}}}\n"
+              f"  - {{slug: final, title: Final test, opens: {at[1]:{fmt}}, closes: {at[2]:{fmt}}, {files['final']}}}\n")
     (folder / "challenge.yaml").write_text("\n".join(lines) + "\n" + phases + extra)
     return folder
 

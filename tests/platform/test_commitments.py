@@ -50,18 +50,21 @@ def phased(make_challenge, make_team, tmp_path):
     """A two-phase challenge in its development phase, the final one to open in a week; team Owls in it."""
     import pandas as pd
 
+    from tests.platform.phased import phase_files
+
     folder = tmp_path / "phased" / "phased-diagnosis"
     shutil.copytree(DEMO_DIR / SLUG, folder)
     solution = pd.read_csv(folder / "solution.csv")
     solution["Phase"] = ["development" if i % 2 else "final" for i in range(len(solution))]
     solution.to_csv(folder / "solution.csv", index=False)
+    files = phase_files(folder, solution)
     now = utcnow().replace(microsecond=0)
     text = (folder / "challenge.yaml").read_text().replace(f"slug: {SLUG}", "slug: phased-diagnosis")
     text = re.sub(r"(?m)^(opens|closes): .*$", "", text).replace("  target: malignant", "  target: malignant\n  phase_column: Phase")
     text += (f"phases:\n  - {{slug: development, title: Development, opens: {(now - timedelta(days=7)).isoformat()}, "
-             f"closes: {(now + timedelta(days=7)).isoformat()}}}\n"
+             f"closes: {(now + timedelta(days=7)).isoformat()}, {files['development']}}}\n"
              f"  - {{slug: final, title: Final test, opens: {(now + timedelta(days=7)).isoformat()}, "
-             f"closes: {(now + timedelta(days=14)).isoformat()}}}\n")
+             f"closes: {(now + timedelta(days=14)).isoformat()}, {files['final']}}}\n")
     (folder / "challenge.yaml").write_text(text)
     challenge = make_challenge(folder=folder)
     make_team(challenge, name="Owls")

@@ -38,6 +38,9 @@ def world(app, make_open_challenge, make_user, make_team, make_submission, token
     make_submission(challenge)  # another team's
     run_worker()
     revocable, _ = create_token(member, "to revoke")
+    from ultrathon.platform.governance.models import AccessRequest
+    asked = AccessRequest(challenge_id=challenge.id, user_id=member.id, answers={}, status="pending")
+    db.session.add(asked)
     db.session.commit()
     real = {
         "slug": challenge.slug,
@@ -45,6 +48,8 @@ def world(app, make_open_challenge, make_user, make_team, make_submission, token
         "submission_id": str(submission.id),
         "team_id": str(team.id),
         "token_id": str(revocable.id),
+        "user_id": str(member.id),  # a participant the organiser may suspend
+        "request_id": str(asked.id),  # an access request the organiser may decide
         "token": "not-a-reset-token",
         "filename": "ultrathon.css",
         "job_id": "lease-1-000000000000",  # an agent job: the walkers' tokens are refused there (401)

@@ -20,6 +20,7 @@ from pydantic import (
 
 from ultrathon.metric_catalogue import CATALOGUE, CUSTOM, MetricFacts
 
+from .access import AccessSpec
 from .cross_checks import cross_problems
 from .feedback import FEEDBACK_MODES, FeedbackSpec
 from .method_card import MethodCardSpec
@@ -261,6 +262,7 @@ class ChallengeSpec(StrictModel):
     teams: TeamsSpec = Field(default_factory=TeamsSpec)
     scoring: ScoringSpec = Field(default_factory=ScoringSpec)
     terms: TermsSpec = Field(default_factory=TermsSpec)
+    access: AccessSpec = Field(default_factory=AccessSpec)  # who may take part (spec/access.py)
     results: ResultsSpec = Field(default_factory=ResultsSpec)
     method_card: MethodCardSpec = Field(default_factory=MethodCardSpec)  # what a final entry's card holds
     subgroups: list[ColumnName] = Field(default_factory=list)

@@ -11,6 +11,7 @@ from pydantic import TypeAdapter, ValidationError
 from ultrathon.metric_catalogue import CATALOGUE, CURVE_METRICS, CUSTOM
 
 from .vocabulary import RANKING_SCHEMES, TASKS, Path, did_you_mean
+from .access import access_problems
 from .feedback import feedback_problems
 from .method_card import method_card_problems
 from .phases import phase_problems
@@ -97,6 +98,7 @@ def cross_problems(raw: dict, options: bool = True) -> list[tuple[Path, str]]:
         out.append((("submission", "decimal"), "',' cannot be the decimal mark of a file whose columns are separated "
                                                "by ','; use delimiter ';' with decimal ','"))
     out += method_card_problems(raw)
+    out += access_problems(raw)
     out += phase_problems(raw, _aware_time)
     primary = _at(raw, "metrics", "primary")
     if _at(raw, "submission", "missing") == "worst" and primary in NO_WORST_FILL:

@@ -32,6 +32,9 @@ PROBLEM_TYPES = {
     "conflict": "The request clashes with the current state (a name taken, a team already joined).",
     "unverified-email": "The caller's e-mail address is not verified yet; follow the mailed link or resend it from the account page.",
     "suspended": "The organisers suspended the caller from this challenge; `detail` gives their reason.",
+    "access-required": "The challenge admits people on request: POST answers to its access-request first.",
+    "access-pending": "The caller's access request waits for the organisers' approval.",
+    "access-refused": "The organisers refused the caller's access request; `detail` gives their reason. A new request may follow.",
     "results-being-verified": "The challenge has closed; its private standings wait for the organisers to publish them.",
 }
 

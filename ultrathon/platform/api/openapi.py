@@ -116,11 +116,13 @@ SCHEMAS: dict[str, Any] = {
         name={"type": "string", "minLength": 1, "maxLength": MAX_TEAM_NAME,
               "pattern": f"^{NO_NUL}*[A-Za-z0-9]{NO_NUL}*$"},
         accept_terms={"type": "boolean", "description": "Accept the challenge's data-use terms (needed once)."},
+        answers=ref("AccessAnswers"),  # the access request made with the team change (access_openapi.py)
     ),
     "JoinTeam": obj(
         ["code"],
         code={"type": "string", "minLength": 1, "pattern": f"^{NO_NUL}*$", "description": "The team's invite code."},
         accept_terms={"type": "boolean"},
+        answers=ref("AccessAnswers"),
     ),
     "NewSubmission": obj(
         ["file"],
@@ -351,6 +353,7 @@ PATHS: dict[str, Any] = {
 def _document() -> dict[str, Any]:
     from .agent_openapi import AGENT_PATHS, AGENT_SCHEMAS, AGENT_SECURITY  # it builds on the helpers above
     from .commitment_openapi import COMMITMENT_PATHS, COMMITMENT_SCHEMAS
+    from .access_openapi import ACCESS_PATHS, ACCESS_SCHEMAS
     from .method_card_openapi import CARD_PATHS, CARD_SCHEMAS
     from .phase_openapi import PHASE_SCHEMAS, add_phases, combined_path
 
@@ -367,9 +370,9 @@ def _document() -> dict[str, Any]:
                            "`Authorization: Bearer <token>`; errors are application/problem+json. "
                            "docs/api.md has a worked example.",
         },
-        "paths": {**paths, **CARD_PATHS, **COMMITMENT_PATHS, **AGENT_PATHS},
+        "paths": {**paths, **CARD_PATHS, **COMMITMENT_PATHS, **ACCESS_PATHS, **AGENT_PATHS},
         "components": {
-            "schemas": {**schemas, **CARD_SCHEMAS, **COMMITMENT_SCHEMAS, **AGENT_SCHEMAS, **PHASE_SCHEMAS},
+            "schemas": {**schemas, **CARD_SCHEMAS, **COMMITMENT_SCHEMAS, **ACCESS_SCHEMAS, **AGENT_SCHEMAS, **PHASE_SCHEMAS},
             "responses": RESPONSES,
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",

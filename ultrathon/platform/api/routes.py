@@ -134,7 +134,7 @@ def create_team_route(slug: str):
     name = _field(body, "name", str, required=True)
     accept = _field(body, "accept_terms", bool, default=False)
     try:
-        team = create_team(challenge, user, name, accept=accept)
+        team = create_team(challenge, user, name, accept=accept, answers=_field(body, "answers", dict))
     except TeamError as exc:
         raise ApiProblem(exc.status, str(exc), kind=exc.kind) from None
     response = jsonify(team_to_dict(team, user))
@@ -153,7 +153,7 @@ def join_team_route(team_id: int):
     code = _field(body, "code", str, required=True)
     accept = _field(body, "accept_terms", bool, default=False)
     try:
-        join_team(team, user, code, accept=accept)
+        join_team(team, user, code, accept=accept, answers=_field(body, "answers", dict))
     except TeamError as exc:
         raise ApiProblem(exc.status, str(exc), kind=exc.kind) from None
     response = jsonify(team_to_dict(team, user))
@@ -271,7 +271,7 @@ def _json_object() -> dict[str, Any]:
     return body
 
 
-_TYPE_NAMES = {str: "a string", bool: "true or false"}
+_TYPE_NAMES = {str: "a string", bool: "true or false", dict: "an object"}
 
 
 def _field(body: dict[str, Any], name: str, kind: type, *, required: bool = False, default: Any = None) -> Any:
@@ -364,4 +364,4 @@ def team_to_dict(team: Team, viewer: User | None) -> dict[str, Any]:
     }
 
 
-from . import agent_routes, commitment_routes, leaderboard_routes, method_card_routes  # noqa: E402,F401  (their views join the blueprint; kept apart for size)
+from . import access_routes, agent_routes, commitment_routes, leaderboard_routes, method_card_routes  # noqa: E402,F401  (their views join the blueprint; kept apart for size)

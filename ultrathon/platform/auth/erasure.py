@@ -11,6 +11,7 @@ from flask import current_app
 
 from ..audit import record
 from ..extensions import db
+from ..governance.models import AccessRequest
 from ..leaderboard.cache import clear_leaderboard
 from ..models import ApiToken, AuditEvent, Challenge, Membership, Submission, Team, TermsAcceptance, User
 from .service import ERASED_DOMAIN, AccountError, end_sessions
@@ -52,6 +53,7 @@ def export_user_data(user: User) -> dict[str, Any]:
         db.select(Submission).where(Submission.user_id == user.id).order_by(Submission.created_at, Submission.id)).scalars()
     terms = db.session.execute(db.select(TermsAcceptance).where(TermsAcceptance.user_id == user.id)).scalars()
     tokens = db.session.execute(db.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)).scalars()
+    asked = db.session.execute(db.select(AccessRequest).where(AccessRequest.user_id == user.id).order_by(AccessRequest.id)).scalars()
     return {
         "profile": {"id": user.id, "email": user.email, "name": user.name, "is_admin": user.is_admin,
                     "active": user.is_active_account, "created_at": _iso(user.created_at),
@@ -64,6 +66,9 @@ def export_user_data(user: User) -> dict[str, Any]:
                          "filename": s.filename, "note": s.note, "size": s.size, "sha256": s.sha256,
                          "created_at": _iso(s.created_at), "scored_at": _iso(s.scored_at),
                          "selected": s.selected_at is not None, "error": s.error} for s in submissions],
+        "access_requests": [{"challenge": slugs.get(a.challenge_id), "answers": a.answers, "status": a.status,
+                             "reason": a.reason, "created_at": _iso(a.created_at), "decided_at": _iso(a.decided_at)}
+                            for a in asked],
         "api_tokens": [{"name": t.name, "prefix": t.prefix, "created_at": _iso(t.created_at),
                         "expires_at": _iso(t.expires_at), "last_used_at": _iso(t.last_used_at),
                         "revoked_at": _iso(t.revoked_at)} for t in tokens],
@@ -143,6 +148,9 @@ def erase_user(user: User, actor: User | None = None, **detail: Any) -> str:
     for submission in db.session.execute(db.select(Submission).where(Submission.user_id == user.id)).scalars():
         submission.note, submission.filename = scrub(submission.note or ""), scrub(submission.filename or "")
     db.session.execute(db.delete(ApiToken).where(ApiToken.user_id == user.id), execution_options={"synchronize_session": False})
+    for asked in db.session.execute(db.select(AccessRequest).where(AccessRequest.user_id == user.id)).scalars():
+        asked.answers = {}  # the person's own words (institution, ORCID); the decision stays
+        asked.reason = scrub(asked.reason) if asked.reason else asked.reason
     user.email, user.name = f"{pseudonym}@{ERASED_DOMAIN}", pseudonym
     user.password_hash, user.is_admin, user.is_active_account, user.last_login_at = _UNUSABLE_HASH, False, False, None
     end_sessions(user)

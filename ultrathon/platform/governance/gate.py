@@ -1,4 +1,4 @@
-"""Who may take part in a challenge: a verified address, and no suspension in force.
+"""Who may take part in a challenge: a verified address, no suspension in force, and approved access where asked.
 
 The services ask `participation_refusal` before a team change, a download, an upload or a
 final choice; `refuse_suspended` runs before every request, so a suspended person's session
@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import Challenge, Submission, Team, User
+from .access import access_block
 from .suspension import active_suspension, suspended_message
 from .verification import unverified_message
 
@@ -38,7 +39,9 @@ def participation_refusal(user: User | None, challenge: Challenge, *, need_verif
     message = unverified_message(user) if need_verified else None
     if message is not None:
         return Refusal(UNVERIFIED, "E-mail address not verified", message)
-    return None
+    # Leaving, renaming and final choices (need_verified=False) stay open to whoever is in a team already.
+    block = access_block(user, challenge) if need_verified else None
+    return Refusal(*block) if block is not None else None
 
 
 def _challenge_id_of_request() -> int | None:

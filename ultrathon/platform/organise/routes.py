@@ -19,6 +19,7 @@ from ..challenges.access import get_challenge, is_organiser
 from ..challenges.publication import PublicationRefused, publish_results, withdraw_results
 from ..challenges.loader import LoadRefused
 from ..extensions import db, login_manager
+from ..governance.access import pending_requests
 from ..governance.suspension import participant_rows
 from ..leaderboard.curves import submission_charts
 from ..models import Challenge, utcnow
@@ -100,6 +101,7 @@ def dashboard(slug: str):
         scores=listing.scores_of(s.id for s in page.items),
         teams=listing.team_rows(challenge),
         participants=participant_rows(challenge),
+        access_requests=pending_requests(challenge),
         counts=listing.status_counts(challenge),
         statuses=listing.STATUSES,
         charts=[charts.submissions_per_day(challenge, zone), charts.teams_over_time(challenge, zone)],
@@ -333,4 +335,4 @@ def upload_update(slug: str):
     return render_template("organise/upload.html", challenge=challenge, form=form, **outcome), status
 
 
-from . import agent_tokens, suspensions  # noqa: E402,F401  (their views attach to bp; they import _organised from here)
+from . import access_requests, agent_tokens, suspensions  # noqa: E402,F401  (their views attach to bp; they import _organised from here)

@@ -146,3 +146,6 @@ def commit(slug: str):
         return _page(challenge, status=error.status, errors={"commit": _sentence(error.detail)}, values=fields)
     flash(f"Committed {made.sha256} for the {made.phase.title} phase; it is the one in force until a later one.", "success")
     return redirect(url_for("teams.team_page", slug=challenge.slug))
+
+
+from . import access_routes  # noqa: E402,F401  (its views join the blueprint; kept apart for size)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import record
 from ..challenges.access import has_accepted_terms, team_of, terms_version
 from ..extensions import db
+from ..governance.access import ACCESS_REFUSED, ACCESS_REQUIRED, AccessError, ensure_request
 from ..governance.gate import participation_refusal
 from ..models import Challenge, Membership, Submission, Team, TermsAcceptance, User
 from ..submissions.quota import lock_team
@@ -25,9 +27,16 @@ class TeamError(ValueError):
         self.kind = kind  # the API's problem type, when not the status's own (governance refusals)
 
 
-def _refuse_if_barred(challenge: Challenge, user: User, *, need_verified: bool = True) -> None:
-    """Refuse a team change to an unverified or suspended user, saying why and what to do."""
+def _refuse_if_barred(challenge: Challenge, user: User, *, need_verified: bool = True, answers: Any = None) -> None:
+    """Refuse a team change to an unverified, suspended or not (yet) admitted user, saying why and what to do."""
     refusal = participation_refusal(user, challenge, need_verified=need_verified)
+    if need_verified and (refusal is None or refusal.kind in (ACCESS_REQUIRED, ACCESS_REFUSED)):
+        # Answers given with the join or create make the access request (committed, whatever follows).
+        try:
+            ensure_request(challenge, user, answers)
+        except AccessError as error:
+            raise TeamError(str(error), error.status, error.kind) from None
+        refusal = participation_refusal(user, challenge)
     if refusal is not None:
         raise TeamError(refusal.detail, 403, refusal.kind)
 
@@ -58,10 +67,10 @@ def _check_name_free(challenge: Challenge, name: str, except_team: Team | None =
         raise TeamError(f"a team named {name!r} exists already in this challenge", 409)
 
 
-def create_team(challenge: Challenge, user: User, name: str, *, accept: bool = False) -> Team:
+def create_team(challenge: Challenge, user: User, name: str, *, accept: bool = False, answers: Any = None) -> Team:
     """Create a team with the user as its owner; the user must accept the terms first or here."""
     name = _clean_name(name)
-    _refuse_if_barred(challenge, user)
+    _refuse_if_barred(challenge, user, answers=answers)
     if accept:
         accept_terms(challenge, user)
     elif not has_accepted_terms(user, challenge):
@@ -85,13 +94,13 @@ def find_team_by_code(challenge: Challenge, code: str) -> Team | None:
     ).scalar_one_or_none()
 
 
-def join_team(team: Team, user: User, code: str, *, accept: bool = False) -> Membership:
+def join_team(team: Team, user: User, code: str, *, accept: bool = False, answers: Any = None) -> Membership:
     """Add the user to a team whose invite code they hold, within the size limit."""
     challenge = team.challenge
     # Compared as bytes: compare_digest refuses non-ASCII str, and a typed code may hold some.
     if not code or not secrets.compare_digest(team.invite_code.encode(), code.strip().encode()):
         raise TeamError("that invite code is not this team's", 403)
-    _refuse_if_barred(challenge, user)
+    _refuse_if_barred(challenge, user, answers=answers)
     if accept:
         accept_terms(challenge, user)
     elif not has_accepted_terms(user, challenge):
