@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import timezone
 
@@ -9,6 +11,7 @@ from ..audit import record
 from ..challenges.access import team_of
 from ..extensions import db
 from ..models import Challenge, Membership, Team, User, utcnow
+from ..organise.exports import csv_safe
 from .models import DeletionAttestation
 
 ATTEST_ACTION = "terms.deletion_attest"
@@ -82,3 +85,14 @@ def attestation_rows(challenge: Challenge) -> list[tuple[str, User, DeletionAtte
     made = {a.user_id: a for a in db.session.execute(
         db.select(DeletionAttestation).where(DeletionAttestation.challenge_id == challenge.id)).scalars()}
     return [(team_name, user, made.get(user.id)) for team_name, user in rows]
+
+
+def attestations_csv(challenge: Challenge) -> str:
+    """Return the results bundle's attestations.csv: team, member name, attested_at (empty when not attested)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["team", "member", "attested_at"])
+    for team_name, user, attestation in attestation_rows(challenge):
+        writer.writerow([csv_safe(team_name), csv_safe(user.name),
+                         attestation.at.astimezone(timezone.utc).isoformat() if attestation else ""])
+    return out.getvalue()
