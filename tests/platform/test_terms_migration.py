@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import replace
-from datetime import datetime
 
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
@@ -41,7 +40,7 @@ def test_existing_acceptances_get_the_digest_of_the_text_their_challenge_shows(a
         assert rows == {own: (sha("Ours, ø."), "en"), default: (sha(TermsSpec().text), "en"), danish: (sha("Vores."), "da")}
         with db.engine.begin() as conn:  # the same version accepted under a new text is a second row now
             _insert(conn, "terms_acceptance", challenge_id=own, user_id=user, version="2", text_sha256=sha("New."), language="en")
-        downgrade(revision="-1")
+        downgrade(revision=BEFORE_TERMS_DIGESTS)
         with db.engine.connect() as conn:
             assert "deletion_attestation" not in sa.inspect(conn).get_table_names()
             assert conn.execute(sa.text("SELECT count(*) FROM terms_acceptance")).scalar_one() == 3
