@@ -77,3 +77,14 @@ def test_a_changed_text_stops_uploads_until_accepted_again(client, make_open_cha
                           data={"file": (io.BytesIO(sample), "predictions.csv")}, content_type="multipart/form-data")
     assert refused.status_code == 403, refused.get_json()
     assert "terms" in refused.get_json()["detail"]
+
+
+def test_a_persons_data_export_names_the_text_they_accepted(client, make_challenge, make_user):
+    from ultrathon.platform.auth.erasure import export_user_data
+
+    challenge = make_challenge(DEMO)
+    user = make_user()
+    login(client, user)
+    client.post(f"/challenges/{DEMO}/terms", data={"accept": "yes"})
+    [accepted] = export_user_data(user)["terms_accepted"]
+    assert (accepted["version"], accepted["text_sha256"], accepted["language"]) == ("1", _sha(challenge.settings.terms.text), "en")
