@@ -253,6 +253,7 @@ def token_for(ctx):
 def make_team(ctx, make_user):
     """Create a team in a challenge with its members, who have accepted the terms."""
     from ultrathon.platform.extensions import db
+    from ultrathon.platform.challenges.access import terms_sha256, terms_version
     from ultrathon.platform.models import Membership, Team, TermsAcceptance
 
     counter = iter(range(1, 10_000))
@@ -266,8 +267,8 @@ def make_team(ctx, make_user):
         for i, user in enumerate(members):
             db.session.add(Membership(team_id=team.id, user_id=user.id, challenge_id=challenge.id, role="owner" if i == 0 else "member"))
             if accept_terms:
-                version = challenge.spec.get("terms", {}).get("version", "1")
-                db.session.add(TermsAcceptance(challenge_id=challenge.id, user_id=user.id, version=version))
+                db.session.add(TermsAcceptance(challenge_id=challenge.id, user_id=user.id, version=terms_version(challenge),
+                                               text_sha256=terms_sha256(challenge)))
         db.session.commit()
         return team
 

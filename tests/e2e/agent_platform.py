@@ -13,6 +13,7 @@ import sys
 def submit(slug: str, count: int) -> list[int]:
     """Upload the sample file `count` times, one new team each (the daily quota is per team)."""
     from ultrathon.platform.auth.service import create_user
+    from ultrathon.platform.challenges.access import terms_sha256
     from ultrathon.platform.extensions import db
     from ultrathon.platform.models import Challenge, Membership, Team, TermsAcceptance
     from ultrathon.platform.submissions.uploads import accept_submission
@@ -28,7 +29,8 @@ def submit(slug: str, count: int) -> list[int]:
         db.session.flush()
         db.session.add(Membership(team_id=team.id, user_id=user.id, challenge_id=challenge.id, role="owner"))
         db.session.add(TermsAcceptance(challenge_id=challenge.id, user_id=user.id,
-                                       version=challenge.spec.get("terms", {}).get("version", "1")))
+                                       version=challenge.spec.get("terms", {}).get("version", "1"),
+                                       text_sha256=terms_sha256(challenge)))
         db.session.commit()
         ids.append(accept_submission(challenge, user, sample, "predictions.csv").id)
     return ids

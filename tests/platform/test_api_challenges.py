@@ -1,5 +1,7 @@
 """Challenges and their public files through the API; the hidden solution is reachable by no path."""
 
+import hashlib
+
 import pytest
 
 from ultrathon.platform.extensions import db
@@ -31,6 +33,8 @@ def test_the_detail_names_the_metric_the_files_and_the_callers_team(client, make
     assert "solution" not in str(body["files"])
     assert body["team"]["name"] == "Owls" and body["team"]["invite_code"] == team.invite_code
     assert body["terms"]["accepted"] is True
+    assert body["terms"]["text_sha256"] == hashlib.sha256(body["terms"]["text"].encode("utf-8")).hexdigest()
+    assert body["terms"]["language"] == "en"
     anonymous = client.get(f"/api/v1/challenges/{SLUG}").get_json()
     assert anonymous["team"] is None and anonymous["terms"]["accepted"] is False
 

@@ -71,7 +71,7 @@ def site(make_open_challenge, make_user, make_team, make_submission, run_worker)
     run_worker()
     organiser = make_user(ORGANISER, "Olga Organiser", admin=True)
     values = {"slug": challenge.slug, "submission_id": submission.id, "team_id": team.id, "name": "train.csv",
-              "token": "not-a-reset-token", "filename": "ultrathon.css"}
+              "token": "not-a-reset-token", "filename": "ultrathon.css", "fmt": "csv"}
     return {"participant": participant, "organiser": organiser, "values": values}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from ultrathon.platform.challenges.access import terms_sha256
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Membership, Team, TermsAcceptance, User, utcnow
 from ultrathon.platform.teams.service import TeamError, join_team
@@ -22,7 +23,8 @@ def test_ten_simultaneous_joins_into_a_team_with_three_free_places_fill_exactly_
     db.session.flush()
     # Terms accepted beforehand, so a join writes nothing before it counts the members.
     version = challenge.spec.get("terms", {}).get("version", "1")
-    db.session.add_all([TermsAcceptance(challenge_id=challenge.id, user_id=user.id, version=version) for user in joiners])
+    db.session.add_all([TermsAcceptance(challenge_id=challenge.id, user_id=user.id, version=version,
+                                            text_sha256=terms_sha256(challenge)) for user in joiners])
     db.session.commit()
     joiners = [user.id for user in joiners]
     start = threading.Barrier(RACERS)

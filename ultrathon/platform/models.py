@@ -222,15 +222,18 @@ class Membership(db.Model):
 
 
 class TermsAcceptance(db.Model):
-    """A user's acceptance of a challenge's data-use terms, with their version."""
+    """A user's acceptance of a challenge's data-use terms: their version, and the digest and language of the exact text."""
 
     __tablename__ = "terms_acceptance"
-    __table_args__ = (UniqueConstraint("challenge_id", "user_id", "version"),)
+    __table_args__ = (UniqueConstraint("challenge_id", "user_id", "version", "text_sha256"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenge.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     version: Mapped[str] = mapped_column(String(40))
+    # SHA-256 of the text shown, as UTF-8: a changed text under the same version is accepted anew.
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(35), default="en")
     accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -370,4 +373,5 @@ def _audit_is_append_only(session: Session, _context, _instances) -> None:
 from .agents import models as _agent_models  # noqa: E402,F401  (the agent tables join the metadata)
 from .method_cards import models as _card_models  # noqa: E402,F401  (the method card table joins the metadata)
 from .governance import models as _governance_models  # noqa: E402,F401  (the suspension table joins the metadata)
+from .terms import models as _terms_models  # noqa: E402,F401  (the deletion attestation table joins the metadata)
 from .phases.models import Commitment, Phase, ResultsPublication, current_phase  # noqa: E402,F401  (re-exported)

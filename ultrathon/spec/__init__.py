@@ -230,6 +230,13 @@ class TermsSpec(StrictModel):
         "Do not attempt to re-identify anyone, do not share the data outside your team, "
         "and delete them when the challenge ends."
     )
+    # The language the text is written in (a BCP 47 tag); each acceptance records it with the text's digest.
+    language: str = Field(default="en", pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=35)
+    # After the close, every team member attests that they deleted the data (platform/terms/attestation.py).
+    deletion_attestation: bool = False
+    attestation_text: str = Field(
+        default="I have deleted every copy of this challenge's data that I or my team held, as its terms require.",
+        min_length=1, max_length=2000)
 
 
 class ResultsSpec(StrictModel):

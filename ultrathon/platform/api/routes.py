@@ -9,7 +9,9 @@ from flask import Response, jsonify, request, url_for
 from sqlalchemy.orm import selectinload
 
 from ..audit import record
-from ..challenges.access import get_challenge, has_accepted_terms, held_back_message, held_until, is_organiser, team_of
+from ..challenges.access import (
+    get_challenge, has_accepted_terms, held_back_message, held_until, is_organiser, team_of, terms_sha256,
+)
 from ..extensions import db
 from ..governance.gate import participation_refusal
 from ..models import Challenge, ChallengeFile, Membership, Submission, Team, User, utcnow
@@ -80,6 +82,8 @@ def challenge_detail(slug: str):
         terms={
             "version": spec.terms.version,
             "text": spec.terms.text,
+            "text_sha256": terms_sha256(challenge),  # what an acceptance records: a changed text is accepted anew
+            "language": spec.terms.language,
             "accepted": has_accepted_terms(user, challenge),
         },
         # A file a later phase releases is listed to teams once it is out; organisers see it before.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection
 from datetime import datetime, timezone
 from typing import Protocol
@@ -69,17 +70,28 @@ def terms_version(challenge: Challenge) -> str:
     return challenge.settings.terms.version
 
 
-def has_accepted_terms(user: User | None, challenge: Challenge) -> bool:
-    """Return whether the user accepted the terms version in force."""
+def terms_sha256(challenge: Challenge) -> str:
+    """Return the SHA-256 of the exact terms text in force, as UTF-8 hex."""
+    return hashlib.sha256(challenge.settings.terms.text.encode("utf-8")).hexdigest()
+
+
+def acceptance_in_force(user: User | None, challenge: Challenge) -> TermsAcceptance | None:
+    """Return the user's acceptance of the terms in force: this version and this exact text (its SHA-256)."""
     if user is None or not getattr(user, "is_authenticated", False):
-        return False
+        return None
     return db.session.execute(
-        db.select(TermsAcceptance.id).where(
+        db.select(TermsAcceptance).where(
             TermsAcceptance.user_id == user.id,
             TermsAcceptance.challenge_id == challenge.id,
             TermsAcceptance.version == terms_version(challenge),
+            TermsAcceptance.text_sha256 == terms_sha256(challenge),
         )
-    ).first() is not None
+    ).scalars().first()
+
+
+def has_accepted_terms(user: User | None, challenge: Challenge) -> bool:
+    """Return whether the user accepted the terms in force (a changed text, same version or not, is accepted anew)."""
+    return acceptance_in_force(user, challenge) is not None
 
 
 def held_until(challenge: Challenge, name: str, now: datetime | None = None) -> datetime | None:

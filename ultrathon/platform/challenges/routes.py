@@ -12,10 +12,12 @@ from ...metric_catalogue import CATALOGUE
 from ..audit import record
 from ..extensions import db
 from ..governance.gate import participation_refusal
-from ..models import ChallengeFile, TermsAcceptance, utcnow
+from ..models import ChallengeFile, utcnow
 from ..teams.service import accept_terms
+from ..terms.acceptance import earlier_acceptance
+from ..terms.attestation import AttestationError, attest_deletion, attestation_panel
 from . import bp
-from .access import has_accepted_terms, held_back_message, held_until, is_organiser, team_of, terms_version
+from .access import acceptance_in_force, has_accepted_terms, held_back_message, held_until, is_organiser, team_of, terms_version
 from .render import render_markdown
 from .views import challenge_or_404, metric_facts
 
@@ -35,7 +37,7 @@ def metric_label(name: str) -> str:
 @bp.app_context_processor
 def challenge_helpers() -> dict:
     """Give every template the access rule the navigation needs."""
-    return {"is_organiser": is_organiser}
+    return {"is_organiser": is_organiser, "attestation_panel": attestation_panel}
 
 
 def _written_time(moment: datetime) -> str:
@@ -61,13 +63,6 @@ def overview(slug: str):
     """Show a challenge: description, timeline, metric, data, terms and how to take part."""
     challenge = challenge_or_404(slug)
     user = current_user if current_user.is_authenticated else None
-    acceptance = None
-    if user is not None:
-        acceptance = db.session.execute(
-            db.select(TermsAcceptance).where(
-                TermsAcceptance.user_id == user.id, TermsAcceptance.challenge_id == challenge.id,
-                TermsAcceptance.version == terms_version(challenge))
-        ).scalar_one_or_none()
     spec = challenge.settings
     return render_template(
         "challenges/overview.html",
@@ -80,7 +75,8 @@ def overview(slug: str):
         files=challenge.files,
         held={f.name: until for f in challenge.files if (until := held_until(challenge, f.name)) is not None},
         team=team_of(user, challenge),
-        acceptance=acceptance,
+        acceptance=acceptance_in_force(user, challenge),
+        earlier=earlier_acceptance(user, challenge),  # terms accepted before the text in force changed
         terms=spec.terms,
         terms_version=terms_version(challenge),
         now=utcnow(),
@@ -98,11 +94,31 @@ def accept(slug: str):
         accept_terms(challenge, current_user._get_current_object())
         db.session.commit()
         flash(f"You accepted the data-use terms (version {terms_version(challenge)}). The data are yours to download.", "success")
+    return _back_inside(challenge, "terms")
+
+
+def _back_inside(challenge, anchor: str):
+    """Redirect to the form's `next` page, if it is inside this challenge; else to the overview's anchor."""
     target = request.form.get("next") or ""
     # Only a path inside this challenge: the field comes from a form anyone could forge.
     if not target.startswith(f"/challenges/{challenge.slug}") or "//" in target:
-        target = url_for("challenges.overview", slug=challenge.slug, _anchor="terms")
+        target = url_for("challenges.overview", slug=challenge.slug, _anchor=anchor)
     return redirect(target)
+
+
+@bp.post("/challenges/<slug>/attest-deletion")
+@login_required
+def attest(slug: str):
+    """Record the user's attestation, after the close, that they deleted the challenge's data."""
+    challenge = challenge_or_404(slug)
+    try:
+        attest_deletion(challenge, current_user._get_current_object(), request.form.get("attest") == "yes")
+    except AttestationError as error:
+        db.session.rollback()
+        flash(f"No attestation was recorded: {error}.", "error")
+    else:
+        flash("Your attestation that you deleted the data is recorded. Thank you.", "success")
+    return _back_inside(challenge, "attestation")
 
 
 @bp.get("/challenges/<slug>/files/<name>")

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import Challenge, Phase, utcnow
 from ..phases.commitments import challenge_commitments, in_force
 from ..organise.exports import csv_safe, export_horizons_csv, export_scores_csv
+from ..terms.attestation import attestations_csv
 from .board import Board, as_board, board_of
 from .cache import SPLITS
 from .standings import get_standings, stats_of, tie_rule
@@ -59,6 +60,8 @@ method-cards.csv/.json        every method card: title, code link, the challenge
                               description as the team wrote it (Markdown; render it safely); final ones first
 horizons.csv                  survival curves only: each scored submission's time-dependent AUC and IPCW
                               Brier score at each horizon on both splits, with percentile bootstrap intervals
+attestations.csv              with terms.deletion_attestation only: each team member and when they attested
+                              that they deleted the data (attested_at empty: not attested)
 
 Ranking: {ranking}.
 Tie rule ("tied with leader", tied_with_leader): {tie_rule}.
@@ -242,6 +245,8 @@ def results_bundle(challenge: Challenge) -> bytes:
                                                                          for c in commitments)))
         if challenge.settings.submission.curves:
             bundle.writestr("horizons.csv", export_horizons_csv(challenge))
+        if challenge.settings.terms.deletion_attestation:
+            bundle.writestr("attestations.csv", attestations_csv(challenge))
         bundle.writestr("summary.json", json.dumps(summary, indent=1))
         bundle.writestr("README.txt", README.format(
             title=board.title, slug=board.slug, generated=f"{generated:%Y-%m-%d %H:%M}", metric=board.metric_label,

@@ -32,6 +32,7 @@ from ..submissions.actions import (
 )
 from ..submissions.errors import SubmissionRefused
 from ..submissions.uploads import accept_baseline
+from ..terms.attestation import attestation_rows
 from . import audit_log, bp, challenge_upload, charts, exports, listing
 from .forms import ActionForm, AgentTokenForm, BaselineForm, ChallengeUploadForm, DisqualifyForm, PublishForm
 
@@ -102,6 +103,7 @@ def dashboard(slug: str):
         teams=listing.team_rows(challenge),
         participants=participant_rows(challenge),
         access_requests=pending_requests(challenge),
+        attestations=attestation_rows(challenge) if challenge.settings.terms.deletion_attestation else None,
         counts=listing.status_counts(challenge),
         statuses=listing.STATUSES,
         charts=[charts.submissions_per_day(challenge, zone), charts.teams_over_time(challenge, zone)],
@@ -335,4 +337,4 @@ def upload_update(slug: str):
     return render_template("organise/upload.html", challenge=challenge, form=form, **outcome), status
 
 
-from . import access_requests, agent_tokens, suspensions  # noqa: E402,F401  (their views attach to bp; they import _organised from here)
+from . import access_log_export, access_requests, agent_tokens, suspensions  # noqa: E402,F401  (their views attach to bp; they import _organised from here)

@@ -8,12 +8,13 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import record
-from ..challenges.access import has_accepted_terms, team_of, terms_version
+from ..challenges.access import has_accepted_terms, team_of
 from ..extensions import db
 from ..governance.access import ACCESS_REFUSED, ACCESS_REQUIRED, AccessError, ensure_request
 from ..governance.gate import participation_refusal
-from ..models import Challenge, Membership, Submission, Team, TermsAcceptance, User
+from ..models import Challenge, Membership, Submission, Team, User
 from ..submissions.quota import lock_team
+from ..terms.acceptance import record_acceptance
 
 MAX_TEAM_NAME = 80
 
@@ -52,11 +53,7 @@ def _clean_name(name: str) -> str:
 
 def accept_terms(challenge: Challenge, user: User) -> None:
     """Record that the user accepts the challenge's data-use terms in force (idempotent)."""
-    if has_accepted_terms(user, challenge):
-        return
-    version = terms_version(challenge)
-    db.session.add(TermsAcceptance(challenge_id=challenge.id, user_id=user.id, version=version))
-    record("terms.accept", actor=user, challenge=challenge, version=version)
+    record_acceptance(challenge, user)  # with the exact text's SHA-256 and language (terms/acceptance.py)
 
 
 def _check_name_free(challenge: Challenge, name: str, except_team: Team | None = None) -> None:

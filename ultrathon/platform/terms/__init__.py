@@ -1,0 +1,1 @@
+"""Data-use terms kept exactly: the digest of the text accepted, deletion attestations, the access log."""
