@@ -53,7 +53,6 @@ def world(app, make_open_challenge, make_user, make_team, make_submission, token
         "token": "not-a-reset-token",
         "filename": "ultrathon.css",
         "job_id": "lease-1-000000000000",  # an agent job: the walkers' tokens are refused there (401)
-        "user_id": str(member.id),
         "fmt": "csv",  # an access log's format
     }
     sample = next(f.content for f in challenge.files if f.name == "sample_submission.csv")
