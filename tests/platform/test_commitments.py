@@ -225,6 +225,8 @@ def test_the_team_page_takes_a_commitment_and_shows_the_error_of_a_bad_one(clien
     shown = client.get(page).get_data(as_text=True)
     assert f"Committed {HASH.lower()}" in shown and "model v2" in shown
     clock(None)
+    submissions = client.get(f"/challenges/{SLUG}/submissions").get_data(as_text=True)
+    assert 'id="commitment-in-force"' in submissions and HASH.lower()[:16] in submissions and "model v2" in submissions
     late = client.post(f"{page}/commitments", data={"phase": "main", "sha256": OTHER})
     assert late.status_code == 409 and "opened at" in late.get_data(as_text=True)
     assert [c.sha256 for c in db.session.execute(db.select(Commitment)).scalars()] == [HASH.lower()]

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..method_cards.service import card_values, description_html, save_card
 from ..leaderboard.standings import find_board
 from ..models import Challenge, Phase, Submission, Team, User, utcnow
+from ..phases.commitments import in_force
 from ..phases.models import UnknownPhase, phase_named
 from . import bp
 from .errors import SubmissionRefused
@@ -82,6 +83,7 @@ def _state(challenge: Challenge, team: Team, phase: Phase) -> dict:
     context["chosen"] = sum(1 for s in submissions if s.selected_at is not None)
     context["site_figures"] = submission_sites(challenge, submissions, context["show_private"])
     quota = quota_for(challenge, team, user=current_user._get_current_object(), phase=phase)
+    context["commitment"] = in_force(phase).get(team.id)  # what the team's final entries here are checked against
     return {"submissions": submissions, "quota": quota, **context}
 
 
