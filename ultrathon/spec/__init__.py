@@ -41,6 +41,7 @@ from .vocabulary import (
     custom_reference_parts,
     dotted_key,
     plain_file_name,
+    zoned_time,
 )
 from .wording import error_message, kind_of, raw_path
 
@@ -284,9 +285,7 @@ class ChallengeSpec(StrictModel):
     @field_validator("opens", "closes")
     @classmethod
     def _carries_zone(cls, value: datetime) -> datetime:
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"a time must carry a zone, e.g. {ZONE_EXAMPLE}")
-        return value
+        return zoned_time(value)
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> ChallengeSpec:

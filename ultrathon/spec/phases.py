@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 from .feedback import FeedbackSpec
 from .sites import _MISSING, _at
 from .strict import StrictModel
-from .vocabulary import SLUG_RULE, ZONE_EXAMPLE, FileName, Path
+from .vocabulary import SLUG_RULE, FileName, Path, zoned_time
 
 MAIN_PHASE = "main"  # the slug of the one phase of a challenge without `phases:`
 MAIN_TITLE = "Main phase"
@@ -44,9 +44,7 @@ class PhaseSpec(StrictModel):
     @field_validator("opens", "closes")
     @classmethod
     def _carries_zone(cls, value: datetime) -> datetime:
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"a time must carry a zone, e.g. {ZONE_EXAMPLE}")
-        return value
+        return zoned_time(value)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import typing
+from datetime import datetime
 from typing import Annotated, Literal, Union
 
 from pydantic import AfterValidator
@@ -33,6 +34,13 @@ def plain_file_name(value: str) -> str:
 
 
 FileName = Annotated[str, AfterValidator(plain_file_name)]
+
+
+def zoned_time(value: datetime) -> datetime:
+    """Return a time that carries a zone, else raise ValueError: "09:00" is a different instant for each reader."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"a time must carry a zone, e.g. {ZONE_EXAMPLE}")
+    return value
 
 
 
