@@ -84,6 +84,11 @@ def test_a_phase_problem_is_reported_at_its_key(changes, key, words):
     assert [k for k, _ in found] == [key], problems(edited(**changes))
 
 
+def test_a_phase_time_without_a_zone_is_refused_at_its_key():
+    found = problems(edited(phases__0__opens="2027-01-04T09:00:00"))
+    assert ("phases[0].opens", "a time must carry a zone, e.g. 2027-01-04T09:00:00+01:00") in found
+
+
 def test_a_validated_spec_validates_again_from_its_own_dump():
     spec = parse_spec(RAW)
     again = ChallengeSpec.model_validate(spec.model_dump(mode="json"))
