@@ -12,11 +12,12 @@ from .arguments import IdConverter, refuse_nul
 from .config import flask_config, load_settings
 from .extensions import configure_sqlite, csrf, db, limiter, login_manager, migrate
 from .headers import init_headers
+from .languages.choice import init_languages
 from .leaderboard.front import CachedStandingsFront
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS_DIR = PACKAGE_ROOT / "migrations"
-BLUEPRINT_AREAS = ("health", "main", "auth", "challenges", "teams", "submissions", "organise", "leaderboard", "api")
+BLUEPRINT_AREAS = ("health", "main", "languages", "auth", "challenges", "teams", "submissions", "organise", "leaderboard", "api")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -35,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     _init_limiter(app)
     init_headers(app)
+    init_languages(app)
 
     from . import models  # noqa: F401  (registers the tables on the metadata)
 

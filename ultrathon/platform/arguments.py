@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import abort, request
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
@@ -56,3 +58,13 @@ class IdConverter(IntegerConverter):
             # where another method shares the address (PUT and DELETE of a selection).
             raise NotFound()
         return number
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return target if it is a path on this site, so ?next= cannot send anyone elsewhere."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target

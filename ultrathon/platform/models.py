@@ -88,6 +88,8 @@ class User(db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Null until the owner follows the link mailed at registration (governance/verification.py).
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language picked for pages and e-mails ("en", "da", "sv"); null follows the browser, then the challenge.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
 

@@ -252,6 +252,8 @@ class ChallengeSpec(StrictModel):
     slug: str = Field(pattern=f"^{SLUG_RULE}$")
     title: str = Field(min_length=1, max_length=200)
     summary: str = Field(default="", max_length=500)
+    # The language pages speak to a visitor whose browser asks for none of ours ("en", "da" or "sv").
+    language: Literal["en", "da", "sv"] = "en"
     description: FileName = "README.md"
     task: TaskType
     opens: datetime

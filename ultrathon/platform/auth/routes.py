@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 import time
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, flash, g, jsonify, make_response, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 
+from ..arguments import safe_next
 from ..audit import record
 from ..extensions import db, limiter, login_manager
 from ..governance.verification import VerifyLinkError, send_verification, user_for_verify_token, verify_email
@@ -59,16 +59,6 @@ def _too_many_attempts(limit) -> Response:
     return response
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Return target if it is a path on this site, so ?next= cannot send anyone elsewhere."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target
-
-
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"], on_breach=_too_many_attempts)
 def register():
@@ -91,7 +81,7 @@ def register():
             login_user(user)
             flash(f"Welcome, {user.name}. We mailed a link to {user.email}: follow it to verify the address, "
                   "which you need before joining a team, downloading data or uploading.", "success")
-            return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
     return render_template("auth/register.html", form=form), (400 if form.errors else 200)
 
 
@@ -101,7 +91,7 @@ def register():
 def login():
     """Log in with e-mail address and password."""
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
+        return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
         user = find_user(form.email.data)
@@ -115,7 +105,7 @@ def login():
             record("user.login", actor=user, target=user)
             db.session.commit()
             login_user(user, remember=bool(form.remember.data))
-            return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
         form.password.errors = [*form.password.errors, "That e-mail address and password do not match an account."]
     return render_template("auth/login.html", form=form), (400 if form.errors else 200)
 
