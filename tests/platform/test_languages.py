@@ -57,6 +57,23 @@ def test_the_picker_is_a_logged_in_persons_setting(client, make_user):
     assert 'lang="da"' in other.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
 
 
+@pytest.mark.parametrize("headers", [{"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"},
+                                     {"Sec-Fetch-Site": "same-site"}])
+def test_another_site_cannot_change_the_language(client, make_user, headers):
+    user = make_user()
+    login(client, user)
+    assert client.post("/language", data={"language": "sv"}, headers=headers).status_code == 403
+    db.session.refresh(user)
+    assert user.language is None
+
+
+def test_the_picker_sets_no_cookie_until_it_is_used(client):
+    assert "Set-Cookie" not in client.get("/").headers
+    answer = client.post("/language", data={"language": "da"}, headers={"Sec-Fetch-Site": "same-origin",
+                                                                          "Origin": "http://localhost"})
+    assert answer.status_code == 303 and "ultrathon_language=da" in answer.headers["Set-Cookie"]
+
+
 @pytest.mark.parametrize("choice", ["fr", "", "DA", "da-DK", "da\x00"])
 def test_the_picker_refuses_a_language_we_do_not_speak(client, choice):
     assert client.post("/language", data={"language": choice}).status_code == 400
