@@ -6,7 +6,7 @@ from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, Domain, get_locale
 from flask_login import current_user
 
-from ...i18n import LANGUAGE_NAMES, LANGUAGES, SOURCE_LANGUAGE, set_ambient_language, supported, translations
+from ...i18n import LANGUAGE_NAMES, LANGUAGES, SOURCE_LANGUAGE, current_language, set_ambient_language, supported, translations
 from ..extensions import db
 from .formatting import init_formatting
 
@@ -31,6 +31,8 @@ class CatalogBabel(Babel):
 
 def request_language() -> str:
     """Return the request's language: the person's setting, Accept-Language, the challenge's, else English."""
+    if not has_request_context():
+        return current_language()  # an app context of its own (a worker, the CLI): what it speaks
     chosen = _setting()
     if chosen:
         return chosen
