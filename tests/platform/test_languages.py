@@ -18,6 +18,12 @@ def test_a_page_speaks_the_language_the_browser_asks_for(client):
     assert 'lang="sv"' in swedish and "Hoppa till innehållet" in swedish
 
 
+def test_a_page_names_its_language_for_readers_and_caches(client):
+    answer = client.get("/", headers={"Accept-Language": "sv"})
+    assert answer.headers["Content-Language"] == "sv"
+    assert {"Accept-Language", "Cookie"} <= set(answer.vary)
+
+
 def test_a_browser_asking_for_none_of_ours_gets_the_challenge_language(client, make_challenge, tmp_path):
     import shutil
 

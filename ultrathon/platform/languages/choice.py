@@ -71,6 +71,14 @@ def init_languages(app: Flask) -> None:
     set_ambient_language(_ambient_language)
     init_formatting(app)
 
+    @app.after_request
+    def name_the_language(response):
+        # A page or problem says its language, and caches keep one copy per language asked for.
+        if response.mimetype in ("text/html", "text/plain", "application/problem+json"):
+            response.headers["Content-Language"] = str(get_locale() or SOURCE_LANGUAGE)
+            response.vary.update(("Accept-Language", "Cookie"))
+        return response
+
     @app.context_processor
     def language_context() -> dict:
         return {"current_language": str(get_locale() or SOURCE_LANGUAGE), "language_names": LANGUAGE_NAMES}
