@@ -77,6 +77,19 @@ def test_the_schema_names_a_bad_key_in_danish_and_swedish(language, unknown, mis
     assert problems == {"data.targte": unknown, "title": missing}
 
 
+@pytest.mark.parametrize(("language", "too_long", "not_a_number"), [
+    ("da", "må højst have 200 tegn", "skal være et heltal, fik tekst 'five'"),
+    ("sv", "får ha högst 200 tecken", "ska vara ett heltal, fick text 'five'"),
+    ("en", "should have at most 200 characters", "should be a whole number, got text 'five'"),
+])
+def test_pydantic_errors_are_said_by_type_with_their_limits(language, too_long, not_a_number):
+    raw = yaml.safe_load((GOOD / "challenge.yaml").read_text())
+    raw["title"], raw["limits"] = "x" * 201, {"per_day": "five"}
+    with speaking(language):
+        problems = {problem.key: problem.message for problem in schema_problems(raw)}
+    assert problems == {"title": too_long, "limits.per_day": not_a_number}
+
+
 def test_help_texts_are_translated():
     danish = run(["submit", "--help"], "da").output
     assert "Upload en fil med forudsigelser FILE til konkurrencen SLUG." in danish
