@@ -89,6 +89,11 @@ SINKS = {
     "ValidationError", "echo", "secho", "ClickException", "UsageError", "BadParameter", "fail", "prompt", "confirm",
 }
 SHOWN_KEYWORDS = {"title", "detail", "message", "description", "text", "help", "prompt"}
+# Sinks of one part of the package only: the schema's validators and the folder checks speak to organisers through
+# ValueError, and the folder commands print what they found.
+AREA_SINKS = {"spec/": {"ValueError"}, "challenge_folder/": {"ValueError", "print"}}
+# Click's declarations show only their help texts; their other arguments are names (--host, "create").
+HELP_SINKS = {"option", "command", "group"}
 MARKERS = {"_", "gettext", "ngettext", "lazy_gettext", "_l", "lazy_ngettext", "N_", "pgettext"}
 PYTHON_FILES = sorted(p.relative_to(PACKAGE_DIR).as_posix() for p in PACKAGE_DIR.rglob("*.py")
                       if "translations" not in p.parts)
@@ -115,23 +120,59 @@ def _literal_prose(node: ast.AST) -> str | None:
     return None
 
 
-def unmarked_python_messages(source: str) -> list[str]:
-    """Return the English strings handed to a sink without passing through a translation function."""
+def _shown_arguments(node: ast.Call, sinks: set[str]) -> list[ast.AST]:
+    """Return the arguments of a call that people read, if the call is a sink."""
+    if _callee(node) in sinks:
+        return list(node.args) + [kw.value for kw in node.keywords if kw.arg in SHOWN_KEYWORDS]
+    if _callee(node) in HELP_SINKS:
+        return [kw.value for kw in node.keywords if kw.arg in ("help", "short_help")]
+    return []
+
+
+def _key_path_messages(tree: ast.AST) -> list[str]:
+    """Return the cross checks' (key path, message) pairs whose message is English written out unmarked."""
     found = []
-    for node in ast.walk(ast.parse(source)):
-        if not isinstance(node, ast.Call) or _callee(node) not in SINKS:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Tuple) and len(node.elts) == 2 and isinstance(node.elts[0], (ast.Tuple, ast.Name)):
+            text = _literal_prose(node.elts[1])
+            if text is not None:
+                found.append(f"line {node.lineno}: ({ast.unparse(node.elts[0])[:30]}, {text[:60]!r})")
+    return found
+
+
+def _docstring_help(tree: ast.AST) -> list[str]:
+    """Return the click commands whose help is their docstring: click shows it as written, in English."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef) or ast.get_docstring(node) is None:
             continue
-        shown = list(node.args) + [kw.value for kw in node.keywords if kw.arg in SHOWN_KEYWORDS]
-        for argument in shown:
+        for decorator in node.decorator_list:
+            if isinstance(decorator, ast.Call) and _callee(decorator) in ("command", "group") and \
+                    not any(kw.arg == "help" for kw in decorator.keywords):
+                found.append(f"line {node.lineno}: {node.name}'s docstring is its help")
+    return found
+
+
+def unmarked_python_messages(source: str, module: str = "") -> list[str]:
+    """Return the English strings handed to a sink without passing through a translation function."""
+    sinks = SINKS.union(*(extra for area, extra in AREA_SINKS.items() if module.startswith(area)))
+    tree = ast.parse(source)
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        for argument in _shown_arguments(node, sinks):
             text = _literal_prose(argument)
             if text is not None:
                 found.append(f"line {argument.lineno}: {_callee(node)}({text[:60]!r})")
-    return found
+    if module.startswith("spec/"):
+        found += _key_path_messages(tree)
+    return found + _docstring_help(tree)
 
 
 @pytest.mark.parametrize("module", PYTHON_FILES)
 def test_python_messages_are_marked(module):
-    found = unmarked_python_messages((PACKAGE_DIR / module).read_text())
+    found = unmarked_python_messages((PACKAGE_DIR / module).read_text(), module)
     assert not found, f"{module} shows messages not marked for translation: {found[:15]}"
 
 
@@ -141,3 +182,15 @@ def test_the_checks_catch_unmarked_text():
     assert unmarked_template_text("{% trans %}Fine text{% endtrans %} <b>{{ n }} CSV</b>") == []
     assert unmarked_python_messages('flash("Saved")\nflash(_("Saved"))\nraise TeamError(f"team {x} is full")') == \
         ["line 1: flash('Saved')", "line 3: TeamError('team  is full')"]
+
+
+def test_the_checks_catch_unmarked_words_of_the_schema_and_the_cli():
+    spec = 'raise ValueError(f"{v!r} is no e-mail")\nout.append((("a", "b"), "is listed twice"))\nx = (path, _("Fine"))'
+    assert unmarked_python_messages(spec, "spec/access.py") == \
+        ["line 1: ValueError(' is no e-mail')", "line 2: (('a', 'b'), 'is listed twice')"]
+    assert unmarked_python_messages(spec, "scorers/ids.py") == []  # elsewhere a ValueError is a programmer's
+    folder = 'print(f"{folder}: {count}")\nprint(f"no folders under {root}", file=out)'
+    assert unmarked_python_messages(folder, "challenge_folder/commands.py") == ["line 2: print('no folders under ')"]
+    cli = ('@group(help=N_("Manage tokens."))\ndef tokens():\n    """Manage tokens."""\n\n'
+           '@click.command()\n@option("--name", help="A label.")\ndef make():\n    """Make one."""\n')
+    assert unmarked_python_messages(cli) == ["line 6: option('A label.')", "line 7: make's docstring is its help"]

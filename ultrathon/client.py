@@ -22,7 +22,11 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from ultrathon.i18n import N_, current_language, gettext as _
+
 FINAL_STATUSES = ("scored", "failed")
+# The API's status values, in words each of our languages has.
+STATUS_WORDS = {"queued": N_("queued"), "scoring": N_("scoring"), "scored": N_("scored"), "failed": N_("failed")}
 QUOTA_PROBLEM = "urn:ultrathon:problem:quota-reached"
 RATE_LIMIT_PROBLEM = "urn:ultrathon:problem:rate-limited"
 MAX_RATE_LIMIT_WAIT_S = 60
@@ -76,9 +80,9 @@ def _read_config_file() -> tuple[Path, dict[str, Any]]:
             text = path.read_text()
             data = tomllib.loads(text) if name.endswith(".toml") else json.loads(text)
         except (ValueError, OSError) as exc:
-            raise ClientConfigError(f"{path}: cannot be read: {exc}") from None
+            raise ClientConfigError(_("%(path)s: cannot be read: %(reason)s", path=path, reason=exc)) from None
         if not isinstance(data, dict):
-            raise ClientConfigError(f"{path}: must hold `url` and `token`")
+            raise ClientConfigError(_("%(path)s: must hold `url` and `token`", path=path))
         return path, data
     return folder / "config.toml", {}
 
@@ -91,22 +95,32 @@ def load_config(environ: dict[str, str] | os._Environ = os.environ) -> tuple[str
         url, token = url or str(data.get("url") or ""), token or str(data.get("token") or "")
     else:
         path = None
-    where = "" if path is None else f" or `url` in {path}"
     if not url:
-        raise ClientConfigError(f"no server URL: set ULTRATHON_URL{where}")
+        raise ClientConfigError(_("no server URL: set ULTRATHON_URL or `url` in %(path)s", path=path) if path
+                                else _("no server URL: set ULTRATHON_URL"))
     if not url.startswith(("http://", "https://")):
-        raise ClientConfigError(f"the server URL must start with http:// or https://, got {url!r}")
+        raise ClientConfigError(_("the server URL must start with http:// or https://, got %(url)s", url=repr(url)))
     if not token:
-        raise ClientConfigError(f"no API token: set ULTRATHON_TOKEN{where.replace('`url`', '`token`')}; "
-                                "create one on your account page or with `ultrathon tokens create EMAIL`")
+        raise ClientConfigError(
+            _("no API token: set ULTRATHON_TOKEN or `token` in %(path)s; create one on your account page or with "
+              "`ultrathon tokens create EMAIL`", path=path) if path
+            else _("no API token: set ULTRATHON_TOKEN; create one on your account page or with "
+                   "`ultrathon tokens create EMAIL`"))
     return url.rstrip("/"), token
+
+
+def status_word(status: str) -> str:
+    """Return a submission status in the current language (a status this client does not know, as the API sent it)."""
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else status
 
 
 class Client:
     """Calls to one Ultrathon server with one token."""
 
-    def __init__(self, base_url: str, token: str | None, *, timeout: float = 60, session: requests.Session | None = None):
+    def __init__(self, base_url: str, token: str | None, *, timeout: float = 60, session: requests.Session | None = None,
+                 language: str | None = None):
         self.base_url = base_url.rstrip("/")
+        self.language = language  # of the server's messages; None: the current one (ultrathon.i18n) at each call
         self.timeout = timeout
         self.session = session or requests.Session()
         # A dropped keep-alive connection or a restarting server should not fail a long --wait;
@@ -137,6 +151,8 @@ class Client:
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """Send a request; wait out a rate limit (up to a minute); raise ApiError on an error answer."""
         kwargs.setdefault("timeout", self.timeout)
+        # The server writes its problem details in the language the reader of this client's messages reads.
+        kwargs["headers"] = {"Accept-Language": self.language or current_language(), **(kwargs.get("headers") or {})}
         while True:
             response = self.session.request(method, self.url(path), **kwargs)
             if response.ok:
@@ -156,9 +172,9 @@ class Client:
         except ValueError:
             body = None
         if not isinstance(body, dict):
-            return ApiError(response.status_code, response.reason or "Error",
-                            f"the server answered {response.status_code} without a problem document "
-                            f"(is {response.url} an Ultrathon server?)",
+            return ApiError(response.status_code, response.reason or _("Error"),
+                            _("the server answered %(status)s without a problem document (is %(url)s an Ultrathon "
+                              "server?)", status=response.status_code, url=response.url),
                             retry_after=int(retry_after) if (retry_after or "").isdigit() else None)
         return ApiError(
             status=response.status_code,
@@ -206,7 +222,7 @@ class Client:
     def download(self, slug: str, name: str, folder: str | Path = ".") -> Path:
         """Download one public file into a folder; return its path."""
         if Path(name).name != name or name in ("", ".", ".."):
-            raise ValueError(f"{name!r} is not a plain file name")
+            raise ValueError(_("%(name)s is not a plain file name", name=repr(name)))
         response = self.request("GET", f"challenges/{_segment(slug)}/files/{_segment(name)}", stream=True)
         target = Path(folder) / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -283,7 +299,8 @@ class Client:
             if submission["status"] in FINAL_STATUSES:
                 return submission
             if time.monotonic() >= deadline:
-                raise TimeoutError(f"submission {submission_id} is still {last_status} after {timeout:g} s")
+                raise TimeoutError(_("submission %(id)s is still %(status)s after %(seconds)s s", id=submission_id,
+                                     status=status_word(last_status), seconds=format(timeout, "g")))
             time.sleep(interval)
             interval = min(interval * 1.5, 15.0)  # poll gently on long queues
 

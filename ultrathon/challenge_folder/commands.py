@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, TextIO
 
+from ultrathon.i18n import gettext as _, ngettext
+
 from .problems import ChallengeInvalid
 from .reading import YAML_NAME
 from .validate import validate_folder
@@ -24,7 +26,7 @@ def validate_command(dirs: Iterable[str | Path], out: TextIO | None = None) -> i
             for problem in invalid.problems:
                 print(problem.render(), file=out)
         else:
-            print(f"{folder}: ok ({challenge.slug})", file=out)
+            print(_("%(folder)s: ok (%(slug)s)", folder=folder, slug=challenge.slug), file=out)
     return 1 if failed else 0
 
 
@@ -61,10 +63,12 @@ def list_command(root: str | Path = "challenges", out: TextIO | None = None) -> 
     out = out or sys.stdout
     summaries = list_folders(root)
     if not summaries:
-        print(f"no challenge folders under {root}", file=out)
+        print(_("no challenge folders under %(root)s", root=root), file=out)
     for s in summaries:
         if s.problems:
-            print(f"{s.folder}  INVALID ({s.problems} problems; run `ultrathon challenges validate {s.folder}`)", file=out)
+            print(ngettext("%(folder)s  INVALID (%(num)s problem; run `ultrathon challenges validate %(folder)s`)",
+                           "%(folder)s  INVALID (%(num)s problems; run `ultrathon challenges validate %(folder)s`)",
+                           s.problems, folder=s.folder), file=out)
         else:
             print(f"{s.slug}  {s.task}  {s.opens} -> {s.closes}  {s.title}", file=out)
     return 1 if any(s.problems for s in summaries) else 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from ultrathon.i18n import gettext as _
 from ultrathon.spec import ChallengeSpec, custom_reference_parts
 
 from .problems import WHOLE_FILE, Problem
@@ -22,11 +23,13 @@ def _check_scorer(check: _Checker, raw: dict, flagged: set) -> str | None:
     try:
         tree = ast.parse(source, filename=file_name)
     except SyntaxError as error:
-        check.problems.append(Problem(check.display(file_name), error.lineno or 1, WHOLE_FILE, f"is not valid Python: {error.msg}"))
+        check.problems.append(Problem(check.display(file_name), error.lineno or 1, WHOLE_FILE,
+                                      _("is not valid Python: %(reason)s", reason=error.msg)))
         return None
     defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     if function not in defined:
-        check.at_yaml(("metrics", "custom"), f"{file_name} defines no top-level function {function!r}")
+        check.at_yaml(("metrics", "custom"), _("%(file)s defines no top-level function %(function)s",
+                                               file=file_name, function=repr(function)))
         return None
     return source
 
@@ -44,10 +47,11 @@ def _dry_run_custom_metric(check: _Checker, spec: ChallengeSpec, source: str) ->
             score_sealed(spec, check.files[sample], check.files[spec.data.solution], source, bootstrap=False,
                          scorer=default_scorer(), phase=phase.slug if spec.data.phase_column else None)
         except SubmissionError as error:
-            check.problems.append(Problem(check.display(sample), 1, WHOLE_FILE, f"the custom metric cannot score it: {error}"))
+            check.problems.append(Problem(check.display(sample), 1, WHOLE_FILE,
+                                          _("the custom metric cannot score it: %(reason)s", reason=error)))
         except ScoringError as error:
             # Organisers read their own metric's error, not the plain message their teams would.
             detail = error.detail.strip().splitlines()
             what = detail[-1] if error.message == SCORING_FAILED and detail else error.message
             check.problems.append(Problem(check.display(spec.metrics.custom_file), 1, WHOLE_FILE,
-                                          f"the custom metric failed on {sample}: {what}"))
+                                          _("the custom metric failed on %(file)s: %(reason)s", file=sample, reason=what)))

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ultrathon.i18n import gettext as _
 from ultrathon.spec import ChallengeSpec, PhaseSpec
 
 from .problems import Problem, _RowProblems, _show
@@ -57,19 +58,21 @@ def check_phase_column(check: _Checker, solution: _Table, column: str, phases: l
     values = [v.strip() for v in solution.column(column)]
     for value, line in zip(values, solution.lines):
         if value not in slugs:
-            rows.add((column, "phase"), Problem(solution.display, line, column,
-                                                f"{_show(value)} is not a phase; this column holds each row's phase: {', '.join(slugs)}"))
+            rows.add((column, "phase"), Problem(solution.display, line, column, _(
+                "%(value)s is not a phase; this column holds each row's phase: %(phases)s",
+                value=_show(value), phases=", ".join(slugs))))
     rows.close()
     for slug in slugs:
         if slug not in values:
-            check.problems.append(Problem(solution.display, 1, column, f"no row names phase {slug!r}; each phase needs solution rows"))
+            check.problems.append(Problem(solution.display, 1, column, _(
+                "no row names phase %(phase)s; each phase needs solution rows", phase=repr(slug))))
 
 
 def phase_rows(solution: _Table, column: str, slug: str) -> _Table:
     """Return the solution's rows whose phase column names this phase."""
     i = solution.header.index(column)
     kept = [(row, line) for row, line in zip(solution.rows, solution.lines) if row[i].strip() == slug]
-    return _Table(solution.display, solution.header, [r for r, _ in kept], [line for _, line in kept])
+    return _Table(solution.display, solution.header, [r for r, _line in kept], [line for _row, line in kept])
 
 
 def check_phase_rows(check: _Checker, spec: ChallengeSpec, report) -> None:
@@ -82,21 +85,23 @@ def check_phase_rows(check: _Checker, spec: ChallengeSpec, report) -> None:
         try:
             rows = read_solution(solution, spec, phase=phase.slug)
         except Exception as error:  # noqa: BLE001 - reported as a problem of the file, naming the phase
-            report(name, error, f"phase {phase.slug!r}: ")
+            report(name, error, lambda message: _("phase %(phase)s: %(problem)s", phase=repr(phase.slug), problem=message))
             continue
         if rows.empty:
-            check.problems.append(Problem(check.display(name), 1, spec.data.phase_column,
-                                          f"no row names phase {phase.slug!r}; each phase needs solution rows"))
+            check.problems.append(Problem(check.display(name), 1, spec.data.phase_column, _(
+                "no row names phase %(phase)s; each phase needs solution rows", phase=repr(phase.slug))))
             continue
         splits = set(assign_splits(rows, spec))
         for needed in ("Public", "Private"):
             if needed not in splits:
-                check.problems.append(Problem(check.display(name), 1, spec.data.phase_column,
-                                              f"phase {phase.slug!r} has no {needed} rows: each of its leaderboards needs some"))
+                check.problems.append(Problem(check.display(name), 1, spec.data.phase_column, _(
+                    "phase %(phase)s has no %(usage)s rows: each of its leaderboards needs some",
+                    phase=repr(phase.slug), usage=needed)))
         sample = phase.sample_submission
         if sample and sample in check.files:
             try:
                 read_submission(check.files[sample], spec, solution_ids=rows[spec.data.id_column])
             except Exception as error:  # noqa: BLE001 - reported as a problem of the file
-                report(sample, error, f"as phase {phase.slug!r}'s sample: ")
+                report(sample, error, lambda message: _("as phase %(phase)s's sample: %(problem)s",
+                                                        phase=repr(phase.slug), problem=message))
 

@@ -6,8 +6,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
 
+from ultrathon.i18n import N_, gettext as _, ngettext
+
 ROW_PROBLEMS_SHOWN = 5  # per file and kind: enough to fix the pattern without drowning the rest
 WHOLE_FILE = "(file)"
+SYNTAX, HEADER, ROW = "(syntax)", "(header)", "(row)"
+# Keys that name a part of a file, not a key anyone wrote: kept as they are, said in the reader's language when shown.
+PART_KEYS = {WHOLE_FILE: N_("(file)"), SYNTAX: N_("(syntax)"), HEADER: N_("(header)"), ROW: N_("(row)")}
 
 
 @dataclass(frozen=True)
@@ -21,7 +26,8 @@ class Problem:
 
     def render(self) -> str:
         """Return the problem as `path:line: key: message`."""
-        return f"{self.file}:{self.line}: {self.key}: {self.message}"
+        key = _(PART_KEYS[self.key]) if self.key in PART_KEYS else self.key
+        return f"{self.file}:{self.line}: {key}: {self.message}"
 
     __str__ = render
 
@@ -54,7 +60,9 @@ class _RowProblems:
         """Report how many rows of each kind were counted but not shown."""
         for kind, problem in self.hidden.items():
             more = self.counts[kind] - ROW_PROBLEMS_SHOWN
-            self.out.append(Problem(problem.file, problem.line, problem.key, f"and {more} more rows with the same kind of problem, from this line on"))
+            self.out.append(Problem(problem.file, problem.line, problem.key, ngettext(
+                "and %(num)s more row with the same kind of problem, from this line on",
+                "and %(num)s more rows with the same kind of problem, from this line on", more)))
 
 
 def _in_order(problems: list[Problem], yaml_display: str) -> list[Problem]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ultrathon.i18n import gettext as _, ngettext
 from ultrathon.spec import DataSpec, SubmissionSpec
 
 from .problems import Problem, _RowProblems, _show
@@ -32,19 +33,26 @@ def _check_leaks(check: _Checker, table: _Table, solution: _Table, data: DataSpe
         if column == data.id_column:
             continue
         if column in data.target_columns and column not in allowed:
-            check.problems.append(Problem(table.display, 1, column, f"is a target column, in a public file that holds {len(shared)} ids of the hidden solution; remove it"))
+            check.problems.append(Problem(table.display, 1, column, ngettext(
+                "is a target column, in a public file that holds %(num)s id of the hidden solution; remove it",
+                "is a target column, in a public file that holds %(num)s ids of the hidden solution; remove it",
+                len(shared))))
             continue
         values = table.column(column)
         for target, known in truth.items():
             pairs = [(_normal(values[r]), known[ids[r]]) for r in shared if ids[r] in known]
             if pairs and all(a == b for a, b in pairs):
-                check.problems.append(Problem(table.display, 1, column, f"equals target {target!r} on the {len(pairs)} rows this public file shares with the hidden solution; remove it"))
+                check.problems.append(Problem(table.display, 1, column, ngettext(
+                    "equals target %(target)s on the %(num)s row this public file shares with the hidden solution; "
+                    "remove it",
+                    "equals target %(target)s on the %(num)s rows this public file shares with the hidden solution; "
+                    "remove it", len(pairs), target=repr(target))))
                 break
 
 
 def _check_sample(check: _Checker, table: _Table, solution: _Table, data: DataSpec, submission: SubmissionSpec,
-                  rows_of: str = "the solution") -> None:
-    """Check the sample submission is a valid submission for exactly the solution's ids."""
+                  phase: str | None = None) -> None:
+    """Check the sample submission is a valid submission for exactly the solution's ids (of one phase's rows)."""
     out = check.problems
     expected = [data.id_column, *submission.columns]
     for name in expected:
@@ -53,24 +61,43 @@ def _check_sample(check: _Checker, table: _Table, solution: _Table, data: DataSp
             out.append(_column_missing(table, name, by))
     for name in table.header:
         if name not in expected:
-            out.append(Problem(table.display, 1, name, f"unexpected column; a submission holds {', '.join(expected)}"))
+            out.append(Problem(table.display, 1, name, _("unexpected column; a submission holds %(columns)s",
+                                                         columns=", ".join(expected))))
     rows = _RowProblems(out)
     for name in submission.columns:
         if name in table.header:
             for value, line in zip(table.column(name), table.lines):
                 if _number(value) is None:
-                    rows.add((name, "value"), Problem(table.display, line, name, f"{_show(value)} should be a finite number"))
+                    rows.add((name, "value"), Problem(table.display, line, name, _("%(value)s should be a finite number",
+                                                                                   value=_show(value))))
     if data.id_column in table.header:
-        hidden = set(solution.column(data.id_column))
-        first: dict[str, int] = {}
-        for value, line in zip(table.column(data.id_column), table.lines):
-            if value in first:
-                rows.add((data.id_column, "dup"), Problem(table.display, line, data.id_column, f"duplicate id {value!r} (first on line {first[value]})"))
-            elif value not in hidden:
-                rows.add((data.id_column, "extra"), Problem(table.display, line, data.id_column, f"id {value!r} is not in {rows_of}"))
-            first.setdefault(value, line)
-        absent = [i for i in solution.column(data.id_column) if i not in first]
-        if absent:
-            many = f"{len(absent)} ids of {rows_of} are" if len(absent) > 1 else f"1 id of {rows_of} is"
-            out.append(Problem(table.display, 1, data.id_column, f"{many} missing, e.g. {absent[0]!r}; list every solution id, Ignored ones too"))
+        _check_sample_ids(check, table, solution, data.id_column, rows, phase)
     rows.close()
+
+
+def _check_sample_ids(check: _Checker, table: _Table, solution: _Table, id_column: str, rows: _RowProblems,
+                      phase: str | None) -> None:
+    """Report the sample's repeated ids, ids the solution (or the phase's rows) lacks, and the solution's it lacks."""
+    hidden = set(solution.column(id_column))
+    first: dict[str, int] = {}
+    for value, line in zip(table.column(id_column), table.lines):
+        if value in first:
+            rows.add((id_column, "dup"), Problem(table.display, line, id_column, _(
+                "duplicate id %(id)s (first on line %(line)s)", id=repr(value), line=first[value])))
+        elif value not in hidden:
+            rows.add((id_column, "extra"), Problem(table.display, line, id_column, _(
+                "id %(id)s is not in the solution rows of phase %(phase)s", id=repr(value), phase=repr(phase)) if phase
+                else _("id %(id)s is not in the solution", id=repr(value))))
+        first.setdefault(value, line)
+    absent = [i for i in solution.column(id_column) if i not in first]
+    if not absent:
+        return
+    facts = {"example": repr(absent[0]), "phase": repr(phase)}
+    check.problems.append(Problem(table.display, 1, id_column, ngettext(
+        "%(num)s id of the solution rows of phase %(phase)s is missing, e.g. %(example)s; list every solution id, "
+        "Ignored ones too",
+        "%(num)s ids of the solution rows of phase %(phase)s are missing, e.g. %(example)s; list every solution id, "
+        "Ignored ones too", len(absent), **facts) if phase else ngettext(
+        "%(num)s id of the solution is missing, e.g. %(example)s; list every solution id, Ignored ones too",
+        "%(num)s ids of the solution are missing, e.g. %(example)s; list every solution id, Ignored ones too",
+        len(absent), **facts)))

@@ -13,9 +13,10 @@ from typing import Any
 
 import yaml
 
+from ultrathon.i18n import gettext as _
 from ultrathon.spec import dotted_key
 
-from .problems import WHOLE_FILE, Problem, _RowProblems
+from .problems import HEADER, ROW, SYNTAX, WHOLE_FILE, Problem, _RowProblems
 
 YAML_NAME = "challenge.yaml"
 MAX_YAML_BYTES = 1_000_000
@@ -29,7 +30,8 @@ def _decode(data: bytes, display: str) -> tuple[str, Problem | None]:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         byte = data[error.start]
-        return "", Problem(display, line, WHOLE_FILE, f"is not UTF-8 text (byte 0x{byte:02x}); save it as UTF-8")
+        return "", Problem(display, line, WHOLE_FILE, _("is not UTF-8 text (byte 0x%(byte)s); save it as UTF-8",
+                                                        byte=format(byte, "02x")))
 
 
 @dataclass
@@ -49,7 +51,8 @@ class _Yaml:
 def _read_yaml(path: Path, doc: _Yaml) -> list[Problem]:
     data = path.read_bytes()
     if len(data) > MAX_YAML_BYTES:
-        return [Problem(doc.display, 1, WHOLE_FILE, f"is larger than {MAX_YAML_BYTES // 1000} kB; a challenge.yaml is a page of settings")]
+        return [Problem(doc.display, 1, WHOLE_FILE, _("is larger than %(size)s kB; a challenge.yaml is a page of settings",
+                                                      size=MAX_YAML_BYTES // 1000))]
     text, problem = _decode(data, doc.display)
     if problem:
         return [problem]
@@ -58,7 +61,7 @@ def _read_yaml(path: Path, doc: _Yaml) -> list[Problem]:
         loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         if node is None:
-            return [Problem(doc.display, 1, WHOLE_FILE, "is empty; see docs/challenge-format.md for an example")]
+            return [Problem(doc.display, 1, WHOLE_FILE, _("is empty; see docs/challenge-format.md for an example"))]
         problems = _map_lines(node, (), doc)
         if problems:
             return problems
@@ -66,20 +69,28 @@ def _read_yaml(path: Path, doc: _Yaml) -> list[Problem]:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
-        what = error.problem or "unreadable"
-        if error.context:
-            where = f" (line {error.context_mark.line + 1})" if error.context_mark else ""
-            what = f"{error.context}{where}: {what}"
-        return [Problem(doc.display, line, "(syntax)", f"not valid YAML: {what}")]
+        return [Problem(doc.display, line, SYNTAX, _("not valid YAML: %(reason)s", reason=_yaml_reason(error)))]
     except yaml.reader.ReaderError as error:
         line = text.count("\n", 0, error.position) + 1
-        return [Problem(doc.display, line, "(syntax)", f"not valid YAML: character #x{error.character:04x} is not allowed")]
+        return [Problem(doc.display, line, SYNTAX, _("not valid YAML: character #x%(code)s is not allowed",
+                                                         code=format(error.character, "04x")))]
     except yaml.YAMLError as error:
-        return [Problem(doc.display, 1, "(syntax)", f"not valid YAML: {error}")]
+        return [Problem(doc.display, 1, SYNTAX, _("not valid YAML: %(reason)s", reason=error))]
     finally:
         if loader is not None:
             loader.dispose()
     return []
+
+
+def _yaml_reason(error: yaml.MarkedYAMLError) -> str:
+    """Return what the YAML parser could not read, with the line of what it was reading (its words are its own)."""
+    what = error.problem or _("unreadable")
+    if not error.context:
+        return what
+    if error.context_mark:
+        return _("%(context)s (line %(line)s): %(problem)s", context=error.context, line=error.context_mark.line + 1,
+                 problem=what)
+    return f"{error.context}: {what}"
 
 
 def _map_lines(node: yaml.Node, path: tuple, doc: _Yaml, seen: set[int] | None = None) -> list[Problem]:
@@ -87,7 +98,8 @@ def _map_lines(node: yaml.Node, path: tuple, doc: _Yaml, seen: set[int] | None =
     seen = set() if seen is None else seen
     if id(node) in seen:
         # An alias: harmless here, but a chain of them expands exponentially (billion laughs).
-        return [Problem(doc.display, doc.lines.get(path, node.start_mark.line + 1), dotted_key(path), "anchors and aliases (&name, *name) are not supported; write the value out")]
+        return [Problem(doc.display, doc.lines.get(path, node.start_mark.line + 1), dotted_key(path),
+                        _("anchors and aliases (&name, *name) are not supported; write the value out"))]
     seen.add(id(node))
     problems: list[Problem] = []
     if isinstance(node, yaml.MappingNode):
@@ -96,7 +108,8 @@ def _map_lines(node: yaml.Node, path: tuple, doc: _Yaml, seen: set[int] | None =
             name = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else repr(key_node.value)
             line = key_node.start_mark.line + 1
             if name in first:
-                problems.append(Problem(doc.display, line, dotted_key(path + (name,)), f"given twice (first on line {first[name]})"))
+                problems.append(Problem(doc.display, line, dotted_key(path + (name,)),
+                                        _("given twice (first on line %(line)s)", line=first[name])))
                 continue
             first[name] = line
             doc.lines[path + (name,)] = line
@@ -128,7 +141,7 @@ def _read_csv(data: bytes, display: str, out: list[Problem]) -> _Table | None:
         out.append(problem)
         return None
     if not text.strip():
-        out.append(Problem(display, 1, WHOLE_FILE, "is empty; it needs a header line and rows"))
+        out.append(Problem(display, 1, WHOLE_FILE, _("is empty; it needs a header line and rows")))
         return None
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[list[str]] = []
@@ -140,25 +153,26 @@ def _read_csv(data: bytes, display: str, out: list[Problem]) -> _Table | None:
                 rows.append(row)
                 lines.append(reader.line_num)
     except csv.Error as error:
-        out.append(Problem(display, reader.line_num, WHOLE_FILE, f"is not a readable CSV file: {error}"))
+        out.append(Problem(display, reader.line_num, WHOLE_FILE, _("is not a readable CSV file: %(reason)s", reason=error)))
         return None
     before = len(out)
     if len(header) == 1 and any(sep in header[0] for sep in ";\t"):
-        sep = "';'" if ";" in header[0] else "a tab"
-        out.append(Problem(display, 1, WHOLE_FILE, f"uses {sep} between columns; use ','"))
+        out.append(Problem(display, 1, WHOLE_FILE, _("uses ';' between columns; use ','") if ";" in header[0]
+                           else _("uses a tab between columns; use ','")))
         return None
     for name, count in Counter(header).items():
         if not name.strip():
-            out.append(Problem(display, 1, "(header)", "a column has no name"))
+            out.append(Problem(display, 1, HEADER, _("a column has no name")))
         elif count > 1:
-            out.append(Problem(display, 1, name, f"column appears {count} times in the header"))
+            out.append(Problem(display, 1, name, _("column appears %(count)s times in the header", count=count)))
     ragged = _RowProblems(out)
     for row, line in zip(rows, lines):
         if len(row) != len(header):
-            ragged.add(("(row)", display), Problem(display, line, "(row)", f"has {len(row)} fields; the header has {len(header)}"))
+            ragged.add((ROW, display), Problem(display, line, ROW, _("has %(fields)s fields; the header has %(header)s",
+                                                                               fields=len(row), header=len(header))))
     ragged.close()
     if not rows:
-        out.append(Problem(display, 1, WHOLE_FILE, "has a header but no rows"))
+        out.append(Problem(display, 1, WHOLE_FILE, _("has a header but no rows")))
     if len(out) > before:
         return None
     return _Table(display, header, rows, lines)
@@ -166,8 +180,9 @@ def _read_csv(data: bytes, display: str, out: list[Problem]) -> _Table | None:
 
 def _column_missing(table: _Table, name: str, named_by: str) -> Problem:
     close = difflib.get_close_matches(name, table.header, n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]!r}?" if close else "columns: " + ", ".join(table.header[:12]) + (" ..." if len(table.header) > 12 else "")
-    return Problem(table.display, 1, name, f"no such column (named by {named_by}); {hint}")
+    listed = ", ".join(table.header[:12]) + (" ..." if len(table.header) > 12 else "")
+    hint = _("did you mean %(name)s?", name=repr(close[0])) if close else _("columns: %(columns)s", columns=listed)
+    return Problem(table.display, 1, name, _("no such column (named by %(key)s); %(hint)s", key=named_by, hint=hint))
 
 
 def _number(value: str) -> float | None:
@@ -220,14 +235,15 @@ class _Checker:
         except (OSError, RuntimeError):
             present = sorted(p.name for p in self.folder.iterdir() if p.is_file()) if self.folder.is_dir() else []
             close = difflib.get_close_matches(name, present, n=1, cutoff=0.8)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            self.at_yaml(path, f"file {name!r} not found in the challenge folder{hint}")
+            self.at_yaml(path, _("file %(name)s not found in the challenge folder; did you mean %(close)s?",
+                                 name=repr(name), close=repr(close[0])) if close
+                         else _("file %(name)s not found in the challenge folder", name=repr(name)))
             return None
         if not resolved.is_relative_to(self.root):
-            self.at_yaml(path, f"file {name!r} points outside the challenge folder")
+            self.at_yaml(path, _("file %(name)s points outside the challenge folder", name=repr(name)))
             return None
         if not resolved.is_file():
-            self.at_yaml(path, f"{name!r} is not a file")
+            self.at_yaml(path, _("%(name)s is not a file", name=repr(name)))
             return None
         return resolved
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ultrathon.i18n import gettext as _
 from ultrathon.spec import ChallengeSpec
 
 from .problems import WHOLE_FILE, ChallengeInvalid, Problem
@@ -27,7 +28,8 @@ def read_site_ids(check: _Checker, spec: ChallengeSpec) -> dict[str, tuple[str, 
         try:
             lines = data.decode("utf-8-sig").splitlines()
         except UnicodeDecodeError as error:
-            check.problems.append(Problem(check.display(name), 1, WHOLE_FILE, f"is not UTF-8 text ({error.reason})"))
+            check.problems.append(Problem(check.display(name), 1, WHOLE_FILE, _("is not UTF-8 text (%(reason)s)",
+                                                                              reason=error.reason)))
             continue
         ids = []
         for line_no, line in enumerate(lines, start=1):
@@ -36,14 +38,17 @@ def read_site_ids(check: _Checker, spec: ChallengeSpec) -> dict[str, tuple[str, 
                 continue
             if value in first:
                 other, at = first[value]
-                where = "this file" if other == site else ids_file(other)
-                check.problems.append(Problem(check.display(name), line_no, spec.data.id_column,
-                                              f"id {value!r} is listed already ({where}, line {at}); an id belongs to one site"))
+                facts = {"id": repr(value), "file": ids_file(other), "line": at}
+                check.problems.append(Problem(check.display(name), line_no, spec.data.id_column, _(
+                    "id %(id)s is listed already (this file, line %(line)s); an id belongs to one site", **facts)
+                    if other == site else _("id %(id)s is listed already (%(file)s, line %(line)s); an id belongs to one site",
+                                            **facts)))
                 continue
             first[value] = (site, line_no)
             ids.append(value)
         if not ids:
-            check.problems.append(Problem(check.display(name), 1, WHOLE_FILE, "lists no id; one id of the site's rows per line"))
+            check.problems.append(Problem(check.display(name), 1, WHOLE_FILE,
+                                          _("lists no id; one id of the site's rows per line")))
         out[site] = tuple(ids)
     return out
 
@@ -55,15 +60,16 @@ def check_sites_cover(check: _Checker, spec: ChallengeSpec, site_ids: dict[str, 
     known = set(accepted)
     for site, ids in site_ids.items():
         foreign = [(n, v) for n, v in enumerate(ids, start=1) if v not in known]
-        for _, value in foreign[:SHOWN]:
+        for _number, value in foreign[:SHOWN]:
             check.problems.append(Problem(check.display(ids_file(site)), _line_of(check, site, value), spec.data.id_column,
-                                          f"id {value!r} is not in {sample}; a site lists ids a submission holds"))
+                                          _("id %(id)s is not in %(file)s; a site lists ids a submission holds",
+                                            id=repr(value), file=sample)))
     held = {v for ids in site_ids.values() for v in ids}
     orphans = [v for v in accepted if v not in held]
     if orphans:
-        check.problems.append(Problem(check.display(sample), 1, spec.data.id_column,
-                                      f"{len(orphans)} id(s) belong to no site, e.g. {orphans[0]!r}; "
-                                      f"list each in one of {', '.join(ids_file(s) for s in spec.sites)}"))
+        check.problems.append(Problem(check.display(sample), 1, spec.data.id_column, _(
+            "%(count)s id(s) belong to no site, e.g. %(example)s; list each in one of %(files)s", count=len(orphans),
+            example=repr(orphans[0]), files=", ".join(ids_file(s) for s in spec.sites))))
     if check.problems:
         raise ChallengeInvalid(check.problems)
 
@@ -78,8 +84,9 @@ def holder_site(check: _Checker, spec: ChallengeSpec, digest: str) -> str:
     for site in spec.sites:
         if spec.scoring.pinned(site) == digest:
             return site
-    check.at_yaml(("scoring", "sites"), f"{spec.data.solution} here has SHA-256 {digest}, which no site pins "
-                                        f"({', '.join(spec.sites)}): this is another solution")
+    check.at_yaml(("scoring", "sites"), _(
+        "%(file)s here has SHA-256 %(digest)s, which no site pins (%(sites)s): this is another solution",
+        file=spec.data.solution, digest=digest, sites=", ".join(spec.sites)))
     raise ChallengeInvalid(check.problems)
 
 
@@ -92,11 +99,12 @@ def check_holder_ids(check: _Checker, spec: ChallengeSpec, site: str, solution_i
     extra = [v for v in solution_ids if v not in listed]
     absent = listed - set(solution_ids)
     if extra:
-        check.problems.append(Problem(check.display(spec.data.solution), 1, spec.data.id_column,
-                                      f"{len(extra)} id(s) are not {site}'s (in {name}), e.g. {extra[0]!r}; "
-                                      "a site's solution holds only its own rows"))
+        check.problems.append(Problem(check.display(spec.data.solution), 1, spec.data.id_column, _(
+            "%(count)s id(s) are not %(site)s's (in %(file)s), e.g. %(example)s; a site's solution holds only its own rows",
+            count=len(extra), site=site, file=name, example=repr(extra[0]))))
     if absent:
-        check.problems.append(Problem(check.display(spec.data.solution), 1, spec.data.id_column,
-                                      f"{len(absent)} id(s) of {name} are missing, e.g. {sorted(absent)[0]!r}"))
+        check.problems.append(Problem(check.display(spec.data.solution), 1, spec.data.id_column, _(
+            "%(count)s id(s) of %(file)s are missing, e.g. %(example)s", count=len(absent), file=name,
+            example=repr(sorted(absent)[0]))))
     if check.problems:
         raise ChallengeInvalid(check.problems)

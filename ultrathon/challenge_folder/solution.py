@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ultrathon.i18n import gettext as _
 from ultrathon.spec import USAGE_VALUES, DataSpec, MetricsSpec, SplitSpec, SubmissionSpec, SurvivalTarget
 
 from .problems import Problem, _RowProblems, _show
@@ -23,7 +24,7 @@ def _missing_columns(check: _Checker, table: _Table, data: DataSpec, split: Spli
     if split and split.usage_column and (usage_named or split.usage_column in table.header):
         named.append((split.usage_column, "split.usage_column"))
     named += [(name, f"subgroups[{i}]") for i, name in enumerate(subgroups) if isinstance(name, str)]
-    missing = {name for name, _ in named if name not in table.header}
+    missing = {name for name, _key in named if name not in table.header}
     for name, by in named:
         if name in missing:
             check.problems.append(_column_missing(table, name, by))
@@ -42,9 +43,10 @@ def _check_solution(check: _Checker, table: _Table, data: DataSpec, task: str,
     first: dict[str, int] = {}
     for value, line in zip(table.column(data.id_column), table.lines):
         if not value.strip():
-            rows.add((data.id_column, "empty"), Problem(table.display, line, data.id_column, "empty id"))
+            rows.add((data.id_column, "empty"), Problem(table.display, line, data.id_column, _("empty id")))
         elif value in first:
-            rows.add((data.id_column, "dup"), Problem(table.display, line, data.id_column, f"duplicate id {value!r} (first on line {first[value]})"))
+            rows.add((data.id_column, "dup"), Problem(table.display, line, data.id_column, _(
+                "duplicate id %(id)s (first on line %(line)s)", id=repr(value), line=first[value])))
         else:
             first[value] = line
 
@@ -53,11 +55,13 @@ def _check_solution(check: _Checker, table: _Table, data: DataSpec, task: str,
         usage = table.column(split.usage_column)
         for i, (value, line) in enumerate(zip(usage, table.lines)):
             if value not in USAGE_VALUES:
-                rows.add((split.usage_column, "value"), Problem(table.display, line, split.usage_column, f"{_show(value)} should be one of {', '.join(USAGE_VALUES)}"))
+                rows.add((split.usage_column, "value"), Problem(table.display, line, split.usage_column, _(
+                    "%(value)s should be one of %(values)s", value=_show(value), values=", ".join(USAGE_VALUES))))
             scored[i] = value != "Ignored"
         for needed in ("Public", "Private"):
             if needed not in usage:
-                out.append(Problem(table.display, 1, split.usage_column, f"no {needed} rows: each leaderboard needs some"))
+                out.append(Problem(table.display, 1, split.usage_column, _(
+                    "no %(usage)s rows: each leaderboard needs some", usage=needed)))
 
     for column, kind in _target_kinds(data, task):
         if column in missing:
@@ -73,9 +77,9 @@ def _check_solution(check: _Checker, table: _Table, data: DataSpec, task: str,
             else:
                 seen.add(normal)
         if kind == "binary" and len(seen) == 1:
-            out.append(Problem(table.display, 1, column, "every scored row has the same outcome; both 0 and 1 are needed"))
+            out.append(Problem(table.display, 1, column, _("every scored row has the same outcome; both 0 and 1 are needed")))
         if kind == "event" and seen == {0.0}:
-            out.append(Problem(table.display, 1, column, "no scored row has an event; survival metrics need some"))
+            out.append(Problem(table.display, 1, column, _("no scored row has an event; survival metrics need some")))
     rows.close()
     return scored
 
@@ -90,24 +94,25 @@ def _check_value(value: str, kind: str, classes: list[str] | None) -> tuple[str 
     """Return (problem, normalised value) for one target cell."""
     text = value.strip()
     if not text:
-        return "empty; every scored row needs an outcome", None
+        return _("empty; every scored row needs an outcome"), None
     if kind in ("binary", "event"):
         allowed = {"0": 0.0, "1": 1.0, "0.0": 0.0, "1.0": 1.0}
         if kind == "event":
             allowed |= {"false": 0.0, "true": 1.0}
         normal = allowed.get(text.lower())
         if normal is None:
-            return f"{_show(value)} should be " + ("0 or 1" if kind == "binary" else "0/1 or true/false"), None
+            return (_("%(value)s should be 0 or 1", value=_show(value)) if kind == "binary"
+                    else _("%(value)s should be 0/1 or true/false", value=_show(value))), None
         return None, normal
     if kind in ("regression", "time"):
         number = _number(text)
         if number is None:
-            return f"{_show(value)} should be a finite number", None
+            return _("%(value)s should be a finite number", value=_show(value)), None
         if kind == "time" and number < 0:
-            return f"{_show(value)} is a negative time", None
+            return _("%(value)s is a negative time", value=_show(value)), None
         return None, number
     if classes is not None and text not in classes:
-        return f"{_show(value)} is not one of data.classes ({', '.join(classes)})", None
+        return _("%(value)s is not one of data.classes (%(classes)s)", value=_show(value), classes=", ".join(classes)), None
     return None, text
 
 
@@ -115,9 +120,10 @@ def _horizon_lists(metrics: MetricsSpec | None, submission: SubmissionSpec | Non
     """Return the horizons challenge.yaml names, each list with its key and what needs it."""
     lists = []
     if metrics is not None and "td_auc" in metrics.all and isinstance(metrics.options.get("horizons"), list):
-        lists.append((("metrics", "options", "horizons"), metrics.options["horizons"], "td_auc needs horizons inside it"))
+        lists.append((("metrics", "options", "horizons"), metrics.options["horizons"], _("td_auc needs horizons inside it")))
     if submission is not None and submission.curves and submission.horizons:
-        lists.append((("submission", "horizons"), submission.horizons, "survival curves are scored at horizons inside it"))
+        lists.append((("submission", "horizons"), submission.horizons,
+                      _("survival curves are scored at horizons inside it")))
     return lists
 
 
@@ -134,8 +140,11 @@ def _check_horizons(check: _Checker, metrics: MetricsSpec | None, table: _Table,
         if not part_times:
             continue
         low, high = min(part_times), max(part_times)
-        rows = f"{part} rows" if part != "all" else "scored rows"
         for key, horizons, why in lists:
             for i, horizon in enumerate(horizons):
                 if isinstance(horizon, (int, float)) and not (low <= horizon < high):
-                    check.at_yaml((*key, i), f"{horizon:g} lies outside the follow-up of the {rows} ({low:g} to {high:g}); {why}")
+                    facts = {"horizon": f"{horizon:g}", "usage": part, "low": f"{low:g}", "high": f"{high:g}", "why": why}
+                    check.at_yaml((*key, i), _(
+                        "%(horizon)s lies outside the follow-up of the scored rows (%(low)s to %(high)s); %(why)s", **facts)
+                        if part == "all" else _("%(horizon)s lies outside the follow-up of the %(usage)s rows "
+                                                "(%(low)s to %(high)s); %(why)s", **facts))

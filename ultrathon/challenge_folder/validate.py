@@ -6,10 +6,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
+from ultrathon.i18n import gettext as _, ngettext
 from ultrathon.spec import TASKS, ChallengeSpec, DataSpec, FileName, LeaderboardSpec, MetricsSpec, SplitSpec, SubmissionSpec, schema_problems
 
 from .custom_metric import _check_scorer, _dry_run_custom_metric
@@ -93,10 +94,11 @@ def validate_folder(folder: str | Path, *, holder: bool = False) -> ValidatedCha
     check = _Checker(folder)
     check.holder = holder
     if not folder.is_dir():
-        raise ChallengeInvalid([Problem(str(folder), 1, WHOLE_FILE, "no such challenge folder")])
+        raise ChallengeInvalid([Problem(str(folder), 1, WHOLE_FILE, _("no such challenge folder"))])
     yaml_path = folder / YAML_NAME
     if not yaml_path.is_file():
-        raise ChallengeInvalid([Problem(check.doc.display, 1, WHOLE_FILE, f"not found; a challenge folder holds {YAML_NAME} and its files")])
+        raise ChallengeInvalid([Problem(check.doc.display, 1, WHOLE_FILE,
+                                        _("not found; a challenge folder holds %(yaml)s and its files", yaml=YAML_NAME))])
     syntax = _read_yaml(yaml_path, check.doc)
     if syntax:
         raise ChallengeInvalid(syntax)
@@ -120,8 +122,9 @@ def validate_folder(folder: str | Path, *, holder: bool = False) -> ValidatedCha
     solution = check.files[spec.data.solution]
     site = holder_site(check, spec, hashlib.sha256(solution).hexdigest()) if spec.sites else None
     if spec.scoring.by_agent and not spec.sites and hashlib.sha256(solution).hexdigest() != spec.scoring.solution_sha256:
-        check.at_yaml(("scoring", "solution_sha256"), f"{spec.data.solution} here has SHA-256 "
-                      f"{hashlib.sha256(solution).hexdigest()}, not the pinned one: this is another solution")
+        check.at_yaml(("scoring", "solution_sha256"), _(
+            "%(file)s here has SHA-256 %(digest)s, not the pinned one: this is another solution",
+            file=spec.data.solution, digest=hashlib.sha256(solution).hexdigest()))
         raise ChallengeInvalid(check.problems)
     _check_with_scorer(check, spec, site)
     if not check.problems and scorer is not None:
@@ -171,14 +174,18 @@ def _check_with_scorer(check: _Checker, spec: ChallengeSpec, site: str | None = 
     from ultrathon.scorers import read_solution, read_submission
     from ultrathon.scorers.errors import FileProblems
 
-    def report(name: str, error: Exception, where: str = "") -> None:
+    def report(name: str, error: Exception, framed: Callable[[str], str] = str) -> None:
+        # framed: the message as one phase's (e.g. "phase 'final': ..."), in a sentence of its own language.
         if isinstance(error, FileProblems):
             for problem in error.problems:
-                check.problems.append(Problem(check.display(name), problem.row or 1, problem.column or WHOLE_FILE, where + problem.message))
+                check.problems.append(Problem(check.display(name), problem.row or 1, problem.column or WHOLE_FILE,
+                                              framed(problem.message)))
             if error.omitted:
-                check.problems.append(Problem(check.display(name), 1, WHOLE_FILE, f"{where}and {error.omitted} more problems"))
+                check.problems.append(Problem(check.display(name), 1, WHOLE_FILE, framed(ngettext(
+                    "and %(num)s more problem", "and %(num)s more problems", error.omitted))))
         else:  # a reader's own failure: still a message, never a traceback
-            check.problems.append(Problem(check.display(name), 1, WHOLE_FILE, f"{where}the scorer cannot read it ({type(error).__name__}: {error})"))
+            check.problems.append(Problem(check.display(name), 1, WHOLE_FILE, framed(_(
+                "the scorer cannot read it (%(error)s: %(reason)s)", error=type(error).__name__, reason=error))))
 
     try:
         solution = read_solution(check.files[spec.data.solution], spec)
@@ -275,7 +282,7 @@ def _check_tables(check: _Checker, raw: dict, flagged: set) -> None:
         check_phase_column(check, solution, data.phase_column, phases)
     samples = raw_phase_samples(raw, phases) if phases else [(None, data.sample_submission)]
     for name, table in tables.items():
-        allowed = set(submission.columns) if submission and name in {s for _, s in samples} else set()
+        allowed = set(submission.columns) if submission and name in {s for _slug, s in samples} else set()
         _check_leaks(check, table, solution, data, scored, allowed)
     if submission is None or (check.holder and raw.get("sites")):
         return
@@ -286,4 +293,4 @@ def _check_tables(check: _Checker, raw: dict, flagged: set) -> None:
             _check_sample(check, tables[sample_name], solution, data, submission)
         elif data.phase_column in solution.header:  # a phase's sample holds that phase's ids alone
             _check_sample(check, tables[sample_name], phase_rows(solution, data.phase_column, slug), data,
-                          submission, f"the solution rows of phase {slug!r}")
+                          submission, phase=slug)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 
 import click
-from flask.cli import FlaskGroup
 
+from ultrathon.i18n import N_
 from ultrathon.platform.config import ConfigError, load_settings
 
 from .accounts import tokens, users
@@ -14,6 +14,7 @@ from .agents import agents
 from .challenges import challenges
 from .commitments import commit, commitments
 from .team import download, leaderboard, submissions, submit
+from .translated import SpeakingGroup, option
 
 
 def _create_app():
@@ -25,7 +26,8 @@ def _create_app():
         raise click.ClickException(str(exc)) from None
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
+@click.group(cls=SpeakingGroup, create_app=_create_app, add_default_commands=False, add_version_option=False,
+             help=N_("Ultrathon: machine-learning competitions on clinical data."))
 def cli() -> None:
     """Ultrathon: machine-learning competitions on clinical data."""
 
@@ -37,12 +39,14 @@ def _settings():
         raise click.ClickException(str(exc)) from None
 
 
-@cli.command(with_appcontext=False)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Scoring worker processes.")
-@click.option("--web-workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Gunicorn worker processes.")
-@click.option("--challenges", "challenges_dir", default=None, help="Folder of challenge folders to load (default: the demo ones).")
+@cli.command(with_appcontext=False, help=N_(
+    "Run everything for one machine: migrations, demo data, Redis if needed, workers and web."))
+@option("--host", default="127.0.0.1", show_default=True)
+@option("--port", default=8000, show_default=True, type=int)
+@option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help=N_("Scoring worker processes."))
+@option("--web-workers", default=2, show_default=True, type=click.IntRange(1, 64), help=N_("Gunicorn worker processes."))
+@option("--challenges", "challenges_dir", default=None,
+        help=N_("Folder of challenge folders to load (default: the demo ones)."))
 def up(host: str, port: int, workers: int, web_workers: int, challenges_dir: str | None) -> None:
     """Run everything for one machine: migrations, demo data, Redis if needed, workers and web."""
     from ultrathon.platform.supervisor import run_all
@@ -50,10 +54,10 @@ def up(host: str, port: int, workers: int, web_workers: int, challenges_dir: str
     sys.exit(run_all(_settings(), host=host, port=port, workers=workers, web_workers=web_workers, challenges_dir=challenges_dir))
 
 
-@cli.command(with_appcontext=False)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--web-workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@cli.command(with_appcontext=False, help=N_("Serve the web app and API with gunicorn."))
+@option("--host", default="127.0.0.1", show_default=True)
+@option("--port", default=8000, show_default=True, type=int)
+@option("--web-workers", default=2, show_default=True, type=click.IntRange(1, 64))
 def web(host: str, port: int, web_workers: int) -> None:
     """Serve the web app and API with gunicorn."""
     from ultrathon.platform.supervisor import serve_web
@@ -61,9 +65,9 @@ def web(host: str, port: int, web_workers: int) -> None:
     sys.exit(serve_web(_settings(), host, port, web_workers))
 
 
-@cli.command(with_appcontext=False)
-@click.option("--processes", default=2, show_default=True, type=click.IntRange(1, 64))
-@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@cli.command(with_appcontext=False, help=N_("Run scoring worker processes (with the RQ scheduler) until stopped."))
+@option("--processes", default=2, show_default=True, type=click.IntRange(1, 64))
+@option("--burst", is_flag=True, help=N_("Stop when the queue is empty."))
 def worker(processes: int, burst: bool) -> None:
     """Run scoring worker processes (with the RQ scheduler) until stopped."""
     import logging
@@ -78,10 +82,11 @@ def worker(processes: int, burst: bool) -> None:
     run_worker_pool(settings, processes=processes, burst=burst)
 
 
-@cli.command(with_appcontext=False)
-@click.option("--url", envvar="ULTRATHON_URL", required=True, help="The platform, e.g. https://ultrathon.example")
-@click.option("--token", envvar="ULTRATHON_AGENT_TOKEN", required=True, help="An agent token (uta_...).")
-@click.option("--once", is_flag=True, help="Score at most one job, then stop (for scripts and tests).")
+@cli.command(with_appcontext=False, help=N_(
+    "Run a scoring agent at the data holder: lease jobs for these challenge folders and score them."))
+@option("--url", envvar="ULTRATHON_URL", required=True, help=N_("The platform, e.g. https://ultrathon.example"))
+@option("--token", envvar="ULTRATHON_AGENT_TOKEN", required=True, help=N_("An agent token (uta_...)."))
+@option("--once", is_flag=True, help=N_("Score at most one job, then stop (for scripts and tests)."))
 @click.argument("dirs", nargs=-1, required=True, type=click.Path(file_okay=False))
 def agent(url: str, token: str, once: bool, dirs: tuple[str, ...]) -> None:
     """Run a scoring agent at the data holder: lease jobs for these challenge folders and score them."""

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import with_appcontext
 
+from ultrathon.i18n import N_, gettext as _
 from ultrathon.platform.config import new_password
 
+from .translated import group, option
 
-@click.group(cls=AppGroup)
+
+@group(help=N_("Manage user accounts."))
 def users() -> None:
     """Manage user accounts."""
 
 
-@users.command("create")
+@users.command("create", help=N_("Create a user; print the generated password when none is given."))
 @click.argument("email")
-@click.option("--name", default="", help="Display name.")
-@click.option("--password", default=None, help="Generated and printed when omitted.")
-@click.option("--admin", is_flag=True, help="Give the user every organiser right.")
+@option("--name", default="", help=N_("Display name."))
+@option("--password", default=None, help=N_("Generated and printed when omitted."))
+@option("--admin", is_flag=True, help=N_("Give the user every organiser right."))
 @with_appcontext
 def users_create(email: str, name: str, password: str | None, admin: bool) -> None:
     """Create a user; print the generated password when none is given."""
@@ -31,9 +34,9 @@ def users_create(email: str, name: str, password: str | None, admin: bool) -> No
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    click.echo(f"created {user.email}" + (" (admin)" if admin else ""))
+    click.echo(_("created %(email)s (admin)", email=user.email) if admin else _("created %(email)s", email=user.email))
     if generated:
-        click.echo(f"password: {password}")
+        click.echo(_("password: %(password)s", password=password))
 
 
 def _user_or_fail(email: str):
@@ -42,11 +45,11 @@ def _user_or_fail(email: str):
 
     user = find_user(email)
     if user is None:
-        raise click.ClickException(f"no user with e-mail {email}")
+        raise click.ClickException(_("no user with e-mail %(email)s", email=email))
     return user
 
 
-@users.command("disable")
+@users.command("disable", help=N_("Disable an account: end its login sessions and revoke its API tokens at once."))
 @click.argument("email")
 @with_appcontext
 def users_disable(email: str) -> None:
@@ -56,14 +59,16 @@ def users_disable(email: str) -> None:
 
     user = _user_or_fail(email)
     if not user.is_active:
-        click.echo(f"{user.email} is disabled already")
+        click.echo(_("%(email)s is disabled already", email=user.email))
         return
     revoked = disable_user(user, via="cli")
     db.session.commit()
-    click.echo(f"disabled {user.email}: its sessions are logged out and {revoked} API token(s) revoked")
+    click.echo(_("disabled %(email)s: its sessions are logged out and %(count)s API token(s) revoked",
+                 email=user.email, count=revoked))
 
 
-@users.command("enable")
+@users.command("enable", help=N_(
+    "Let a disabled account log in again; the tokens revoked when it was disabled stay revoked."))
 @click.argument("email")
 @with_appcontext
 def users_enable(email: str) -> None:
@@ -74,18 +79,19 @@ def users_enable(email: str) -> None:
 
     user = _user_or_fail(email)
     if is_erased(user):
-        raise click.ClickException(f"{user.email} is an erased account; it cannot be enabled again")
+        raise click.ClickException(_("%(email)s is an erased account; it cannot be enabled again", email=user.email))
     if user.is_active:
-        click.echo(f"{user.email} is enabled already")
+        click.echo(_("%(email)s is enabled already", email=user.email))
         return
     enable_user(user, via="cli")
     db.session.commit()
-    click.echo(f"enabled {user.email}: it can log in again (its old API tokens stay revoked; create new ones)")
+    click.echo(_("enabled %(email)s: it can log in again (its old API tokens stay revoked; create new ones)",
+                 email=user.email))
 
 
-@users.command("erase")
+@users.command("erase", help=N_("Erase a person's data for good; their team's scores stay under a pseudonym."))
 @click.argument("email")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@option("--yes", is_flag=True, help=N_("Do not ask for confirmation."))
 @with_appcontext
 def users_erase(email: str, yes: bool) -> None:
     """Erase a person's data for good; their team's scores stay under a pseudonym."""
@@ -94,23 +100,24 @@ def users_erase(email: str, yes: bool) -> None:
 
     user = _user_or_fail(email)
     if not yes:
-        click.confirm(f"Erase {user.email} for good (name, e-mail address, password, tokens)?", abort=True)
+        click.confirm(_("Erase %(email)s for good (name, e-mail address, password, tokens)?", email=user.email),
+                      abort=True)
     try:
         pseudonym = erase_user(user, via="cli")
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"erased {email.strip().lower()}: the account is now {pseudonym}")
+    click.echo(_("erased %(email)s: the account is now %(pseudonym)s", email=email.strip().lower(), pseudonym=pseudonym))
 
 
-@click.group(cls=AppGroup)
+@group(help=N_("Manage API tokens."))
 def tokens() -> None:
     """Manage API tokens."""
 
 
-@tokens.command("create")
+@tokens.command("create", help=N_("Create an API token for a user; the token is printed alone on the last line."))
 @click.argument("email")
-@click.option("--name", default="cli", show_default=True, help="A label to recognise the token by.")
-@click.option("--days", default=180, show_default=True, type=click.IntRange(1, 3650))
+@option("--name", default="cli", show_default=True, help=N_("A label to recognise the token by."))
+@option("--days", default=180, show_default=True, type=click.IntRange(1, 3650))
 @with_appcontext
 def tokens_create(email: str, name: str, days: int) -> None:
     """Create an API token for a user; the token is printed alone on the last line."""
@@ -121,8 +128,10 @@ def tokens_create(email: str, name: str, days: int) -> None:
 
     user = _user_or_fail(email)
     if not user.is_active:
-        raise click.ClickException(f"the account {user.email} is disabled; `ultrathon users enable {user.email}` first")
+        raise click.ClickException(_("the account %(email)s is disabled; `ultrathon users enable %(email)s` first",
+                                     email=user.email))
     token, secret = create_token(user, name, timedelta(days=days))
     db.session.commit()
-    click.echo(f"token {token.prefix}… for {user.email}, expires {token.expires_at:%Y-%m-%d}; it is shown only once:")
+    click.echo(_("token %(prefix)s… for %(email)s, expires %(date)s; it is shown only once:",
+                 prefix=token.prefix, email=user.email, date=format(token.expires_at, "%Y-%m-%d")))
     click.echo(secret)

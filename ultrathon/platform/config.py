@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,6 +13,9 @@ from urllib.parse import urlparse
 
 from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Not Flask-Babel's: settings are read before any app exists, in the CLI's language (ultrathon.i18n).
+from ultrathon.i18n import N_, gettext as _
 
 DEFAULT_UPLOAD_MB = 100
 DEFAULT_API_RATE_LIMIT = "120 per minute"  # per API token, in Flask-Limiter's notation
@@ -62,9 +66,8 @@ def _check_database_url(url: str) -> str:
     parsed = urlparse(url)
     scheme = parsed.scheme.split("+")[0]
     if scheme not in ("sqlite", "postgresql", "postgres"):
-        raise ConfigError(
-            f"DATABASE_URL must start with sqlite:/// or postgresql://, got {url.split(':')[0]!r}"
-        )
+        raise ConfigError(_("DATABASE_URL must start with sqlite:/// or postgresql://, got %(scheme)s",
+                            scheme=repr(url.split(":")[0])))
     if scheme == "postgres":  # the Heroku-style alias SQLAlchemy no longer accepts
         url = "postgresql" + url[len("postgres"):]
     if url.startswith("postgresql://"):
@@ -74,7 +77,7 @@ def _check_database_url(url: str) -> str:
 
 def _check_redis_url(url: str | None) -> str | None:
     if url is not None and urlparse(url).scheme not in ("redis", "rediss", "unix"):
-        raise ConfigError(f"REDIS_URL must start with redis://, rediss:// or unix://, got {url!r}")
+        raise ConfigError(_("REDIS_URL must start with redis://, rediss:// or unix://, got %(url)s", url=repr(url)))
     return url
 
 
@@ -84,7 +87,8 @@ def _check_rate_limit(value: str) -> str:
     try:
         parse_many(value)
     except ValueError:
-        raise ConfigError(f"ULTRATHON_API_RATE_LIMIT must read like '120 per minute', got {value!r}") from None
+        raise ConfigError(_("ULTRATHON_API_RATE_LIMIT must read like '120 per minute', got %(value)s",
+                            value=repr(value))) from None
     return value
 
 
@@ -95,7 +99,8 @@ def _check_addresses(value: str) -> str:
         try:
             ip_address(address)
         except ValueError:
-            raise ConfigError(f"ULTRATHON_METRICS_ALLOW must list IP addresses separated by commas, got {address!r}") from None
+            raise ConfigError(_("ULTRATHON_METRICS_ALLOW must list IP addresses separated by commas, got %(address)s",
+                                address=repr(address))) from None
     return value
 
 
@@ -193,12 +198,12 @@ class EnvironmentSettings(BaseSettings):
 ENVIRONMENT_VARIABLES = {field.validation_alias: field.description
                          for field in EnvironmentSettings.model_fields.values()}
 
-# Pydantic's own checks, said in this platform's words ({name} is the variable).
+# Pydantic's own checks, said in this platform's words (%(name)s is the variable, %(given)s the value quoted).
 MESSAGES = {
-    "int_parsing": "{name} must be a whole number, got {input!r}",
-    "greater_than_equal": "{name} must be at least {ge}, got {input}",
-    "string_too_short": "{name} must be at least {min_length} characters long",
-    "literal_error": "{name} must be {expected}, got {input!r}",
+    "int_parsing": N_("%(name)s must be a whole number, got %(given)s"),
+    "greater_than_equal": N_("%(name)s must be at least %(ge)s, got %(input)s"),
+    "string_too_short": N_("%(name)s must be at least %(min_length)s characters long"),
+    "literal_error": N_("%(name)s must be %(choices)s or %(last)s, got %(given)s"),
 }
 
 
@@ -208,16 +213,19 @@ def _error_message(error: dict) -> str:
     if isinstance(context.get("error"), ConfigError):  # our own checks name the variable
         return str(context["error"])
     name = ".".join(str(part) for part in error["loc"])
-    template = MESSAGES.get(error["type"], "{name}: {msg}")
-    expected = context.get("expected", "").replace("'", "")
-    return template.format(**{**context, "name": name, "input": error["input"], "msg": error["msg"], "expected": expected})
+    if error["type"] not in MESSAGES:
+        return f"{name}: {error['msg']}"
+    # pydantic's "'a', 'b' or 'c'", its words given again in the language's own list.
+    choices = re.findall(r"'([^']*)'", str(context.get("expected", ""))) or [""]
+    return _(MESSAGES[error["type"]], **{**context, "name": name, "input": error["input"], "given": repr(error["input"]),
+                                         "choices": ", ".join(choices[:-1]), "last": choices[-1]})
 
 
 def _secret_key(read: EnvironmentSettings) -> str:
     if read.secret_key:
         return read.secret_key
     if read.env == "production":
-        raise ConfigError("SECRET_KEY is required when ULTRATHON_ENV=production")
+        raise ConfigError(_("SECRET_KEY is required when ULTRATHON_ENV=production"))
     # A generated key kept under the instance folder survives restarts, so sessions do too.
     instance = read.instance_path
     path = instance / "secret_key"

@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from ultrathon.i18n import N_, gettext as _
 from ultrathon.metric_catalogue import CATALOGUE, CUSTOM, MetricFacts
 
 from .access import AccessSpec
@@ -43,7 +44,7 @@ from .vocabulary import (
     plain_file_name,
     zoned_time,
 )
-from .wording import error_message, kind_of, raw_path
+from .wording import error_message, kind_of, meant_key, raw_path
 
 __all__ = [
     "CI_METHODS", "SLUG_RULE", "TASKS", "USAGE_VALUES", "ZONE_EXAMPLE", "ChallengeSpec", "ColumnName",
@@ -59,20 +60,20 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def _column_name(value: str) -> str:
     if not value.strip():
-        raise ValueError("a column name cannot be empty")
+        raise ValueError(_("a column name cannot be empty"))
     return value
 
 
 def _email(value: str) -> str:
     if not _EMAIL.match(value):
-        raise ValueError(f"{value!r} is not an e-mail address")
+        raise ValueError(_("%(value)s is not an e-mail address", value=repr(value)))
     return value
 
 
 def _custom_ref(value: str) -> str:
     match = _CUSTOM_REF.match(value)
     if not match:
-        raise ValueError(f"{value!r} should name FILE.py or FILE.py:FUNCTION, e.g. scorer.py:score")
+        raise ValueError(_("%(value)s should name FILE.py or FILE.py:FUNCTION, e.g. scorer.py:score", value=repr(value)))
     plain_file_name(match["file"])
     return value
 
@@ -180,8 +181,9 @@ class MetricsSpec(StrictModel):
         """Return what the metric `name` (the primary by default) is: label, description, direction."""
         name = name or self.primary
         if name == CUSTOM:
-            return MetricFacts(CUSTOM, "Custom metric", frozenset(), self.custom_higher_is_better,
-                               "A metric written by the organisers; see the description.")
+            # Marked here, translated where they are shown.
+            return MetricFacts(CUSTOM, N_("Custom metric"), frozenset(), self.custom_higher_is_better,
+                               N_("A metric written by the organisers; see the description."))
         return CATALOGUE[name]
 
 
@@ -199,7 +201,7 @@ class LeaderboardSpec(StrictModel):
     @classmethod
     def _a_level(cls, value: float) -> float:
         if not 0.5 < value < 1:
-            raise ValueError("should be a fraction strictly between 0.5 and 1, e.g. 0.95 for a 95% interval")
+            raise ValueError(_("should be a fraction strictly between 0.5 and 1, e.g. 0.95 for a 95% interval"))
         return value
 
 
@@ -355,18 +357,20 @@ class SchemaProblem:
 def schema_problems(raw: Any) -> list[SchemaProblem]:
     """Return every problem of a parsed challenge.yaml: field by field, then across fields."""
     if not isinstance(raw, dict):
-        kind = "empty" if raw is None else f"a {kind_of(raw)}"
-        return [SchemaProblem((), f"challenge.yaml should be a mapping of keys, but it is {kind}")]
-    problems: list[SchemaProblem] = []
+        return [SchemaProblem((), _("challenge.yaml should be a mapping of keys, but it is empty") if raw is None
+                              else _("challenge.yaml should be a mapping of keys, but it is %(kind)s",
+                                     kind=kind_of(raw, article=True)))]
+    found: list[tuple[Path, str, str]] = []  # (key path, pydantic's error type, the message)
     try:
         ChallengeSpec.model_validate(raw, context={"cross_checks": False})
     except ValidationError as error:
         for detail in error.errors(include_url=False):
             path = raw_path(raw, detail["loc"], detail["type"])
-            problems.append(SchemaProblem(path, error_message(detail, path, ChallengeSpec)))
+            found.append((path, detail["type"], error_message(detail, path, ChallengeSpec)))
     # "missing: target" beside "unknown key 'targte'; did you mean 'target'?" says one thing twice.
-    meant = {p.path[:-1] + (p.message.split("'")[-2],) for p in problems if "did you mean" in p.message}
-    problems = [p for p in problems if not (p.message.startswith("missing:") and p.path in meant)]
+    meant = {path[:-1] + (key,) for path, kind, _message in found
+             if kind == "extra_forbidden" and (key := meant_key(ChallengeSpec, path))}
+    problems = [SchemaProblem(path, message) for path, kind, message in found if not (kind == "missing" and path in meant)]
     # Options are judged against the chosen metrics, which a faulty metrics section may misstate.
     metrics_faulty = any(p.path[:1] == ("metrics",) for p in problems)
     problems.extend(SchemaProblem(path, message) for path, message in cross_problems(raw, options=not metrics_faulty))

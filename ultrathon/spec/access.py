@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from ultrathon.i18n import gettext as _
+
 from .strict import StrictModel
 from .vocabulary import Path
 
@@ -68,20 +70,22 @@ def access_problems(raw: dict) -> list[tuple[Path, str]]:
             continue  # the schema says it is not text
         cleaned = domain.strip().lower()
         if "@" in cleaned or not _DOMAIN.match(cleaned):
-            out.append((("access", "allowed_domains", i), f"{domain!r} is not an e-mail domain; write the part after @, "
-                                                          "e.g. regionh.dk (its subdomains are accepted too)"))
+            out.append((("access", "allowed_domains", i), _(
+                "%(domain)s is not an e-mail domain; write the part after @, e.g. regionh.dk (its subdomains are "
+                "accepted too)", domain=repr(domain))))
         elif cleaned in seen:
-            out.append((("access", "allowed_domains", i), f"domain {cleaned!r} is listed twice"))
+            out.append((("access", "allowed_domains", i), _("domain %(domain)s is listed twice", domain=repr(cleaned))))
         seen.add(cleaned)
     if domains and access.get("approval", "open") != "required":
-        out.append((("access", "allowed_domains"), "applies only with approval: required; with open approval everyone is "
-                                                   "accepted already"))
+        out.append((("access", "allowed_domains"), _(
+            "applies only with approval: required; with open approval everyone is accepted already")))
     questions = access.get("questions") if isinstance(access.get("questions"), list) else []
     names: set[str] = set()
     for i, question in enumerate(questions):
         name = question.get("name") if isinstance(question, dict) else None
         if isinstance(name, str) and name in names:
-            out.append((("access", "questions", i, "name"), f"question {name!r} is listed twice; give each its own name"))
+            out.append((("access", "questions", i, "name"), _(
+                "question %(name)s is listed twice; give each its own name", name=repr(name))))
         if isinstance(name, str):
             names.add(name)
     return out

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from ultrathon.i18n import gettext as _
 from ultrathon.metric_catalogue import CATALOGUE, CURVE_METRICS, CUSTOM
 
 from .vocabulary import RANKING_SCHEMES, TASKS, Path, did_you_mean
@@ -37,18 +38,18 @@ def _positive_number(value: Any) -> bool:
 
 
 def _check_tau(value: Any) -> str | None:
-    return None if _positive_number(value) else "tau should be a positive time, in the unit of the time column"
+    return None if _positive_number(value) else _("tau should be a positive time, in the unit of the time column")
 
 
 def _check_horizons(value: Any) -> str | None:
     if isinstance(value, list) and value and all(_positive_number(v) for v in value):
         return None
-    return "horizons should be a list of positive times, e.g. [365, 730]"
+    return _("horizons should be a list of positive times, e.g. [365, 730]")
 
 
 def _check_specificity(value: Any) -> str | None:
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 1
-    return None if ok else "specificity should be a number between 0 and 1, e.g. 0.9"
+    return None if ok else _("specificity should be a number between 0 and 1, e.g. 0.9")
 
 
 # Primary metrics whose worst value a missing row cannot be given: a calibration gap one row
@@ -57,7 +58,7 @@ NO_WORST_FILL = ("ece", CUSTOM)
 
 # Values the registry's options must take; an option the registry adds later passes unchecked.
 def _check_horizon(value: Any) -> str | None:
-    return None if _positive_number(value) else "horizon should be a positive time, e.g. 365"
+    return None if _positive_number(value) else _("horizon should be a positive time, e.g. 365")
 
 
 OPTION_CHECKS = {"tau": _check_tau, "horizons": _check_horizons, "specificity": _check_specificity,
@@ -69,22 +70,24 @@ def cross_problems(raw: dict, options: bool = True) -> list[tuple[Path, str]]:
     out: list[tuple[Path, str]] = []
     opens, closes = _aware_time(raw.get("opens")), _aware_time(raw.get("closes"))
     if opens and closes and opens >= closes:
-        out.append((("closes",), f"must be after opens ({opens.isoformat()})"))
+        out.append((("closes",), _("must be after opens (%(opens)s)", opens=opens.isoformat())))
 
     task = raw.get("task") if raw.get("task") in TASKS else None
     target = _at(raw, "data", "target")
     classes = _strings(_at(raw, "data", "classes"))
     if task and target is not _MISSING:
         if task == "survival" and not isinstance(target, dict):
-            out.append((("data", "target"), "a survival task takes target: {time: COLUMN, event: COLUMN}"))
+            out.append((("data", "target"), _("a survival task takes target: {time: COLUMN, event: COLUMN}")))
         elif task != "survival" and isinstance(target, dict):
-            out.append((("data", "target"), f"a {task} task takes target: COLUMN; {{time, event}} is for survival"))
+            out.append((("data", "target"), _("a %(task)s task takes target: COLUMN; {time, event} is for survival",
+                                              task=task)))
     if task == "multiclass" and (classes is None or len(classes) < 2):
-        out.append((("data", "classes") if classes is not None else ("data",), "a multiclass task needs data.classes: at least two class names"))
+        out.append((("data", "classes") if classes is not None else ("data",),
+                    _("a multiclass task needs data.classes: at least two class names")))
     if task and task != "multiclass" and _at(raw, "data", "classes") not in (_MISSING, None):
-        out.append((("data", "classes"), "classes apply to a multiclass task only"))
+        out.append((("data", "classes"), _("classes apply to a multiclass task only")))
     if classes and len(set(classes)) != len(classes):
-        out.append((("data", "classes"), "a class is listed twice"))
+        out.append((("data", "classes"), _("a class is listed twice")))
 
     out += _column_problems(raw, task, target, classes)
     out += _file_name_problems(raw)
@@ -95,19 +98,19 @@ def cross_problems(raw: dict, options: bool = True) -> list[tuple[Path, str]]:
     out += site_problems(raw)
     out += feedback_problems(raw)
     if _at(raw, "submission", "delimiter") == "," and _at(raw, "submission", "decimal") == ",":
-        out.append((("submission", "decimal"), "',' cannot be the decimal mark of a file whose columns are separated "
-                                               "by ','; use delimiter ';' with decimal ','"))
+        out.append((("submission", "decimal"), _("',' cannot be the decimal mark of a file whose columns are separated "
+                                                 "by ','; use delimiter ';' with decimal ','")))
     out += method_card_problems(raw)
     out += access_problems(raw)
     out += phase_problems(raw, _aware_time)
     primary = _at(raw, "metrics", "primary")
     if _at(raw, "submission", "missing") == "worst" and primary in NO_WORST_FILL:
-        out.append((("submission", "missing"), f"'worst' has no worst prediction for the primary metric {primary!r}; "
-                                               "use refuse or prevalence"))
+        out.append((("submission", "missing"), _("'worst' has no worst prediction for the primary metric %(metric)s; "
+                                                 "use refuse or prevalence", metric=repr(primary))))
     if _at(raw, "leaderboard", "ci_method") == "bca" and _at(raw, "metrics", "primary") == CUSTOM:
         # BCa's acceleration comes from a jackknife: one evaluation per scored row.
-        out.append((("leaderboard", "ci_method"), "bca needs a built-in primary metric: its jackknife would run "
-                                                  "the custom metric once per scored row; use percentile"))
+        out.append((("leaderboard", "ci_method"), _("bca needs a built-in primary metric: its jackknife would run "
+                                                    "the custom metric once per scored row; use percentile")))
     return out
 
 
@@ -117,16 +120,18 @@ def _scoring_place_problems(raw: dict) -> list[tuple[Path, str]]:
     pinned = _at(raw, "scoring", "solution_sha256") not in (_MISSING, None)
     if where == "agent":
         if not pinned and not site_names(raw):  # several sites pin theirs under scoring.sites
-            return [(("scoring", "solution_sha256"), "where: agent needs the solution's SHA-256 pinned here "
-                                                     "(sha256sum solution.csv), so an agent holding another solution is refused")]
+            return [(("scoring", "solution_sha256"), _(
+                "where: agent needs the solution's SHA-256 pinned here (sha256sum solution.csv), so an agent holding "
+                "another solution is refused"))]
         if _at(raw, "data", "sample_submission") is None:
-            return [(("data", "sample_submission"), "where: agent needs a sample submission: its ids are the ones the platform accepts")]
+            return [(("data", "sample_submission"), _(
+                "where: agent needs a sample submission: its ids are the ones the platform accepts"))]
         return []
     if where in (_MISSING, None, "platform"):
         out = []
         for key in ("solution_sha256", "split_sizes"):
             if _at(raw, "scoring", key) not in (_MISSING, None):
-                out.append((("scoring", key), "applies only with scoring.where: agent; the platform reads its own solution"))
+                out.append((("scoring", key), _("applies only with scoring.where: agent; the platform reads its own solution")))
         return out
     return []
 
@@ -137,22 +142,27 @@ def _column_problems(raw: dict, task: str | None, target: Any, classes: list[str
     id_column = id_column if isinstance(id_column, str) else None
     targets = [v for v in (target.values() if isinstance(target, dict) else [target]) if isinstance(v, str)]
     if id_column and id_column in targets:
-        out.append((("data", "id_column"), "the id column cannot also be a target column"))
+        out.append((("data", "id_column"), _("the id column cannot also be a target column")))
     columns = _strings(_at(raw, "submission", "columns"))
     if columns:
         if len(set(columns)) != len(columns):
-            out.append((("submission", "columns"), "a column is listed twice"))
+            out.append((("submission", "columns"), _("a column is listed twice")))
         if id_column in columns:
-            out.append((("submission", "columns"), f"lists the id column {id_column!r}; name the prediction columns only"))
+            out.append((("submission", "columns"), _("lists the id column %(column)s; name the prediction columns only",
+                                                     column=repr(id_column))))
         if task == "multiclass" and classes and sorted(set(columns)) != sorted(set(classes)):
-            out.append((("submission", "columns"), "a multiclass task takes one probability column per class, named as data.classes: " + ", ".join(classes)))
+            out.append((("submission", "columns"), _(
+                "a multiclass task takes one probability column per class, named as data.classes: %(classes)s",
+                classes=", ".join(classes))))
         curves = _at(raw, "submission", "kind") == "survival_curve"
         if task in ("binary", "regression", "survival") and len(columns) != 1 and not curves:
+            # The example is a column name the organiser may write as it stands: not translated.
             example = {"binary": "probability", "regression": "prediction", "survival": "risk"}[task]
-            out.append((("submission", "columns"), f"a {task} task takes one prediction column, e.g. [{example}]"))
+            out.append((("submission", "columns"), _("a %(task)s task takes one prediction column, e.g. [%(example)s]",
+                                                     task=task, example=example)))
     usage = _at(raw, "split", "usage_column")
     if isinstance(usage, str) and (usage == id_column or usage in targets):
-        out.append((("split", "usage_column"), "must be a column of its own, not the id or a target column"))
+        out.append((("split", "usage_column"), _("must be a column of its own, not the id or a target column")))
     subgroups = _at(raw, "subgroups")
     if isinstance(subgroups, list):
         seen: set[str] = set()
@@ -160,9 +170,10 @@ def _column_problems(raw: dict, task: str | None, target: Any, classes: list[str
             if not isinstance(name, str):
                 continue
             if name in seen:
-                out.append((("subgroups", i), f"{name!r} is listed twice"))
+                out.append((("subgroups", i), _("%(name)s is listed twice", name=repr(name))))
             elif name == id_column or name in targets:
-                out.append((("subgroups", i), f"{name!r} is the id or a target column; subgroups are other solution columns"))
+                out.append((("subgroups", i), _("%(name)s is the id or a target column; subgroups are other solution columns",
+                                                name=repr(name))))
             seen.add(name)
     return out
 
@@ -174,12 +185,13 @@ def _file_name_problems(raw: dict) -> list[tuple[Path, str]]:
     seen: set[Any] = set()
     for i, name in enumerate(public):
         if isinstance(name, str) and name in seen:
-            out.append((("data", "public", i), f"{name!r} is listed twice"))
+            out.append((("data", "public", i), _("%(name)s is listed twice", name=repr(name))))
         seen.add(name if isinstance(name, str) else None)
     solution = _at(raw, "data", "solution")
     solution = "solution.csv" if solution is _MISSING else solution
     if isinstance(solution, str) and solution in public:
-        out.append((("data", "public", public.index(solution)), f"{solution!r} is the hidden solution; it cannot be public"))
+        out.append((("data", "public", public.index(solution)), _("%(name)s is the hidden solution; it cannot be public",
+                                                                  name=repr(solution))))
     sample = _at(raw, "data", "sample_submission")
     sample_path: Path = ("data", "sample_submission")
     if sample is _MISSING:
@@ -188,8 +200,9 @@ def _file_name_problems(raw: dict) -> list[tuple[Path, str]]:
     # With phases, the sample is the default of the phases that list it among their files.
     offered = public + [n for p in phases if isinstance(p, dict) and isinstance(p.get("public"), list) for n in p["public"]]
     if isinstance(sample, str) and isinstance(_at(raw, "data", "public"), list) and sample not in offered:
-        where = "data.public or a phase's public files" if phases else "data.public"
-        out.append((sample_path, f"the sample submission {sample!r} must be one of {where}"))
+        out.append((sample_path, _("the sample submission %(name)s must be one of data.public or a phase's public files",
+                                   name=repr(sample)) if phases
+                    else _("the sample submission %(name)s must be one of data.public", name=repr(sample))))
     return out
 
 
@@ -208,26 +221,27 @@ def _metric_problems(raw: dict, task: str | None, check_options: bool) -> list[t
     chosen: list[str] = []
     for path, name in named:
         if name in chosen:
-            out.append((path, f"{name!r} is already named"))
+            out.append((path, _("%(name)s is already named", name=repr(name))))
             continue
         chosen.append(name)
         if name == CUSTOM:
             continue
         if name not in CATALOGUE:
             hint = did_you_mean(name, fitting + [CUSTOM])
-            out.append((path, f"unknown metric {name!r}; {hint}"))
+            out.append((path, _("unknown metric %(name)s; %(hint)s", name=repr(name), hint=hint)))
         elif task and task not in CATALOGUE[name].tasks:
-            out.append((path, f"{name!r} does not fit a {task} task; metrics for {task}: " + ", ".join(fitting)))
+            out.append((path, _("%(name)s does not fit a %(task)s task; metrics for %(task)s: %(metrics)s",
+                                name=repr(name), task=task, metrics=", ".join(fitting))))
         elif path == ("metrics", "primary") and not CATALOGUE[name].ranks:
-            out.append((path, f"{name!r} cannot rank a leaderboard (its ideal is a value, not an extreme); "
-                              "name it in metrics.secondary"))
+            out.append((path, _("%(name)s cannot rank a leaderboard (its ideal is a value, not an extreme); "
+                                "name it in metrics.secondary", name=repr(name))))
 
     custom = metrics.get("custom")
     if CUSTOM in chosen and not custom:
         path = next(p for p, n in named if n == CUSTOM)
-        out.append((path, "the custom metric needs metrics.custom: FILE.py:FUNCTION, e.g. scorer.py:score"))
+        out.append((path, _("the custom metric needs metrics.custom: FILE.py:FUNCTION, e.g. scorer.py:score")))
     if custom and CUSTOM not in chosen:
-        out.append((("metrics", "custom"), "is set, but neither metrics.primary nor metrics.secondary is 'custom'"))
+        out.append((("metrics", "custom"), _("is set, but neither metrics.primary nor metrics.secondary is 'custom'")))
 
     options = metrics.get("options")
     if isinstance(options, dict) and check_options:
@@ -241,9 +255,10 @@ def _metric_problems(raw: dict, task: str | None, check_options: bool) -> list[t
                     out.append((path, message))
             elif CUSTOM not in chosen:  # a custom scorer receives every option
                 if takes:
-                    out.append((path, f"unknown option {option!r}; " + did_you_mean(str(option), takes)))
+                    out.append((path, _("unknown option %(name)s; %(hint)s", name=repr(option),
+                                        hint=did_you_mean(str(option), takes))))
                 else:
-                    out.append((path, f"unknown option {option!r}; the chosen metrics take no options"))
+                    out.append((path, _("unknown option %(name)s; the chosen metrics take no options", name=repr(option))))
     return out
 
 
@@ -253,29 +268,30 @@ def _curve_problems(raw: dict, task: str | None) -> list[tuple[Path, str]]:
     horizons = _at(raw, "submission", "horizons")
     named = _named_metrics(raw)
     if kind != "survival_curve":
-        out = [(("submission", key), "applies to kind: survival_curve only")
+        out = [(("submission", key), _("applies to kind: survival_curve only"))
                for key in ("horizons", "figure_horizon") if _at(raw, "submission", key) not in (_MISSING, None)]
-        return out + [(path, f"{name!r} scores survival curves: it needs submission.kind: survival_curve")
+        return out + [(path, _("%(name)s scores survival curves: it needs submission.kind: survival_curve", name=repr(name)))
                       for path, name in named if name in CURVE_METRICS]
     out = []
     if task and task != "survival":
-        out.append((("submission", "kind"), f"survival_curve is for a survival task, not a {task} task"))
+        out.append((("submission", "kind"), _("survival_curve is for a survival task, not a %(task)s task", task=task)))
     if _at(raw, "submission", "missing") == "worst":
         # A row censored before a horizon has no known outcome there: no curve is surely its worst.
-        out.append((("submission", "missing"), "'worst' has no worst survival curve (a row censored before a horizon "
-                                               "has no known outcome there); use refuse or prevalence"))
+        out.append((("submission", "missing"), _("'worst' has no worst survival curve (a row censored before a horizon "
+                                                 "has no known outcome there); use refuse or prevalence")))
     if horizons in (_MISSING, None):
-        return out + [(("submission",), "a survival_curve submission needs submission.horizons: the times its "
-                                        "columns give survival at, e.g. [365, 730, 1095]")]
+        return out + [(("submission",), _("a survival_curve submission needs submission.horizons: the times its "
+                                          "columns give survival at, e.g. [365, 730, 1095]"))]
     if not isinstance(horizons, list) or not horizons:
-        return out + [(("submission", "horizons"), "should be a list of positive times, e.g. [365, 730, 1095]")]
+        return out + [(("submission", "horizons"), _("should be a list of positive times, e.g. [365, 730, 1095]"))]
     wrong = _horizon_list_problems(horizons)
     out += wrong
     columns = _strings(_at(raw, "submission", "columns"))
     if columns is not None and len(columns) != len(horizons):
-        out.append((("submission", "columns"), f"a survival_curve submission takes one column per horizon, in order: "
-                                               f"{len(horizons)} horizons, {len(columns)} columns"))
-    out += [(path, "integrated_brier integrates over submission.horizons: it needs two or more")
+        out.append((("submission", "columns"), _("a survival_curve submission takes one column per horizon, in order: "
+                                                 "%(horizons)s horizons, %(columns)s columns",
+                                                 horizons=len(horizons), columns=len(columns))))
+    out += [(path, _("integrated_brier integrates over submission.horizons: it needs two or more"))
             for path, name in named if name == "integrated_brier" and len(horizons) < 2]
     # Other times are judged against the horizons only once those are right themselves.
     return out + ([] if wrong else _among_horizons(raw, horizons))
@@ -286,10 +302,11 @@ def _horizon_list_problems(horizons: list) -> list[tuple[Path, str]]:
     out = []
     for i, value in enumerate(horizons):
         if not _positive_number(value):
-            out.append((("submission", "horizons", i), f"{value!r} is not a positive time"))
+            out.append((("submission", "horizons", i), _("%(value)s is not a positive time", value=repr(value))))
         elif i and _positive_number(horizons[i - 1]) and value <= horizons[i - 1]:
-            out.append((("submission", "horizons", i), f"{value:g} does not come after {horizons[i - 1]:g}; "
-                                                       "horizons must be strictly increasing"))
+            out.append((("submission", "horizons", i), _("%(value)s does not come after %(previous)s; "
+                                                         "horizons must be strictly increasing",
+                                                         value=format(value, "g"), previous=format(horizons[i - 1], "g"))))
     return out
 
 
@@ -307,19 +324,24 @@ def _named_metrics(raw: dict) -> list[tuple[Path, str]]:
 def _among_horizons(raw: dict, horizons: list) -> list[tuple[Path, str]]:
     """Return the times (metric options, figure_horizon) that are not among the submission's horizons."""
     out: list[tuple[Path, str]] = []
-    why = f"is not one of submission.horizons ({', '.join(f'{h:g}' for h in horizons)}); a curve gives survival there only"
+    listed = ", ".join(f"{h:g}" for h in horizons)
+
+    def elsewhere(value: float) -> str:
+        return _("%(value)s is not one of submission.horizons (%(horizons)s); a curve gives survival there only",
+                 value=format(value, "g"), horizons=listed)
+
     options = _at(raw, "metrics", "options")
     options = options if isinstance(options, dict) else {}
     times = options.get("horizons")
     for i, value in enumerate(times if isinstance(times, list) else []):
         if _positive_number(value) and value not in horizons:
-            out.append((("metrics", "options", "horizons", i), f"{value:g} {why}"))
+            out.append((("metrics", "options", "horizons", i), elsewhere(value)))
     for path, value in ((("metrics", "options", "horizon"), options.get("horizon")),
                         (("submission", "figure_horizon"), _at(raw, "submission", "figure_horizon"))):
         if _positive_number(value) and value not in horizons:
-            out.append((path, f"{value:g} {why}"))
+            out.append((path, elsewhere(value)))
         elif path[0] == "submission" and isinstance(value, (int, float)) and not _positive_number(value):
-            out.append((path, f"{value!r} is not a positive time"))
+            out.append((path, _("%(value)s is not a positive time", value=repr(value))))
     return out
 
 
@@ -343,21 +365,24 @@ def _ranking_problems(raw: dict) -> list[tuple[Path, str]]:
     if chosen is not None:
         for i, name in enumerate(chosen):
             if name not in named:
-                out.append((("ranking", "metrics", i), f"{name!r} is not a metric of this challenge; name the primary or a "
-                                                       "secondary metric: " + ", ".join(map(str, named))))
+                out.append((("ranking", "metrics", i), _(
+                    "%(name)s is not a metric of this challenge; name the primary or a secondary metric: %(metrics)s",
+                    name=repr(name), metrics=", ".join(map(str, named)))))
             elif chosen.index(name) != i:
-                out.append((("ranking", "metrics", i), f"{name!r} is listed twice"))
+                out.append((("ranking", "metrics", i), _("%(name)s is listed twice", name=repr(name))))
             elif name in CATALOGUE and not CATALOGUE[name].ranks:
-                out.append((("ranking", "metrics", i), f"{name!r} cannot rank (its ideal is a value, not an extreme)"))
+                out.append((("ranking", "metrics", i), _("%(name)s cannot rank (its ideal is a value, not an extreme)",
+                                                         name=repr(name))))
     ranking_by_default = [m for m in dict.fromkeys(named) if m not in CATALOGUE or CATALOGUE[m].ranks]
     count = len(chosen) if chosen is not None else len(ranking_by_default)
     path: Path = ("ranking", "metrics") if chosen is not None else ("ranking", "scheme")
     if scheme in ("mean_rank", "rank_then_aggregate") and count < 2:
-        out.append((path, f"{scheme} ranks by two or more metrics; name them in ranking.metrics "
-                          "(the primary and secondary metrics by default)"))
+        out.append((path, _("%(scheme)s ranks by two or more metrics; name them in ranking.metrics "
+                            "(the primary and secondary metrics by default)", scheme=scheme)))
     if scheme == "significance" and chosen is not None and count < 1:
-        out.append((path, "significance ranks by one or more metrics; name at least one"))
+        out.append((path, _("significance ranks by one or more metrics; name at least one")))
     bootstrap = _at(raw, "leaderboard", "bootstrap")
     if scheme in NEEDS_RESAMPLES and bootstrap == 0:
-        out.append((("ranking", "scheme"), f"{scheme} needs bootstrap resamples; set leaderboard.bootstrap above 0"))
+        out.append((("ranking", "scheme"), _("%(scheme)s needs bootstrap resamples; set leaderboard.bootstrap above 0",
+                                             scheme=scheme)))
     return out

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ultrathon.i18n import gettext as _
+
 FeedbackMode = Literal["live", "ladder", "hidden"]
 FEEDBACK_MODES: tuple[str, ...] = ("live", "ladder", "hidden")
 
@@ -36,9 +38,10 @@ def feedback_problems(raw: dict) -> list[tuple[tuple[str, ...], str]]:
     feedback = raw.get("feedback")
     if isinstance(feedback, dict) and feedback.get("step") is not None and feedback.get("mode", "live") != "ladder":
         mode = feedback.get("mode", "live")
-        return [(("feedback", "step"), f"is the Ladder's step and applies only with mode: ladder (mode is {mode})")]
+        return [(("feedback", "step"), _("is the Ladder's step and applies only with mode: ladder (mode is %(mode)s)",
+                                         mode=mode))]
     mode = feedback.get("mode") if isinstance(feedback, dict) else feedback
     if mode == "ladder" and raw.get("sites"):
         # Each site's own figures, shown per site, would tell the score the Ladder holds back.
-        return [(("feedback",), "ladder cannot go with sites yet: each site's score would give the real public score away")]
+        return [(("feedback",), _("ladder cannot go with sites yet: each site's score would give the real public score away"))]
     return []

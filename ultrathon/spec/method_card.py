@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from ultrathon.i18n import gettext as _
+
 from .strict import StrictModel
 from .vocabulary import Path
 
@@ -33,8 +35,8 @@ class MethodCardSpec(StrictModel):
 
     @property
     def labels(self) -> dict[str, str]:
-        """Return each field's label, the standard ones first."""
-        standard = {"title": "Title", "description": "Description", "code_url": "Code URL"}
+        """Return each field's label, the standard ones first (theirs in the current language)."""
+        standard = {"title": _("Title"), "description": _("Description"), "code_url": _("Code URL")}
         return {**standard, **{f.name: f.label for f in self.fields}}
 
 
@@ -50,14 +52,16 @@ def method_card_problems(raw: dict) -> list[tuple[Path, str]]:
     for i, field in enumerate(fields):
         name = field.get("name") if isinstance(field, dict) else None
         if name in STANDARD_FIELDS:
-            out.append((("method_card", "fields", i, "name"), f"{name!r} is a standard card field already; give this field another name"))
+            out.append((("method_card", "fields", i, "name"), _(
+                "%(name)s is a standard card field already; give this field another name", name=repr(name))))
         elif name in seen:
-            out.append((("method_card", "fields", i, "name"), f"field {name!r} is listed twice"))
+            out.append((("method_card", "fields", i, "name"), _("field %(name)s is listed twice", name=repr(name))))
         if isinstance(name, str):
             seen.add(name)
     required = card.get("required") if isinstance(card.get("required"), list) else []
     known = list(STANDARD_FIELDS) + names
     for i, name in enumerate(required):
         if isinstance(name, str) and name not in known:
-            out.append((("method_card", "required", i), f"{name!r} is not a card field; the card has {', '.join(known)}"))
+            out.append((("method_card", "required", i), _("%(name)s is not a card field; the card has %(fields)s",
+                                                          name=repr(name), fields=", ".join(known))))
     return out

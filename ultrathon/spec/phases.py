@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
+from ultrathon.i18n import N_, gettext as _
+
 from .feedback import FeedbackSpec
 from .sites import _MISSING, _at
 from .strict import StrictModel
@@ -107,17 +109,18 @@ def phase_problems(raw: dict, aware_time) -> list[tuple[Path, str]]:
     column = _at(raw, "data", "phase_column")
     if not isinstance(phases, list) or not phases:
         if column not in (_MISSING, None):
-            return [(("data", "phase_column"), "applies only with phases: [...], to say which phase scores each solution row")]
+            return [(("data", "phase_column"), _("applies only with phases: [...], to say which phase scores each solution row"))]
         return []
     out: list[tuple[Path, str]] = []
     if len(phases) > 1 and _at(raw, "scoring", "where") == "agent":
-        out.append((("phases",), "several phases cannot go with scoring.where: agent yet: the agent's solution "
-                                 "would need each row's phase; run one challenge per phase"))
+        out.append((("phases",), _("several phases cannot go with scoring.where: agent yet: the agent's solution "
+                                   "would need each row's phase; run one challenge per phase")))
     if len(phases) > 1 and column in (_MISSING, None):
-        out.append((("data",), f"with {len(phases)} phases, data.phase_column must name the solution column "
-                               "that holds each row's phase slug, e.g. phase_column: Phase"))
+        out.append((("data",), _("with %(count)s phases, data.phase_column must name the solution column "
+                                 "that holds each row's phase slug, e.g. phase_column: Phase", count=len(phases))))
     if isinstance(column, str) and column in (_at(raw, "data", "id_column"), _at(raw, "split", "usage_column")):
-        out.append((("data", "phase_column"), f"{column!r} is already the id or the Usage column; name a column of its own"))
+        out.append((("data", "phase_column"), _("%(column)s is already the id or the Usage column; name a column of its own",
+                                                column=repr(column))))
     seen: set[str] = set()
     previous = None
     for i, phase in enumerate(phases):
@@ -125,14 +128,15 @@ def phase_problems(raw: dict, aware_time) -> list[tuple[Path, str]]:
             continue
         slug = phase.get("slug")
         if isinstance(slug, str) and slug in seen:
-            out.append((("phases", i, "slug"), f"{slug!r} is the slug of an earlier phase; each phase needs its own"))
+            out.append((("phases", i, "slug"), _("%(slug)s is the slug of an earlier phase; each phase needs its own",
+                                                 slug=repr(slug))))
         seen.add(slug if isinstance(slug, str) else "")
         opens, closes = aware_time(phase.get("opens")), aware_time(phase.get("closes"))
         if opens and closes and opens >= closes:
-            out.append((("phases", i, "closes"), f"must be after this phase opens ({opens.isoformat()})"))
+            out.append((("phases", i, "closes"), _("must be after this phase opens (%(opens)s)", opens=opens.isoformat())))
         if opens and previous and opens < previous:
-            out.append((("phases", i, "opens"), f"must be at or after the previous phase closes ({previous.isoformat()}); "
-                                                "phases run one after another"))
+            out.append((("phases", i, "opens"), _("must be at or after the previous phase closes (%(closes)s); "
+                                                  "phases run one after another", closes=previous.isoformat())))
         previous = closes or previous
         out += _phase_file_problems(raw, phase, i)
         out += _phase_feedback_problems(raw, phase, i)
@@ -143,10 +147,12 @@ def phase_problems(raw: dict, aware_time) -> list[tuple[Path, str]]:
 def _window_problems(raw: dict, phases: list, aware_time) -> list[tuple[Path, str]]:
     """Return a top-level opens or closes that disagrees with the phases' (a dump of a spec writes both)."""
     out: list[tuple[Path, str]] = []
-    for key, phase, which in (("opens", phases[0], "first phase opens"), ("closes", phases[-1], "last phase closes")):
+    sentences = {"opens": N_("with phases, the challenge opens when its first phase opens (%(moment)s); leave opens out"),
+                 "closes": N_("with phases, the challenge closes when its last phase closes (%(moment)s); leave closes out")}
+    for key, phase in (("opens", phases[0]), ("closes", phases[-1])):
         given, own = aware_time(raw.get(key)), aware_time(phase.get(key)) if isinstance(phase, dict) else None
         if given and own and given != own:
-            out.append(((key,), f"with phases, the challenge {key} when its {which} ({own.isoformat()}); leave {key} out"))
+            out.append(((key,), _(sentences[key], moment=own.isoformat())))
     return out
 
 
@@ -159,14 +165,16 @@ def _phase_file_problems(raw: dict, phase: dict, i: int) -> list[tuple[Path, str
     if isinstance(public, list):
         for j, name in enumerate(public):
             if name == solution:
-                out.append((("phases", i, "public", j), f"{name!r} is the hidden solution; it cannot be public"))
+                out.append((("phases", i, "public", j), _("%(name)s is the hidden solution; it cannot be public",
+                                                          name=repr(name))))
             elif isinstance(name, str) and name in public[:j]:
-                out.append((("phases", i, "public", j), f"{name!r} is listed twice"))
+                out.append((("phases", i, "public", j), _("%(name)s is listed twice", name=repr(name))))
     sample = phase.get("sample_submission")
     listed = public if isinstance(public, list) else _at(raw, "data", "public")
     if isinstance(sample, str) and isinstance(listed, list) and sample not in listed:
-        where = "this phase's public files" if isinstance(public, list) else "data.public"
-        out.append((("phases", i, "sample_submission"), f"the sample submission {sample!r} must be one of {where}"))
+        out.append((("phases", i, "sample_submission"), _(
+            "the sample submission %(name)s must be one of this phase's public files", name=repr(sample))
+            if isinstance(public, list) else _("the sample submission %(name)s must be one of data.public", name=repr(sample))))
     return out
 
 
@@ -175,7 +183,9 @@ def _phase_feedback_problems(raw: dict, phase: dict, i: int) -> list[tuple[Path,
     feedback = phase.get("feedback")
     mode = feedback.get("mode", "live") if isinstance(feedback, dict) else feedback
     if isinstance(feedback, dict) and feedback.get("step") is not None and mode != "ladder":
-        return [(("phases", i, "feedback", "step"), f"is the Ladder's step and applies only with mode: ladder (mode is {mode})")]
+        return [(("phases", i, "feedback", "step"), _(
+            "is the Ladder's step and applies only with mode: ladder (mode is %(mode)s)", mode=mode))]
     if mode == "ladder" and raw.get("sites"):
-        return [(("phases", i, "feedback"), "ladder cannot go with sites yet: each site's score would give the real public score away")]
+        return [(("phases", i, "feedback"), _(
+            "ladder cannot go with sites yet: each site's score would give the real public score away"))]
     return []

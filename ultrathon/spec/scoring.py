@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
+from ultrathon.i18n import gettext as _
+
 from .strict import StrictModel
 from .vocabulary import SLUG_RULE
 
@@ -15,7 +17,8 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 def _sha256(value: str) -> str:
     if not _SHA256.match(value.lower()):
-        raise ValueError(f"should be the solution's SHA-256: 64 hexadecimal characters (sha256sum solution.csv), got {len(value)} characters")
+        raise ValueError(_("should be the solution's SHA-256: 64 hexadecimal characters (sha256sum solution.csv), "
+                           "got %(count)s characters", count=len(value)))
     return value.lower()
 
 

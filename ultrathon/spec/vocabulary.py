@@ -10,6 +10,8 @@ from typing import Annotated, Literal, Union
 
 from pydantic import AfterValidator
 
+from ultrathon.i18n import gettext as _
+
 TaskType = Literal["binary", "multiclass", "regression", "survival"]
 TASKS: tuple[str, ...] = typing.get_args(TaskType)
 CiMethod = Literal["percentile", "bca"]  # how a score's bootstrap interval is read off its replicates
@@ -26,10 +28,8 @@ _FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$")
 def plain_file_name(value: str) -> str:
     """Return value if it names a file directly inside the challenge folder, else raise ValueError."""
     if not _FILE_NAME.match(value) or value.endswith(".") or ".." in value:
-        raise ValueError(
-            f"{value!r} is not a plain file name in the challenge folder "
-            "(letters, digits, '.', '_', '-'; no folders)"
-        )
+        raise ValueError(_("%(name)s is not a plain file name in the challenge folder "
+                           "(letters, digits, '.', '_', '-'; no folders)", name=repr(value)))
     return value
 
 
@@ -39,7 +39,7 @@ FileName = Annotated[str, AfterValidator(plain_file_name)]
 def zoned_time(value: datetime) -> datetime:
     """Return a time that carries a zone, else raise ValueError: "09:00" is a different instant for each reader."""
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"a time must carry a zone, e.g. {ZONE_EXAMPLE}")
+        raise ValueError(_("a time must carry a zone, e.g. %(example)s", example=ZONE_EXAMPLE))
     return value
 
 
@@ -61,9 +61,15 @@ def dotted_key(path: Path) -> str:
     return out or "(file)"
 
 
+def closest(word: str, choices: list[str]) -> str | None:
+    """Return the choice a misspelt word most likely means, if one is close enough."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def did_you_mean(word: str, choices: list[str]) -> str:
     """Return a hint naming the choice closest to a misspelt word, or every choice."""
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    close = closest(word, choices)
     if close:
-        return f"did you mean {close[0]!r}?"
-    return "known: " + ", ".join(choices)
+        return _("did you mean %(name)s?", name=repr(close))
+    return _("known: %(choices)s", choices=", ".join(choices))

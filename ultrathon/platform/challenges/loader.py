@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 from ultrathon.challenge_folder import ValidatedChallenge, validate_folder
+# The CLI loads outside any request: ultrathon.i18n follows the CLI's language there, and a request's within one.
+from ultrathon.i18n import gettext as _
 
 from ..agents.challenges import store_agent_challenge
 from ..audit import record
@@ -20,6 +22,10 @@ from ..submissions.actions import rescore_challenge
 class LoadRefused(Exception):
     """A reload that would change existing scores, asked for without --rescore."""
 
+    def __init__(self, message: str, *, scored: int = 0):
+        super().__init__(message)
+        self.scored = scored  # the submissions a re-score would change, when that is the refusal
+
 
 def content_hash(validated: ValidatedChallenge) -> str:
     """Return a digest of everything a challenge folder holds."""
@@ -32,7 +38,7 @@ def content_hash(validated: ValidatedChallenge) -> str:
 
 
 def load_challenge_folder(folder: str | Path, *, rescore: bool = False, actor: User | None = None) -> str:
-    """Validate and load a folder; return what happened ("created", "updated", "unchanged", ...)."""
+    """Validate and load a folder; return what happened ("created", "updated", "unchanged", ...), in words to show."""
     return load_validated(validate_folder(folder), rescore=rescore, actor=actor)
 
 
@@ -42,7 +48,7 @@ def load_validated(validated: ValidatedChallenge, *, rescore: bool = False, acto
     fingerprint = content_hash(validated)
     challenge = db.session.execute(db.select(Challenge).where(Challenge.slug == spec.slug)).scalar_one_or_none()
     if challenge is not None and challenge.content_hash == fingerprint:
-        return "unchanged"
+        return _("unchanged")
 
     scoring_changed = challenge is not None and challenge.scoring_hash != validated.scoring_hash
     submissions = 0
@@ -51,10 +57,9 @@ def load_validated(validated: ValidatedChallenge, *, rescore: bool = False, acto
             db.select(db.func.count()).select_from(Submission).where(Submission.challenge_id == challenge.id)
         ).scalar_one()
         if submissions and not rescore:
-            raise LoadRefused(
-                f"{spec.slug}: the solution, metrics or split changed and {submissions} submission(s) "
-                "already have scores; load with --rescore to re-score them all"
-            )
+            raise LoadRefused(_(
+                "%(slug)s: the solution, metrics or split changed and %(count)s submission(s) already have scores; "
+                "load with --rescore to re-score them all", slug=spec.slug, count=submissions), scored=submissions)
 
     created = challenge is None
     try:
@@ -89,8 +94,8 @@ def load_validated(validated: ValidatedChallenge, *, rescore: bool = False, acto
     clear_leaderboard(challenge.id, challenge.slug, settings_changed=True)
     if scoring_changed and submissions:
         count = rescore_challenge(challenge, actor=actor)
-        return f"updated; {count} submission(s) queued for re-scoring"
-    return "created" if created else "updated"
+        return _("updated; %(count)s submission(s) queued for re-scoring", count=count)
+    return _("created") if created else _("updated")
 
 
 def _replace_files(challenge: Challenge, files: dict[str, bytes]) -> None:
