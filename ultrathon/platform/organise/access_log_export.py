@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, abort
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..audit import record
@@ -23,7 +24,7 @@ def access_log_export(slug: str, fmt: str):
     if challenge is None or fmt not in MIMETYPES:
         abort(404)
     if not is_organiser(current_user, challenge):
-        abort(403, description=f"Only the organisers of {challenge.title} can export its access log.")
+        abort(403, description=_("Only the organisers of %(challenge)s can export its access log.", challenge=challenge.title))
     rows = access_log(challenge)
     record("access_log.export", actor=current_user._get_current_object(), challenge=challenge, format=fmt, events=len(rows))
     db.session.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
@@ -25,10 +26,10 @@ def _decide(slug: str, request_id: int, *, approve: bool):
         decide(challenge, item, current_user._get_current_object(), approve=approve, reason=request.form.get("reason", ""))
     except AccessError as error:
         db.session.rollback()
-        flash(f"Nothing was decided for {name}: {error}.", "error")
+        flash(_("Nothing was decided for %(name)s: %(reason)s.", name=name, reason=error), category="error")
     else:
-        flash(f"{name} is approved and can take part." if approve
-              else f"{name}'s request is refused; they see your reason and may ask again.", "success")
+        flash(_("%(name)s is approved and can take part.", name=name) if approve
+              else _("%(name)s's request is refused; they see your reason and may ask again.", name=name), category="success")
     return redirect(url_for("organise.dashboard", slug=slug) + "#access-requests")
 
 

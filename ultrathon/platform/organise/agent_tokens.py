@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..agents.models import AgentToken
@@ -49,11 +50,13 @@ def revoke_agent(slug: str, token_id: int):
         abort(400)
     others = [c.slug for c in token.challenges if not is_organiser(current_user, c)]
     if others:
-        flash(f"Agent token {token.prefix}… also scores {', '.join(others)}, which you do not organise: "
-              "an administrator revokes it (ultrathon agents revoke).", "error")
+        flash(_("Agent token %(prefix)s… also scores %(challenges)s, which you do not organise: "
+                "an administrator revokes it (ultrathon agents revoke).", prefix=token.prefix, challenges=", ".join(others)),
+              category="error")
     elif token.revoked_at is not None:
-        flash(f"Agent token {token.prefix}… was revoked already.", "success")
+        flash(_("Agent token %(prefix)s… was revoked already.", prefix=token.prefix), category="success")
     else:
         released = revoke_agent_token(token, current_user._get_current_object())
-        flash(f"Agent token {token.prefix}… ({token.name}) is revoked; {released} job(s) it held are queued again.", "success")
+        flash(_("Agent token %(prefix)s… (%(name)s) is revoked; %(num)s job(s) it held are queued again.",
+                prefix=token.prefix, name=token.name, num=released), category="success")
     return redirect(url_for(".dashboard", slug=slug) + "#agent-tokens")

@@ -12,6 +12,8 @@ from collections import Counter
 from pathlib import Path, PurePosixPath
 
 from ultrathon.challenge_folder import YAML_NAME, ChallengeInvalid, ValidatedChallenge, validate_folder
+# Flask-free: a zip is also unpacked outside a request (tests, scripts); in one it follows the page's language.
+from ultrathon.i18n import gettext as _
 
 from ..challenges.access import is_organiser
 from ..challenges.loader import load_validated
@@ -34,16 +36,16 @@ def _member_problem(info: zipfile.ZipInfo) -> str | None:
     name = info.filename
     path = PurePosixPath(name)
     if "\\" in name:
-        return f"{name!r}: a path with a backslash; zip the folder with a standard tool"
+        return _("%(name)s: a path with a backslash; zip the folder with a standard tool", name=repr(name))
     if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
-        return f"{name!r}: an absolute path; paths in the zip must be relative to the challenge folder"
+        return _("%(name)s: an absolute path; paths in the zip must be relative to the challenge folder", name=repr(name))
     if ".." in path.parts:
-        return f"{name!r}: a path with '..'; paths in the zip must stay inside the challenge folder"
+        return _("%(name)s: a path with '..'; paths in the zip must stay inside the challenge folder", name=repr(name))
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):
-        return f"{name!r}: a symbolic link; put the file itself in the zip"
+        return _("%(name)s: a symbolic link; put the file itself in the zip", name=repr(name))
     if info.flag_bits & 0x1:
-        return f"{name!r}: encrypted; upload a zip without a password"
+        return _("%(name)s: encrypted; upload a zip without a password", name=repr(name))
     return None
 
 
@@ -56,29 +58,32 @@ def unpack_challenge_zip(data: bytes, into: Path) -> Path:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise UploadRefused("the file is not a zip archive; zip the challenge folder and upload the .zip") from None
+        raise UploadRefused(_("the file is not a zip archive; zip the challenge folder and upload the .zip")) from None
     with archive:
         members = [m for m in archive.infolist() if not _is_litter(m.filename)]
         if len(members) > MAX_ZIP_MEMBERS:
-            raise UploadRefused(f"the zip holds {len(members)} entries; a challenge zip holds at most {MAX_ZIP_MEMBERS}")
+            raise UploadRefused(_("the zip holds %(num)s entries; a challenge zip holds at most %(most)s",
+                                  num=len(members), most=MAX_ZIP_MEMBERS))
         problems = [p for p in map(_member_problem, members) if p]
         if problems:
-            raise UploadRefused("the zip cannot be unpacked safely: " + "; ".join(problems[:5]))
+            raise UploadRefused(_("the zip cannot be unpacked safely: %(problems)s", problems="; ".join(problems[:5])))
         names = Counter(m.filename.rstrip("/") for m in members)
         twice = [n for n, count in names.items() if count > 1]
         if twice:
-            raise UploadRefused(f"the zip holds {twice[0]!r} more than once")
+            raise UploadRefused(_("the zip holds %(name)s more than once", name=repr(twice[0])))
         files = [m for m in members if not m.is_dir()]
         if not files:
-            raise UploadRefused("the zip is empty; it should hold challenge.yaml and the challenge's files")
+            raise UploadRefused(_("the zip is empty; it should hold challenge.yaml and the challenge's files"))
         declared = sum(m.file_size for m in files)
         if declared > MAX_UNZIPPED_BYTES:
-            raise UploadRefused(f"the zip unpacks to {declared / 2**20:.0f} MB; at most {MAX_UNZIPPED_BYTES // 2**20} MB")
+            raise UploadRefused(_("the zip unpacks to %(size)s MB; at most %(most)s MB",
+                                  size=round(declared / 2**20), most=MAX_UNZIPPED_BYTES // 2**20))
         root = into.resolve()
         try:
             _extract(archive, files, root)
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as damaged:
-            raise UploadRefused(f"the zip is damaged or uses an unsupported format ({damaged}); zip the folder again") from None
+            raise UploadRefused(_("the zip is damaged or uses an unsupported format (%(why)s); zip the folder again",
+                                  why=damaged)) from None
     return _challenge_root(root, [m.filename for m in files])
 
 
@@ -87,14 +92,14 @@ def _extract(archive: zipfile.ZipFile, files: list[zipfile.ZipInfo], root: Path)
     for member in files:
         target = (root / member.filename).resolve()
         if not target.is_relative_to(root):  # belt and braces after the name checks
-            raise UploadRefused(f"{member.filename!r}: a path outside the challenge folder")
+            raise UploadRefused(_("%(name)s: a path outside the challenge folder", name=repr(member.filename)))
         target.parent.mkdir(parents=True, exist_ok=True)
         # Count the bytes really written: a member's declared size can lie (a zip bomb).
         with archive.open(member) as source, open(target, "wb") as sink:
             while chunk := source.read(1024 * 1024):
                 budget -= len(chunk)
                 if budget < 0:
-                    raise UploadRefused(f"the zip unpacks to more than {MAX_UNZIPPED_BYTES // 2**20} MB")
+                    raise UploadRefused(_("the zip unpacks to more than %(most)s MB", most=MAX_UNZIPPED_BYTES // 2**20))
                 sink.write(chunk)
 
 
@@ -107,7 +112,7 @@ def _challenge_root(root: Path, names: list[str]) -> Path:
         top = root / tops.pop()
         if (top / YAML_NAME).is_file():
             return top
-    raise UploadRefused(f"no {YAML_NAME} in the zip: put it at the top of the zip or in its one top folder")
+    raise UploadRefused(_("no %(name)s in the zip: put it at the top of the zip or in its one top folder", name=YAML_NAME))
 
 
 def _relative_problems(invalid: ChallengeInvalid, base: Path) -> ChallengeInvalid:
@@ -148,12 +153,13 @@ def upload_challenge(data: bytes, user: User, *, rescore: bool = False, slug: st
     try:
         found = validated.slug
         if slug is not None and found != slug:
-            raise UploadRefused(f"this zip holds the challenge {found!r}, not {slug!r}; upload it from that challenge's page")
+            raise UploadRefused(_("this zip holds the challenge %(found)s, not %(slug)s; upload it from that challenge's page",
+                                  found=repr(found), slug=repr(slug)))
         existing = db.session.execute(db.select(Challenge).where(Challenge.slug == found)).scalar_one_or_none()
         if existing is None and not user.is_admin:
-            raise UploadRefused(f"only an administrator can create a new challenge ({found!r} is not loaded yet)")
+            raise UploadRefused(_("only an administrator can create a new challenge (%(found)s is not loaded yet)", found=repr(found)))
         if existing is not None and not is_organiser(user, existing):
-            raise UploadRefused(f"you do not organise the challenge {found!r}, so you cannot update it")
+            raise UploadRefused(_("you do not organise the challenge %(found)s, so you cannot update it", found=repr(found)))
         outcome = load_validated(validated, rescore=rescore, actor=user)
         return found, outcome
     finally:

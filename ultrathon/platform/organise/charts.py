@@ -6,6 +6,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from ..extensions import db
 from ..models import Challenge, Submission, Team, utcnow
 
@@ -29,8 +32,8 @@ class DailySeries:
             "key": self.key,
             "title": self.title,
             "style": self.style,
-            "days": [day.isoformat() for day, _ in self.values],
-            "values": [value for _, value in self.values],
+            "days": [day.isoformat() for day, _count in self.values],
+            "values": [value for _day, value in self.values],
         }
 
 
@@ -38,10 +41,6 @@ def _days(first: date, last: date) -> list[date]:
     if (last - first).days >= MAX_CHART_DAYS:
         first = last - timedelta(days=MAX_CHART_DAYS - 1)
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _day_span(challenge: Challenge, moments: list[datetime], zone: tzinfo) -> list[date]:
@@ -60,10 +59,14 @@ def submissions_per_day(challenge: Challenge, zone: tzinfo) -> DailySeries:
     values = [(day, per_day.get(day, 0)) for day in _day_span(challenge, moments, zone)]
     total = sum(per_day.values())
     busiest = max(values, key=lambda dv: dv[1], default=None)
-    description = f"{_count(total, 'submission')} over {_count(len(values), 'day')}"
+    submissions = ngettext("%(num)s submission", "%(num)s submissions", total)
+    days = ngettext("%(num)s day", "%(num)s days", len(values))
     if busiest and busiest[1]:
-        description += f"; busiest day {busiest[0]:%Y-%m-%d} with {busiest[1]}"
-    return DailySeries("submissions-per-day", "Submissions per day", description, "bar", values)
+        description = _("%(submissions)s over %(days)s; busiest day %(day)s with %(busiest)s",
+                        submissions=submissions, days=days, day=busiest[0].isoformat(), busiest=busiest[1])
+    else:
+        description = _("%(submissions)s over %(days)s", submissions=submissions, days=days)
+    return DailySeries("submissions-per-day", _("Submissions per day"), description, "bar", values)
 
 
 def teams_over_time(challenge: Challenge, zone: tzinfo) -> DailySeries:
@@ -78,5 +81,5 @@ def teams_over_time(challenge: Challenge, zone: tzinfo) -> DailySeries:
     for day in days:
         running += per_day.get(day, 0)
         values.append((day, running))
-    description = f"{_count(running, 'team')} by {days[-1]:%Y-%m-%d}"
-    return DailySeries("teams-over-time", "Teams over time", description, "step", values)
+    description = ngettext("%(num)s team by %(day)s", "%(num)s teams by %(day)s", running, day=days[-1].isoformat())
+    return DailySeries("teams-over-time", _("Teams over time"), description, "step", values)

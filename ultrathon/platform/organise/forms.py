@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from markupsafe import Markup, escape
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -13,6 +16,23 @@ MAX_BASELINE_NAME = 80
 MAX_AGENT_NAME = 100  # AgentToken.name's column
 
 
+class _LazyText(LazyString):
+    """A message translated when shown, and escaped like any text (Flask-Babel's own passes for markup in Jinja)."""
+
+    def __html__(self) -> Markup:
+        return escape(str(self))
+
+
+def _l(message: str) -> _LazyText:
+    """Mark a form's label, help or error; it is written in the language of the page that shows it."""
+    return _LazyText(_, message)
+
+
+# Length fills %(max)d itself, so the messages name the limit without knowing it.
+REASON_TOO_LONG = _l("A reason has at most %(max)d characters.")
+NOTE_TOO_LONG = _l("A note has at most %(max)d characters.")
+
+
 class ActionForm(FlaskForm):
     """A button that changes something (re-score, cancel, requalify): only the CSRF token."""
 
@@ -20,62 +40,63 @@ class ActionForm(FlaskForm):
 class DisqualifyForm(FlaskForm):
     """Disqualify a team, saying why."""
 
-    reason = TextAreaField("Reason", validators=[
-        DataRequired(message="Give the reason for disqualifying the team; it is shown to the team and kept in the audit log."),
-        Length(max=MAX_REASON, message=f"A reason has at most {MAX_REASON} characters."),
-    ], description="Shown to the team and kept in the audit log.")
+    reason = TextAreaField(_l("Reason"), validators=[
+        DataRequired(message=_l("Give the reason for disqualifying the team; it is shown to the team and kept in the audit log.")),
+        Length(max=MAX_REASON, message=REASON_TOO_LONG),
+    ], description=_l("Shown to the team and kept in the audit log."))
 
 
 class SuspendForm(FlaskForm):
     """Suspend a participant from the challenge, saying why."""
 
-    reason = StringField("Reason", validators=[
-        DataRequired(message="Give the reason for the suspension; it is shown to the participant and kept in the audit log."),
-        Length(max=MAX_REASON, message=f"A reason has at most {MAX_REASON} characters."),
+    reason = StringField(_l("Reason"), validators=[
+        DataRequired(message=_l("Give the reason for the suspension; it is shown to the participant and kept in the audit log.")),
+        Length(max=MAX_REASON, message=REASON_TOO_LONG),
     ])
 
 
 class BaselineForm(FlaskForm):
     """Upload an organiser's own predictions, shown on the leaderboard with a badge and not ranked."""
 
-    file = FileField("Prediction file (CSV)", validators=[FileRequired(message="Choose the baseline's prediction CSV file.")])
-    name = StringField("Baseline name", default="Baseline", validators=[
-        DataRequired(message="Give the baseline a name, as the leaderboard will show it."),
-        Length(max=MAX_BASELINE_NAME, message=f"A baseline name has at most {MAX_BASELINE_NAME} characters."),
-    ], description="Shown on the leaderboard, with a baseline badge.")
-    note = StringField("Note", validators=[
-        Optional(), Length(max=MAX_NOTE, message=f"A note has at most {MAX_NOTE} characters."),
-    ], description="For example the method: “logistic regression on age and sex”.")
+    file = FileField(_l("Prediction file (CSV)"), validators=[FileRequired(message=_l("Choose the baseline's prediction CSV file."))])
+    # Called when the form is drawn, so the suggested name is in the page's language (and a plain string).
+    name = StringField(_l("Baseline name"), default=lambda: _("Baseline"), validators=[
+        DataRequired(message=_l("Give the baseline a name, as the leaderboard will show it.")),
+        Length(max=MAX_BASELINE_NAME, message=_l("A baseline name has at most %(max)d characters.")),
+    ], description=_l("Shown on the leaderboard, with a baseline badge."))
+    note = StringField(_l("Note"), validators=[
+        Optional(), Length(max=MAX_NOTE, message=NOTE_TOO_LONG),
+    ], description=_l("For example the method: “logistic regression on age and sex”."))
 
 
 class ChallengeUploadForm(FlaskForm):
     """Upload a zip of a challenge folder to create or update the challenge."""
 
-    file = FileField("Challenge folder as a zip", validators=[FileRequired(message="Choose the zip of the challenge folder.")],
-                     description="challenge.yaml at the top of the zip or inside its one top folder, with its files beside it.")
-    rescore = BooleanField("Re-score every submission if the solution, metrics or split changed")
+    file = FileField(_l("Challenge folder as a zip"), validators=[FileRequired(message=_l("Choose the zip of the challenge folder."))],
+                     description=_l("challenge.yaml at the top of the zip or inside its one top folder, with its files beside it."))
+    rescore = BooleanField(_l("Re-score every submission if the solution, metrics or split changed"))
 
 
 class AgentTokenForm(FlaskForm):
     """Create a scoring agent's token for this challenge (and one of its sites, when it has several)."""
 
-    name = StringField("Agent name", validators=[
-        DataRequired(message="Give the agent a name, e.g. its site or host, to tell it apart on this page."),
-        Length(max=MAX_AGENT_NAME, message=f"An agent name has at most {MAX_AGENT_NAME} characters."),
-    ], description="For example “odense-rigshospitalet”.")
-    site = SelectField("Site", validate_choice=False,
-                       description="The site whose hidden rows this agent holds; it scores only that site's part.")
+    name = StringField(_l("Agent name"), validators=[
+        DataRequired(message=_l("Give the agent a name, e.g. its site or host, to tell it apart on this page.")),
+        Length(max=MAX_AGENT_NAME, message=_l("An agent name has at most %(max)d characters.")),
+    ], description=_l("For example “odense-rigshospitalet”."))
+    site = SelectField(_l("Site"), validate_choice=False,
+                       description=_l("The site whose hidden rows this agent holds; it scores only that site's part."))
 
     def validate_site(self, field) -> None:
         """Refuse a site the challenge does not name; a challenge with sites needs one."""
-        sites = [value for value, _ in field.choices if value]
+        sites = [value for value, _label in field.choices if value]
         if field.data not in sites:
-            raise ValidationError(f"Choose the site this agent scores for: one of {', '.join(sites)}.")
+            raise ValidationError(_("Choose the site this agent scores for: one of %(sites)s.", sites=", ".join(sites)))
 
     def with_sites(self, sites: list[str]) -> "AgentTokenForm":
         """Offer the challenge's sites; drop the field when it has none."""
         if sites:
-            self.site.choices = [("", "Choose a site…"), *[(s, s) for s in sites]]
+            self.site.choices = [("", _("Choose a site…")), *[(s, s) for s in sites]]
         else:
             del self.site
         return self
@@ -84,6 +105,6 @@ class AgentTokenForm(FlaskForm):
 class PublishForm(FlaskForm):
     """Publish a closed challenge's final standings, with an optional note shown beside them."""
 
-    note = StringField("Note", validators=[
-        Optional(), Length(max=MAX_NOTE, message=f"A note has at most {MAX_NOTE} characters."),
-    ], description="Optional; shown on the leaderboard beside the date, e.g. “two teams disqualified for label leakage”.")
+    note = StringField(_l("Note"), validators=[
+        Optional(), Length(max=MAX_NOTE, message=NOTE_TOO_LONG),
+    ], description=_l("Optional; shown on the leaderboard beside the date, e.g. “two teams disqualified for label leakage”."))

@@ -8,6 +8,8 @@ from typing import Any, Iterable
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import gettext as _
+
 from ..arguments import positive_int
 from ..challenges.access import is_organiser
 from ..extensions import db
@@ -64,7 +66,7 @@ def _parse_date(raw: str, label: str, problems: list[str]) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        problems.append(f"{label}: {raw!r} is not a date; use the form YYYY-MM-DD")
+        problems.append(_("%(filter)s: %(value)s is not a date; use the form YYYY-MM-DD", filter=label, value=repr(raw)))
         return None
 
 
@@ -76,7 +78,7 @@ def parse_filters(args: Any, challenge: Challenge) -> SubmissionFilters:
         team_id = positive_int(team)
         found = find_team(challenge, team_id) if team_id else None
         if found is None:
-            filters.problems.append(f"team: {team!r} is not a team of this challenge")
+            filters.problems.append(_("team: %(value)s is not a team of this challenge", value=repr(team)))
         else:
             filters.team_id = found.id
     status = (args.get("status") or "").strip()
@@ -84,13 +86,14 @@ def parse_filters(args: Any, challenge: Challenge) -> SubmissionFilters:
         if status in STATUSES:
             filters.status = status
         else:
-            filters.problems.append(f"status: {status!r} is not one of {', '.join(STATUSES)}")
+            filters.problems.append(_("status: %(value)s is not one of %(statuses)s", value=repr(status), statuses=", ".join(STATUSES)))
     for key, label, attr in (("from", "from", "date_from"), ("to", "to", "date_to")):
         raw = (args.get(key) or "").strip()
         if raw:
             setattr(filters, attr, _parse_date(raw, label, filters.problems))
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-        filters.problems.append(f"dates: 'from' ({filters.date_from}) is after 'to' ({filters.date_to}); both left out")
+        filters.problems.append(_("dates: 'from' (%(start)s) is after 'to' (%(end)s); both left out",
+                                  start=filters.date_from, end=filters.date_to))
         filters.date_from = filters.date_to = None
     return filters
 

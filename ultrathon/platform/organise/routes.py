@@ -7,9 +7,11 @@ existence is not confirmed; a visitor who is not signed in is sent to the login 
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ultrathon.challenge_folder import ChallengeInvalid
+from ultrathon.i18n import N_
 from ultrathon.scorers.subgroups import MIN_GROUP_COUNT
 
 from ..agents.tokens import challenge_agents, challenge_tokens
@@ -37,6 +39,9 @@ from . import audit_log, bp, challenge_upload, charts, exports, listing
 from .forms import ActionForm, AgentTokenForm, BaselineForm, ChallengeUploadForm, DisqualifyForm, PublishForm
 
 TZ_COOKIE = "tz"  # the browser's IANA zone, set by static/js/organise.js; decides where days begin
+# What the loader says it did, as the flash after an upload says it in the page's language.
+LOAD_OUTCOMES = {"created": N_("%(slug)s: created."), "updated": N_("%(slug)s: updated."),
+                 "unchanged": N_("%(slug)s: unchanged.")}
 
 
 def _signed_in() -> None:
@@ -124,7 +129,7 @@ def submission(slug: str, submission_id: int):
     scores = listing.scores_of([sub.id])
     sites = submission_sites(challenge, [sub], private_visible=True).get(sub.id)  # organisers see private figures
     return render_template("organise/submission.html", challenge=challenge, sub=sub, scores=scores, sites=sites,
-                           curves=submission_charts(sub.id, f"Submission {sub.id}"),
+                           curves=submission_charts(sub.id, _("Submission %(id)s", id=sub.id)),
                            min_group_count=MIN_GROUP_COUNT, action_form=ActionForm(), back=url_for(".dashboard", slug=slug))
 
 
@@ -138,13 +143,13 @@ def _submission_action(slug: str, submission_id: int, action: str):
     try:
         if action == "rescore":
             rescore_submission(sub, current_user)
-            flash(f"Submission {sub.id} is queued for re-scoring.", "success")
+            flash(_("Submission %(id)s is queued for re-scoring.", id=sub.id), category="success")
         else:
             cancel_submission(sub, current_user)
-            flash(f"Submission {sub.id} is cancelled.", "success")
+            flash(_("Submission %(id)s is cancelled.", id=sub.id), category="success")
     except SubmissionRefused as refused:
         db.session.rollback()
-        flash(f"Submission {sub.id}: {refused}", "error")
+        flash(_("Submission %(id)s: %(reason)s", id=sub.id, reason=refused), category="error")
     return _back_to_dashboard(challenge)
 
 
@@ -167,7 +172,7 @@ def rescore_all(slug: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     count = rescore_challenge(challenge, current_user)
-    flash(f"{count} submission(s) queued for re-scoring.", "success")
+    flash(_("%(num)s submission(s) queued for re-scoring.", num=count), category="success")
     return _back_to_dashboard(challenge)
 
 
@@ -179,11 +184,11 @@ def publish(slug: str):
     challenge = _organised(slug)
     form = PublishForm()
     if not form.validate_on_submit():
-        flash(" ".join(form.note.errors) or "The form expired; reload the dashboard and press Publish again.", "error")
+        flash(" ".join(form.note.errors) or _("The form expired; reload the dashboard and press Publish again."), category="error")
         return redirect(url_for(".dashboard", slug=slug) + "#results")
     phase = request.form.get("phase") or None
     return _publication_action(challenge, lambda: publish_results(challenge, current_user, form.note.data or "", phase),
-                               "The final results are published.")
+                               _("The final results are published."))
 
 
 @bp.post("/challenges/<slug>/organise/results/withdraw")
@@ -194,7 +199,7 @@ def withdraw(slug: str):
         abort(400)
     phase = request.form.get("phase") or None
     return _publication_action(challenge, lambda: withdraw_results(challenge, current_user, phase),
-                               "The publication is withdrawn: the final results are shown to the organisers only.")
+                               _("The publication is withdrawn: the final results are shown to the organisers only."))
 
 
 def _publication_action(challenge: Challenge, act, done: str):
@@ -202,9 +207,9 @@ def _publication_action(challenge: Challenge, act, done: str):
         act()
     except PublicationRefused as refused:
         db.session.rollback()
-        flash(f"{refused.detail[0].upper()}{refused.detail[1:]}.", "error")
+        flash(f"{refused.detail[0].upper()}{refused.detail[1:]}.", category="error")
     else:
-        flash(done, "success")
+        flash(done, category="success")
     return redirect(url_for(".dashboard", slug=challenge.slug) + "#results")
 
 
@@ -223,7 +228,7 @@ def disqualify(slug: str, team_id: int):
             db.session.rollback()
             form.reason.errors = [refused.detail]
         else:
-            flash(f"{team.name} is disqualified.", "success")
+            flash(_("%(team)s is disqualified.", team=team.name), category="success")
             return redirect(url_for(".dashboard", slug=slug) + "#teams")
     status = 400 if form.is_submitted() else 200
     return render_template("organise/disqualify.html", challenge=challenge, team=team, form=form), status
@@ -237,7 +242,7 @@ def requalify(slug: str, team_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     requalify_team(team, current_user)
-    flash(f"{team.name} is back in the competition.", "success")
+    flash(_("%(team)s is back in the competition.", team=team.name), category="success")
     return redirect(url_for(".dashboard", slug=slug) + "#teams")
 
 
@@ -256,7 +261,7 @@ def baseline(slug: str):
             db.session.rollback()
             refusal = refused.detail
         else:
-            flash(f"Baseline submission {sub.id} is queued for scoring.", "success")
+            flash(_("Baseline submission %(id)s is queued for scoring.", id=sub.id), category="success")
             return redirect(url_for(".dashboard", slug=slug))
     status = 400 if form.is_submitted() else 200
     return render_template("organise/baseline.html", challenge=challenge, form=form, refusal=refusal), status
@@ -304,9 +309,10 @@ def _upload(form: ChallengeUploadForm, slug: str | None):
         return outcome, 400
     except LoadRefused as refused:
         db.session.rollback()
-        outcome["refused"] = str(refused).replace("load with --rescore", "tick “Re-score every submission” and upload again")
+        outcome["refused"] = str(refused).replace("load with --rescore", _("tick “Re-score every submission” and upload again"))
         return outcome, 409
-    flash(f"{loaded}: {what}.", "success")
+    # An outcome with a count (a re-score) is the loader's own sentence, shown as it wrote it.
+    flash(_(LOAD_OUTCOMES[what], slug=loaded) if what in LOAD_OUTCOMES else f"{loaded}: {what}.", category="success")
     challenge = get_challenge(loaded)
     if challenge is not None and is_organiser(current_user, challenge):
         return redirect(url_for(".dashboard", slug=loaded)), None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
@@ -26,15 +27,16 @@ def suspend(slug: str, user_id: int):
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
-                flash(f"{user.name} is not suspended: {error}", "error")
+                flash(_("%(name)s is not suspended: %(reason)s", name=user.name, reason=error), category="error")
         return _back(slug)
     try:
         suspend_user(challenge, user, form.reason.data, current_user._get_current_object())
     except SuspensionError as error:
         db.session.rollback()
-        flash(f"{user.name} is not suspended: {error}.", "error")
+        flash(_("%(name)s is not suspended: %(reason)s.", name=user.name, reason=error), category="error")
     else:
-        flash(f"{user.name} is suspended from {challenge.title}; every request of theirs touching it is refused.", "success")
+        flash(_("%(name)s is suspended from %(challenge)s; every request of theirs touching it is refused.",
+                name=user.name, challenge=challenge.title), category="success")
     return _back(slug)
 
 
@@ -49,7 +51,7 @@ def lift(slug: str, user_id: int):
         lift_suspension(challenge, user, current_user._get_current_object())
     except SuspensionError as error:
         db.session.rollback()
-        flash(f"Nothing was lifted: {error}.", "error")
+        flash(_("Nothing was lifted: %(reason)s.", reason=error), category="error")
     else:
-        flash(f"{user.name}'s suspension is lifted; they can take part again.", "success")
+        flash(_("%(name)s's suspension is lifted; they can take part again.", name=user.name), category="success")
     return _back(slug)
