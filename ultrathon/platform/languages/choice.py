@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, Domain, get_locale
+from flask_babel import Babel, Domain, get_locale, refresh
 from flask_login import current_user
 
 from ...i18n import LANGUAGE_NAMES, LANGUAGES, SOURCE_LANGUAGE, current_language, set_ambient_language, supported, translations
@@ -61,11 +61,18 @@ def _ambient_language() -> str | None:
     return str(get_locale()) if has_request_context() else None
 
 
+def _forget_last_language() -> None:
+    refresh()
+    g.pop("language_user", None)
+
+
 def init_languages(app: Flask) -> None:
     """Set up Flask-Babel on the shared catalogs, with times shown in UTC as the footer says."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", SOURCE_LANGUAGE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     CatalogBabel(app, locale_selector=request_language)
+    # Flask-Babel keeps the language on `g`, which a test's app context shares between its requests.
+    app.before_request(_forget_last_language)
     # Template text in {% trans %} is trimmed: the extraction (translations/catalogs.py) uses the same rule.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     set_ambient_language(_ambient_language)

@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from markupsafe import Markup, escape
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..languages.lazy import _l
 
 MAX_REASON = 1000
 MAX_NOTE = 500
 MAX_BASELINE_NAME = 80
 MAX_AGENT_NAME = 100  # AgentToken.name's column
-
-
-class _LazyText(LazyString):
-    """A message translated when shown, and escaped like any text (Flask-Babel's own passes for markup in Jinja)."""
-
-    def __html__(self) -> Markup:
-        return escape(str(self))
-
-
-def _l(message: str) -> _LazyText:
-    """Mark a form's label, help or error; it is written in the language of the page that shows it."""
-    return _LazyText(_, message)
 
 
 # Length fills %(max)d itself, so the messages name the limit without knowing it.
