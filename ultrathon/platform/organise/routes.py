@@ -309,7 +309,11 @@ def _upload(form: ChallengeUploadForm, slug: str | None):
         return outcome, 400
     except LoadRefused as refused:
         db.session.rollback()
-        outcome["refused"] = str(refused).replace("load with --rescore", _("tick “Re-score every submission” and upload again"))
+        # The loader's sentence names the command's flag; the page names its own checkbox.
+        outcome["refused"] = _(
+            "The solution, metrics or split changed and %(count)s submission(s) already have scores: "
+            "tick “Re-score every submission” and upload again.", count=refused.scored,
+        ) if refused.scored else str(refused)
         return outcome, 409
     # An outcome with a count (a re-score) is the loader's own sentence, shown as it wrote it.
     flash(_(LOAD_OUTCOMES[what], slug=loaded) if what in LOAD_OUTCOMES else f"{loaded}: {what}.", category="success")
