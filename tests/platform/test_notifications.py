@@ -16,6 +16,7 @@ from ultrathon.platform.auth.reset import make_reset_token
 from ultrathon.platform.challenges.publication import publish_results, withdraw_results
 from ultrathon.platform.extensions import db
 from ultrathon.platform.governance.access import decide, request_access
+from ultrathon.platform.governance.suspension import suspend_user
 from ultrathon.platform.models import Submission, User, utcnow
 from ultrathon.platform.notifications.announcements import enqueue_due_announcements
 from ultrathon.platform.notifications.links import make_unsubscribe_token
@@ -219,9 +220,11 @@ def test_a_phase_is_announced_once_to_the_participants_when_a_sweep_first_sees_i
     ann, bo, quiet = make_user("ann@example.org"), make_user("bo@example.org"), make_user("quiet@example.org")
     save_settings(quiet, {"phase_opened": False})
     db.session.commit()
+    suspended = make_user("suspended@example.org")
     make_team(challenge, [ann, quiet])
-    make_team(challenge, [bo])
+    make_team(challenge, [bo, suspended])
     make_user("bystander@example.org")
+    suspend_user(challenge, suspended, "Shared the data.", make_user(challenge.organisers[0]))
 
     run_sweep()  # the worker pool's periodic sweep
     run_worker()
