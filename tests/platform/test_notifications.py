@@ -383,3 +383,39 @@ def test_the_account_page_in_danish_and_swedish(client, ctx, make_user, language
     login(client, make_user())
     page = client.get("/account", headers={"Accept-Language": language}).get_data(as_text=True)
     assert heading in page and saved in page and "Your account" not in page
+
+
+def test_the_migration_counts_what_happened_before_it_as_announced(app, tmp_path):
+    import json
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from ultrathon.platform.app import create_app
+    from tests.platform.test_phase_migration import _insert
+
+    settings = replace(app.config["ULTRATHON"], database_url=f"sqlite:///{tmp_path / 'before-notifications.db'}")
+    old = create_app({"ULTRATHON": settings, "RATELIMIT_STORAGE_URI": "memory://"})
+    with old.app_context():
+        upgrade(revision="d2a6f8b3c1e7")
+        now = datetime.now(timezone.utc).replace(tzinfo=None)  # stored naive, as the app stores UTC
+        with db.engine.begin() as conn:
+            manual = _insert(conn, "challenge", slug="manual", spec=json.dumps({}))
+            at_close = _insert(conn, "challenge", slug="at-close", spec=json.dumps({"results": {"publish": "at_close"}}))
+            phase = {}
+            for name, challenge, opens, closes in (("open", manual, -1, 5), ("coming", manual, 5, 9),
+                                                   ("closed", manual, -9, -5), ("published", manual, -9, -5),
+                                                   ("at_close", at_close, -9, -5)):
+                phase[name] = _insert(conn, "phase", challenge_id=challenge, slug=name, title=name,
+                                      opens_at=now + timedelta(days=opens), closes_at=now + timedelta(days=closes))
+            _insert(conn, "results_publication", challenge_id=manual, phase_id=phase["published"], published_at=now)
+        upgrade()
+        with db.engine.connect() as conn:
+            sent = set(conn.execute(sa.text("SELECT kind, ref_id FROM notification_sent")).all())
+        assert sent == {("phase_opened", phase[p]) for p in ("open", "closed", "published", "at_close")} | \
+            {("results_published", phase["published"]), ("results_published", phase["at_close"])}
+        downgrade(revision="d2a6f8b3c1e7")
+        upgrade()
+        db.engine.dispose()
