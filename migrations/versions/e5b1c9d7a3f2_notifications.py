@@ -47,7 +47,8 @@ def _mark_the_past_announced(sent):
     conn = op.get_bind()
     now = datetime.now(timezone.utc).replace(tzinfo=None)  # stored naive UTC, as UTCDateTime does
     phases = conn.execute(sa.text(
-        "SELECT phase.id, phase.opens_at, phase.closes_at, challenge.spec FROM phase JOIN challenge ON challenge.id = phase.challenge_id"
+        "SELECT phase.id, phase.opens_at, phase.closes_at, challenge.spec"
+        " FROM phase JOIN challenge ON challenge.id = phase.challenge_id"
     )).all()
     published = set(conn.execute(sa.text("SELECT phase_id FROM results_publication WHERE withdrawn_at IS NULL")).scalars())
     rows = []

@@ -67,8 +67,11 @@ def due_announcements(now: datetime | None = None) -> list[tuple[str, int]]:
     opened = db.session.execute(
         db.select(Phase.id).where(Phase.opens_at <= now, Phase.closes_at > now, unsent(PHASE_OPENED)).order_by(Phase.id)
     ).scalars()
-    closed = db.session.execute(db.select(Phase).where(Phase.closes_at <= now, unsent(RESULTS_PUBLISHED)).order_by(Phase.id)).scalars()
-    return [(PHASE_OPENED, pid) for pid in opened] + [(RESULTS_PUBLISHED, p.id) for p in closed if _is_due(RESULTS_PUBLISHED, p, now)]
+    closed = db.session.execute(
+        db.select(Phase).where(Phase.closes_at <= now, unsent(RESULTS_PUBLISHED)).order_by(Phase.id)
+    ).scalars()
+    published = [p.id for p in closed if _is_due(RESULTS_PUBLISHED, p, now)]  # at_close, or Publish pressed
+    return [(PHASE_OPENED, pid) for pid in opened] + [(RESULTS_PUBLISHED, pid) for pid in published]
 
 
 def _pending_key(kind: str, phase_id: int) -> str:

@@ -40,10 +40,12 @@ def unsubscribe_target(token: str) -> tuple[User, str]:
         raise UnsubscribeLinkError(_("This unsubscribe link is not valid: it was changed or cut short. "
                                      "Copy the whole link from the e-mail, or change your settings on your "
                                      "account page.")) from None
-    kind = payload.get("kind") if isinstance(payload, dict) else None
-    user = db.session.get(User, payload.get("user")) if isinstance(payload, dict) and isinstance(payload.get("user"), int) else None
+    payload = payload if isinstance(payload, dict) else {}
+    user_id, kind = payload.get("user"), payload.get("kind")
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
     if user is None or not user.is_active or kind not in KINDS:
-        raise UnsubscribeLinkError(_("This unsubscribe link is not for any account or kind of e-mail we know; nothing was changed."))
+        raise UnsubscribeLinkError(_("This unsubscribe link is not for any account or kind of e-mail we know; "
+                                     "nothing was changed."))
     return user, kind
 
 

@@ -40,7 +40,8 @@ def _submission_outcome(submission: Submission) -> None:
         return
     challenge = submission.challenge
     phased = len(challenge.phases) > 1
-    url = absolute_url("submissions.submissions_page", slug=challenge.slug, **({"phase": submission.phase.slug} if phased else {}))
+    where_phase = {"phase": submission.phase.slug} if phased else {}
+    url = absolute_url("submissions.submissions_page", slug=challenge.slug, **where_phase)
     # One problem is the error message itself; several are listed under it.
     problems = submission.problems if len(submission.problems or []) > 1 else []
     # A name, not a sentence: the challenge, and its phase when it has several.
