@@ -83,7 +83,7 @@ def test_template_text_is_marked(template):
 # Calls whose string arguments reach people: flashes, refusals, problems, the CLI's words.
 SINKS = {
     "flash", "abort", "ApiProblem", "ApiError", "SubmissionRefused", "UploadRefused", "TeamError", "AccessError",
-    "AccountError", "SuspensionError", "VerifyLinkError", "ResetLinkError", "AttestationError", "CommitmentRefused",
+    "AccountError", "SuspensionError", "VerifyLinkError", "ResetLinkError", "UnsubscribeLinkError", "AttestationError", "CommitmentRefused",
     "PublicationRefused", "ChallengeInvalid", "LoadRefused", "ConfigError", "ClientConfigError", "CombinedHidden",
     "UnknownPhase", "UnknownSplit", "PhaseRemovalRefused", "ScoringError", "SubmissionError", "Problem",
     "ValidationError", "echo", "secho", "ClickException", "UsageError", "BadParameter", "fail", "prompt", "confirm",

@@ -17,7 +17,8 @@ from .leaderboard.front import CachedStandingsFront
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS_DIR = PACKAGE_ROOT / "migrations"
-BLUEPRINT_AREAS = ("health", "main", "languages", "auth", "challenges", "teams", "submissions", "organise", "leaderboard", "api")
+BLUEPRINT_AREAS = ("health", "main", "languages", "auth", "notifications", "challenges", "teams", "submissions", "organise",
+                   "leaderboard", "api")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

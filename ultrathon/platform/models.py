@@ -375,5 +375,6 @@ def _audit_is_append_only(session: Session, _context, _instances) -> None:
 from .agents import models as _agent_models  # noqa: E402,F401  (the agent tables join the metadata)
 from .method_cards import models as _card_models  # noqa: E402,F401  (the method card table joins the metadata)
 from .governance import models as _governance_models  # noqa: E402,F401  (the suspension table joins the metadata)
+from .notifications import models as _notification_models  # noqa: E402,F401  (the settings tables join the metadata)
 from .terms import models as _terms_models  # noqa: E402,F401  (the deletion attestation table joins the metadata)
 from .phases.models import Commitment, Phase, ResultsPublication, current_phase  # noqa: E402,F401  (re-exported)

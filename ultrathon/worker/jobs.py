@@ -18,6 +18,7 @@ from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Challenge, Score, Submission, SubmissionStatus, utcnow
 from ultrathon.platform.challenges.feedback import set_shown
 from ultrathon.platform.leaderboard.cache import clear_leaderboard
+from ultrathon.platform.notifications.triggers import notify_submission_outcome
 from ultrathon.platform.submissions.delivery import (
     publish_submission_event,
     scoring_timeout,
@@ -192,6 +193,7 @@ def _announce(submission: Submission) -> None:
     """Tell the leaderboard and live pages, after the commit."""
     clear_leaderboard(submission.challenge_id, submission.challenge.slug)
     publish_submission_event(submission)
+    notify_submission_outcome(submission)  # scored or failed: the team's mail, which never raises
 
 
 def _scored_by_agent(submission_id: int) -> bool:

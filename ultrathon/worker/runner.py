@@ -101,6 +101,7 @@ class ScoringWorkerPool(WorkerPool):
 def run_sweep() -> None:
     """Run one sweep in its own app context; log, never raise (the pool must keep running)."""
     from ultrathon.platform.extensions import db
+    from ultrathon.platform.notifications.announcements import enqueue_due_announcements
     from ultrathon.worker.context import worker_app
     from ultrathon.worker.sweeper import sweep
 
@@ -108,6 +109,7 @@ def run_sweep() -> None:
     with app.app_context():
         try:
             sweep()
+            enqueue_due_announcements()  # no scheduler: a phase is announced once a sweep sees it open
         except Exception as exc:  # a database or Redis outage: the next sweep tries again
             log.warning("sweep failed: %s: %s", type(exc).__name__, exc)
             db.session.rollback()

@@ -23,6 +23,7 @@ from ultrathon.platform.agents.failures import mark_waiting
 from ultrathon.platform.audit import record
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Challenge, Submission, SubmissionStatus, utcnow
+from ultrathon.platform.notifications.triggers import notify_submission_outcome
 from ultrathon.platform.queueing import get_redis
 from ultrathon.platform.submissions.delivery import (
     DEFAULT_TIMEOUT_S,
@@ -174,6 +175,8 @@ class _Sweep:
         enqueue_scoring(self.deliveries)
         for sid in self.result.requeued + self.result.failed:
             publish_submission_event(submissions[sid])
+        for sid in self.result.failed:
+            notify_submission_outcome(submissions[sid])
         if self.result.requeued or self.result.failed:
             log.info("sweeper re-delivered %s and failed %s", self.result.requeued, self.result.failed)
 

@@ -44,6 +44,7 @@ def expired_leases(submission_id: int) -> int:
 
 def give_up(submission_id: int, job_id: str | None, expired: int) -> bool:
     """Fail a submission whose leases kept expiring, if nobody changed it meanwhile; commit; return whether."""
+    from ..notifications.triggers import notify_submission_outcome
     from ..submissions.delivery import publish_submission_event
 
     taken = db.session.execute(
@@ -61,6 +62,7 @@ def give_up(submission_id: int, job_id: str | None, expired: int) -> bool:
     db.session.commit()
     telemetry.count("scoring_failures", reason="agent_leases_expired")
     publish_submission_event(submission)
+    notify_submission_outcome(submission)
     return True
 
 

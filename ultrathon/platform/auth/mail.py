@@ -12,17 +12,20 @@ from flask import current_app
 log = logging.getLogger("ultrathon.mail")
 
 
-def send_mail(to: str, subject: str, body: str) -> bool:
-    """Send a plain-text message; return whether it left through SMTP (False: logged instead)."""
+def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> bool:
+    """Send a plain-text message, with any extra headers; return whether it left through SMTP (False: logged instead)."""
     settings = current_app.config["ULTRATHON"]
     if not settings.smtp_host:
         # No mail server (a laptop, a closed hospital network): the operator reads the log.
-        log.warning("no SMTP_HOST set; mail to %s not sent.\nSubject: %s\n\n%s", to, subject, body)
+        extra = "".join(f"{name}: {value}\n" for name, value in (headers or {}).items())
+        log.warning("no SMTP_HOST set; mail to %s not sent.\nSubject: %s\n%s\n%s", to, subject, extra, body)
         return False
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = to
     message["Subject"] = subject
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
     try:
         if settings.smtp_port == 465:

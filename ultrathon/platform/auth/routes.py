@@ -16,6 +16,7 @@ from ..audit import record
 from ..extensions import db, limiter, login_manager
 from ..governance.verification import VerifyLinkError, send_verification, user_for_verify_token, verify_email
 from ..models import ApiToken, User, utcnow
+from ..notifications.forms import settings_form
 from . import bp
 from .erasure import erase_user, export_user_data
 from .forms import EraseAccountForm, LoginForm, NewPasswordForm, PasswordChangeForm, ProfileForm, RegisterForm, ResetRequestForm, TokenForm
@@ -195,15 +196,17 @@ def resend_verification():
 
 
 def _account_page(profile: ProfileForm, token_form: TokenForm, new_secret: str | None = None, status: int = 200,
-                  password_form: PasswordChangeForm | None = None, erase_form: EraseAccountForm | None = None):
+                  password_form: PasswordChangeForm | None = None, erase_form: EraseAccountForm | None = None,
+                  notification_form=None):
     password_form = password_form or PasswordChangeForm(prefix="password", formdata=None)
     erase_form = erase_form or EraseAccountForm(prefix="erase", formdata=None)
+    notification_form = notification_form or settings_form(current_user)
     tokens = db.session.execute(
         db.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
     ).scalars().all()
     response = make_response(render_template(
         "auth/account.html", profile=profile, token_form=token_form, password_form=password_form, tokens=tokens,
-        erase_form=erase_form,
+        erase_form=erase_form, notification_form=notification_form,
         new_secret=new_secret, now=utcnow()), status)
     response.headers["Cache-Control"] = "no-store"  # a new token's secret is on this page once
     return response

@@ -14,6 +14,7 @@ from ..audit import record
 from ..extensions import db
 from ..leaderboard.cache import clear_leaderboard
 from ..models import Challenge, Phase, ResultsPublication, User, current_phase, utcnow
+from ..notifications.triggers import announce_results
 from .access import is_organiser
 
 MAX_NOTE = 500
@@ -95,6 +96,7 @@ def publish_results(challenge: Challenge, actor: User | None, note: str = "",
     record("results.publish", actor=actor, challenge=challenge, target=publication, note=note, phase=phase.slug)
     db.session.commit()
     _announce(challenge)
+    announce_results(publication)
     return publication
 
 

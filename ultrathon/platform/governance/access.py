@@ -15,6 +15,7 @@ from ..audit import record
 from ..challenges.access import is_organiser
 from ..extensions import db
 from ..models import Challenge, User, utcnow
+from ..notifications.triggers import notify_access_decided
 from .models import AccessRequest
 
 PENDING, APPROVED, REFUSED = "pending", "approved", "refused"
@@ -116,6 +117,7 @@ def decide(challenge: Challenge, item: AccessRequest, actor: User, *, approve: b
     record("access.approve" if approve else "access.refuse", actor=actor, challenge=challenge, target=item.user,
            request=item.id, **({} if approve else {"reason": reason}))
     db.session.commit()
+    notify_access_decided(item)
     return item
 
 
