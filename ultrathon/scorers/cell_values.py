@@ -85,7 +85,7 @@ def numeric_column(frame: pd.DataFrame, column: str, data: bytes, found: Problem
 def probability_problems(array: np.ndarray, column: str, found: ProblemCollector) -> None:
     with np.errstate(invalid="ignore"):
         outside = np.flatnonzero(np.isfinite(array) & ((array < 0) | (array > 1)))
-    found.add_rows(f"range:{column}", outside, lambda row: Problem(file_line(row), column, _("probability %(value)s is outside [0, 1]", value=f"{array[row]:.6g}")))
+    found.add_rows(f"range:{column}", outside, lambda row: Problem(file_line(row), column, _("probability %(value)s is outside [0, 1]", value=format(array[row], ".6g"))))
 
 
 def rising_curve_problems(matrix: np.ndarray, columns: list[str], found: ProblemCollector) -> None:
@@ -100,7 +100,7 @@ def rising_curve_problems(matrix: np.ndarray, columns: list[str], found: Problem
         k = int(first[row])
         return Problem(file_line(row), columns[k + 1], _(
             "survival rises from %(before)s in %(earlier)s to %(after)s in %(later)s; a survival curve cannot rise with time",
-            before=f"{matrix[row, k]:.6g}", earlier=repr(columns[k]), after=f"{matrix[row, k + 1]:.6g}", later=repr(columns[k + 1])))
+            before=format(matrix[row, k], ".6g"), earlier=repr(columns[k]), after=format(matrix[row, k + 1], ".6g"), later=repr(columns[k + 1])))
     found.add_rows("rising", rows, problem)
 
 
@@ -109,7 +109,7 @@ def row_sum_problems(matrix: np.ndarray, found: ProblemCollector) -> None:
         valid = np.all(np.isfinite(matrix) & (matrix >= 0) & (matrix <= 1), axis=1)
         sums = matrix.sum(axis=1)
     off = np.flatnonzero(valid & (np.abs(sums - 1) > PROBABILITY_TOLERANCE))
-    found.add_rows("sum", off, lambda row: Problem(file_line(row), None, _("the class probabilities sum to %(sum)s, not 1 (tolerance 1e-6); divide each by the row's sum", sum=f"{sums[row]:.9g}")))
+    found.add_rows("sum", off, lambda row: Problem(file_line(row), None, _("the class probabilities sum to %(sum)s, not 1 (tolerance 1e-6); divide each by the row's sum", sum=format(sums[row], ".9g"))))
 
 
 def outcomes(frame: pd.DataFrame, spec: ChallengeSpec, scored: np.ndarray, found: ProblemCollector) -> dict:

@@ -117,4 +117,4 @@ def check_utf8(data: bytes, error: type[FileProblems]) -> None:
             position = start + exc.start
             line = data.count(b"\n", 0, position) + 1
             raise error([Problem(line, None, _("the file is not valid UTF-8 text (byte 0x%(byte)s); save it as UTF-8 CSV",
-                                                      byte=f"{data[position]:02X}"))]) from None
+                                                      byte=format(data[position], "02X")))]) from None

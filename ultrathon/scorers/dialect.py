@@ -86,5 +86,5 @@ def _ambiguity_problems(text: pd.Series, commas: np.ndarray, column: str, dialec
             "%(value)s could be %(decimal)s or %(thousands)s: the file was read as %(dialect)s, so it reads "
             "%(decimal)s; write thousands without a separator (%(thousands)s) or decimals with more or fewer digits "
             "(%(longer)s), or ask the organisers to set submission.decimal",
-            value=quoted(value), decimal=f"{whole}.{part}", thousands=f"{whole}{part}", longer=f"{value}0",
+            value=quoted(value), decimal=whole + "." + part, thousands=whole + part, longer=value + "0",
             dialect=dialect.described())))
