@@ -254,7 +254,7 @@ def test_a_reload_that_drops_a_phase_with_submissions_is_refused_and_changes_not
     (folder / "sample_submission.csv").write_bytes((folder / "development_sample.csv").read_bytes())
     with pytest.raises(LoadRefused) as refused:
         load_challenge_folder(folder, rescore=True)
-    assert str(refused.value) == (f"{SLUG}: phase 'final' is gone from challenge.yaml but holds 1 submission(s); "
+    assert str(refused.value) == (f"{SLUG}: phase 'final' is gone from challenge.yaml but holds 1 submission; "
                                   "put it back, or rename the new phase to it")
     db.session.expire_all()
     assert (challenge.content_hash, challenge.spec, [(p.id, p.slug, p.closes_at) for p in challenge.phases]) == before

@@ -97,7 +97,7 @@ def test_after_every_attempt_the_submission_ends_failed_with_a_message(queued):
     lose_the_queue()
     assert sweep().failed == [queued.id]
     stored = fresh(queued.id)
-    assert (stored.status, stored.error) == ("failed", GAVE_UP.format(n=MAX_ATTEMPTS))
+    assert (stored.status, stored.error) == ("failed", GAVE_UP % {"n": MAX_ATTEMPTS})
     assert "sweeper" in stored.error_detail
 
 

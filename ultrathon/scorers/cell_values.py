@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ultrathon.scorers.dialect import COMMA, Dialect, comma_decimals
+from ultrathon.i18n import N_, gettext as _
 from ultrathon.scorers.errors import Problem
 from ultrathon.scorers.messages import ProblemCollector, file_line, quoted
 
@@ -32,21 +33,21 @@ def is_number(text: str) -> bool:
 def _describe_bad_value(raw: object) -> str:
     """Return what is wrong with a cell that did not read as a finite number."""
     if raw is None or (isinstance(raw, float) and np.isnan(raw)):
-        return "empty value"
+        return _("empty value")
     text = str(raw).strip()
     if text == "":
-        return "empty value"
+        return _("empty value")
     if text.casefold() in MISSING_WORDS:
-        return f"missing value {quoted(text)}; every row needs a number"
+        return _("missing value %(value)s; every row needs a number", value=quoted(text))
     try:
         number = float(text)
     except ValueError:
         if is_number(text.replace(",", ".")):
-            return f"not a number: {quoted(text)} (use a dot as the decimal separator)"
-        return f"not a number: {quoted(text)}"
+            return _("not a number: %(value)s (use a dot as the decimal separator)", value=quoted(text))
+        return _("not a number: %(value)s", value=quoted(text))
     if np.isinf(number):
-        return f"infinite value {quoted(text)}"
-    return f"missing value {quoted(text)}; every row needs a number"
+        return _("infinite value %(value)s", value=quoted(text))
+    return _("missing value %(value)s; every row needs a number", value=quoted(text))
 
 
 def _raw_text(data: bytes, column: str, sep: str) -> pd.Series:
@@ -84,7 +85,7 @@ def numeric_column(frame: pd.DataFrame, column: str, data: bytes, found: Problem
 def probability_problems(array: np.ndarray, column: str, found: ProblemCollector) -> None:
     with np.errstate(invalid="ignore"):
         outside = np.flatnonzero(np.isfinite(array) & ((array < 0) | (array > 1)))
-    found.add_rows(f"range:{column}", outside, lambda row: Problem(file_line(row), column, f"probability {array[row]:.6g} is outside [0, 1]"))
+    found.add_rows(f"range:{column}", outside, lambda row: Problem(file_line(row), column, _("probability %(value)s is outside [0, 1]", value=format(array[row], ".6g"))))
 
 
 def rising_curve_problems(matrix: np.ndarray, columns: list[str], found: ProblemCollector) -> None:
@@ -97,9 +98,9 @@ def rising_curve_problems(matrix: np.ndarray, columns: list[str], found: Problem
 
     def problem(row: int) -> Problem:
         k = int(first[row])
-        return Problem(file_line(row), columns[k + 1], f"survival rises from {matrix[row, k]:.6g} in {columns[k]!r} to "
-                                                       f"{matrix[row, k + 1]:.6g} in {columns[k + 1]!r}; a survival curve "
-                                                       "cannot rise with time")
+        return Problem(file_line(row), columns[k + 1], _(
+            "survival rises from %(before)s in %(earlier)s to %(after)s in %(later)s; a survival curve cannot rise with time",
+            before=format(matrix[row, k], ".6g"), earlier=repr(columns[k]), after=format(matrix[row, k + 1], ".6g"), later=repr(columns[k + 1])))
     found.add_rows("rising", rows, problem)
 
 
@@ -108,7 +109,7 @@ def row_sum_problems(matrix: np.ndarray, found: ProblemCollector) -> None:
         valid = np.all(np.isfinite(matrix) & (matrix >= 0) & (matrix <= 1), axis=1)
         sums = matrix.sum(axis=1)
     off = np.flatnonzero(valid & (np.abs(sums - 1) > PROBABILITY_TOLERANCE))
-    found.add_rows("sum", off, lambda row: Problem(file_line(row), None, f"the class probabilities sum to {sums[row]:.9g}, not 1 (tolerance 1e-6); divide each by the row's sum"))
+    found.add_rows("sum", off, lambda row: Problem(file_line(row), None, _("the class probabilities sum to %(sum)s, not 1 (tolerance 1e-6); divide each by the row's sum", sum=format(sums[row], ".9g"))))
 
 
 def outcomes(frame: pd.DataFrame, spec: ChallengeSpec, scored: np.ndarray, found: ProblemCollector) -> dict:
@@ -121,29 +122,32 @@ def outcomes(frame: pd.DataFrame, spec: ChallengeSpec, scored: np.ndarray, found
         text = text.replace({"True": "1", "False": "0", "true": "1", "false": "0", "TRUE": "1", "FALSE": "0"})
         return pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
 
-    def check(column: str, bad: np.ndarray, message: str) -> None:
+    def check(column: str, bad: np.ndarray, message: str, **params) -> None:
+        # `message` is marked where it is given; each listed cell's value fills its %(value)s.
         rows = np.flatnonzero(bad & scored)
-        found.add_rows(f"outcome:{column}", rows, lambda row: Problem(file_line(row), column, f"{quoted(frame[column].iloc[row])} {message}"))
+        found.add_rows(f"outcome:{column}", rows, lambda row: Problem(file_line(row), column, _(
+            message, value=quoted(frame[column].iloc[row]), **params)))
 
     if spec.task == "survival":
         time_col, event_col = spec.data.target.time, spec.data.target.event
         time, event = numbers(time_col), numbers(event_col)
         with np.errstate(invalid="ignore"):
-            check(time_col, ~(np.isfinite(time) & (time >= 0)), "is not a time (a number >= 0)")
-            check(event_col, ~np.isin(event, [0.0, 1.0]), "is not an event indicator (0 or 1)")
+            check(time_col, ~(np.isfinite(time) & (time >= 0)), N_("%(value)s is not a time (a number >= 0)"))
+            check(event_col, ~np.isin(event, [0.0, 1.0]), N_("%(value)s is not an event indicator (0 or 1)"))
         return {time_col: time, event_col: event}
     column = spec.data.target
     if spec.task == "binary":
         values = numbers(column)
-        check(column, ~np.isin(values, [0.0, 1.0]), "is not a binary outcome (0 or 1)")
+        check(column, ~np.isin(values, [0.0, 1.0]), N_("%(value)s is not a binary outcome (0 or 1)"))
         return {column: values}
     if spec.task == "regression":
         values = numbers(column)
-        check(column, ~np.isfinite(values), "is not a finite number")
+        check(column, ~np.isfinite(values), N_("%(value)s is not a finite number"))
         return {column: values}
     classes = [str(c) for c in spec.data.classes]
     labels = frame[column].map(label_text)
-    check(column, ~labels.isin(classes).to_numpy(), f"is not one of the classes: {', '.join(classes)}")
+    check(column, ~labels.isin(classes).to_numpy(), N_("%(value)s is not one of the classes: %(classes)s"),
+          classes=", ".join(classes))
     return {column: labels}
 
 

@@ -10,13 +10,12 @@ import numpy as np
 import pandas as pd
 
 from ultrathon.scorers.dialect import COMMA, Dialect
-from ultrathon.scorers.errors import SHOWN_PROBLEMS, FileProblems, Problem
+from ultrathon.i18n import gettext as _
+from ultrathon.scorers.errors import SHOWN_PROBLEMS, FileProblems, Problem, shown_count
 from ultrathon.scorers.messages import ProblemCollector
 
 FIELD_SLACK = 1000  # a line this many fields longer than the header cannot be a row of it, quotes or not
 
-
-HINTS = {",": " (quote values that contain commas; use a dot for decimals)", ";": " (quote values that contain semicolons)"}
 
 
 def _field_count_problems(data: bytes, n_fields: int, error: type[FileProblems], sep: str) -> None:
@@ -27,15 +26,26 @@ def _field_count_problems(data: bytes, n_fields: int, error: type[FileProblems],
     try:
         for row in reader:
             if any("\n" in field or "\r" in field for field in row):
-                found.add("fields", Problem(start, None, "a quote opened on this line is not closed"))
+                found.add("fields", Problem(start, None, _("a quote opened on this line is not closed")))
             elif row and len(row) != n_fields:
-                found.add("fields", Problem(reader.line_num, None, f"{len(row)} fields where the header has {n_fields}{HINTS.get(sep, '')}"))
+                found.add("fields", Problem(reader.line_num, None, _field_count_message(len(row), n_fields, sep)))
             start = reader.line_num + 1
     except csv.Error as exc:
-        found.add("fields", Problem(reader.line_num, None, f"the line cannot be read as CSV ({exc})"))
+        found.add("fields", Problem(reader.line_num, None, _("the line cannot be read as CSV (%(reason)s)", reason=exc)))
     if not found:
-        found.add("fields", Problem(None, None, "the file cannot be read as CSV; check quotes and delimiters"))
+        found.add("fields", Problem(None, None, _("the file cannot be read as CSV; check quotes and delimiters")))
     found.raise_if_any(error)
+
+
+def _field_count_message(fields: int, n_fields: int, sep: str) -> str:
+    """Return what is wrong with a line of the wrong length, with a hint for the file's delimiter."""
+    counts = {"fields": fields, "expected": n_fields}
+    if sep == ",":
+        return _("%(fields)s fields where the header has %(expected)s (quote values that contain commas; use a dot "
+                 "for decimals)", **counts)
+    if sep == ";":
+        return _("%(fields)s fields where the header has %(expected)s (quote values that contain semicolons)", **counts)
+    return _("%(fields)s fields where the header has %(expected)s", **counts)
 
 
 def _refuse_overlong_lines(data: bytes, n_fields: int, error: type[FileProblems], sep: str) -> None:
@@ -48,7 +58,8 @@ def _refuse_overlong_lines(data: bytes, n_fields: int, error: type[FileProblems]
     fields = np.add.reduceat(raw == ord(sep), starts, dtype=np.int64) + 1
     overlong = np.flatnonzero(fields > n_fields + FIELD_SLACK)
     if overlong.size:
-        shown = [Problem(int(i) + 1, None, f"{int(fields[i]):,} fields where the header has {n_fields}")
+        shown = [Problem(int(i) + 1, None, _("%(fields)s fields where the header has %(expected)s",
+                                             fields=shown_count(int(fields[i])), expected=n_fields))
                  for i in overlong[:SHOWN_PROBLEMS]]
         raise error(shown, omitted=int(overlong.size) - len(shown))
 

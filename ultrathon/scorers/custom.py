@@ -11,6 +11,7 @@ from typing import Callable
 
 import pandas as pd
 
+from ultrathon.i18n import gettext as _
 from ultrathon.scorers.errors import SCORING_FAILED, ParticipantVisibleError, ScoringError
 from ultrathon.spec.vocabulary import CUSTOM_FUNCTION
 
@@ -52,7 +53,9 @@ def call_custom_metric(metric: Callable[..., float], solution: pd.DataFrame, sub
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ScoringError(SCORING_FAILED, detail=f"the custom metric returned {type(value).__name__}, not a number") from None
+        raise ScoringError(SCORING_FAILED, detail=_("the custom metric returned %(type)s, not a number",
+                                                          type=type(value).__name__)) from None
     if not math.isfinite(number):
-        raise ScoringError(SCORING_FAILED, detail=f"the custom metric returned {number}, not a finite number")
+        raise ScoringError(SCORING_FAILED, detail=_("the custom metric returned %(value)s, not a finite number",
+                                                          value=number))
     return number

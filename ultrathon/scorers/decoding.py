@@ -7,6 +7,7 @@ import re
 import zlib
 from typing import Iterator
 
+from ultrathon.i18n import gettext as _
 from ultrathon.scorers.errors import FileProblems, Problem, SubmissionError
 
 MB = 2**20
@@ -35,11 +36,12 @@ def text_chunks(data: bytes, max_bytes: int, error: type[FileProblems]) -> Itera
             try:
                 out = inflater.decompress(pending, INFLATE_STEP)
             except zlib.error:
-                raise error([Problem(None, None, "the file starts like gzip but cannot be decompressed; upload a plain .csv or a valid .csv.gz")]) from None
+                raise error([Problem(None, None, _("the file starts like gzip but cannot be decompressed; upload a plain .csv or a valid .csv.gz"))]) from None
             if total + len(out) > max_bytes:
                 if total < max_bytes:
                     yield out[: max_bytes - total]  # a reader of the start may stop before the ceiling
-                raise error([Problem(None, None, f"the gzip file expands past {_megabytes(max_bytes)} of CSV, the most this challenge accepts")])
+                raise error([Problem(None, None, _("the gzip file expands past %(size)s of CSV, the most this challenge accepts",
+                                                          size=_megabytes(max_bytes)))])
             total += len(out)
             if out:
                 yield out
@@ -49,7 +51,7 @@ def text_chunks(data: bytes, max_bytes: int, error: type[FileProblems]) -> Itera
             # A full step may leave output inside the inflater even once the input is used up.
             if not pending and len(out) < INFLATE_STEP:
                 break
-    raise error([Problem(None, None, "the gzip file is truncated; upload it again")])
+    raise error([Problem(None, None, _("the gzip file is truncated; upload it again"))])
 
 
 def _gunzip(data: bytes, max_bytes: int, error: type[FileProblems]) -> bytes:
@@ -71,17 +73,17 @@ def _looks_binary(head: bytes) -> bool:
 def check_kind(head: bytes, error: type[FileProblems]) -> None:
     """Raise unless the start of a file's text (gunzipped) looks like UTF-8 CSV."""
     if head[:4] == ZIP_MAGIC:
-        raise error([Problem(None, None, "the file is a zip archive (an Excel workbook is one); upload a .csv or .csv.gz file")])
+        raise error([Problem(None, None, _("the file is a zip archive (an Excel workbook is one); upload a .csv or .csv.gz file"))])
     if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        raise error([Problem(None, None, "the file is UTF-16 text; save it as UTF-8 CSV")])
+        raise error([Problem(None, None, _("the file is UTF-16 text; save it as UTF-8 CSV"))])
     if _looks_binary(head.removeprefix(UTF8_BOM)):
-        raise error([Problem(None, None, "the file is not text (it looks like a binary file); upload a CSV file")])
+        raise error([Problem(None, None, _("the file is not text (it looks like a binary file); upload a CSV file"))])
 
 
 def decode_upload(data: bytes, max_bytes: int, error: type[FileProblems] = SubmissionError) -> bytes:
     """Return an upload's CSV bytes: gunzipped, without BOM, checked to be UTF-8 text."""
     if not data:
-        raise error([Problem(None, None, "the file is empty")])
+        raise error([Problem(None, None, _("the file is empty"))])
     if data[:2] == GZIP_MAGIC:
         data = _gunzip(data, max_bytes, error)
     check_kind(data[:HEAD_BYTES], error)
@@ -90,7 +92,7 @@ def decode_upload(data: bytes, max_bytes: int, error: type[FileProblems] = Submi
     data = lf_line_ends(data)
     check_utf8(data, error)
     if not data.strip():
-        raise error([Problem(None, None, "the file is empty")])
+        raise error([Problem(None, None, _("the file is empty"))])
     return data
 
 
@@ -114,4 +116,5 @@ def check_utf8(data: bytes, error: type[FileProblems]) -> None:
         except UnicodeDecodeError as exc:
             position = start + exc.start
             line = data.count(b"\n", 0, position) + 1
-            raise error([Problem(line, None, f"the file is not valid UTF-8 text (byte 0x{data[position]:02X}); save it as UTF-8 CSV")]) from None
+            raise error([Problem(line, None, _("the file is not valid UTF-8 text (byte 0x%(byte)s); save it as UTF-8 CSV",
+                                                      byte=format(data[position], "02X")))]) from None

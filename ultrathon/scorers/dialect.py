@@ -15,11 +15,13 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from ultrathon.i18n import N_, gettext as _
 from ultrathon.scorers.errors import FileProblems, Problem
 from ultrathon.scorers.messages import ProblemCollector, file_line, quoted
 
-DELIMITER_NAMES = {",": "commas (,)", ";": "semicolons (;)", "\t": "tabs"}
-DECIMAL_NAMES = {".": "decimal points (0.5)", ",": "decimal commas (0,5)"}
+# Marked here, translated where a message names them.
+DELIMITER_NAMES = {",": N_("commas (,)"), ";": N_("semicolons (;)"), "\t": N_("tabs")}
+DECIMAL_NAMES = {".": N_("decimal points (0.5)"), ",": N_("decimal commas (0,5)")}
 # A comma after 1-3 digits (not a lone 0) and before exactly three: 1,234 may be 1.234 or 1234.
 THOUSANDS_LIKE = re.compile(r"^[+-]?[1-9]\d{0,2},\d{3}$")
 
@@ -33,7 +35,8 @@ class Dialect(NamedTuple):
 
     def described(self) -> str:
         """Return how the file was read, for messages."""
-        return f"separated by {DELIMITER_NAMES[self.delimiter]} with {DECIMAL_NAMES[self.decimal]}"
+        return _("separated by %(delimiter)s with %(decimal)s", delimiter=_(DELIMITER_NAMES[self.delimiter]),
+                 decimal=_(DECIMAL_NAMES[self.decimal]))
 
 
 COMMA = Dialect()
@@ -47,8 +50,8 @@ def choose_dialect(header: str, delimiter: str, decimal: str, error: type[FilePr
             delimiter = next((d for d in (";", "\t") if d in header), ",")
     if delimiter == "," and decimal == ",":
         # Only reached with delimiter auto: the spec refuses ',' with ','.
-        raise error([Problem(1, None, "the file is separated by commas (,), but this challenge writes decimal commas "
-                                      "(submission.decimal: ','); separate the columns with semicolons (;)")])
+        raise error([Problem(1, None, _("the file is separated by commas (,), but this challenge writes decimal commas "
+                                        "(submission.decimal: ','); separate the columns with semicolons (;)"))])
     if decimal == "auto":
         return Dialect(delimiter, "." if delimiter == "," else ",", False)
     return Dialect(delimiter, decimal, True)
@@ -66,20 +69,22 @@ def comma_decimals(text: pd.Series, column: str, dialect: Dialect, found: Proble
 
 def _ambiguity_problems(text: pd.Series, commas: np.ndarray, column: str, dialect: Dialect, found: ProblemCollector) -> None:
     """Report a column mixing decimal points and commas, or whose every comma could group thousands."""
-    fix = "or ask the organisers to set submission.decimal"
     first_comma = int(np.argmax(commas))
     points = np.flatnonzero(text.str.contains(".", regex=False).to_numpy() & ~commas)
     if points.size:
         row = int(points[0])
-        found.add(f"mixed:{column}", Problem(file_line(row), column, (
-            f"{quoted(text.iloc[row])} has a decimal point, but line {file_line(first_comma)} writes "
-            f"{quoted(text.iloc[first_comma])} with a decimal comma; the file was read as {dialect.described()}: "
-            f"write every decimal with a comma, {fix}")))
+        found.add(f"mixed:{column}", Problem(file_line(row), column, _(
+            "%(value)s has a decimal point, but line %(line)s writes %(other)s with a decimal comma; the file was "
+            "read as %(dialect)s: write every decimal with a comma, or ask the organisers to set submission.decimal",
+            value=quoted(text.iloc[row]), line=file_line(first_comma), other=quoted(text.iloc[first_comma]),
+            dialect=dialect.described())))
         return
     if text[commas].str.match(THOUSANDS_LIKE).all():
         value = text.iloc[first_comma]
         whole, part = value.split(",")
-        found.add(f"thousands:{column}", Problem(file_line(first_comma), column, (
-            f"{quoted(value)} could be {whole}.{part} or {whole}{part}: the file was read as {dialect.described()}, "
-            f"so it reads {whole}.{part}; write thousands without a separator ({whole}{part}) or decimals with "
-            f"more or fewer digits ({value}0), {fix}")))
+        found.add(f"thousands:{column}", Problem(file_line(first_comma), column, _(
+            "%(value)s could be %(decimal)s or %(thousands)s: the file was read as %(dialect)s, so it reads "
+            "%(decimal)s; write thousands without a separator (%(thousands)s) or decimals with more or fewer digits "
+            "(%(longer)s), or ask the organisers to set submission.decimal",
+            value=quoted(value), decimal=whole + "." + part, thousands=whole + part, longer=value + "0",
+            dialect=dialect.described())))

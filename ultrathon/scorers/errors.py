@@ -4,13 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from babel.numbers import format_decimal
+
+from ultrathon.i18n import N_, current_language, gettext as _, ngettext
+
 SHOWN_PROBLEMS = 20
-SCORING_FAILED = "scoring failed; the organisers have been told"
+# Marked, not translated, here: it is compared with stored messages and read in the reader's language.
+SCORING_FAILED = N_("scoring failed; the organisers have been told")
+
+
+def scoring_failed() -> str:
+    """Return SCORING_FAILED in the current language."""
+    return _(SCORING_FAILED)
 
 
 def time_limit_message(seconds: int) -> str:
     """Return what a team reads when scoring ran out of time."""
-    return f"the challenge's scoring program exceeded its time limit of {seconds} s"
+    return _("the challenge's scoring program exceeded its time limit of %(seconds)s s", seconds=seconds)
+
+
+def shown_count(number: int) -> str:
+    """Return a count with the current language's digit grouping (1,234; 1.234; 1 234)."""
+    return format_decimal(number, locale=current_language())
 
 
 @dataclass(frozen=True)
@@ -22,18 +37,20 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = []
+        column = repr(self.column)
+        if self.row is not None and self.column is not None:
+            return _("line %(row)s, column %(column)s: %(problem)s", row=self.row, column=column, problem=self.message)
         if self.row is not None:
-            where.append(f"line {self.row}")
+            return _("line %(row)s: %(problem)s", row=self.row, problem=self.message)
         if self.column is not None:
-            where.append(f"column {self.column!r}")
-        return f"{', '.join(where)}: {self.message}" if where else self.message
+            return _("column %(column)s: %(problem)s", column=column, problem=self.message)
+        return self.message
 
 
 class FileProblems(ValueError):
     """A CSV file that cannot be used, with every problem found in it."""
 
-    what = "the file"
+    what = N_("%(count)s problems in the file:")  # the heading of a list of problems
 
     def __init__(self, problems: list[Problem], omitted: int = 0):
         self.problems = list(problems)
@@ -51,10 +68,10 @@ class FileProblems(ValueError):
         lines = [str(p) for p in shown]
         rest = self.total - len(shown)
         if rest > 0:
-            lines.append(f"and {rest:,} more problem{'s' if rest != 1 else ''}")
+            lines.append(ngettext("and %(count)s more problem", "and %(count)s more problems", rest, count=shown_count(rest)))
         if len(lines) == 1:
             return lines[0]
-        return f"{self.total:,} problems in {self.what}:\n" + "\n".join(f"- {line}" for line in lines)
+        return _(self.what, count=shown_count(self.total)) + "\n" + "\n".join(f"- {line}" for line in lines)
 
     def __str__(self) -> str:
         return self._render()
@@ -63,13 +80,13 @@ class FileProblems(ValueError):
 class SubmissionError(FileProblems):
     """A team's upload that cannot be scored; every message is safe to show the team."""
 
-    what = "the submission"
+    what = N_("%(count)s problems in the submission:")
 
 
 class SolutionError(FileProblems):
     """An organiser's solution file that cannot be used; messages are for organisers only."""
 
-    what = "the solution"
+    what = N_("%(count)s problems in the solution:")
 
 
 class ParticipantVisibleError(Exception):
@@ -79,7 +96,8 @@ class ParticipantVisibleError(Exception):
 class ScoringError(Exception):
     """Scoring that could not finish: the message is safe for the team, `detail` is for organisers."""
 
-    def __init__(self, message: str = SCORING_FAILED, detail: str = ""):
+    def __init__(self, message: str | None = None, detail: str = ""):
+        message = scoring_failed() if message is None or message == SCORING_FAILED else message
         super().__init__(message)
         self.message = message
         self.detail = detail

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 import pandas as pd
 
+from ultrathon.i18n import gettext as _
 from ultrathon.metric_catalogue import CUSTOM
 from ultrathon.scorers.bootstrap import bootstrap_weights
 from ultrathon.scorers.custom import call_custom_metric
@@ -59,7 +60,8 @@ class Evaluator:
         except MemoryError:
             raise  # the sealed process's memory limit, reported as such
         except Exception as exc:
-            raise ScoringError(SCORING_FAILED, detail=f"metric {self.name}: {traceback.format_exc()}") from exc
+            raise ScoringError(SCORING_FAILED, detail=_("metric %(name)s: %(trace)s", name=self.name,
+                                                                trace=traceback.format_exc())) from exc
 
     def replicates(self, rows: np.ndarray, stream: int, n_resamples: int) -> np.ndarray:
         """Return the metric on each bootstrap resample of these rows (NaN where undefined)."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ultrathon.scorers.errors import Problem
+from ultrathon.i18n import gettext as _, ngettext
+from ultrathon.scorers.errors import Problem, shown_count
 from ultrathon.scorers.messages import SHOWN_IDS, ProblemCollector, file_line, quoted
 
 
@@ -37,7 +38,7 @@ def normalise_ids(values) -> tuple[np.ndarray, np.ndarray]:
 def read_ids(column: pd.Series, id_column: str, found: ProblemCollector) -> tuple[np.ndarray, np.ndarray]:
     """Return a file's ids normalised and which are empty, listing each empty one as a problem."""
     ids, empty = normalise_ids(column)
-    found.add_rows("empty id", np.flatnonzero(empty), lambda row: Problem(file_line(row), id_column, "empty id"))
+    found.add_rows("empty id", np.flatnonzero(empty), lambda row: Problem(file_line(row), id_column, _("empty id")))
     return ids, empty
 
 
@@ -72,18 +73,18 @@ def duplicate_problems(ids: np.ndarray, duplicated: np.ndarray, id_column: str, 
     if not rows.size:
         return
     first_row = pd.Series(np.arange(ids.size)).groupby(ids if same is None else same).transform("min").to_numpy()
-    found.add_rows("duplicate id", rows, lambda row: Problem(file_line(row), id_column, f"duplicate id {quoted(ids[row])}, first on line {file_line(int(first_row[row]))}"))
+    found.add_rows("duplicate id", rows, lambda row: Problem(file_line(row), id_column, _("duplicate id %(id)s, first on line %(line)s", id=quoted(ids[row]), line=file_line(int(first_row[row])))))
 
 
 def id_problems(ids, empty_ids, solution_ids, id_column, found: ProblemCollector, *, allow_missing: bool = False) -> np.ndarray | None:
     """Report duplicate, unknown and (unless allowed) missing ids; return each row's position among the solution's ids."""
-    solution_ids, _ = normalise_ids(solution_ids)
+    solution_ids, _empty = normalise_ids(solution_ids)
     position = locate_ids(solution_ids, ids)
     if position.size == solution_ids.size and np.array_equal(position, np.arange(position.size)):
         return position
     known = position >= 0
     unknown = np.flatnonzero(~known & ~empty_ids)
-    found.add_rows("unknown id", unknown, lambda row: Problem(file_line(row), id_column, f"unknown id {quoted(ids[row])}: not one of the challenge's ids"))
+    found.add_rows("unknown id", unknown, lambda row: Problem(file_line(row), id_column, _("unknown id %(id)s: not one of the challenge's ids", id=quoted(ids[row]))))
     counts = np.bincount(position[known], minlength=solution_ids.size)
     if counts.max(initial=0) > 1:
         duplicated = np.zeros(ids.size, dtype=bool)
@@ -96,7 +97,8 @@ def id_problems(ids, empty_ids, solution_ids, id_column, found: ProblemCollector
     missing = np.flatnonzero(counts == 0)
     if missing.size and not allow_missing:
         examples = ", ".join(quoted(solution_ids[i]) for i in missing[:SHOWN_IDS])
-        more = ", …" if missing.size > SHOWN_IDS else ""
-        noun = "id has" if missing.size == 1 else "ids have"
-        found.add("missing id", Problem(None, id_column, f"{missing.size:,} of the challenge's {noun} no row: {examples}{more}"))
+        examples += ", …" if missing.size > SHOWN_IDS else ""
+        found.add("missing id", Problem(None, id_column, ngettext(
+            "%(count)s of the challenge's id has no row: %(examples)s", "%(count)s of the challenge's ids have no row: %(examples)s",
+            int(missing.size), count=shown_count(int(missing.size)), examples=examples)))
     return None if found else position

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ultrathon.i18n import N_, gettext as _
 from ultrathon.scorers.cell_values import (
     numeric_column,
     outcomes,
@@ -39,13 +40,16 @@ def _max_bytes(spec: ChallengeSpec) -> int:
     return int(spec.submission.max_mb * MB * GZIP_EXPANSION)
 
 
+NO_DATA_ROWS = {"file": N_("the file has a header but no data rows"), "solution": N_("the solution has a header but no data rows")}
+
+
 def _data_rows(data: bytes, max_bytes: int, n_fields: int, error: type[FileProblems], what: str,
                dialect: Dialect = COMMA, text_columns: list[str] | None = None) -> tuple[bytes, pd.DataFrame]:
     """Return an upload's CSV text and its rows as a frame; raise error when it has a header but no rows."""
     text = decode_upload(data, max_bytes, error)
     frame = parse_csv(text, n_fields, error, dialect, text_columns)
     if len(frame) == 0:
-        raise error([Problem(None, None, f"the {what} has a header but no data rows")])
+        raise error([Problem(None, None, _(NO_DATA_ROWS[what]))])
     return text, frame
 
 
@@ -60,7 +64,8 @@ def read_submission(data: bytes, spec: ChallengeSpec, solution_ids=None) -> pd.D
     settings = (spec.submission.delimiter, spec.submission.decimal)
     fields, dialect = read_header(data, max_bytes, expected, SubmissionError, settings=settings)
     if spec.task == "multiclass" and len(fields) == 2 and id_column in fields and not set(fields) & set(columns):
-        raise SubmissionError([Problem(1, None, f"this challenge takes one probability column per class ({', '.join(columns)}), not a column of labels")])
+        raise SubmissionError([Problem(1, None, _("this challenge takes one probability column per class (%(columns)s), "
+                                                  "not a column of labels", columns=", ".join(columns)))])
     check_header(fields, expected, SubmissionError, delimiter=dialect.delimiter)
     # Decimal commas are converted cell by cell, so pandas keeps those columns as text.
     text_columns = columns if dialect.decimal == "," else None
@@ -81,7 +86,7 @@ def read_submission(data: bytes, spec: ChallengeSpec, solution_ids=None) -> pd.D
     if spec.submission.curves:
         rising_curve_problems(np.column_stack([out[c] for c in columns]), columns, found)
     if allow_missing:
-        _partly_missing_problems(out, found, "survival probability" if spec.submission.curves else "class probability")
+        _partly_missing_problems(out, found, curves=spec.submission.curves)
 
     position = None
     if solution_ids is not None:
@@ -110,21 +115,24 @@ def _rows_of_phase(frame: pd.DataFrame, spec: ChallengeSpec, phase: str | None, 
     slugs = [p.slug for p in spec.phase_list]
     values = frame[column].astype(str).str.strip()
     bad = np.flatnonzero(~values.isin(slugs).to_numpy())
-    found.add_rows("phase", bad, lambda row: Problem(file_line(row), column, f"{quoted(frame[column].iloc[row])} is not a phase; "
-                                                     f"this column holds each row's phase: {', '.join(slugs)}"))
+    found.add_rows("phase", bad, lambda row: Problem(file_line(row), column, _(
+        "%(value)s is not a phase; this column holds each row's phase: %(phases)s",
+        value=quoted(frame[column].iloc[row]), phases=", ".join(slugs))))
     if phase is None:
         return frame
     return frame[(values == phase).to_numpy()].reset_index(drop=True)
 
 
-def _partly_missing_problems(out: dict[str, np.ndarray], found: ProblemCollector, cells: str) -> None:
+def _partly_missing_problems(out: dict[str, np.ndarray], found: ProblemCollector, *, curves: bool) -> None:
     """Report rows with some prediction cells empty and others not, and a file with none filled."""
     empty = np.column_stack([np.isnan(values) for values in out.values()])
     if empty.all():
-        found.add("no predictions", Problem(None, None, "every prediction is empty; a submission needs at least one"))
+        found.add("no predictions", Problem(None, None, _("every prediction is empty; a submission needs at least one")))
+    partly = (_("empty value; leave every survival probability of a row empty, or none") if curves
+              else _("empty value; leave every class probability of a row empty, or none"))
     for column, gaps in zip(out, empty.T):
         rows = np.flatnonzero(gaps & ~empty.all(axis=1))
-        found.add_rows(f"partly:{column}", rows, lambda row: Problem(file_line(row), column, f"empty value; leave every {cells} of a row empty, or none"))
+        found.add_rows(f"partly:{column}", rows, lambda row: Problem(file_line(row), column, partly))
 
 
 def read_solution(data: bytes, spec: ChallengeSpec, phase: str | None = None) -> pd.DataFrame:
@@ -136,9 +144,9 @@ def read_solution(data: bytes, spec: ChallengeSpec, phase: str | None = None) ->
     required = [id_column, *spec.target_columns, *[s for s in spec.subgroups if s not in spec.target_columns]]
     required += [spec.data.phase_column] if spec.data.phase_column else []
     data, max_bytes = bytes(data), 2**34
-    fields, _ = read_header(data, max_bytes, required, SolutionError, extra_allowed=True)
+    fields, _dialect = read_header(data, max_bytes, required, SolutionError, extra_allowed=True)
     check_header(fields, required, SolutionError, extra_allowed=True)
-    _, frame = _data_rows(data, max_bytes, len(fields), SolutionError, "solution")
+    _text, frame = _data_rows(data, max_bytes, len(fields), SolutionError, "solution")
     found = ProblemCollector()
     frame = _rows_of_phase(frame, spec, phase, found)
     ids, empty = read_ids(frame[id_column], id_column, found)
@@ -151,9 +159,10 @@ def read_solution(data: bytes, spec: ChallengeSpec, phase: str | None = None) ->
         values = normalise_usage(frame[usage])
         bad = np.flatnonzero(values.isna().to_numpy())
         raw = frame[usage]
-        found.add_rows("usage", bad, lambda row: Problem(file_line(row), usage, f"{quoted(raw.iloc[row])} is not one of {', '.join(USAGE_VALUES)}"))
+        found.add_rows("usage", bad, lambda row: Problem(file_line(row), usage, _("%(value)s is not one of %(values)s", value=quoted(raw.iloc[row]),
+                                                                                     values=", ".join(USAGE_VALUES))))
         for label in missing_leaderboards(values):
-            found.add("usage missing", Problem(None, usage, f"no {label} rows: each leaderboard needs some"))
+            found.add("usage missing", Problem(None, usage, _("no %(label)s rows: each leaderboard needs some", label=label)))
         frame[usage] = values
         scored = (values != IGNORED).to_numpy()
 

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 import pandas as pd
 
+from ultrathon.i18n import gettext as _
 from ultrathon.metric_catalogue import CUSTOM
 from ultrathon.scorers.bootstrap import stream_id
 from ultrathon.scorers.cell_values import label_text
 from ultrathon.scorers.curves import binary_curves
-from ultrathon.scorers.errors import Problem, ScoringError, SubmissionError
+from ultrathon.scorers.errors import Problem, ScoringError, SubmissionError, shown_count
 from ultrathon.scorers.evaluation import Evaluator, TaskData, count_positives
 from ultrathon.scorers.horizon_table import horizon_table
 from ultrathon.scorers.ids import locate_ids, normalise_ids
@@ -65,16 +66,16 @@ def outcome_arrays(solution: pd.DataFrame, spec: ChallengeSpec, scored: np.ndarr
 def _aligned_predictions(predictions: pd.DataFrame, solution: pd.DataFrame, spec: ChallengeSpec) -> np.ndarray:
     """Return the prediction of each solution row, matched by id."""
     id_column = spec.data.id_column
-    solution_ids, _ = normalise_ids(solution[id_column])
-    prediction_ids, _ = normalise_ids(predictions[id_column])
+    solution_ids, _empty = normalise_ids(solution[id_column])
+    prediction_ids, _gaps = normalise_ids(predictions[id_column])
     row_of = locate_ids(prediction_ids, solution_ids)
     missing = np.flatnonzero(row_of < 0)
     allowed = spec.submission.missing != "refuse"  # a missing id's prediction is NaN, filled later
     if not allowed and (missing.size or len(predictions) != len(solution)):
         examples = ", ".join(quoted(solution_ids[i]) for i in missing[:SHOWN_IDS])
-        message = f"{missing.size:,} of the challenge's ids have no row: {examples}" if missing.size else (
-            f"the submission has {len(predictions):,} rows; the challenge has {len(solution):,} ids"
-        )
+        message = _("%(count)s of the challenge's ids have no row: %(examples)s",
+                    count=shown_count(int(missing.size)), examples=examples) if missing.size else _("the submission has %(rows)s rows; the challenge has %(ids)s ids",
+                                 rows=shown_count(len(predictions)), ids=shown_count(len(solution)))
         raise SubmissionError([Problem(None, id_column, message)])
     columns = list(spec.submission.columns)
     if spec.task == "multiclass" or spec.submission.curves:
@@ -89,9 +90,9 @@ def _check_predictions(y_pred: np.ndarray, spec: ChallengeSpec) -> None:
     """Raise SubmissionError when predictions are not finite numbers, or not probabilities."""
     # read_submission reports bad values by line; this guards frames built some other way.
     if not np.all(np.isfinite(y_pred)):
-        raise SubmissionError([Problem(None, None, "the predictions contain empty, NaN or infinite values")])
+        raise SubmissionError([Problem(None, None, _("the predictions contain empty, NaN or infinite values"))])
     if (spec.task in ("binary", "multiclass") or spec.submission.curves) and (np.any(y_pred < 0) or np.any(y_pred > 1)):
-        raise SubmissionError([Problem(None, None, "the predictions contain probabilities outside [0, 1]")])
+        raise SubmissionError([Problem(None, None, _("the predictions contain probabilities outside [0, 1]"))])
 
 
 def _secondary_value(evaluator: Evaluator, rows: np.ndarray) -> float:

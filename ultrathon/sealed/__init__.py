@@ -23,6 +23,7 @@ import tempfile
 import threading
 
 import ultrathon
+from ultrathon.i18n import N_, current_language, gettext as _
 from ultrathon.sealed.confine import Limits
 from ultrathon.scorers.errors import ScoringError, time_limit_message
 from ultrathon.sealed.wire import FrameTooLarge, read_json, send_frame, send_json
@@ -43,10 +44,14 @@ REPLY_GRACE_S = 5  # beyond the time limit (when the server kills the process), 
 class SealedFailure(ScoringError):
     """A sealed run that broke a limit, died or answered nonsense: a safe message, detail for organisers."""
 
+    def __init__(self, message: str, detail: str = ""):
+        super().__init__(_(message), detail)  # a marked message, or one already translated (left as it is)
 
-MEMORY_MESSAGE = "the challenge's scoring program exceeded its memory limit"
-CRASH_MESSAGE = "the challenge's scoring program stopped unexpectedly; the organisers have been told"
-OUTPUT_MESSAGE = "the challenge's scoring program returned no valid result; the organisers have been told"
+
+# Marked here, translated when a failure is raised: into the language the worker speaks for the team.
+MEMORY_MESSAGE = N_("the challenge's scoring program exceeded its memory limit")
+CRASH_MESSAGE = N_("the challenge's scoring program stopped unexpectedly; the organisers have been told")
+OUTPUT_MESSAGE = N_("the challenge's scoring program returned no valid result; the organisers have been told")
 
 
 def limits_of(spec) -> Limits:
@@ -209,7 +214,9 @@ def score_sealed(spec, content: bytes, solution_csv: bytes, custom_source: str |
     """
     from ultrathon.scorers.report import ReportInvalid, report_from_wire
 
-    header = {"spec": spec.model_dump(mode="json"), "custom_source": custom_source, "bootstrap": bootstrap, "phase": phase}
+    # The sealed process writes the file's problems in the language the caller speaks now.
+    header = {"spec": spec.model_dump(mode="json"), "custom_source": custom_source, "bootstrap": bootstrap, "phase": phase,
+              "language": current_language()}
     answer = (scorer or _default).run(limits_of(spec), header, [content, solution_csv])
     printed = answer.get("printed") or ""
     if answer["ok"]:
@@ -243,7 +250,7 @@ def _failure(error: object, printed: str) -> Exception:
     if kind == "memory":
         return SealedFailure(MEMORY_MESSAGE, detail)
     if kind == "solution":
-        return ScoringError(SCORING_FAILED, f"the solution file cannot be used:\n{detail}")
+        return ScoringError(SCORING_FAILED, _("the solution file cannot be used:\n%(detail)s", detail=detail))
     return ScoringError(SCORING_FAILED, detail)
 
 

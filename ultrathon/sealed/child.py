@@ -67,15 +67,18 @@ def describe_error(error: BaseException) -> dict:
 
 def score_request(header: dict, content: bytes, solution_csv: bytes) -> dict:
     """Score one submission against its solution as the request describes; return the report."""
+    from ultrathon.i18n import speaking
     from ultrathon.scorers import load_custom_metric, read_solution, read_submission, score
     from ultrathon.scorers.report import report_to_wire
     from ultrathon.spec import ChallengeSpec
 
     spec = ChallengeSpec.model_validate(header["spec"], context={"cross_checks": False})
-    solution = read_solution(solution_csv, spec, phase=header.get("phase"))
-    predictions = read_submission(content, spec, solution_ids=solution[spec.data.id_column])
-    custom = load_custom_metric(header.get("custom_source") or "", spec.metrics.custom_function) if spec.metrics.custom else None
-    report = score(predictions, solution, spec, custom_metric=custom, bootstrap=bool(header.get("bootstrap", True)))
+    # Every message raised here (a file's problems, a failure) is in the language the request names.
+    with speaking(header.get("language")):
+        solution = read_solution(solution_csv, spec, phase=header.get("phase"))
+        predictions = read_submission(content, spec, solution_ids=solution[spec.data.id_column])
+        custom = load_custom_metric(header.get("custom_source") or "", spec.metrics.custom_function) if spec.metrics.custom else None
+        report = score(predictions, solution, spec, custom_metric=custom, bootstrap=bool(header.get("bootstrap", True)))
     return report_to_wire(report)
 
 

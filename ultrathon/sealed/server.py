@@ -234,9 +234,12 @@ def main(argv: list[str]) -> None:
     import ultrathon.scorers  # noqa: F401
     import ultrathon.sealed.child  # noqa: F401
     import ultrathon.spec  # noqa: F401
+    from ultrathon.i18n import LANGUAGES, translations
     from ultrathon.sealed.child import rehearse
 
     rehearse()
+    for language in LANGUAGES:
+        translations(language)  # read once here: every forked process has the catalogs without reading a file
     # Objects that exist now live as long as the server: keep the collector off their pages, so
     # a forked process shares them with the server instead of copying them on its first collection.
     gc.collect()

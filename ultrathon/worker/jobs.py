@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from ultrathon.i18n import gettext as _, speaking
 from ultrathon.platform.audit import record
 from ultrathon.platform.extensions import db
 from ultrathon.platform.models import Challenge, Score, Submission, SubmissionStatus, utcnow
@@ -20,6 +21,7 @@ from ultrathon.platform.challenges.feedback import set_shown
 from ultrathon.platform.leaderboard.cache import clear_leaderboard
 from ultrathon.platform.notifications.triggers import notify_submission_outcome
 from ultrathon.platform.submissions.delivery import (
+    message_language,
     publish_submission_event,
     scoring_timeout,
     timeout_message,
@@ -97,7 +99,7 @@ def _score(content: bytes, solution_csv: bytes, custom_source: str | None, spec,
 def describe_failure(error: Exception, timeout_s: int) -> dict[str, Any]:
     """Return the failed row's fields for a scoring error: a safe message, and detail for organisers."""
     from ultrathon.scorers import ParticipantVisibleError, ScoringError, SolutionError, SubmissionError
-    from ultrathon.scorers.errors import SCORING_FAILED
+    from ultrathon.scorers.errors import scoring_failed
 
     if caused_by_timeout(error):
         return {"error": timeout_message(timeout_s), "error_detail": None, "problems": None}
@@ -109,8 +111,9 @@ def describe_failure(error: Exception, timeout_s: int) -> dict[str, Any]:
     if isinstance(error, ParticipantVisibleError):
         return {"error": str(error), "error_detail": traceback.format_exc(), "problems": None}
     if isinstance(error, SolutionError):
-        return {"error": SCORING_FAILED, "error_detail": f"the solution file cannot be used:\n{error}", "problems": None}
-    return {"error": SCORING_FAILED, "error_detail": traceback.format_exc(), "problems": None}
+        return {"error": scoring_failed(), "error_detail": _("the solution file cannot be used:\n%(detail)s", detail=error),
+                "problems": None}
+    return {"error": scoring_failed(), "error_detail": traceback.format_exc(), "problems": None}
 
 
 def _finish(submission_id: int, job_id: str | None, values: dict[str, Any], report=None) -> Submission | None:
@@ -154,7 +157,7 @@ def _measure(submission: Submission, job_id: str | None) -> None:
             reason = "agent_report"
         elif submission.problems:
             reason = "invalid_file"
-        elif "time limit" in (submission.error or ""):
+        elif submission.error == timeout_message(scoring_timeout(submission.challenge)):  # in the language it was written
             reason = "timeout"
         else:
             reason = "scoring_error"
@@ -215,28 +218,35 @@ def score_submission(submission_id: int) -> str:
         if submission is None:
             return "skipped: not queued for this delivery"
         publish_submission_event(submission)
-        challenge = submission.challenge
-        timeout_s = scoring_timeout(challenge)
-        # Read everything from the database first: an error here is infrastructure (RQ retries),
-        # while any error inside the scorers below is the submission's outcome.
-        content, solution_csv, custom_source = _inputs(submission.id, challenge.id)
-        spec, phase = challenge.settings, submission.phase.slug
-        db.session.commit()  # nothing holds a transaction open while scoring runs
-        try:
-            report = _score(content, solution_csv, custom_source, spec, phase)
-        except Exception as error:  # noqa: BLE001 - every scoring error ends as a readable `failed`
-            values = {"status": FAILED, **describe_failure(error, timeout_s)}
-            finished = _finish(submission_id, job_id, values)
-            if finished is None:
-                return "superseded"
-            _announce(finished)
-            return "failed"
-        values = {"status": SCORED, "scored_at": utcnow(), "scorer_version": report.version, "error": None, "error_detail": None, "problems": None}
-        finished = _finish(submission_id, job_id, values, report)
+        # What the team reads of a failure is stored once: written in the uploader's language.
+        with speaking(message_language(submission)):
+            return _score_claimed(submission, job_id)
+
+
+def _score_claimed(submission: Submission, job_id: str | None) -> str:
+    """Score a submission this run has claimed and store the outcome; return what happened."""
+    submission_id, challenge = submission.id, submission.challenge
+    timeout_s = scoring_timeout(challenge)
+    # Read everything from the database first: an error here is infrastructure (RQ retries),
+    # while any error inside the scorers below is the submission's outcome.
+    content, solution_csv, custom_source = _inputs(submission.id, challenge.id)
+    spec, phase = challenge.settings, submission.phase.slug
+    db.session.commit()  # nothing holds a transaction open while scoring runs
+    try:
+        report = _score(content, solution_csv, custom_source, spec, phase)
+    except Exception as error:  # noqa: BLE001 - every scoring error ends as a readable `failed`
+        values = {"status": FAILED, **describe_failure(error, timeout_s)}
+        finished = _finish(submission_id, job_id, values)
         if finished is None:
             return "superseded"
         _announce(finished)
-        return "scored"
+        return "failed"
+    values = {"status": SCORED, "scored_at": utcnow(), "scorer_version": report.version, "error": None, "error_detail": None, "problems": None}
+    finished = _finish(submission_id, job_id, values, report)
+    if finished is None:
+        return "superseded"
+    _announce(finished)
+    return "scored"
 
 
 def scoring_job_failed(job, connection, exc_type, exc_value, tb) -> None:
@@ -252,9 +262,10 @@ def scoring_job_failed(job, connection, exc_type, exc_value, tb) -> None:
             submission = db.session.get(Submission, submission_id)
             if submission is None:
                 return
-            values = {"status": FAILED, "error": timeout_message(scoring_timeout(submission.challenge)),
-                      "error_detail": None, "problems": None}
-            finished = _finish(submission_id, job.id, values)
+            with speaking(message_language(submission)):
+                values = {"status": FAILED, "error": timeout_message(scoring_timeout(submission.challenge)),
+                          "error_detail": None, "problems": None}
+                finished = _finish(submission_id, job.id, values)
             if finished is not None:
                 _announce(finished)
         finally:

@@ -17,6 +17,7 @@ from rq.command import send_stop_job_command
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
+from ultrathon.i18n import N_, gettext as _, speaking
 from ultrathon.platform import telemetry
 from ultrathon.platform.agents.challenges import agent_challenge_ids
 from ultrathon.platform.agents.failures import mark_waiting
@@ -28,6 +29,7 @@ from ultrathon.platform.queueing import get_redis
 from ultrathon.platform.submissions.delivery import (
     DEFAULT_TIMEOUT_S,
     enqueue_scoring,
+    message_language,
     new_job_id,
     publish_submission_event,
     scoring_timeout,
@@ -44,7 +46,7 @@ QUEUED_GRACE_S = 2
 STALE_GRACE_S = 10
 MAX_ATTEMPTS = 3
 LIVE_JOB_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
-GAVE_UP = "scoring could not finish after {n} attempts; the organisers have been told"
+GAVE_UP = N_("scoring could not finish after %(n)s attempts; the organisers have been told")
 
 
 @dataclass
@@ -154,7 +156,10 @@ class _Sweep:
     def give_up(self, row, timeout: int, reason: str) -> None:
         """Fail a submission that used every attempt, with the message a team understands."""
         ran_out = row.started_at is not None and self.now - row.started_at > timedelta(seconds=timeout)
-        message = timeout_message(timeout) if ran_out else GAVE_UP.format(n=row.attempts)
+        submission = db.session.get(Submission, row.id)
+        # Stored once for the team to read: in the uploader's language.
+        with speaking(message_language(submission) if submission is not None else None):
+            message = timeout_message(timeout) if ran_out else _(GAVE_UP, n=row.attempts)
         if _compare_and_set(row, status=FAILED, error=message, error_detail=f"given up by the sweeper: {reason}"):
             telemetry.count("scoring_failures", reason="sweeper_gave_up")
             self.result.failed.append(row.id)

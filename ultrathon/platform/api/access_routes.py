@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify
+from flask_babel import gettext as _
 
 from ..governance.access import ACCESS_KINDS, AccessError, latest_request, request_access, request_to_dict
 from ..governance.gate import participation_refusal
@@ -28,7 +29,8 @@ def post_access_request(slug: str):
     body = _json_object()
     unknown = sorted(set(body) - {"answers"})
     if unknown:
-        raise ApiProblem(400, f"body field {unknown[0][:40]}: not a field of an access request; it takes answers only")
+        raise ApiProblem(400, _("body field %(name)s: not a field of an access request; it takes answers only",
+                                name=unknown[0][:40]))
     refusal = participation_refusal(user, challenge, need_verified=True)
     if refusal is not None and refusal.kind not in ACCESS_KINDS:
         raise ApiProblem(403, refusal.detail, kind=refusal.kind, title=refusal.title)

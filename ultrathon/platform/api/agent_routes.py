@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from flask import Response, jsonify, request, url_for
+from flask_babel import gettext as _
 
 from ..agents.challenges import WAKE_KEY
 from ..agents.failures import store_failure
@@ -26,6 +27,8 @@ from . import bp
 from .auth import _bearer_secret
 from .errors import ApiProblem, bearer_challenge
 
+# Agents are programs and send no Accept-Language, so they read English; the messages are marked
+# all the same (they are few and simple), for the person at the agent's console who asks for theirs.
 MAX_WAIT_S = 20
 RECHECK_S = 5  # a long poll looks again this often: an expired lease wakes nobody
 
@@ -36,8 +39,8 @@ def require_agent() -> AgentToken:
     token = live_agent_token(secret) if secret else None
     if token is None:
         db.session.rollback()
-        raise ApiProblem(401, f"this operation needs a live agent token (they start with {AGENT_TOKEN_PREFIX!r}); "
-                              "this one is missing, unknown or revoked",
+        raise ApiProblem(401, _("this operation needs a live agent token (they start with %(prefix)s); this one is "
+                                "missing, unknown or revoked", prefix=repr(AGENT_TOKEN_PREFIX)),
                          headers={"WWW-Authenticate": bearer_challenge("invalid_token" if secret else None)})
     note_seen(token, request.headers.get("User-Agent"))
     return token
@@ -69,7 +72,8 @@ def _wait_s() -> float:
     body = request.get_json(silent=True) if request.data else {}
     wait = (body or {}).get("wait", MAX_WAIT_S) if isinstance(body, dict) else None
     if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not 0 <= wait <= MAX_WAIT_S:
-        raise ApiProblem(400, f"wait must be a number of seconds from 0 to {MAX_WAIT_S}", invalid_params=[{"name": "wait"}])
+        raise ApiProblem(400, _("wait must be a number of seconds from 0 to %(most)s", most=MAX_WAIT_S),
+                         invalid_params=[{"name": "wait"}])
     return float(wait)
 
 
@@ -83,7 +87,7 @@ def agent_lease():
         token = db.session.get(AgentToken, token_id)
         db.session.refresh(token)
         if token.revoked_at is not None:
-            raise ApiProblem(401, "this agent token was revoked while it waited")
+            raise ApiProblem(401, _("this agent token was revoked while it waited"))
         view = lease_next(token)
         if view is not None:
             return jsonify(_job_body(view))

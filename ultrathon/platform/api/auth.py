@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import current_app, request
+from flask import current_app, g, request
+from flask_babel import gettext as _, refresh
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
@@ -22,11 +23,11 @@ def _bearer_secret() -> str | None:
     header = request.headers.get("Authorization")
     if header is None:
         return None
-    scheme, _, secret = header.strip().partition(" ")
+    scheme, _space, secret = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         # RFC 6750: another scheme gets the bare challenge; a Bearer header without a token is malformed.
         error = "invalid_request" if scheme.lower() == "bearer" else None
-        raise ApiProblem(401, "the Authorization header must read `Bearer <token>`",
+        raise ApiProblem(401, _("the Authorization header must read `Bearer <token>`"),
                          headers={"WWW-Authenticate": bearer_challenge(error)})
     return secret.strip()
 
@@ -48,10 +49,10 @@ def _authenticate() -> User | None:
         challenge = {"WWW-Authenticate": bearer_challenge("invalid_token")}
         if disabled:
             # Only the token's holder gets here, and they need to know whom to ask.
-            raise ApiProblem(401, "the account this token belongs to is disabled, and its tokens are revoked; "
-                                  "write to the organisers", headers=challenge)
-        raise ApiProblem(401, f"this token is unknown, expired or revoked (tokens start with {TOKEN_PREFIX!r})",
-                         headers=challenge)
+            raise ApiProblem(401, _("the account this token belongs to is disabled, and its tokens are revoked; write to "
+                                    "the organisers"), headers=challenge)
+        raise ApiProblem(401, _("this token is unknown, expired or revoked (tokens start with %(prefix)s)",
+                                prefix=repr(TOKEN_PREFIX)), headers=challenge)
     _state()["rate_key"] = "token:" + hashlib.sha256(secret.encode()).hexdigest()[:16]
     return user
 
@@ -69,16 +70,25 @@ def current_api_user() -> User | None:
             state["user"] = _authenticate()
         except ApiProblem as exc:
             state["user"], state["problem"] = None, exc
+        _speak_to(state["user"])
     if "problem" in state:
         raise state["problem"]
     return state["user"]
+
+
+def _speak_to(user: User | None) -> None:
+    """Answer in the caller's language setting from here on: the token's user is known only now."""
+    # The locale selector (languages/choice.py) reads g.language_user; a locale worked out before
+    # the caller was known (Accept-Language, the challenge's) is dropped and chosen again.
+    g.language_user = user
+    refresh()
 
 
 def require_user() -> User:
     """Return the calling user; answer 401 for an anonymous call."""
     user = current_api_user()
     if user is None:
-        raise ApiProblem(401, "this operation needs a bearer token: send `Authorization: Bearer <token>`")
+        raise ApiProblem(401, _("this operation needs a bearer token: send `Authorization: Bearer <token>`"))
     return user
 
 

@@ -10,7 +10,7 @@ from ..phases.models import UnknownPhase, current_phase, phase_named
 from . import bp
 from .auth import require_user
 from .errors import ApiProblem
-from .routes import _challenge_or_404, _field, _json_object
+from .routes import _challenge_or_404, _field, _json_object, unknown_phase_problem
 
 
 def _problem(exc: CommitmentRefused) -> ApiProblem:
@@ -45,7 +45,7 @@ def list_commitments(slug: str):
         asked = request.args.get("phase") or None
         phase = phase_named(challenge, asked) if asked else (next_phase(challenge) or current_phase(challenge))
     except UnknownPhase as error:
-        raise ApiProblem(404, str(error), invalid_params=[{"name": "phase", "reason": "no such phase"}]) from None
+        raise unknown_phase_problem(error) from None
     team = team_of(user, challenge)
     items = team_commitments(team, phase) if team is not None else []
     return jsonify(phase=phase.slug, opens_at=phase.opens_at.isoformat(), open_for_commitments=not phase.has_opened(),

@@ -8,7 +8,10 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Response, json, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, default_exceptions
+
+from ultrathon.i18n import N_
 
 from ..extensions import limiter
 
@@ -37,6 +40,26 @@ PROBLEM_TYPES = {
     "access-refused": "The organisers refused the caller's access request; `detail` gives their reason. A new request may follow.",
     "results-being-verified": "The challenge has closed; its private standings wait for the organisers to publish them.",
 }
+
+
+# A problem's `title` in the caller's language: the phrases of the statuses this API answers with.
+STATUS_PHRASES = {
+    400: N_("Bad Request"), 401: N_("Unauthorized"), 403: N_("Forbidden"), 404: N_("Not Found"),
+    405: N_("Method Not Allowed"), 406: N_("Not Acceptable"), 409: N_("Conflict"), 413: N_("Request Entity Too Large"),
+    415: N_("Unsupported Media Type"), 422: N_("Unprocessable Entity"), 429: N_("Too Many Requests"),
+    500: N_("Internal Server Error"), 503: N_("Service Unavailable"),
+}
+# Werkzeug's own descriptions of the statuses an API request may meet without a view's detail,
+# marked word for word so that `_detail_for` finds their translation.
+WERKZEUG_DESCRIPTIONS = (
+    N_("The browser (or proxy) sent a request that this server could not understand."),
+    N_("You don't have the permission to access the requested resource. It is either read-protected or not readable by "
+       "the server."),
+    N_("A conflict happened while processing the request. The resource might have been modified while the request was "
+       "being processed."),
+    N_("The server does not support the media type transmitted in the request."),
+    N_("The request was well-formed but was unable to be followed due to semantic errors."),
+)
 
 
 def problem_type(name: str) -> str:
@@ -76,10 +99,12 @@ class ApiProblem(Exception):
 
 
 def _status_phrase(status: int) -> str:
+    if status in STATUS_PHRASES:
+        return _(STATUS_PHRASES[status])
     try:
         return HTTPStatus(status).phrase
     except ValueError:
-        return "Error"
+        return _("Error")
 
 
 def _default_kind(status: int) -> str:
@@ -125,28 +150,37 @@ def _from_http_exception(exc: HTTPException) -> Response:
 def _detail_for(exc: HTTPException) -> str:
     status = exc.code or 500
     if status == 404:
-        return f"nothing at {request.path} for this caller"
+        return _("nothing at %(path)s for this caller", path=request.path)
     if status == 405:
         allowed = ", ".join(sorted(getattr(exc, "valid_methods", None) or []))
-        return f"{request.method} is not allowed on {request.path}; use {allowed}"
+        return _("%(method)s is not allowed on %(path)s; use %(allowed)s", method=request.method, path=request.path,
+                 allowed=allowed)
     if status == 413:
-        return "the request body is larger than this server accepts"
-    # Werkzeug's own descriptions are generic but safe; they never carry user data.
-    return exc.description or _status_phrase(status)
+        return _("the request body is larger than this server accepts")
+    # Werkzeug's own descriptions are generic but safe; they never carry user data. Those marked
+    # above read in the caller's language; an abort's own description was written in it already.
+    return _(exc.description) if exc.description else _status_phrase(status)
 
 
 def _rate_limited() -> Response:
     limit = limiter.current_limit
     if limit is None:
-        return problem_response(429, "too many requests; slow down", kind="rate-limited", headers={"Retry-After": "1"})
+        return problem_response(429, _("too many requests; slow down"), kind="rate-limited", headers={"Retry-After": "1"})
     retry_after = max(1, int(limit.reset_at - time.time()))
-    return problem_response(429, f"at most {limit.limit} for this token; try again in {retry_after} s",
+    return problem_response(429, _("at most %(limit)s for this token; try again in %(seconds)s s", limit=limit.limit,
+                                   seconds=retry_after),
                             kind="rate-limited", headers={"Retry-After": str(retry_after)})
 
 
 def _unexpected(exc: Exception) -> Response:
     log.exception("unhandled error under the API at %s", request.path)
-    return problem_response(500, "the server failed to answer; the error is logged for the operators")
+    detail = N_("the server failed to answer; the error is logged for the operators")
+    try:
+        # Choosing the language may read the database, which may be what failed: then English.
+        title, detail = _status_phrase(500), _(detail)
+    except Exception:  # noqa: BLE001 - the answer must go out whatever broke
+        title = HTTPStatus(500).phrase
+    return problem_response(500, detail, title=title)
 
 
 def is_api_request() -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, jsonify, request
+from flask_babel import gettext as _
 
 from ..challenges.access import being_verified, can_view_private
 from ..challenges.feedback import hidden_notice, scores_hidden
@@ -15,6 +16,7 @@ from . import bp
 from .auth import current_api_user
 from .errors import ApiProblem
 from .pagination import DEFAULT_LIMIT, PageRequest, page_request, slice_page
+from .routes import no_challenge_problem, unknown_phase_problem
 
 MAX_KEPT_PAGE_START = 10_000  # leaderboard pages kept per process: the first 200 of each split at most
 SPLITS = ("public", "private")
@@ -27,7 +29,7 @@ def leaderboard(slug: str):
     user = current_api_user()
     split = request.args.get("split", "public")
     if split not in SPLITS:
-        raise ApiProblem(400, f"query parameter split: must be public or private, got {split[:40]!r}")
+        raise ApiProblem(400, _("query parameter split: must be public or private, got %(split)s", split=repr(split[:40])))
     page = page_request()
     if split == "private" and not can_view_private(user, board):
         raise _private_refused(board)
@@ -39,12 +41,15 @@ def leaderboard(slug: str):
 def _private_refused(board: Board) -> ApiProblem:
     """Return the 403 of a private board not shown to this caller yet: being verified, or before the close."""
     if being_verified(board):
-        return ApiProblem(403, f"the final results of {board.slug} are being verified by its organisers: the private "
-                               "leaderboard is shown once they publish them", kind="results-being-verified",
-                          title="Results being verified")
-    what = f"the {board.phase_title} phase" if board.phased else "the challenge"
-    return ApiProblem(403, f"the private leaderboard of {board.slug} is shown to its organisers only "
-                           f"until {what} closes at {board.closes_at.isoformat()}")
+        return ApiProblem(403, _("the final results of %(challenge)s are being verified by its organisers: the private "
+                                 "leaderboard is shown once they publish them", challenge=board.slug),
+                          kind="results-being-verified", title=_("Results being verified"))
+    when = {"challenge": board.slug, "phase": board.phase_title, "time": board.closes_at.isoformat()}
+    if board.phased:
+        return ApiProblem(403, _("the private leaderboard of %(challenge)s is shown to its organisers only until the "
+                                 "%(phase)s phase closes at %(time)s", **when))
+    return ApiProblem(403, _("the private leaderboard of %(challenge)s is shown to its organisers only until the "
+                             "challenge closes at %(time)s", **when))
 
 
 @bp.get("/challenges/<slug>/leaderboard/combined")
@@ -52,7 +57,7 @@ def combined_leaderboard(slug: str):
     """Return the ranking across a challenge's phases (combine_phases) once the final phase's results are out."""
     boards = phase_boards(slug)
     if boards is None:
-        raise ApiProblem(404, f"no challenge with slug {slug[:80]!r}")
+        raise no_challenge_problem(slug)
     try:
         return jsonify(combined_standings(boards, current_api_user()))
     except CombinedHidden as hidden:
@@ -86,7 +91,7 @@ def _board_or_404(slug: str) -> Board:
     try:
         board = find_board(slug, request.args.get("phase") or None)
     except UnknownPhase as error:
-        raise ApiProblem(404, str(error), invalid_params=[{"name": "phase", "reason": "no such phase"}]) from None
+        raise unknown_phase_problem(error) from None
     if board is None:
-        raise ApiProblem(404, f"no challenge with slug {slug[:80]!r}")
+        raise no_challenge_problem(slug)
     return board

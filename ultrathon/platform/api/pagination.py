@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from flask import request
+from flask_babel import gettext as _
 
 from ..arguments import positive_int
 from ..extensions import db
@@ -41,8 +42,8 @@ def encode_cursor(position: int) -> str:
 def decode_cursor(cursor: str) -> int:
     """Return the position a cursor stands for; raise a 400 for one this API did not issue."""
     if re.fullmatch(CURSOR_PATTERN, cursor) is None:
-        raise ApiProblem(400, f"query parameter cursor: {cursor[:40]!r} is not a cursor this API issued; "
-                              "pass back the next_cursor of the previous page")
+        raise ApiProblem(400, _("query parameter cursor: %(cursor)s is not a cursor this API issued; pass back the "
+                                "next_cursor of the previous page", cursor=repr(cursor[:40])))
     return int.from_bytes(base64.urlsafe_b64decode(cursor + "=="), "big")
 
 
@@ -53,8 +54,8 @@ def page_request() -> PageRequest:
     if raw_limit is not None:
         limit = positive_int(raw_limit, MAX_LIMIT)
         if limit is None:
-            raise ApiProblem(400, f"query parameter limit: must be a whole number from 1 to {MAX_LIMIT}, "
-                                  f"got {raw_limit[:20]!r}")
+            raise ApiProblem(400, _("query parameter limit: must be a whole number from 1 to %(most)s, got %(limit)s",
+                                    most=MAX_LIMIT, limit=repr(raw_limit[:20])))
     raw_cursor = request.args.get("cursor")
     return PageRequest(limit=limit, position=None if raw_cursor is None else decode_cursor(raw_cursor))
 

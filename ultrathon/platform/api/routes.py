@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from flask import Response, jsonify, request, url_for
+from flask import Response, g, jsonify, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from ..audit import record
 from ..challenges.access import (
     get_challenge, has_accepted_terms, held_back_message, held_until, is_organiser, team_of, terms_sha256,
 )
+from ultrathon.i18n import N_
+
 from ..extensions import db
 from ..governance.gate import participation_refusal
 from ..models import Challenge, ChallengeFile, Membership, Submission, Team, User, utcnow
@@ -36,6 +39,12 @@ def _check_request() -> None:
     # The agent routes authenticate agent tokens themselves (agent_routes.require_agent).
     if request.endpoint != "api.openapi" and not (request.endpoint or "").startswith("api.agent_"):
         current_api_user()
+
+
+@bp.teardown_request
+def _forget_caller(_error: BaseException | None) -> None:
+    """Drop the caller's language with the request: an app context kept across requests (tests) must not keep it."""
+    g.pop("language_user", None)
 
 
 @bp.get("/openapi.json")
@@ -104,8 +113,8 @@ def download_file(slug: str, name: str):
     if refusal is not None:
         raise ApiProblem(403, refusal.detail, kind=refusal.kind, title=refusal.title)
     if not (has_accepted_terms(user, challenge) or is_organiser(user, challenge)):
-        raise ApiProblem(403, f"accept the data-use terms of {challenge.slug} first: create or join a team "
-                              "with accept_terms: true")
+        raise ApiProblem(403, _("accept the data-use terms of %(challenge)s first: create or join a team with "
+                                "accept_terms: true", challenge=challenge.slug))
     # Only ChallengeFile rows are served, by exact name: the solution is not one of them,
     # so no spelling of a path can reach it.
     public = db.session.execute(
@@ -114,7 +123,8 @@ def download_file(slug: str, name: str):
     organiser = is_organiser(user, challenge)
     if public is None:
         names = ", ".join(f.name for f in challenge.files if organiser or held_until(challenge, f.name) is None)
-        raise ApiProblem(404, f"{challenge.slug} has no public file named {name[:80]!r}; its files are: {names}")
+        raise ApiProblem(404, _("%(challenge)s has no public file named %(name)s; its files are: %(files)s",
+                                challenge=challenge.slug, name=repr(name[:80]), files=names))
     until = held_until(challenge, public.name)
     if until is not None and not organiser:
         raise ApiProblem(403, held_back_message(challenge, public.name, until))
@@ -152,7 +162,7 @@ def join_team_route(team_id: int):
     user = require_user()
     team = db.session.get(Team, team_id)  # the int converter has kept it within an id's range
     if team is None:
-        raise ApiProblem(404, f"no team with id {team_id}")
+        raise ApiProblem(404, _("no team with id %(id)s", id=team_id))
     body = _json_object()
     code = _field(body, "code", str, required=True)
     accept = _field(body, "accept_terms", bool, default=False)
@@ -175,10 +185,10 @@ def upload_submission(slug: str):
     challenge = _challenge_or_404(slug)
     upload = request.files.get("file")
     if upload is None:
-        raise ApiProblem(400, "send the predictions as a multipart/form-data field named `file`")
+        raise ApiProblem(400, _("send the predictions as a multipart/form-data field named `file`"))
     note = request.form.get("note", "")
     if "\x00" in note:
-        raise ApiProblem(400, "form field note: NUL characters are not allowed")
+        raise ApiProblem(400, _("form field note: NUL characters are not allowed"))
     try:
         # The upload's own name is kept for display only; the bytes go to the database.
         submission = accept_submission(challenge, user, upload.read(), upload.filename or "", note=note,
@@ -206,7 +216,7 @@ def list_submissions(slug: str):
     try:
         phase = phase_named(challenge, request.args.get("phase") or None)
     except UnknownPhase as error:
-        raise ApiProblem(404, str(error), invalid_params=[{"name": "phase", "reason": "no such phase"}]) from None
+        raise unknown_phase_problem(error) from None
     team = team_of(user, challenge)
     if team is None:
         return jsonify(page_body([], None, dict, team=None, quota=None, phase=phase.slug))
@@ -253,15 +263,25 @@ def _change_selection(submission_id: int, change: Callable[[Submission, User], N
 def _challenge_or_404(slug: str) -> Challenge:
     challenge = get_challenge(slug)
     if challenge is None:
-        raise ApiProblem(404, f"no challenge with slug {slug[:80]!r}")
+        raise no_challenge_problem(slug)
     return challenge
+
+
+def no_challenge_problem(slug: str) -> ApiProblem:
+    """Return the 404 of a challenge slug nobody loaded."""
+    return ApiProblem(404, _("no challenge with slug %(slug)s", slug=repr(slug[:80])))
+
+
+def unknown_phase_problem(error: UnknownPhase) -> ApiProblem:
+    """Return the 404 of a ?phase= the challenge does not have."""
+    return ApiProblem(404, str(error), invalid_params=[{"name": "phase", "reason": _("no such phase")}])
 
 
 def _submission_or_404(submission_id: int, user: User) -> Submission:
     submission = submission_for_viewer(submission_id, user)
     if submission is None:
         # The same answer whether it does not exist or belongs to another team.
-        raise ApiProblem(404, f"no submission {submission_id} among those you may see")
+        raise ApiProblem(404, _("no submission %(id)s among those you may see", id=submission_id))
     return submission
 
 
@@ -271,23 +291,24 @@ def _json_object() -> dict[str, Any]:
     except RecursionError:  # nesting deeper than the decoder goes: not a body this API takes
         body = None
     if not isinstance(body, dict):
-        raise ApiProblem(400, "send a JSON object as the request body, with Content-Type: application/json")
+        raise ApiProblem(400, _("send a JSON object as the request body, with Content-Type: application/json"))
     return body
 
 
-_TYPE_NAMES = {str: "a string", bool: "true or false", dict: "an object"}
+_TYPE_NAMES = {str: N_("a string"), bool: N_("true or false"), dict: N_("an object")}
 
 
 def _field(body: dict[str, Any], name: str, kind: type, *, required: bool = False, default: Any = None) -> Any:
     if name not in body:
         if required:
-            raise ApiProblem(400, f"body field {name}: required")
+            raise ApiProblem(400, _("body field %(name)s: required", name=name))
         return default
     value = body[name]
     if not isinstance(value, kind):
-        raise ApiProblem(400, f"body field {name}: must be {_TYPE_NAMES[kind]}, got {type(value).__name__}")
+        raise ApiProblem(400, _("body field %(name)s: must be %(kind)s, got %(type)s", name=name, kind=_(_TYPE_NAMES[kind]),
+                                type=type(value).__name__))
     if isinstance(value, str) and "\x00" in value:
-        raise ApiProblem(400, f"body field {name}: NUL characters are not allowed")
+        raise ApiProblem(400, _("body field %(name)s: NUL characters are not allowed", name=name))
     return value
 
 

@@ -6,6 +6,8 @@ import re
 from datetime import datetime
 from typing import Any
 
+from ultrathon.i18n import gettext as _
+
 from ..audit import record
 from ..challenges.access import team_of
 from ..extensions import db
@@ -38,23 +40,25 @@ def _phase_to_commit(challenge: Challenge, slug: str | None) -> Phase:
         try:
             return phase_named(challenge, slug)
         except UnknownPhase as error:
-            raise CommitmentRefused(404, str(error), "phase") from None
+            raise CommitmentRefused(404, str(error), field="phase") from None
     phase = next_phase(challenge)
     if phase is None:
-        raise CommitmentRefused(409, f"every phase of {challenge.slug} has opened; a commitment is made before "
-                                     "its phase opens", "phase")
+        raise CommitmentRefused(409, _("every phase of %(challenge)s has opened; a commitment is made before its phase "
+                                       "opens", challenge=challenge.slug), field="phase")
     return phase
 
 
 def clean_sha256(value: Any) -> str:
     """Return a SHA-256 as 64 lower-case hex digits, or refuse it saying what is wrong."""
     if not isinstance(value, str) or not value.strip():
-        raise CommitmentRefused(400, "sha256: give the SHA-256 of the archive as 64 hex digits "
-                                     "(e.g. the first word of `sha256sum model.tar.gz`)", "sha256")
+        raise CommitmentRefused(400, _("sha256: give the SHA-256 of the archive as 64 hex digits (e.g. the first word "
+                                       "of `sha256sum model.tar.gz`)"), field="sha256")
     text = value.strip()
     if not _SHA256.match(text):
-        what = f"is {len(text)} characters long" if len(text) != 64 else "has characters other than 0-9 and a-f"
-        raise CommitmentRefused(400, f"sha256: {what}; a SHA-256 is 64 hex digits (0-9, a-f)", "sha256")
+        detail = (_("sha256: is %(length)s characters long; a SHA-256 is 64 hex digits (0-9, a-f)", length=len(text))
+                  if len(text) != 64 else
+                  _("sha256: has characters other than 0-9 and a-f; a SHA-256 is 64 hex digits (0-9, a-f)"))
+        raise CommitmentRefused(400, detail, field="sha256")
     return text.lower()
 
 
@@ -63,21 +67,23 @@ def clean_label(value: Any) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise CommitmentRefused(400, f"label: must be text, got {type(value).__name__}", "label")
+        raise CommitmentRefused(400, _("label: must be text, got %(type)s", type=type(value).__name__), field="label")
     text = " ".join(value.split())
     if "\x00" in text:
-        raise CommitmentRefused(400, "label: NUL characters are not allowed", "label")
+        raise CommitmentRefused(400, _("label: NUL characters are not allowed"), field="label")
     if len(text) > LABEL_LIMIT:
-        raise CommitmentRefused(400, f"label: is {len(text)} characters long; at most {LABEL_LIMIT}", "label")
+        raise CommitmentRefused(400, _("label: is %(length)s characters long; at most %(most)s", length=len(text),
+                                       most=LABEL_LIMIT), field="label")
     return text
 
 
 def _committing_team(challenge: Challenge, user: User | None) -> Team:
     team = team_of(user, challenge) if user is not None else None
     if team is None:
-        raise CommitmentRefused(403, f"you are in no team in {challenge.slug}; only a team's members commit for it")
+        raise CommitmentRefused(403, _("you are in no team in %(challenge)s; only a team's members commit for it",
+                                       challenge=challenge.slug))
     if team.disqualified_at is not None:
-        raise CommitmentRefused(403, f"team {team.name} was disqualified; it can no longer make commitments")
+        raise CommitmentRefused(403, _("team %(team)s was disqualified; it can no longer make commitments", team=team.name))
     return team
 
 
@@ -90,11 +96,13 @@ def make_commitment(challenge: Challenge, user: User | None, phase_slug: str | N
     lock_team(team.id)  # the count below and the insert serialise per team
     now = utcnow()
     if phase.has_opened(now):
-        raise CommitmentRefused(409, f"the {phase.title} phase ({phase.slug}) opened at {phase.opens_at.isoformat()}; "
-                                     "a commitment is made before its phase opens", "phase")
+        raise CommitmentRefused(409, _("the %(phase)s phase (%(slug)s) opened at %(time)s; a commitment is made before its "
+                                       "phase opens", phase=phase.title, slug=phase.slug, time=phase.opens_at.isoformat()),
+                                field="phase")
     if len(commitments_of(team, phase)) >= MAX_PER_PHASE:
-        raise CommitmentRefused(409, f"team {team.name} has made {MAX_PER_PHASE} commitments for the {phase.title} "
-                                     "phase, the most it may; the latest stays in force")
+        raise CommitmentRefused(409, _("team %(team)s has made %(count)s commitments for the %(phase)s phase, the most it "
+                                       "may; the latest stays in force", team=team.name, count=MAX_PER_PHASE,
+                                       phase=phase.title))
     commitment = Commitment(challenge_id=challenge.id, phase_id=phase.id, team_id=team.id, user_id=user.id,
                             sha256=digest, label=label, created_at=now)
     db.session.add(commitment)

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from ultrathon.i18n import gettext as _  # phases are named outside a request too (the CLI, the worker)
 from ultrathon.spec import PhaseSettings
 
 from ..extensions import db
@@ -122,8 +123,8 @@ def phase_named(challenge: Challenge, slug: str | None) -> Phase:
         return current_phase(challenge)
     found = next((p for p in challenge.phases if p.slug == slug), None)
     if found is None:
-        raise UnknownPhase(f"{challenge.slug} has no phase {slug[:64]!r}; its phases are "
-                           + ", ".join(p.slug for p in challenge.phases))
+        raise UnknownPhase(_("%(challenge)s has no phase %(phase)s; its phases are %(phases)s", challenge=challenge.slug,
+                             phase=repr(slug[:64]), phases=", ".join(p.slug for p in challenge.phases)))
     return found
 
 

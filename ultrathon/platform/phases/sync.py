@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ultrathon.i18n import ngettext  # the loader runs in the CLI, in its language
 from ultrathon.spec import ChallengeSpec
 
 from ..extensions import db
@@ -23,8 +24,11 @@ def sync_phases(challenge: Challenge, spec: ChallengeSpec) -> None:
             db.select(db.func.count()).select_from(Submission).where(Submission.phase_id == phase.id)
         ).scalar_one()
         if held:
-            raise PhaseRemovalRefused(f"{spec.slug}: phase {slug!r} is gone from challenge.yaml but holds {held} "
-                                      "submission(s); put it back, or rename the new phase to it")
+            raise PhaseRemovalRefused(ngettext(
+                "%(challenge)s: phase %(phase)s is gone from challenge.yaml but holds %(num)s submission; put it back, "
+                "or rename the new phase to it",
+                "%(challenge)s: phase %(phase)s is gone from challenge.yaml but holds %(num)s submissions; put it back, "
+                "or rename the new phase to it", held, challenge=spec.slug, phase=repr(slug)))
         challenge.phases.remove(phase)
     for settings in wanted:
         row = existing.get(settings.slug)

@@ -5,6 +5,8 @@ Each action commits its own transaction, then talks to Redis, so a Redis outage 
 
 from __future__ import annotations
 
+from ultrathon.i18n import N_, gettext as _  # the CLI and the sweeper act outside a request too
+
 from ..audit import record
 from ..challenges.access import is_organiser
 from ..extensions import db
@@ -12,15 +14,16 @@ from ..leaderboard.cache import clear_leaderboard
 from ..models import Challenge, Score, Submission, SubmissionStatus, Team, User, utcnow
 from ..queueing import get_redis
 from .delivery import enqueue_scoring, new_job_id, publish_submission_event, scoring_timeout
-from .errors import SubmissionRefused
+from .errors import SubmissionRefused, shown_status
 
-CANCELLED = "cancelled by the organisers"
+# Stored as written here (rescore_challenge finds cancelled rows by it); translated where it is shown.
+CANCELLED = N_("cancelled by the organisers")
 
 
 def _require_organiser(user: User | None, challenge: Challenge) -> None:
     # actor None is the system itself (the CLI loader, the sweeper): trusted callers.
     if user is not None and not is_organiser(user, challenge):
-        raise SubmissionRefused(403, "Organisers only", "only the challenge's organisers can do this")
+        raise SubmissionRefused(403, _("Organisers only"), _("only the challenge's organisers can do this"))
 
 
 def _reset_for_scoring(submission: Submission) -> tuple[int, str, int]:
@@ -79,7 +82,8 @@ def cancel_submission(submission: Submission, actor: User | None) -> Submission:
     if not changed:
         db.session.rollback()
         db.session.refresh(submission)
-        raise SubmissionRefused(409, "Not queued", f"only a queued submission can be cancelled; this one is {submission.status}")
+        raise SubmissionRefused(409, _("Not queued"), _("only a queued submission can be cancelled; this one is %(status)s",
+                                                        status=shown_status(submission.status)))
     record("submission.cancel", actor=actor, challenge=challenge, target=submission)
     db.session.commit()
     db.session.refresh(submission)
@@ -105,7 +109,7 @@ def disqualify_team(team: Team, reason: str, actor: User | None) -> Team:
     _require_organiser(actor, challenge)
     reason = " ".join((reason or "").split())
     if not reason:
-        raise SubmissionRefused(400, "Reason required", "a disqualification needs a reason; it is recorded and shown to the team")
+        raise SubmissionRefused(400, _("Reason required"), _("a disqualification needs a reason; it is recorded and shown to the team"))
     team.disqualified_at = utcnow()
     team.disqualified_reason = reason
     record("team.disqualify", actor=actor, challenge=challenge, target=team, reason=reason)

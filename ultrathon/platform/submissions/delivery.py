@@ -10,6 +10,7 @@ import logging
 import secrets
 from typing import Iterable
 
+from ultrathon.i18n import supported
 from ultrathon.scorers.errors import time_limit_message
 from ultrathon.spec import ScoringSpec
 
@@ -38,6 +39,13 @@ def scoring_timeout(challenge: Challenge) -> int:
 def timeout_message(seconds: int) -> str:
     """Return what a team reads when scoring ran out of time."""
     return time_limit_message(seconds)
+
+
+def message_language(submission: Submission) -> str:
+    """Return the language a submission's stored messages are written in: its uploader's setting, else the challenge's."""
+    # The worker writes a failure once, for the team to read later: in the uploader's language, not the viewer's.
+    uploader = submission.user
+    return supported(uploader.language if uploader is not None else None) or submission.challenge.settings.language
 
 
 def new_job_id(submission_id: int) -> str:

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from ultrathon.i18n import N_, gettext as _
+
 from ..governance.gate import participation_refusal
 from .quota import Quota
+
+# A submission's status as a refusal names it (the API's `status` field keeps the value itself).
+STATUS_NAMES = {"queued": N_("queued"), "scoring": N_("scoring"), "scored": N_("scored"), "failed": N_("failed")}
+
+
+def shown_status(status: str) -> str:
+    """Return a submission's status in the current language."""
+    return _(STATUS_NAMES[status]) if status in STATUS_NAMES else status
 
 
 class SubmissionRefused(Exception):

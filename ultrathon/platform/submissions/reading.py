@@ -6,6 +6,7 @@ import math
 from datetime import datetime
 from typing import Any
 
+from ultrathon.i18n import gettext as _
 from ultrathon.scorers.horizon_table import horizons_from_dict
 
 from ..agents.sites import submission_sites
@@ -32,6 +33,12 @@ def submission_for_viewer(submission_id: int, user: User | None) -> Submission |
         return submission
     team = team_of(user, submission.challenge)
     return submission if team is not None and team.id == submission.team_id else None
+
+
+def shown_error(error: str | None) -> str | None:
+    """Return a failed submission's stored message for the reader: a fixed one (cancelled, ...) in their language."""
+    # The worker writes its messages in the uploader's language; fixed ones are stored as marked, in English.
+    return _(error) if error else error
 
 
 def _rounded(value: float | None, decimals: int) -> float | None:
@@ -66,7 +73,7 @@ def _file_fields(submission: Submission) -> dict[str, Any]:
         "status": submission.status,
         "created_at": _iso(submission.created_at),
         "scored_at": _iso(submission.scored_at),
-        "error": submission.error,
+        "error": shown_error(submission.error),
         "problems": submission.problems,
         "note": submission.note,
         "filename": submission.filename,

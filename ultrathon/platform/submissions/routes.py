@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -149,7 +150,7 @@ def upload(slug: str):
     note = request.form.get("note", "")
     try:
         if upload_file is None or not upload_file.filename:
-            raise SubmissionRefused(400, "No file", "choose a CSV file to upload")
+            raise SubmissionRefused(400, _("No file"), _("choose a CSV file to upload"))
         submission = accept_submission(challenge, current_user._get_current_object(), upload_file.read(), upload_file.filename, note,
                                        phase=request.form.get("phase") or None)
     except SubmissionRefused as refused:

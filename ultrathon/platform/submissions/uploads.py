@@ -14,6 +14,10 @@ from datetime import datetime, timezone
 
 from sqlalchemy.exc import IntegrityError
 
+# ultrathon.i18n, not Flask-Babel: uploads are also taken outside a request (the CLI's baselines),
+# and inside one it follows the request's language all the same.
+from ultrathon.i18n import gettext as _
+
 from ..audit import record
 from ..challenges.access import has_accepted_terms, is_organiser, team_of
 from ..extensions import db
@@ -44,7 +48,7 @@ def _utc_text(moment: datetime) -> str:
 def _duration_text(seconds: int) -> str:
     hours, rest = divmod(max(0, seconds), 3600)
     minutes = max(1, rest // 60) if not hours else rest // 60
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    return _("%(hours)s h %(minutes)s min", hours=hours, minutes=minutes) if hours else _("%(minutes)s min", minutes=minutes)
 
 
 def _megabytes(size: int) -> str:
@@ -53,11 +57,11 @@ def _megabytes(size: int) -> str:
 
 def _check_size(challenge: Challenge, data: bytes) -> None:
     if not data:
-        raise SubmissionRefused(400, "Empty file", "the file is empty: upload a CSV file with a header and one row per id")
+        raise SubmissionRefused(400, _("Empty file"), _("the file is empty: upload a CSV file with a header and one row per id"))
     max_mb = challenge.settings.submission.max_mb
     if len(data) > max_mb * 2**20:
-        limit = f"{max_mb:g} MB"
-        raise SubmissionRefused(413, "File too large", f"the file is {_megabytes(len(data))}; this challenge accepts files up to {limit}")
+        raise SubmissionRefused(413, _("File too large"), _("the file is %(size)s; this challenge accepts files up to %(limit)s",
+                                                            size=_megabytes(len(data)), limit=format(max_mb, "g") + " MB"))
 
 
 def _check_format(challenge: Challenge, data: bytes) -> None:
@@ -71,32 +75,31 @@ def _check_format(challenge: Challenge, data: bytes) -> None:
         read_submission(data, challenge.settings, solution_ids=accepted_ids(challenge))
     except SubmissionError as error:
         problems = [{"row": p.row, "column": p.column, "message": p.message} for p in error.problems]
-        raise SubmissionRefused(400, "Invalid submission file", str(error), problems=problems) from None
+        raise SubmissionRefused(400, _("Invalid submission file"), str(error), problems=problems) from None
 
 
 def _check_note(note: str | None) -> str:
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        raise SubmissionRefused(400, "Note too long", f"a note has at most {MAX_NOTE} characters; this one has {len(note)}")
+        raise SubmissionRefused(400, _("Note too long"), _("a note has at most %(most)s characters; this one has %(length)s",
+                                                           most=MAX_NOTE, length=len(note)))
     return note
 
 
 def _refuse_over_quota(quota: Quota, now: datetime) -> None:
     if quota.total_exhausted:
-        used = (f"you have used all {quota.total} submissions this challenge allows a person, counting those you "
-                "made in other teams" if quota.personal_total
-                else f"your team has used all {quota.total} submissions this challenge allows")
-        raise SubmissionRefused(429, "Submission quota used up", used, quota=quota)
+        used = (_("you have used all %(total)s submissions this challenge allows a person, counting those you made in "
+                  "other teams", total=quota.total) if quota.personal_total
+                else _("your team has used all %(total)s submissions this challenge allows", total=quota.total))
+        raise SubmissionRefused(429, _("Submission quota used up"), used, quota=quota)
     if quota.exhausted:
         wait = quota.seconds_to_reset(now)
-        used = (f"you have made the {quota.per_day} submissions a person may make today (UTC), counting those in "
-                "other teams" if quota.personal_today
-                else f"your team has used its {quota.per_day} submissions for today (UTC)")
-        raise SubmissionRefused(
-            429, "Daily submission quota used up",
-            f"{used}; the count resets at {_utc_text(quota.resets_at)}, in {_duration_text(wait)}",
-            retry_after=wait, quota=quota,
-        )
+        when = {"per_day": quota.per_day, "time": _utc_text(quota.resets_at), "wait": _duration_text(wait)}
+        used = (_("you have made the %(per_day)s submissions a person may make today (UTC), counting those in other "
+                  "teams; the count resets at %(time)s, in %(wait)s", **when) if quota.personal_today
+                else _("your team has used its %(per_day)s submissions for today (UTC); the count resets at %(time)s, "
+                       "in %(wait)s", **when))
+        raise SubmissionRefused(429, _("Daily submission quota used up"), used, retry_after=wait, quota=quota)
 
 
 def _store(challenge: Challenge, phase: Phase, team: Team, user: User | None, data: bytes, filename: str, note: str,
@@ -144,34 +147,43 @@ def _phase_of_upload(challenge: Challenge, slug: str | None) -> Phase:
     try:
         return phase_named(challenge, slug)
     except UnknownPhase as error:
-        raise SubmissionRefused(404, "No such phase", str(error)) from None
+        raise SubmissionRefused(404, _("No such phase"), str(error)) from None
 
 
 def _refuse_outside_window(challenge: Challenge, phase: Phase, now: datetime) -> None:
     """Refuse an upload to a phase that is not open, saying when it opens or closed (and what comes next)."""
-    name = "the challenge" if len(challenge.phases) == 1 else f"the {phase.title} phase"
+    single = len(challenge.phases) == 1
     if now < phase.opens_at:
-        raise SubmissionRefused(403, "Challenge not open", f"{name} is not open: it opens at {_utc_text(phase.opens_at)}")
+        when = {"phase": phase.title, "time": _utc_text(phase.opens_at)}
+        raise SubmissionRefused(403, _("Challenge not open"), _("the challenge is not open: it opens at %(time)s", **when)
+                                if single else _("the %(phase)s phase is not open: it opens at %(time)s", **when))
     if now >= phase.closes_at:
         later = [p for p in challenge.phases if p.position > phase.position and now < p.closes_at]
-        after = f"; the {later[0].title} phase opens at {_utc_text(later[0].opens_at)}" if later and now < later[0].opens_at else ""
-        raise SubmissionRefused(403, "Challenge not open", f"{name} is not open: it closed at {_utc_text(phase.closes_at)}{after}")
+        when = {"phase": phase.title, "time": _utc_text(phase.closes_at)}
+        if later and now < later[0].opens_at:
+            when.update(next=later[0].title, next_time=_utc_text(later[0].opens_at))
+            detail = _("the %(phase)s phase is not open: it closed at %(time)s; the %(next)s phase opens at %(next_time)s", **when)
+        else:
+            detail = (_("the challenge is not open: it closed at %(time)s", **when) if single
+                      else _("the %(phase)s phase is not open: it closed at %(time)s", **when))
+        raise SubmissionRefused(403, _("Challenge not open"), detail)
 
 
 def accept_submission(challenge: Challenge, user: User | None, data: bytes, filename: str, note: str = "",
                       phase: str | None = None) -> Submission:
     """Check and store a team's upload to a phase (the current one), then queue it; raise SubmissionRefused if refused."""
     if user is None or not getattr(user, "is_authenticated", False):
-        raise SubmissionRefused(401, "Login required", "log in to submit")
+        raise SubmissionRefused(401, _("Login required"), _("log in to submit"))
     refuse_if_barred(challenge, user)
     team = team_of(user, challenge)
     if team is None:
-        raise SubmissionRefused(403, "Not in a team", "join or create a team first")
+        raise SubmissionRefused(403, _("Not in a team"), _("join or create a team first"))
     if not has_accepted_terms(user, challenge):
-        raise SubmissionRefused(403, "Terms not accepted", "accept the challenge's data-use terms before submitting")
+        raise SubmissionRefused(403, _("Terms not accepted"), _("accept the challenge's data-use terms before submitting"))
     if team.disqualified_at is not None:
-        reason = f": {team.disqualified_reason}" if team.disqualified_reason else ""
-        raise SubmissionRefused(403, "Team disqualified", f"your team has been disqualified{reason}")
+        detail = (_("your team has been disqualified: %(reason)s", reason=team.disqualified_reason) if team.disqualified_reason
+                  else _("your team has been disqualified"))
+        raise SubmissionRefused(403, _("Team disqualified"), detail)
     now = utcnow()
     target = _phase_of_upload(challenge, phase)
     _refuse_outside_window(challenge, target, now)
@@ -193,7 +205,7 @@ def accept_baseline(challenge: Challenge, organiser: User, data: bytes, filename
                     name: str = BASELINE_NAME, phase: str | None = None) -> Submission:
     """Store an organiser's reference submission on a baseline team in a phase (shown unranked, no quota)."""
     if not is_organiser(organiser, challenge):
-        raise SubmissionRefused(403, "Organisers only", "only the challenge's organisers can submit a baseline")
+        raise SubmissionRefused(403, _("Organisers only"), _("only the challenge's organisers can submit a baseline"))
     target = _phase_of_upload(challenge, phase)
     name = " ".join((name or "").split()) or BASELINE_NAME
     _check_size(challenge, data)
@@ -203,7 +215,8 @@ def accept_baseline(challenge: Challenge, organiser: User, data: bytes, filename
         db.select(Team).where(Team.challenge_id == challenge.id, db.func.lower(Team.name) == name.lower())
     ).scalar_one_or_none()
     if team is not None and not team.is_baseline:
-        raise SubmissionRefused(409, "Name taken", f"a competing team is named {name!r}; choose another baseline name")
+        raise SubmissionRefused(409, _("Name taken"), _("a competing team is named %(name)s; choose another baseline name",
+                                                        name=repr(name)))
     if team is None:
         team = Team(challenge_id=challenge.id, name=name[:80], invite_code=secrets.token_urlsafe(12), is_baseline=True)
         db.session.add(team)
@@ -211,7 +224,8 @@ def accept_baseline(challenge: Challenge, organiser: User, data: bytes, filename
             db.session.flush()
         except IntegrityError:
             db.session.rollback()
-            raise SubmissionRefused(409, "Name taken", f"a team named {name!r} was created at the same moment; try again") from None
+            raise SubmissionRefused(409, _("Name taken"), _("a team named %(name)s was created at the same moment; try again",
+                                                            name=repr(name))) from None
     submission = _store(challenge, target, team, organiser, data, filename, note, check_quota=False, action="submission.baseline")
     _deliver(submission, challenge)
     return submission
