@@ -36,7 +36,7 @@ def _check_scorer(check: _Checker, raw: dict, flagged: set) -> str | None:
 
 def _dry_run_custom_metric(check: _Checker, spec: ChallengeSpec, source: str) -> None:
     """Score the sample submission with the custom metric, sealed as the workers will run it."""
-    from ultrathon.scorers.errors import SCORING_FAILED, ScoringError, SubmissionError
+    from ultrathon.scorers.errors import ScoringError, SubmissionError, scoring_failed
     from ultrathon.sealed import default_scorer, score_sealed
 
     for phase in spec.phase_list:  # each phase's sample, on that phase's rows
@@ -52,6 +52,6 @@ def _dry_run_custom_metric(check: _Checker, spec: ChallengeSpec, source: str) ->
         except ScoringError as error:
             # Organisers read their own metric's error, not the plain message their teams would.
             detail = error.detail.strip().splitlines()
-            what = detail[-1] if error.message == SCORING_FAILED and detail else error.message
+            what = detail[-1] if error.message == scoring_failed() and detail else error.message
             check.problems.append(Problem(check.display(spec.metrics.custom_file), 1, WHOLE_FILE,
                                           _("the custom metric failed on %(file)s: %(reason)s", file=sample, reason=what)))

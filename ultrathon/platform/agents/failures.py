@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import current_app
 
+from ...i18n import N_
 from .. import telemetry
 from ..audit import record
 from ..extensions import db
@@ -16,7 +17,8 @@ from .models import AgentChallenge, AgentLease, AgentToken
 
 QUEUED, SCORING, FAILED = (SubmissionStatus.QUEUED.value, SubmissionStatus.SCORING.value,
                            SubmissionStatus.FAILED.value)
-GAVE_UP = "the scoring agent could not score this submission"
+# Stored as written, in English, and shown in the reader's language (submissions/reading.shown_error).
+GAVE_UP = N_("the scoring agent could not score this submission")
 WAITING = "waiting for the data holder's scoring agent"
 FAILURE_KEYS = {"solution_sha256", "error", "problems"}
 PROBLEM_KEYS = {"row", "column", "message"}
