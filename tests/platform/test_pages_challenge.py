@@ -34,7 +34,7 @@ def test_the_overview_shows_timeline_countdown_metric_rules_and_files(client, ch
     page = client.get(f"/challenges/{DEMO}").get_data(as_text=True)
     assert "<h1>Breast mass diagnosis from fine-needle aspirates</h1>" in page
     # Times in UTC for readers without script, machine-readable for the script, the organisers' zone named.
-    assert '<time datetime="2027-02-15T11:00:00+00:00"' in page and "2027-02-15 11:00 UTC" in page
+    assert '<time datetime="2027-02-15T11:00:00+00:00"' in page and "Feb 15, 2027 11:00 UTC" in page
     assert 'data-countdown="2027-02-15T11:00:00+00:00"' in page
     assert "2026-11-02 09:00 +01:00 to 2027-02-15 12:00 +01:00" in page
     assert "<strong>AUROC</strong> ranks the teams — higher is better." in page
