@@ -8,7 +8,12 @@ from flask import abort, request
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
+from ..i18n import N_, gettext as _
+from .languages.formatting import shown_number
+
 MAX_INT = 2**31 - 1  # the largest id, page or offset a PostgreSQL integer holds
+_NUL_IN_QUERY = N_("query parameter %(name)r: NUL characters are not allowed")
+_NUL_IN_FORM = N_("form field %(name)r: NUL characters are not allowed")
 
 
 def positive_int(text: str | None, maximum: int = MAX_INT) -> int | None:
@@ -30,7 +35,8 @@ def int_arg(name: str, default: int, maximum: int = MAX_INT) -> int:
     value = positive_int(raw, maximum)
     if value is None:
         shown = raw if len(raw) <= 40 else raw[:39] + "…"
-        abort(400, description=f"Query parameter {name}: {shown!r} is not a whole number from 1 to {maximum:,}.")
+        abort(400, description=_("Query parameter %(name)s: %(value)r is not a whole number from 1 to %(maximum)s.",
+                                 name=name, value=shown, maximum=shown_number(maximum)))
     return value
 
 
@@ -40,12 +46,12 @@ def refuse_nul() -> None:
     if request.routing_exception is not None:
         return  # no view runs; the 404 or 405 is answered as its blueprint answers one
     if "\x00" in request.path:
-        abort(404, description="no page has a NUL character in its address")
-    for where, values in (("query parameter", request.args), ("form field", request.form)):
+        abort(404, description=_("no page has a NUL character in its address"))
+    for refusal, values in ((_NUL_IN_QUERY, request.args), (_NUL_IN_FORM, request.form)):
         for name, value in values.items(multi=True):
             name = name or ""  # a multipart part may come with no name at all
             if "\x00" in name or "\x00" in value:
-                abort(400, description=f"{where} {name.replace(chr(0), '')[:40]!r}: NUL characters are not allowed")
+                abort(400, description=_(refusal, name=name.replace(chr(0), "")[:40]))
 
 
 class IdConverter(IntegerConverter):

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import current_app
 
+from ...i18n import gettext as _
 from ..audit import record
 from ..extensions import db
 from ..governance.models import AccessRequest
@@ -101,13 +102,13 @@ def _scrubber(needles: list[str], pseudonym: str):
 def _check_erasable(user: User) -> None:
     """Refuse an erasure that would leave the address behind, or that was done already."""
     if is_erased(user):
-        raise AccountError("this account has been erased already")
+        raise AccountError(_("this account has been erased already"))
     named = [c.slug for c in db.session.execute(db.select(Challenge).order_by(Challenge.slug)).scalars()
              if user.email in c.organisers]
     if named:
         # The address is in the challenge folder's spec, which the platform loads but does not own.
-        raise AccountError(f"{user.email} organises {', '.join(named)}: take the address out of organisers: "
-                           "in challenge.yaml and load the challenge again first")
+        raise AccountError(_("%(email)s organises %(challenges)s: take the address out of organisers: in challenge.yaml "
+                             "and load the challenge again first", email=user.email, challenges=", ".join(named)))
 
 
 def _pseudonymise_sole_teams(user: User, pseudonym: str) -> tuple[list[str], list[Team]]:

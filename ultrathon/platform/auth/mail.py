@@ -1,15 +1,45 @@
-"""Outgoing mail: SMTP when configured, else the message is written to the log."""
+"""Outgoing mail: SMTP when configured, else the message is written to the log; each in its recipient's language."""
 
 from __future__ import annotations
 
 import logging
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 
-from flask import current_app
+from flask import current_app, has_request_context, render_template
+from flask_babel import force_locale, get_locale
+
+from ...i18n import SOURCE_LANGUAGE, gettext, speaking, supported
 
 log = logging.getLogger("ultrathon.mail")
+
+
+def recipient_language(user) -> str:
+    """Return the language to write to a person in: their setting, else the request's, else English."""
+    chosen = supported(getattr(user, "language", None))
+    if chosen:
+        return chosen
+    return supported(str(get_locale())) if has_request_context() and get_locale() else SOURCE_LANGUAGE
+
+
+@contextmanager
+def written_for(user) -> Iterator[str]:
+    """Write every message and template of the block in the person's language; yield that language."""
+    language = recipient_language(user)
+    # Templates follow Flask-Babel's locale, messages of ultrathon.i18n the spoken language: both are set.
+    with force_locale(language), speaking(language):
+        yield language
+
+
+def mail_user(user, subject: str, template: str, **context) -> bool:
+    """Mail the person a template's text under a subject (marked with N_), both in their language."""
+    with written_for(user):
+        body = render_template(template, user=user, **context)
+        subject = gettext(subject)
+    return send_mail(user.email, subject, body)
 
 
 def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> bool:

@@ -7,6 +7,7 @@ import hashlib
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from ...i18n import gettext as _
 from ..extensions import db
 from ..models import User
 from .service import replace_password
@@ -38,12 +39,12 @@ def user_for_reset_token(token: str, max_age: int = RESET_LIFETIME_S) -> User:
     try:
         payload = _serializer().loads(token, max_age=max_age)
     except SignatureExpired:
-        raise ResetLinkError("This reset link has expired (links last one hour). Ask for a new one.") from None
+        raise ResetLinkError(_("This reset link has expired (links last one hour). Ask for a new one.")) from None
     except BadSignature:
-        raise ResetLinkError("This reset link is not valid. Check that it was copied whole, or ask for a new one.") from None
+        raise ResetLinkError(_("This reset link is not valid. Check that it was copied whole, or ask for a new one.")) from None
     user = db.session.get(User, payload.get("user")) if isinstance(payload, dict) else None
     if user is None or not user.is_active or payload.get("pw") != _password_fragment(user):
-        raise ResetLinkError("This reset link has been used already. Ask for a new one if you need to.")
+        raise ResetLinkError(_("This reset link has been used already. Ask for a new one if you need to."))
     return user
 
 

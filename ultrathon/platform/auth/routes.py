@@ -7,10 +7,12 @@ import time
 from functools import lru_cache
 
 from flask import Response, abort, current_app, flash, g, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 
+from ...i18n import N_
 from ..arguments import safe_next
 from ..audit import record
 from ..extensions import db, limiter, login_manager
@@ -20,14 +22,15 @@ from ..notifications.forms import settings_form
 from . import bp
 from .erasure import erase_user, export_user_data
 from .forms import EraseAccountForm, LoginForm, NewPasswordForm, PasswordChangeForm, ProfileForm, RegisterForm, ResetRequestForm, TokenForm
-from .mail import send_mail
+from .mail import mail_user
 from .reset import RESET_LIFETIME_S, ResetLinkError, make_reset_token, set_new_password, user_for_reset_token
 from .service import AccountError, change_password, create_user, find_user, hash_password, verify_password
 from .tokens import create_token, revoke_token
 
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Log in to see that page."
+login_manager.login_message = N_("Log in to see that page.")
 login_manager.login_message_category = "info"
+login_manager.localize_callback = _  # the message is flashed in the request's language
 
 
 @bp.before_app_request
@@ -45,6 +48,12 @@ def _dummy_user() -> User:
     A wrong address then costs as long as a wrong password, so timing does not tell which.
     """
     return User(email="", name="", password_hash=hash_password("not a real password, only for timing"))
+
+
+def _sentence(error: Exception) -> str:
+    """Return a service's refusal as a sentence under a form field."""
+    message = str(error)
+    return message[:1].upper() + message[1:] + ("" if message.endswith((".", "?", "!")) else ".")
 
 
 def _form_email_key() -> str:
@@ -71,8 +80,8 @@ def register():
         try:
             user = create_user(form.email.data, form.name.data, form.password.data, verified=False)
         except AccountError as error:
-            field = form.password if "password" in str(error) else form.email
-            field.errors = [*field.errors, str(error)[:1].upper() + str(error)[1:] + "."]
+            field = form.password if error.field == "password" else form.email
+            field.errors = [*field.errors, _sentence(error)]
         else:
             db.session.flush()
             record("user.register", actor=user, target=user)
@@ -80,8 +89,8 @@ def register():
             send_verification(user)
             db.session.commit()
             login_user(user)
-            flash(f"Welcome, {user.name}. We mailed a link to {user.email}: follow it to verify the address, "
-                  "which you need before joining a team, downloading data or uploading.", "success")
+            flash(_("Welcome, %(name)s. We mailed a link to %(email)s: follow it to verify the address, which you need "
+                    "before joining a team, downloading data or uploading.", name=user.name, email=user.email), category="success")
             return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
     return render_template("auth/register.html", form=form), (400 if form.errors else 200)
 
@@ -100,14 +109,14 @@ def login():
             verify_password(_dummy_user(), form.password.data)
         elif verify_password(user, form.password.data):
             if not user.is_active:
-                form.email.errors = [*form.email.errors, "This account has been disabled; write to the organisers."]
+                form.email.errors = [*form.email.errors, _("This account has been disabled; write to the organisers.")]
                 return render_template("auth/login.html", form=form), 403
             user.last_login_at = utcnow()
             record("user.login", actor=user, target=user)
             db.session.commit()
             login_user(user, remember=bool(form.remember.data))
             return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
-        form.password.errors = [*form.password.errors, "That e-mail address and password do not match an account."]
+        form.password.errors = [*form.password.errors, _("That e-mail address and password do not match an account.")]
     return render_template("auth/login.html", form=form), (400 if form.errors else 200)
 
 
@@ -119,7 +128,7 @@ def logout():
             return redirect(url_for("main.index"))
         return render_template("auth/logout.html")
     logout_user()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), category="info")
     return redirect(url_for("main.index"))
 
 
@@ -136,8 +145,8 @@ def reset_request():
             base_url = current_app.config["ULTRATHON"].base_url
             # Behind a proxy the request's own host may be an internal name; the configured one is not.
             link = base_url.rstrip("/") + path if base_url else request.host_url.rstrip("/") + path
-            send_mail(user.email, "Reset your Ultrathon password", render_template(
-                "auth/reset_mail.txt", user=user, link=link, hours=RESET_LIFETIME_S // 3600))
+            mail_user(user, N_("Reset your Ultrathon password"), "auth/reset_mail.txt", link=link,
+                      hours=RESET_LIFETIME_S // 3600)
             record("user.reset_requested", actor=user, target=user)
             db.session.commit()
         return render_template("auth/reset_sent.html", email=form.email.data.strip())
@@ -156,11 +165,11 @@ def reset_password(token: str):
         try:
             set_new_password(user, form.password.data)
         except AccountError as error:
-            form.password.errors = [*form.password.errors, str(error)]
+            form.password.errors = [*form.password.errors, _sentence(error)]
         else:
             logout_user()
-            flash("Your password is changed and every session of your account is logged out. "
-                  "Log in with the new password.", "success")
+            flash(_("Your password is changed and every session of your account is logged out. "
+                    "Log in with the new password."), category="success")
             return redirect(url_for("auth.login"))
     response = make_response(render_template("auth/reset_password.html", form=form, user=user), 400 if form.errors else 200)
     response.headers["Referrer-Policy"] = "no-referrer"  # the token is in this page's address
@@ -176,7 +185,8 @@ def verify_email_link(token: str):
         return render_template("auth/verify_invalid.html", message=str(error)), 400
     verify_email(user)
     db.session.commit()
-    flash(f"Your e-mail address {user.email} is verified. You can now join teams, download data and upload.", "success")
+    flash(_("Your e-mail address %(email)s is verified. You can now join teams, download data and upload.", email=user.email),
+          category="success")
     return redirect(url_for("auth.account") if current_user.is_authenticated else url_for("auth.login"))
 
 
@@ -187,11 +197,11 @@ def resend_verification():
     """Mail a new verification link to the logged-in user's address."""
     user = current_user._get_current_object()
     if user.email_verified_at is not None:
-        flash("Your e-mail address is verified already.", "info")
+        flash(_("Your e-mail address is verified already."), category="info")
     else:
         send_verification(user, "user.verification_resent")
         db.session.commit()
-        flash(f"A new verification link is on its way to {user.email}; it works once.", "success")
+        flash(_("A new verification link is on its way to %(email)s; it works once.", email=user.email), category="success")
     return redirect(url_for("auth.account", _anchor="verify"))
 
 
@@ -221,7 +231,7 @@ def account():
         if profile.validate_on_submit():
             current_user.name = profile.name.data.strip()
             db.session.commit()
-            flash("Your display name is changed.", "success")
+            flash(_("Your display name is changed."), category="success")
             return redirect(url_for("auth.account"))
         return _account_page(profile, TokenForm(prefix="token", formdata=None), status=400)
     return _account_page(profile, TokenForm(prefix="token", formdata=None))
@@ -238,15 +248,15 @@ def change_account_password():
         try:
             change_password(user, form.current.data, form.password.data)
         except AccountError as error:
-            field = form.current if "current" in str(error) else form.password
-            field.errors = [*field.errors, str(error)[:1].upper() + str(error)[1:] + "."]
+            field = form.current if error.field == "current" else form.password
+            field.errors = [*field.errors, _sentence(error)]
         else:
             # change_password moved the session id on; logging in again hands this browser the new one,
             # and a new remember cookie if it had one.
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
             login_user(user, remember=remembered)
-            flash("Your password is changed, and every other session of your account is logged out. "
-                  "Your API tokens still work: revoke below any you no longer trust.", "success")
+            flash(_("Your password is changed, and every other session of your account is logged out. "
+                    "Your API tokens still work: revoke below any you no longer trust."), category="success")
             return redirect(url_for("auth.account"))
     return _account_page(ProfileForm(obj=current_user, prefix="profile", formdata=None), TokenForm(prefix="token", formdata=None),
                          password_form=form, status=400)
@@ -273,7 +283,7 @@ def revoke_api_token(token_id: int):
         abort(404)
     revoke_token(token, current_user._get_current_object())
     db.session.commit()
-    flash(f"Token {token.prefix}… is revoked; it no longer works.", "success")
+    flash(_("Token %(prefix)s… is revoked; it no longer works.", prefix=token.prefix), category="success")
     return redirect(url_for("auth.account"))
 
 
@@ -296,16 +306,16 @@ def erase_account():
     user = current_user._get_current_object()
     if form.validate_on_submit():
         if not verify_password(user, form.password.data):
-            form.password.errors = [*form.password.errors, "That is not your password; nothing was erased."]
+            form.password.errors = [*form.password.errors, _("That is not your password; nothing was erased.")]
         else:
             try:
                 erase_user(user, actor=user, via="account page")
             except AccountError as error:
-                form.password.errors = [*form.password.errors, str(error)[:1].upper() + str(error)[1:] + "."]
+                form.password.errors = [*form.password.errors, _sentence(error)]
             else:
                 logout_user()
-                flash("Your account is erased: your name, e-mail address, password and tokens are gone, "
-                      "and your team's scores stay under a pseudonym.", "success")
+                flash(_("Your account is erased: your name, e-mail address, password and tokens are gone, "
+                        "and your team's scores stay under a pseudonym."), category="success")
                 return redirect(url_for("main.index"))
     return _account_page(ProfileForm(obj=current_user, prefix="profile", formdata=None), TokenForm(prefix="token", formdata=None),
                          erase_form=form, status=400)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from ...i18n import gettext as _
 from ..audit import record
 from ..extensions import db
 from ..models import ApiToken, User, utcnow
@@ -16,7 +17,11 @@ _hasher = PasswordHasher()  # Argon2id with the library's current recommended pa
 
 
 class AccountError(ValueError):
-    """An account request that cannot be carried out; the message says why."""
+    """An account request that cannot be carried out; the message says why, `field` which form field is wrong."""
+
+    def __init__(self, message: str, field: str = "email"):
+        super().__init__(message)
+        self.field = field
 
 
 def normalise_email(email: str) -> str:
@@ -52,22 +57,26 @@ def create_user(email: str, name: str, password: str, *, is_admin: bool = False,
     """
     email = normalise_email(email)
     if "@" not in email or email.startswith("@") or email.endswith("@") or len(email) > 254:
-        raise AccountError(f"{email!r} is not an e-mail address")
+        raise AccountError(_("%(email)r is not an e-mail address", email=email))
     if email.endswith("@" + ERASED_DOMAIN):
-        raise AccountError(f"addresses at {ERASED_DOMAIN} name erased accounts; use a real address")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
+        raise AccountError(_("addresses at %(domain)s name erased accounts; use a real address", domain=ERASED_DOMAIN))
+    _check_password_length(password)
     if find_user(email) is not None:
-        raise AccountError(f"an account for {email} exists already")
+        raise AccountError(_("an account for %(email)s exists already", email=email))
     user = User(email=email, name=(name or email.split("@")[0]).strip()[:100], password_hash=hash_password(password), is_admin=is_admin,
                 email_verified_at=utcnow() if verified else None)
     db.session.add(user)
     return user
 
 
+def _check_password_length(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(_("the password must be at least %(num)s characters long", num=MIN_PASSWORD_LENGTH), field="password")
+
+
 def user_for_session(session_id: str) -> User | None:
     """Return the active user a login session's id names, or None once that session has been ended."""
-    user_id, _, version = session_id.partition(":")
+    user_id, _colon, version = session_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None  # not an id get_id made (e.g. a session from before session versions): log in again
     user = db.session.get(User, int(user_id))
@@ -87,14 +96,13 @@ def change_password(user: User, current: str, new: str) -> None:
     The caller logs its own session in again, so only the user's other sessions end.
     """
     if not verify_password(user, current):
-        raise AccountError("the current password is not right")
+        raise AccountError(_("the current password is not right"), field="current")
     replace_password(user, new, "user.password_change")
 
 
 def replace_password(user: User, password: str, action: str) -> None:
     """Set a checked new password, end every session of the account, record `action` and commit."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
+    _check_password_length(password)
     user.password_hash = hash_password(password)
     end_sessions(user)
     record(action, actor=user, target=user)

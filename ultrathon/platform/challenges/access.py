@@ -7,6 +7,7 @@ from collections.abc import Collection
 from datetime import datetime, timezone
 from typing import Protocol
 
+from ...i18n import gettext as _
 from ..extensions import db
 from ..models import Challenge, Membership, Team, TermsAcceptance, User, utcnow
 
@@ -103,5 +104,6 @@ def held_until(challenge: Challenge, name: str, now: datetime | None = None) -> 
 def held_back_message(challenge: Challenge, name: str, until: datetime) -> str:
     """Return why a held-back file cannot be downloaded yet, and when it can."""
     phase = next(p for p in challenge.settings.phase_list if name in p.public)
-    return (f"{name} of {challenge.slug} is released when the phase {phase.title!r} opens, at "
-            f"{until.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC; it cannot be downloaded before")
+    moment = until.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+    return _("%(file)s of %(challenge)s is released when the phase %(phase)r opens, at %(time)s UTC; it cannot be "
+             "downloaded before", file=name, challenge=challenge.slug, phase=phase.title, time=moment)

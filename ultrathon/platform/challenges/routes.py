@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ...i18n import N_, gettext as _
 from ...metric_catalogue import CATALOGUE
 from ..audit import record
 from ..extensions import db
@@ -28,10 +29,21 @@ def utc_filter(moment: datetime | None) -> datetime | None:
     return moment.astimezone(timezone.utc) if moment is not None else None
 
 
+# What each kind of task is called on the pages.
+TASK_NAMES = {"binary": N_("binary classification"), "multiclass": N_("multiclass classification"),
+              "regression": N_("regression"), "survival": N_("survival analysis")}
+
+
 @bp.app_template_global()
 def metric_label(name: str) -> str:
     """Return a catalogue metric's label, for a page that names the metric by code."""
-    return CATALOGUE[name].label
+    return _(CATALOGUE[name].label)
+
+
+@bp.app_template_global()
+def task_name(task: str) -> str:
+    """Return what a kind of task is called in the page's language (an unknown one as it is written)."""
+    return _(TASK_NAMES[task]) if task in TASK_NAMES else task
 
 
 @bp.app_context_processor
@@ -48,7 +60,7 @@ def _written_time(moment: datetime) -> str:
 
 def _without_title(markdown: str, title: str) -> str:
     """Drop a leading "# Title" line that repeats the challenge's title, which the page shows already."""
-    first, _, rest = (markdown or "").lstrip().partition("\n")
+    first, _newline, rest = (markdown or "").lstrip().partition("\n")
     return rest if first.strip() == f"# {title}" else markdown
 
 
@@ -89,11 +101,12 @@ def accept(slug: str):
     """Record the user's acceptance of the data-use terms in force."""
     challenge = challenge_or_404(slug)
     if request.form.get("accept") != "yes":
-        flash("Tick the box to accept the data-use terms; nothing was recorded.", "error")
+        flash(_("Tick the box to accept the data-use terms; nothing was recorded."), category="error")
     else:
         accept_terms(challenge, current_user._get_current_object())
         db.session.commit()
-        flash(f"You accepted the data-use terms (version {terms_version(challenge)}). The data are yours to download.", "success")
+        flash(_("You accepted the data-use terms (version %(version)s). The data are yours to download.",
+                version=terms_version(challenge)), category="success")
     return _back_inside(challenge, "terms")
 
 
@@ -115,9 +128,9 @@ def attest(slug: str):
         attest_deletion(challenge, current_user._get_current_object(), request.form.get("attest") == "yes")
     except AttestationError as error:
         db.session.rollback()
-        flash(f"No attestation was recorded: {error}.", "error")
+        flash(_("No attestation was recorded: %(reason)s.", reason=error), category="error")
     else:
-        flash("Your attestation that you deleted the data is recorded. Thank you.", "success")
+        flash(_("Your attestation that you deleted the data is recorded. Thank you."), category="success")
     return _back_inside(challenge, "attestation")
 
 
@@ -132,7 +145,7 @@ def download(slug: str, name: str):
         db.select(ChallengeFile).where(ChallengeFile.challenge_id == challenge.id, ChallengeFile.name == name)
     ).scalar_one_or_none()
     if item is None:
-        abort(404, description=f"The challenge {challenge.slug!r} has no public file called {name!r}.")
+        abort(404, description=_("The challenge %(slug)r has no public file called %(name)r.", slug=challenge.slug, name=name))
     organiser = is_organiser(user, challenge)
     refusal = None if organiser else participation_refusal(user, challenge)
     if refusal is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import abort
 
+from ...i18n import gettext as _
+from ..languages.formatting import shown_number
 from ..models import Challenge
 from .access import get_challenge
 
@@ -12,7 +14,7 @@ def challenge_or_404(slug: str) -> Challenge:
     """Return the challenge with this slug or answer 404."""
     challenge = get_challenge(slug)
     if challenge is None:
-        abort(404, description=f"There is no challenge called {slug!r}.")
+        abort(404, description=_("There is no challenge called %(slug)r.", slug=slug))
     return challenge
 
 
@@ -24,10 +26,13 @@ def metric_facts(challenge: Challenge) -> list[dict]:
 
 def _facts(name: str, facts) -> dict:
     """Return one metric as the page shows it: a target metric (ranks=False) says its ideal, not a direction."""
+    # The catalogue's words are translated where the catalogue marks them; unmarked, they stay as written.
+    description = _(facts.description) if facts.description else ""
     if facts.ideal is None:
-        direction, description = f"{'higher' if facts.higher_is_better else 'lower'} is better", facts.description
+        direction = _("higher is better") if facts.higher_is_better else _("lower is better")
     else:  # the page says the ideal beside the label, so the description need not repeat it
-        direction = f"{facts.ideal:g} is ideal"
-        description = facts.description.replace(f" ({direction})", "")
-    return {"name": name, "label": facts.label, "description": description, "higher_is_better": facts.higher_is_better,
+        direction = _("%(value)s is ideal", value=shown_number(facts.ideal))
+        for written in (f" ({facts.ideal:g} is ideal)", f" ({direction})"):
+            description = description.replace(written, "")
+    return {"name": name, "label": _(facts.label), "description": description, "higher_is_better": facts.higher_is_better,
             "direction": direction}

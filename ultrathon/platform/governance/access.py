@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ultrathon.i18n import gettext as _
 from ultrathon.spec.access import MAX_ANSWER
 
 from ..audit import record
@@ -51,22 +52,25 @@ def _clean_answers(challenge: Challenge, answers: Any) -> dict[str, str]:
     if answers is None:
         answers = {}
     if not isinstance(answers, dict):
-        raise AccessError("answers should be an object of question name to text, e.g. {\"affiliation\": \"Rigshospitalet\"}")
+        raise AccessError(_("answers should be an object of question name to text, e.g. %(example)s",
+                            example='{"affiliation": "Rigshospitalet"}'))
     names = [q.name for q in questions]
     unknown = [str(k) for k in answers if k not in names]
     if unknown:
-        known = ", ".join(names) or "none"
-        raise AccessError(f"{challenge.slug} asks no question named {', '.join(repr(u) for u in unknown)}; its questions are: {known}")
+        known = ", ".join(names) or _("none")
+        raise AccessError(_("%(challenge)s asks no question named %(unknown)s; its questions are: %(known)s",
+                            challenge=challenge.slug, unknown=", ".join(repr(u) for u in unknown), known=known))
     cleaned: dict[str, str] = {}
     for question in questions:
         value = answers.get(question.name)
         if value is not None and not isinstance(value, str):
-            raise AccessError(f"the answer to {question.label!r} ({question.name}) should be text")
+            raise AccessError(_("the answer to %(label)r (%(name)s) should be text", label=question.label, name=question.name))
         value = (value or "").strip()
         if len(value) > MAX_ANSWER:
-            raise AccessError(f"the answer to {question.label!r} has at most {MAX_ANSWER} characters; this one has {len(value)}")
+            raise AccessError(_("the answer to %(label)r has at most %(limit)s characters; this one has %(length)s",
+                                label=question.label, limit=MAX_ANSWER, length=len(value)))
         if question.required and not value:
-            raise AccessError(f"answer {question.label!r} ({question.name}): this challenge requires it")
+            raise AccessError(_("answer %(label)r (%(name)s): this challenge requires it", label=question.label, name=question.name))
         cleaned[question.name] = value
     return cleaned
 
@@ -75,13 +79,14 @@ def request_access(challenge: Challenge, user: User, answers: Any) -> AccessRequ
     """Make the user's access request with their answers, approved at once when nothing needs review; commit."""
     access = challenge.settings.access
     if not access.asks:
-        raise AccessError(f"{challenge.slug} asks for no access request: every verified account may join a team", 409)
+        raise AccessError(_("%(challenge)s asks for no access request: every verified account may join a team",
+                            challenge=challenge.slug), 409)
     if is_organiser(user, challenge):
-        raise AccessError("you organise this challenge; organisers need no access request", 409)
+        raise AccessError(_("you organise this challenge; organisers need no access request"), 409)
     current = latest_request(user, challenge)
     if current is not None and current.status != REFUSED:
-        raise AccessError("your access request is approved already" if current.status == APPROVED
-                          else "your access request is waiting for the organisers already", 409)
+        raise AccessError(_("your access request is approved already") if current.status == APPROVED
+                          else _("your access request is waiting for the organisers already"), 409)
     cleaned = _clean_answers(challenge, answers)
     # Only a verified address speaks for its domain (the gate refuses the unverified before this anyway).
     domain = access.domain_allows(user.email) if access.required and user.email_verified_at is not None else None
@@ -100,16 +105,17 @@ def request_access(challenge: Challenge, user: User, answers: Any) -> AccessRequ
 def decide(challenge: Challenge, item: AccessRequest, actor: User, *, approve: bool, reason: str = "") -> AccessRequest:
     """Approve or refuse a pending request (a refusal with the reason the person is shown), record it and commit."""
     if not is_organiser(actor, challenge):
-        raise AccessError("only the challenge's organisers can decide its access requests", 403)
+        raise AccessError(_("only the challenge's organisers can decide its access requests"), 403)
     if item.challenge_id != challenge.id:
-        raise AccessError("that access request is not one of this challenge's", 404)
+        raise AccessError(_("that access request is not one of this challenge's"), 404)
     if item.status != PENDING:
-        raise AccessError(f"{item.user.name}'s request is {item.status} already", 409)
+        raise AccessError(_("%(name)s's request is approved already", name=item.user.name) if item.status == APPROVED
+                          else _("%(name)s's request is refused already", name=item.user.name), 409)
     reason = " ".join((reason or "").split())
     if not approve and not reason:
-        raise AccessError("a refusal needs a reason; the person sees it on the challenge page")
+        raise AccessError(_("a refusal needs a reason; the person sees it on the challenge page"))
     if len(reason) > MAX_REASON:
-        raise AccessError(f"a reason has at most {MAX_REASON} characters; this one has {len(reason)}")
+        raise AccessError(_("a reason has at most %(limit)s characters; this one has %(length)s", limit=MAX_REASON, length=len(reason)))
     item.status = APPROVED if approve else REFUSED
     item.reason = None if approve else reason
     item.decided_at = utcnow()
@@ -132,8 +138,8 @@ def ensure_request(challenge: Challenge, user: User, answers: Any) -> None:
     if answers is not None:
         request_access(challenge, user, answers)
     elif not access.required:  # with required approval the gate says what is missing
-        raise AccessError(f"answer the registration questions of {challenge.title} before joining a team: on the team "
-                          f"page, or with answers in the request (POST /api/v1/challenges/{challenge.slug}/access-request)",
+        raise AccessError(_("answer the registration questions of %(title)s before joining a team: on the team page, or "
+                            "with answers in the request (POST %(path)s)", title=challenge.title, path=_access_path(challenge)),
                           403, ACCESS_REQUIRED)
 
 
@@ -142,20 +148,24 @@ def access_block(user: User | None, challenge: Challenge) -> tuple[str, str, str
     if not challenge.settings.access.required or is_organiser(user, challenge):
         return None
     item = latest_request(user, challenge)
-    where = f"on the team page of {challenge.title} or with POST /api/v1/challenges/{challenge.slug}/access-request"
+    words = {"title": challenge.title, "path": _access_path(challenge)}
     if item is None:
-        return (ACCESS_REQUIRED, "Access request needed",
-                f"{challenge.title} admits participants after the organisers approve their access request; "
-                f"make one {where}")
+        return (ACCESS_REQUIRED, _("Access request needed"),
+                _("%(title)s admits participants after the organisers approve their access request; make one on the team "
+                  "page of %(title)s or with POST %(path)s", **words))
     if item.status == PENDING:
-        return (ACCESS_PENDING, "Access request pending",
-                f"your access request to {challenge.title} is waiting for the organisers' approval; "
-                "you can download, upload and join a team once they approve it")
+        return (ACCESS_PENDING, _("Access request pending"),
+                _("your access request to %(title)s is waiting for the organisers' approval; you can download, upload "
+                  "and join a team once they approve it", **words))
     if item.status == REFUSED:
-        return (ACCESS_REFUSED, "Access request refused",
-                f"the organisers of {challenge.title} refused your access request: {item.reason} "
-                f"(you may ask again {where})")
+        return (ACCESS_REFUSED, _("Access request refused"),
+                _("the organisers of %(title)s refused your access request: %(reason)s (you may ask again on the team "
+                  "page of %(title)s or with POST %(path)s)", reason=item.reason, **words))
     return None
+
+
+def _access_path(challenge: Challenge) -> str:
+    return f"/api/v1/challenges/{challenge.slug}/access-request"
 
 
 def pending_requests(challenge: Challenge) -> list[AccessRequest]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask import render_template, request
 from flask_login import current_user
 
+from ...i18n import gettext as _
 from ..extensions import db
 from ..models import Challenge, Submission, Team, User
 from .access import access_block
@@ -35,10 +36,10 @@ def participation_refusal(user: User | None, challenge: Challenge, *, need_verif
     """Return why the user may not act in the challenge, or None when they may."""
     suspension = active_suspension(user, challenge.id)
     if suspension is not None:
-        return Refusal(SUSPENDED, "Suspended", suspended_message(suspension, challenge.title))
+        return Refusal(SUSPENDED, _("Suspended"), suspended_message(suspension, challenge.title))
     message = unverified_message(user) if need_verified else None
     if message is not None:
-        return Refusal(UNVERIFIED, "E-mail address not verified", message)
+        return Refusal(UNVERIFIED, _("E-mail address not verified"), message)
     # Leaving, renaming and final choices (need_verified=False) stay open to whoever is in a team already.
     block = access_block(user, challenge) if need_verified else None
     return Refusal(*block) if block is not None else None
@@ -82,6 +83,6 @@ def refuse_suspended():
     from ..api.errors import is_api_request, problem_response
 
     if is_api_request():
-        return problem_response(403, detail, kind=SUSPENDED, title="Suspended")
+        return problem_response(403, detail, kind=SUSPENDED, title=_("Suspended"))
     return render_template("governance/suspended.html", challenge=challenge, suspension=suspension, detail=detail), 403
 

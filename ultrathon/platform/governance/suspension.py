@@ -7,6 +7,7 @@ alone; instead every request of the suspended person that touches the challenge 
 
 from __future__ import annotations
 
+from ...i18n import gettext as _
 from ..audit import record
 from ..challenges.access import is_organiser
 from ..extensions import db
@@ -36,18 +37,18 @@ def active_suspension(user: User | None, challenge_id: int) -> Suspension | None
 
 def suspended_message(suspension: Suspension, title: str) -> str:
     """Return what a suspended participant is told, with the organisers' reason."""
-    return (f"the organisers of {title} have suspended you from this challenge: {suspension.reason} "
-            "(you cannot download its data, upload, choose final submissions or change your team; "
-            "write to the organisers if you think this is a mistake)")
+    return _("the organisers of %(title)s have suspended you from this challenge: %(reason)s (you cannot download its "
+             "data, upload, choose final submissions or change your team; write to the organisers if you think this is "
+             "a mistake)", title=title, reason=suspension.reason)
 
 
 def _check_organiser(actor: User, challenge: Challenge, user: User) -> None:
     if not is_organiser(actor, challenge):
-        raise SuspensionError("only the challenge's organisers can suspend its participants", 403)
+        raise SuspensionError(_("only the challenge's organisers can suspend its participants"), 403)
     if user.id == actor.id:
-        raise SuspensionError("you cannot suspend yourself", 403)
+        raise SuspensionError(_("you cannot suspend yourself"), 403)
     if is_organiser(user, challenge):
-        raise SuspensionError(f"{user.name} organises this challenge; an organiser cannot be suspended", 403)
+        raise SuspensionError(_("%(name)s organises this challenge; an organiser cannot be suspended", name=user.name), 403)
 
 
 def is_participant(user: User, challenge: Challenge) -> bool:
@@ -62,13 +63,13 @@ def suspend_user(challenge: Challenge, user: User, reason: str, actor: User) -> 
     _check_organiser(actor, challenge, user)
     reason = " ".join((reason or "").split())
     if not reason:
-        raise SuspensionError("a suspension needs a reason; it is shown to the participant and kept in the audit log")
+        raise SuspensionError(_("a suspension needs a reason; it is shown to the participant and kept in the audit log"))
     if len(reason) > MAX_REASON:
-        raise SuspensionError(f"a reason has at most {MAX_REASON} characters; this one has {len(reason)}")
+        raise SuspensionError(_("a reason has at most %(limit)s characters; this one has %(length)s", limit=MAX_REASON, length=len(reason)))
     if not is_participant(user, challenge):
-        raise SuspensionError(f"{user.name} is not in a team of this challenge", 404)
+        raise SuspensionError(_("%(name)s is not in a team of this challenge", name=user.name), 404)
     if active_suspension(user, challenge.id) is not None:
-        raise SuspensionError(f"{user.name} is suspended already; lift that suspension first to give another reason", 409)
+        raise SuspensionError(_("%(name)s is suspended already; lift that suspension first to give another reason", name=user.name), 409)
     suspension = Suspension(challenge_id=challenge.id, user_id=user.id, reason=reason, by_id=actor.id, at=utcnow())
     db.session.add(suspension)
     db.session.flush()
@@ -80,10 +81,10 @@ def suspend_user(challenge: Challenge, user: User, reason: str, actor: User) -> 
 def lift_suspension(challenge: Challenge, user: User, actor: User) -> Suspension:
     """Lift the participant's suspension in force, record it and commit."""
     if not is_organiser(actor, challenge):
-        raise SuspensionError("only the challenge's organisers can lift a suspension", 403)
+        raise SuspensionError(_("only the challenge's organisers can lift a suspension"), 403)
     suspension = active_suspension(user, challenge.id)
     if suspension is None:
-        raise SuspensionError(f"{user.name} is not suspended from this challenge", 404)
+        raise SuspensionError(_("%(name)s is not suspended from this challenge", name=user.name), 404)
     suspension.lifted_at = utcnow()
     suspension.lifted_by_id = actor.id
     record("user.unsuspend", actor=actor, challenge=challenge, target=user, reason=suspension.reason, suspension=suspension.id)

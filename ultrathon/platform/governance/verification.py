@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from ...i18n import N_, gettext as _, ngettext
 from ..audit import record
-from ..auth.mail import send_mail
+from ..auth.mail import mail_user
 from ..extensions import db
 from ..models import User, utcnow
 
 VERIFY_LIFETIME_S = 48 * 3600
 _SALT = "ultrathon.email-verification"
-UNVERIFIED_MESSAGE = ("verify your e-mail address first: follow the link we mailed to {email}, "
-                      "or ask for a new one with “Resend” on your account page ({url})")
+UNVERIFIED_MESSAGE = N_("verify your e-mail address first: follow the link we mailed to %(email)s, "
+                        "or ask for a new one with “Resend” on your account page (%(url)s)")
 
 
 class VerifyLinkError(ValueError):
@@ -47,17 +48,19 @@ def user_for_verify_token(token: str, max_age: int = VERIFY_LIFETIME_S) -> User:
     try:
         payload, signed_at = serializer.loads(token, return_timestamp=True)
     except BadSignature:
-        raise VerifyLinkError("This verification link is not valid. Check that it was copied whole, "
-                              "or ask for a new one on your account page.") from None
+        raise VerifyLinkError(_("This verification link is not valid. Check that it was copied whole, "
+                                "or ask for a new one on your account page.")) from None
     if _now_seconds() - int(signed_at.timestamp()) > max_age:
-        raise VerifyLinkError(f"This verification link has expired (links last {max_age // 3600} hours). "
-                              "Ask for a new one with “Resend” on your account page.")
+        raise VerifyLinkError(ngettext(
+            "This verification link has expired (links last %(num)s hour). Ask for a new one with “Resend” on your account page.",
+            "This verification link has expired (links last %(num)s hours). Ask for a new one with “Resend” on your account page.",
+            max_age // 3600))
     user = db.session.get(User, payload.get("user")) if isinstance(payload, dict) else None
     if user is None or not user.is_active or payload.get("email") != _address_fragment(user):
-        raise VerifyLinkError("This verification link is not valid for any account any more. "
-                              "Ask for a new one on your account page.")
+        raise VerifyLinkError(_("This verification link is not valid for any account any more. "
+                                "Ask for a new one on your account page."))
     if user.email_verified_at is not None:
-        raise VerifyLinkError("This verification link has been used already: your address is verified.")
+        raise VerifyLinkError(_("This verification link has been used already: your address is verified."))
     return user
 
 
@@ -73,8 +76,8 @@ def send_verification(user: User, action: str = "user.verification_sent") -> boo
     base_url = current_app.config["ULTRATHON"].base_url
     # Behind a proxy the request's own host may be an internal name; the configured one is not.
     link = (base_url.rstrip("/") if base_url else request.host_url.rstrip("/")) + path
-    sent = send_mail(user.email, "Verify your Ultrathon e-mail address", render_template(
-        "auth/verify_mail.txt", user=user, link=link, hours=VERIFY_LIFETIME_S // 3600))
+    sent = mail_user(user, N_("Verify your Ultrathon e-mail address"), "auth/verify_mail.txt", link=link,
+                     hours=VERIFY_LIFETIME_S // 3600)
     record(action, actor=user, target=user, email=user.email)
     return sent
 
@@ -83,4 +86,4 @@ def unverified_message(user: User) -> str | None:
     """Return why an unverified user is refused (None when the address is verified)."""
     if user is None or getattr(user, "email_verified_at", True) is not None:
         return None
-    return UNVERIFIED_MESSAGE.format(email=user.email, url=url_for("auth.account", _external=False) + "#verify")
+    return _(UNVERIFIED_MESSAGE, email=user.email, url=url_for("auth.account", _external=False) + "#verify")

@@ -1,6 +1,7 @@
 """Probe routes: /healthz, /readyz and /metrics."""
 
 from flask import Response, abort, jsonify
+from flask_babel import gettext as _
 
 from . import bp
 from .service import readiness
@@ -27,5 +28,5 @@ def metrics():
     from .metrics import exposition, metrics_allowed
 
     if not metrics_allowed():
-        abort(403, description="/metrics is read from an allow-listed address or with the metrics token")
+        abort(403, description=_("/metrics is read from an allow-listed address or with the metrics token"))
     return Response(exposition(), mimetype=CONTENT_TYPE_LATEST.split(";")[0], headers={"Cache-Control": "no-store"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..challenges.views import challenge_or_404
@@ -39,9 +40,10 @@ def ask(slug: str):
         return _page(challenge, status=error.status, errors={"access": _sentence(str(error))},
                      values={f"answer-{k}": v for k, v in answers.items()})
     if item.status == APPROVED:
-        flash("Your access is approved" + (f" (your address is at {item.by_domain})" if item.by_domain else "")
-              + ": you can now join or create a team.", "success")
+        flash(_("Your access is approved (your address is at %(domain)s): you can now join or create a team.",
+                domain=item.by_domain) if item.by_domain
+              else _("Your access is approved: you can now join or create a team."), category="success")
     else:
-        flash("Your access request is sent. The organisers will look at it; this page and the challenge page "
-              "show their answer.", "success")
+        flash(_("Your access request is sent. The organisers will look at it; this page and the challenge page "
+                "show their answer."), category="success")
     return redirect(url_for("teams.team_page", slug=challenge.slug))

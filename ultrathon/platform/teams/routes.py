@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..challenges.access import has_accepted_terms, team_of, terms_version
@@ -57,7 +58,7 @@ def _attempt(challenge: Challenge, form: str, action: Callable[[], Any], success
     except TeamError as error:
         db.session.rollback()
         return _page(challenge, status=error.status, errors={form: _sentence(str(error))}, **page)
-    flash(success(result), "success")
+    flash(success(result), category="success")
     return redirect(url_for("teams.team_page", slug=challenge.slug))
 
 
@@ -75,7 +76,7 @@ def team_page(slug: str):
     code, invited = _code_and_team(challenge, request.args)
     errors = {}
     if code and invited is None:
-        errors["join"] = "That invite code does not belong to any team in this challenge; check the link you were sent."
+        errors["join"] = _("That invite code does not belong to any team in this challenge; check the link you were sent.")
     return _page(challenge, errors=errors, values={"code": code}, invited=invited)
 
 
@@ -87,7 +88,7 @@ def create(slug: str):
     name = request.form.get("name", "")
     return _attempt(challenge, "create", lambda: create_team(challenge, current_user._get_current_object(), name,
                                                              accept=request.form.get("accept") == "yes"),
-                    lambda team: f"Team “{team.name}” is created. Share its invite link with your team mates.",
+                    lambda team: _("Team “%(name)s” is created. Share its invite link with your team mates.", name=team.name),
                     values={"name": name})
 
 
@@ -98,12 +99,12 @@ def join(slug: str):
     challenge = challenge_or_404(slug)
     code, team = _code_and_team(challenge, request.form)
     if team is None:
-        message = "Enter the invite code a team member gave you." if not code else \
-            "That invite code does not belong to any team in this challenge; check it and try again."
+        message = _("Enter the invite code a team member gave you.") if not code else \
+            _("That invite code does not belong to any team in this challenge; check it and try again.")
         return _page(challenge, status=400 if not code else 404, errors={"join": message}, values={"code": code})
     return _attempt(challenge, "join", lambda: join_team(team, current_user._get_current_object(), code,
                                                          accept=request.form.get("accept") == "yes"),
-                    lambda _: f"You joined team “{team.name}”.", values={"code": code}, invited=team)
+                    lambda _membership: _("You joined team “%(name)s”.", name=team.name), values={"code": code}, invited=team)
 
 
 @bp.post("/challenges/<slug>/team/rename")
@@ -114,9 +115,10 @@ def rename(slug: str):
     team = team_of(current_user, challenge)
     name = request.form.get("name", "")
     if team is None:
-        return _page(challenge, status=404, errors={"create": "You are not in a team in this challenge, so there is none to rename."})
+        return _page(challenge, status=404,
+                     errors={"create": _("You are not in a team in this challenge, so there is none to rename.")})
     return _attempt(challenge, "rename", lambda: rename_team(team, current_user._get_current_object(), name),
-                    lambda _: f"Your team is now called “{team.name}”.", values={"name": name})
+                    lambda _none: _("Your team is now called “%(name)s”.", name=team.name), values={"name": name})
 
 
 @bp.post("/challenges/<slug>/team/leave")
@@ -126,10 +128,10 @@ def leave(slug: str):
     challenge = challenge_or_404(slug)
     team = team_of(current_user, challenge)
     if team is None:
-        return _page(challenge, status=404, errors={"create": "You are not in a team in this challenge."})
+        return _page(challenge, status=404, errors={"create": _("You are not in a team in this challenge.")})
     name = team.name
     return _attempt(challenge, "leave", lambda: leave_team(team, current_user._get_current_object()),
-                    lambda _: f"You left team “{name}”.")
+                    lambda _none: _("You left team “%(name)s”.", name=name))
 
 
 @bp.post("/challenges/<slug>/team/commitments")
@@ -144,7 +146,8 @@ def commit(slug: str):
     except CommitmentRefused as error:
         db.session.rollback()
         return _page(challenge, status=error.status, errors={"commit": _sentence(error.detail)}, values=fields)
-    flash(f"Committed {made.sha256} for the {made.phase.title} phase; it is the one in force until a later one.", "success")
+    flash(_("Committed %(sha256)s for the %(phase)s phase; it is the one in force until a later one.", sha256=made.sha256,
+            phase=made.phase.title), category="success")
     return redirect(url_for("teams.team_page", slug=challenge.slug))
 
 

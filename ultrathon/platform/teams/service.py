@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from ...i18n import gettext as _
 from ..audit import record
 from ..challenges.access import has_accepted_terms, team_of
 from ..extensions import db
@@ -45,9 +46,9 @@ def _refuse_if_barred(challenge: Challenge, user: User, *, need_verified: bool =
 def _clean_name(name: str) -> str:
     cleaned = " ".join((name or "").split())
     if not cleaned:
-        raise TeamError("a team needs a name")
+        raise TeamError(_("a team needs a name"))
     if len(cleaned) > MAX_TEAM_NAME:
-        raise TeamError(f"a team name has at most {MAX_TEAM_NAME} characters")
+        raise TeamError(_("a team name has at most %(limit)s characters", limit=MAX_TEAM_NAME))
     return cleaned
 
 
@@ -61,7 +62,7 @@ def _check_name_free(challenge: Challenge, name: str, except_team: Team | None =
         db.select(Team.id).where(Team.challenge_id == challenge.id, db.func.lower(Team.name) == name.lower())
     ).scalar_one_or_none()
     if clash is not None and (except_team is None or clash != except_team.id):
-        raise TeamError(f"a team named {name!r} exists already in this challenge", 409)
+        raise TeamError(_("a team named %(name)r exists already in this challenge", name=name), 409)
 
 
 def create_team(challenge: Challenge, user: User, name: str, *, accept: bool = False, answers: Any = None) -> Team:
@@ -71,16 +72,16 @@ def create_team(challenge: Challenge, user: User, name: str, *, accept: bool = F
     if accept:
         accept_terms(challenge, user)
     elif not has_accepted_terms(user, challenge):
-        raise TeamError("accept the challenge's data-use terms before creating a team", 403)
+        raise TeamError(_("accept the challenge's data-use terms before creating a team"), 403)
     if team_of(user, challenge) is not None:
-        raise TeamError("you are already in a team for this challenge; leave it first", 409)
+        raise TeamError(_("you are already in a team for this challenge; leave it first"), 409)
     _check_name_free(challenge, name)
     team = Team(challenge_id=challenge.id, name=name, invite_code=secrets.token_urlsafe(12))
     db.session.add(team)
     db.session.flush()
     db.session.add(Membership(team_id=team.id, user_id=user.id, challenge_id=challenge.id, role="owner"))
     record("team.create", actor=user, challenge=challenge, target=team, name=name)
-    _commit_or_conflict("you are already in a team for this challenge, or that name is taken")
+    _commit_or_conflict(_("you are already in a team for this challenge, or that name is taken"))
     return team
 
 
@@ -96,30 +97,30 @@ def join_team(team: Team, user: User, code: str, *, accept: bool = False, answer
     challenge = team.challenge
     # Compared as bytes: compare_digest refuses non-ASCII str, and a typed code may hold some.
     if not code or not secrets.compare_digest(team.invite_code.encode(), code.strip().encode()):
-        raise TeamError("that invite code is not this team's", 403)
+        raise TeamError(_("that invite code is not this team's"), 403)
     _refuse_if_barred(challenge, user, answers=answers)
     if accept:
         accept_terms(challenge, user)
     elif not has_accepted_terms(user, challenge):
-        raise TeamError("accept the challenge's data-use terms before joining a team", 403)
+        raise TeamError(_("accept the challenge's data-use terms before joining a team"), 403)
     current = team_of(user, challenge)
     if current is not None:
         raise TeamError(
-            "you are already in this team" if current.id == team.id
-            else "you are already in a team for this challenge; leave it first", 409)
+            _("you are already in this team") if current.id == team.id
+            else _("you are already in a team for this challenge; leave it first"), 409)
     if team.disqualified_at is not None:
-        raise TeamError("this team has been disqualified", 403)
+        raise TeamError(_("this team has been disqualified"), 403)
     max_size = challenge.settings.teams.max_size
     # Counted under the team's lock, so joins racing for the last places take one each.
     lock_team(team.id)
     size = db.session.execute(db.select(db.func.count()).select_from(Membership).where(Membership.team_id == team.id)).scalar_one()
     if size >= max_size:
         db.session.rollback()
-        raise TeamError(f"this team is full: a team has at most {max_size} members", 409)
+        raise TeamError(_("this team is full: a team has at most %(num)s members", num=max_size), 409)
     membership = Membership(team_id=team.id, user_id=user.id, challenge_id=challenge.id)
     db.session.add(membership)
     record("team.join", actor=user, challenge=challenge, target=team)
-    _commit_or_conflict("you are already in a team for this challenge")
+    _commit_or_conflict(_("you are already in a team for this challenge"))
     return membership
 
 
@@ -129,7 +130,7 @@ def leave_team(team: Team, user: User) -> None:
         db.select(Membership).where(Membership.team_id == team.id, Membership.user_id == user.id)
     ).scalar_one_or_none()
     if membership is None:
-        raise TeamError("you are not in this team", 404)
+        raise TeamError(_("you are not in this team"), 404)
     _refuse_if_barred(team.challenge, user, need_verified=False)
     db.session.delete(membership)
     record("team.leave", actor=user, challenge=team.challenge, target=team)
@@ -150,13 +151,13 @@ def rename_team(team: Team, user: User, name: str) -> None:
     """Rename a team; any member may."""
     name = _clean_name(name)
     if team_of(user, team.challenge) is None or team_of(user, team.challenge).id != team.id:
-        raise TeamError("only the team's members can rename it", 403)
+        raise TeamError(_("only the team's members can rename it"), 403)
     _refuse_if_barred(team.challenge, user, need_verified=False)
     _check_name_free(team.challenge, name, except_team=team)
     old = team.name
     team.name = name
     record("team.rename", actor=user, challenge=team.challenge, target=team, old=old, new=name)
-    _commit_or_conflict(f"a team named {name!r} exists already in this challenge")
+    _commit_or_conflict(_("a team named %(name)r exists already in this challenge", name=name))
 
 
 def _commit_or_conflict(message: str) -> None:

@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass
 from datetime import timezone
 
+from ...i18n import gettext as _
 from ..audit import record
 from ..challenges.access import team_of
 from ..extensions import db
@@ -58,16 +59,18 @@ def attest_deletion(challenge: Challenge, user: User, confirmed: bool) -> Deleti
     """Record the user's attestation that they deleted the challenge's data, audit it and commit."""
     terms = challenge.settings.terms
     if not terms.deletion_attestation:
-        raise AttestationError(f"{challenge.title} asks for no deletion attestation (terms.deletion_attestation is off)", 404)
+        raise AttestationError(_("%(title)s asks for no deletion attestation (terms.deletion_attestation is off)",
+                                 title=challenge.title), 404)
     if not challenge.is_closed():
-        raise AttestationError(f"{challenge.title} closes at {challenge.closes_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC; "
-                               "the data are deleted, and attested, after the close", 409)
+        closes = challenge.closes_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+        raise AttestationError(_("%(title)s closes at %(time)s UTC; the data are deleted, and attested, after the close",
+                                 title=challenge.title, time=closes), 409)
     if not _asked(user, challenge):
-        raise AttestationError(f"you are not in a team of {challenge.title}, so there is nothing to attest", 403)
+        raise AttestationError(_("you are not in a team of %(title)s, so there is nothing to attest", title=challenge.title), 403)
     if attestation_of(user, challenge) is not None:
-        raise AttestationError("you have attested already; the attestation is kept as it was made", 409)
+        raise AttestationError(_("you have attested already; the attestation is kept as it was made"), 409)
     if not confirmed:
-        raise AttestationError("tick the box to attest that you deleted the data; nothing was recorded")
+        raise AttestationError(_("tick the box to attest that you deleted the data; nothing was recorded"))
     attestation = DeletionAttestation(challenge_id=challenge.id, user_id=user.id, text=terms.attestation_text, at=utcnow())
     db.session.add(attestation)
     db.session.flush()
