@@ -133,7 +133,7 @@ def test_the_team_page_and_its_refusals_speak_the_browsers_language(client, chal
 @pytest.mark.parametrize("language, subject, words", [
     ("da", "Nulstil din adgangskode til Ultrathon", ["Hej Ada", "Nogen (forhåbentlig dig)", "inden for 1 time ",
                                                      "Linket virker én gang."]),
-    ("sv", "Återställ ditt lösenord för Ultrathon", ["Hej Ada!", "Någon (förhoppningsvis du)", "inom 1 timme ",
+    ("sv", "Återställ ditt lösenord för Ultrathon", ["Hej Ada,", "Någon (förhoppningsvis du)", "inom 1 timme ",
                                                      "Länken fungerar en gång."]),
 ])
 def test_the_reset_mail_is_in_the_recipients_language_not_the_askers(client, make_user, caplog, language, subject, words):
@@ -152,7 +152,7 @@ def test_the_reset_mail_is_in_the_recipients_language_not_the_askers(client, mak
 
 
 @pytest.mark.parametrize("headers, subject, greeting", [
-    (SWEDISH, "Återställ ditt lösenord för Ultrathon", "Hej Ada!"),
+    (SWEDISH, "Återställ ditt lösenord för Ultrathon", "Hej Ada,"),
     ({}, "Reset your Ultrathon password", "Hello Ada,"),
 ])
 def test_without_a_setting_the_reset_mail_follows_the_browser(client, make_user, caplog, headers, subject, greeting):

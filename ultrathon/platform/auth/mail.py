@@ -17,18 +17,18 @@ from ...i18n import SOURCE_LANGUAGE, gettext, speaking, supported
 log = logging.getLogger("ultrathon.mail")
 
 
-def recipient_language(user) -> str:
-    """Return the language to write to a person in: their setting, else the request's, else English."""
-    chosen = supported(getattr(user, "language", None))
-    if chosen:
-        return chosen
-    return supported(str(get_locale())) if has_request_context() and get_locale() else SOURCE_LANGUAGE
+def recipient_language(user, challenge=None) -> str:
+    """Return the language to write to a person in: their setting, else the challenge's, else the request's, else English."""
+    challenge_language = (challenge.spec or {}).get("language") if challenge is not None else None
+    request_language = str(get_locale()) if challenge is None and has_request_context() and get_locale() else None
+    return supported(getattr(user, "language", None)) or supported(challenge_language) or \
+        supported(request_language) or SOURCE_LANGUAGE
 
 
 @contextmanager
-def written_for(user) -> Iterator[str]:
+def written_for(user, challenge=None) -> Iterator[str]:
     """Write every message and template of the block in the person's language; yield that language."""
-    language = recipient_language(user)
+    language = recipient_language(user, challenge)
     # Templates follow Flask-Babel's locale, messages of ultrathon.i18n the spoken language: both are set.
     with force_locale(language), speaking(language):
         yield language

@@ -7,10 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import render_template
-from flask_babel import force_locale
 from flask_babel import gettext as _
-
-from ultrathon.i18n import SOURCE_LANGUAGE, speaking, supported
 
 from ..auth import mail
 from ..models import Challenge, User
@@ -21,19 +18,12 @@ log = logging.getLogger(__name__)
 ONE_CLICK = "List-Unsubscribe=One-Click"  # RFC 8058: the mail client POSTs this to the List-Unsubscribe address
 
 
-def recipient_language(user: User, challenge: Challenge | None = None) -> str:
-    """Return the language to write to a person in: their setting, else the challenge's, else English."""
-    challenge_language = (challenge.spec or {}).get("language") if challenge is not None else None
-    return supported(user.language) or supported(challenge_language) or SOURCE_LANGUAGE
-
-
 def send_notification(user: User, kind: str, template: str, subject: Callable[[], str],
                       challenge: Challenge | None = None, **context: Any) -> bool:
     """Mail one person one notification in their language; return whether it reached the mail path (never raise)."""
     try:
-        language = recipient_language(user, challenge)
         unsubscribe_url = absolute_url("notifications.unsubscribe", token=make_unsubscribe_token(user, kind))
-        with force_locale(language), speaking(language):
+        with mail.written_for(user, challenge):
             title = subject()
             body = render_template(f"notifications/{template}.txt", user=user, challenge=challenge,
                                    kind_label=_(KIND_LABELS[kind]), unsubscribe_url=unsubscribe_url,
