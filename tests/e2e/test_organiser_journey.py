@@ -1,4 +1,4 @@
-"""An organiser's journey in a real browser: log in, re-score a submission, disqualify a team."""
+"""An organiser's journey in a real browser, in each language: log in, re-score a submission, disqualify a team."""
 
 from __future__ import annotations
 
@@ -8,15 +8,23 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.journeys import IN_EVERY_LANGUAGE, SUBMIT, expect_language, flash, log_in, new_page
+from tests.e2e.keyboard import tab_to
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ORGANISER = "organiser@example.org"  # listed in the demo challenge's YAML
 HOSTILE_NAME = '<img src=x onerror="alert(1)"> Sneaky'
 
 
+def submission_row(page, submission_id: int):
+    """Return the dashboard's row of one submission."""
+    return page.locator("tr", has=page.locator(f'a[href$="/organise/submissions/{submission_id}"]'))
+
+
 def wait_for_status(page, submission_id: int, status: str, timeout: float = 60) -> None:
     """Reload the dashboard until the submission shows this status (the page does not poll)."""
-    row = page.locator("tr", has=page.get_by_role("link", name=f"Submission {submission_id} details", exact=True))
+    row = submission_row(page, submission_id)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if row.locator(f".status-{status}").count():
@@ -26,91 +34,97 @@ def wait_for_status(page, submission_id: int, status: str, timeout: float = 60) 
     raise AssertionError(f"submission {submission_id} did not reach {status!r} within {timeout} s")
 
 
-@pytest.fixture
-def paris_page(browser, live_server):
-    """A page in a browser whose clock is in Paris, so times must be shown in that zone."""
-    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}, timezone_id="Europe/Paris")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
+@IN_EVERY_LANGUAGE
 def test_an_organiser_rescores_a_submission_and_disqualifies_a_team(
-    paris_page, live_worker, make_challenge, make_user, make_team, make_submission, screenshot
+    browser, live_server, live_worker, make_challenge, make_user, make_team, make_submission, screenshot, language
 ):
-    from ultrathon.platform.extensions import db
-    from ultrathon.platform.models import AuditEvent, Team
-
-    page = paris_page
+    # The browser's clock is in Paris, so times must be shown in that zone.
+    page = new_page(browser, live_server, language, timezone_id="Europe/Paris")
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     challenge = make_challenge("breast-cancer-diagnosis")
     make_user(ORGANISER, "Olga Organiser", password="correct horse battery staple")
     team = make_team(challenge, name=HOSTILE_NAME)
     submission = make_submission(challenge, team, note="<script>alert('note')</script>")
+    suffix = "" if language == "en" else f"-{language}"
+    try:
+        page.goto(f"/challenges/{challenge.slug}/organise")
+        log_in(page, ORGANISER, "correct horse battery staple")
+        page.wait_for_url(re.compile(rf"/challenges/{challenge.slug}/organise$"))
+        expect(page.locator("main h1")).to_have_text(challenge.title)
+        expect_language(page, language)
+        read_the_dashboard(page, submission, screenshot, suffix)
+        rescore_with_the_keyboard(page, submission)
+        disqualify(page, challenge, team, screenshot, suffix)
 
-    page.goto(f"/challenges/{challenge.slug}/organise")
-    page.get_by_label("E-mail address").fill(ORGANISER)
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(rf"/challenges/{challenge.slug}/organise$"))
-    assert page.get_by_role("heading", name=challenge.title).is_visible()
+        page.locator('a[href$="/organise/audit"]').first.click()
+        page.wait_for_url(re.compile("/organise/audit"))
+        expect(page.get_by_text("team.disqualify")).to_be_visible()
+        screenshot(page, f"organise-audit{suffix}")
 
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(f"/challenges/{challenge.slug}/organise")
+        # After the first page the browser has told the server its zone: days begin in Paris too.
+        expect(page.locator('section[aria-labelledby="activity-heading"] > p.meta')).to_contain_text("Europe/Paris")
+        screenshot(page, f"organise-dashboard-phone{suffix}")
+        assert dialogs == []  # no script from a name or note ever ran
+    finally:
+        page.context.close()
+
+
+def read_the_dashboard(page, submission, screenshot, suffix) -> None:
+    """See the submission scored, hostile text shown as text, times in the viewer's zone, and both charts drawn."""
     wait_for_status(page, submission.id, "scored")
     # Hostile text shows as text: the name and note are visible literally and nothing ran.
     assert page.locator("td", has_text=HOSTILE_NAME).first.is_visible()
     assert page.locator("td", has_text="<script>alert('note')</script>").is_visible()
     # Times are in the viewer's zone, which is named.
-    submitted = page.locator("tr", has=page.get_by_role("link", name=f"Submission {submission.id} details")).locator("time").first
+    submitted = submission_row(page, submission.id).locator("time").first
     assert "(Europe/Paris)" in submitted.inner_text()
-    assert page.get_by_role("img", name=re.compile("Submissions per day")).is_visible()
-    charts = page.locator("canvas[data-chart]")
+    charts = page.locator('canvas[data-chart][role="img"]')
     assert charts.count() == 2
+    assert all(c.is_visible() and c.get_attribute("aria-label") for c in charts.all())
     assert all(c.evaluate("canvas => Boolean(window.Chart && Chart.getChart(canvas))") for c in charts.all())
-    screenshot(page, "organise-dashboard")
+    screenshot(page, f"organise-dashboard{suffix}")
 
-    # Re-score with the keyboard alone: tab to the row's button and press Enter.
-    rescore = page.get_by_role("button", name=f"Re-score submission {submission.id}")
+
+def rescore_with_the_keyboard(page, submission) -> None:
+    """Tab to the row's re-score button and press Enter: the submission is queued again and scored."""
+    from ultrathon.platform.extensions import db
+    from ultrathon.platform.models import AuditEvent
+
+    rescore = page.locator(f'form[action$="/organise/submissions/{submission.id}/rescore"] {SUBMIT}')
     page.locator("body").focus()
-    for _ in range(80):
-        page.keyboard.press("Tab")
-        if rescore.evaluate("button => button === document.activeElement"):
-            break
-    else:
-        raise AssertionError("the re-score button cannot be reached with the Tab key")
+    tab_to(page, rescore)
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    expect(page.get_by_text(f"Submission {submission.id} is queued for re-scoring.")).to_be_visible()
+    expect(flash(page).locator(".flash-success")).to_contain_text(str(submission.id))
     wait_for_status(page, submission.id, "scored")
     db.session.expire_all()
     assert db.session.execute(
         db.select(AuditEvent).where(AuditEvent.action == "submission.rescore", AuditEvent.target_id == str(submission.id))
     ).scalar_one() is not None
 
-    # Disqualify: a reason is required, and it is shown and recorded.
-    page.get_by_role("link", name=f"Disqualify {HOSTILE_NAME}").click()
-    page.get_by_role("button", name=re.compile("^Disqualify")).click()
-    expect(page.get_by_text("Give the reason for disqualifying the team")).to_be_visible()
-    screenshot(page, "organise-disqualify-needs-reason")
-    page.get_by_label("Reason").fill("Shared the hidden labels in a public notebook")
-    page.get_by_role("button", name=re.compile("^Disqualify")).click()
+
+def disqualify(page, challenge, team, screenshot, suffix) -> None:
+    """Disqualify the team: a reason is required, and it is shown and recorded."""
+    from ultrathon.platform.extensions import db
+    from ultrathon.platform.models import Team
+
+    page.locator(f'a[href$="/organise/teams/{team.id}/disqualify"]').click()
+    page.wait_for_url(re.compile("/disqualify$"))
+    send = page.locator(f"main form {SUBMIT}")
+    send.click()
+    expect(page.locator("#reason-error")).to_be_visible()
+    expect(page.locator("#reason")).to_have_attribute("aria-invalid", "true")
+    screenshot(page, f"organise-disqualify-needs-reason{suffix}")
+    page.locator("#reason").fill("Shared the hidden labels in a public notebook")
+    send.click()
     page.wait_for_url(re.compile(rf"/challenges/{challenge.slug}/organise#teams$"))
     teams = page.locator("#teams")
     expect(teams.get_by_text("Shared the hidden labels in a public notebook")).to_be_visible()
     expect(teams.locator(".badge-dq")).to_be_visible()
-    expect(page.get_by_role("button", name=f"Requalify {HOSTILE_NAME}")).to_be_visible()
-    screenshot(page, "organise-after-disqualify")
+    expect(page.locator(f'form[action$="/organise/teams/{team.id}/requalify"] {SUBMIT}')).to_be_visible()
+    screenshot(page, f"organise-after-disqualify{suffix}")
     db.session.expire_all()
     assert db.session.get(Team, team.id).disqualified_reason == "Shared the hidden labels in a public notebook"
-
-    page.get_by_role("link", name="Audit log").first.click()
-    expect(page.get_by_text("team.disqualify")).to_be_visible()
-    screenshot(page, "organise-audit")
-
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"/challenges/{challenge.slug}/organise")
-    # After the first page the browser has told the server its zone: days begin in Paris too.
-    expect(page.get_by_text("Days are counted in Europe/Paris.")).to_be_visible()
-    screenshot(page, "organise-dashboard-phone")
-    assert dialogs == []  # no script from a name or note ever ran

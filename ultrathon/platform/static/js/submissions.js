@@ -72,10 +72,15 @@
     return true;
   }
 
+  // Disabling the focused Upload button drops the keyboard to the page's top: it gets the focus back after.
+  var refocus = false;
+
   function setBusy(busy) {
+    if (busy) refocus = document.activeElement === $("upload-button");
     $("upload-button").disabled = busy;
     $("upload-progress").hidden = !busy;
     if (!busy) $("upload-progress-text").textContent = "";
+    if (!busy && refocus) $("upload-button").focus();
   }
 
   function upload(event) {
