@@ -87,6 +87,8 @@ def test_the_export_holds_the_profile_teams_submissions_and_events_but_no_secret
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     data = response.get_json()
     assert data["profile"]["email"] == EMAIL and data["profile"]["name"] == NAME
+    # The settings the person chose are theirs too: their language and which e-mails they get.
+    assert data["profile"]["language"] is None and data["profile"]["notifications"]["submission_failed"] is True
     assert {m["team"] for m in data["memberships"]} == {"Ada Lovelace's models", "Engines"}
     assert [s["note"] for s in data["submissions"]] == ["tuned by ada lovelace"]
     assert [t["name"] for t in data["api_tokens"]] == ["Ada's laptop"]

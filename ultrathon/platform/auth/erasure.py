@@ -15,6 +15,7 @@ from ..extensions import db
 from ..governance.models import AccessRequest
 from ..leaderboard.cache import clear_leaderboard
 from ..models import ApiToken, AuditEvent, Challenge, Membership, Submission, Team, TermsAcceptance, User
+from ..notifications.settings import settings_of
 from .service import ERASED_DOMAIN, AccountError, end_sessions
 
 _UNUSABLE_HASH = "!erased"  # not an Argon2 hash, so no password ever matches it
@@ -58,7 +59,8 @@ def export_user_data(user: User) -> dict[str, Any]:
     return {
         "profile": {"id": user.id, "email": user.email, "name": user.name, "is_admin": user.is_admin,
                     "active": user.is_active_account, "created_at": _iso(user.created_at),
-                    "last_login_at": _iso(user.last_login_at)},
+                    "last_login_at": _iso(user.last_login_at), "language": user.language,
+                    "notifications": settings_of(user)},
         "memberships": [{"challenge": slugs.get(m.challenge_id), "team": m.team.name, "team_id": m.team_id,
                          "role": m.role, "joined_at": _iso(m.joined_at)} for m in memberships],
         "terms_accepted": [{"challenge": slugs.get(t.challenge_id), "version": t.version, "text_sha256": t.text_sha256,
