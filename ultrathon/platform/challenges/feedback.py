@@ -6,16 +6,26 @@ API, the leaderboard and its exports. Organisers see every score as it is, and t
 
 from __future__ import annotations
 
+from ultrathon.i18n import N_, gettext as _
 from ultrathon.scorers.ladder import default_step, shown_score
 
 from ..extensions import db
 from ..models import Score, Split, User
 from .access import ChallengeLike, is_organiser, private_shown_to_all
 
-HIDDEN_NOTICE = ("Scores are hidden until {what} closes at {closes:%Y-%m-%d %H:%M} UTC{published}: "
-                 "each upload is checked and scored, and the standings appear then.")
-BEING_VERIFIED_NOTICE = ("Scores are hidden until the organisers publish the final results: each upload was "
-                         "checked and scored, and the standings appear then.")
+# Whole sentences for each case: a phase's name or "and its results are published" pasted in does not translate.
+HIDDEN_NOTICES = {
+    (False, False): N_("Scores are hidden until the challenge closes at %(closes)s UTC: "
+                       "each upload is checked and scored, and the standings appear then."),
+    (False, True): N_("Scores are hidden until the challenge closes at %(closes)s UTC and its results are published: "
+                      "each upload is checked and scored, and the standings appear then."),
+    (True, False): N_("Scores are hidden until the %(phase)s phase closes at %(closes)s UTC: "
+                      "each upload is checked and scored, and the standings appear then."),
+    (True, True): N_("Scores are hidden until the %(phase)s phase closes at %(closes)s UTC and its results are published: "
+                     "each upload is checked and scored, and the standings appear then."),
+}
+BEING_VERIFIED_NOTICE = N_("Scores are hidden until the organisers publish the final results: each upload was "
+                           "checked and scored, and the standings appear then.")
 
 
 def feedback_mode(challenge: ChallengeLike) -> str:
@@ -32,11 +42,12 @@ def scores_hidden(challenge: ChallengeLike, viewer: User | None = None) -> bool:
 def hidden_notice(challenge: ChallengeLike) -> str:
     """Return what a team or visitor reads where hidden scores would be."""
     if challenge.is_closed():
-        return BEING_VERIFIED_NOTICE
+        return _(BEING_VERIFIED_NOTICE)
     manual = _publish_mode(challenge) == "manual"
     # A board of several phases closes with its own phase, not the challenge.
-    what = f"the {challenge.phase_title} phase" if getattr(challenge, "phased", False) else "the challenge"
-    return HIDDEN_NOTICE.format(what=what, closes=challenge.closes_at, published=" and its results are published" if manual else "")
+    phased = bool(getattr(challenge, "phased", False))
+    return _(HIDDEN_NOTICES[phased, manual], phase=getattr(challenge, "phase_title", ""),
+             closes=challenge.closes_at.strftime("%Y-%m-%d %H:%M"))
 
 
 def _publish_mode(challenge: ChallengeLike) -> str:
