@@ -36,7 +36,7 @@ def scored_submission(make_challenge, make_user, make_team, run_worker):
     return challenge, user, team, db.session.get(Submission, submission.id)
 
 
-CACHED_KINDS = ("json", "html", "charts")  # what the leaderboard caches per split: standings, page table, chart series
+CACHED_KINDS = ("json", "html-en", "charts")  # what the leaderboard caches per split: standings, page table (English), chart series
 
 
 def _keys(challenge, generation: str) -> list[str]:

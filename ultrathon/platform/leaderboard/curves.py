@@ -7,12 +7,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from ultrathon.scorers.curves import MIN_BIN_ROWS
 
 from ..extensions import db
+from ..languages.formatting import shown_number
 from ..models import Score
 from .board import Board
 from .standings import compute_standings
+from .wording import shown_percent, split_name
 
 CURVE_TEAMS = 5  # more lines than this on one chart cannot be told apart
 
@@ -25,6 +30,7 @@ class CurveSeries:
     bins: list[dict] = field(default_factory=list)  # reliability: the scorer's bins
     values: list[float] = field(default_factory=list)  # decision: net benefit per threshold
     reference: bool = False  # treat-all and treat-none are drawn dashed
+    strategy: str = ""  # a reference line's strategy, "all" or "none": its label is in the reader's language
 
     @property
     def withheld(self) -> int:
@@ -34,14 +40,17 @@ class CurveSeries:
     @property
     def legend(self) -> str:
         """Return the line's legend entry, which says so when every threshold is withheld and nothing is drawn."""
-        return f"{self.label} (all thresholds withheld)" if self.values and self.withheld == len(self.values) else self.label
+        if self.values and self.withheld == len(self.values):
+            return _("%(label)s (all thresholds withheld)", label=self.label)
+        return self.label
 
     @property
     def chart_data(self) -> dict:
         """Return the line as curves.js reads it: points (x, y, interval) of a reliability diagram, or values per threshold."""
         points = [{"x": b["mean_predicted"], "y": b["observed"], "low": b.get("low"), "high": b.get("high")}
                   for b in self.bins]
-        return {"label": self.legend, "reference": self.reference, "points": points, "values": self.values}
+        return {"label": self.legend, "reference": self.reference, "strategy": self.strategy, "points": points,
+                "values": self.values}
 
 
 @dataclass(frozen=True)
@@ -70,23 +79,32 @@ class CurveChart:
     @property
     def observed_heading(self) -> str:
         """Return the reliability table's heading of the observed rates."""
-        return "Observed rate" if self.horizon is None else f"Kaplan-Meier event rate by time {time_words(self.horizon)}"
+        if self.horizon is None:
+            return _("Observed rate")
+        return _("Kaplan-Meier event rate by time %(time)s", time=time_words(self.horizon))
 
     @property
     def axes(self) -> dict[str, str | list[str]]:
         """Return the x and y axis titles, naming the horizon of survival figures."""
-        by = "" if self.horizon is None else f" of {self.horizon_phrase}"
+        event = self.horizon_phrase
         if self.kind == "reliability":
             # Kaplan-Meier is named in the description; on two lines the horizon fits the chart's height.
-            observed = "Observed event rate" if self.horizon is None else ["Observed event rate", f"by time {time_words(self.horizon)}"]
-            return {"x": f"Mean predicted probability{by}", "y": observed}
-        return {"x": f"Threshold probability{by}", "y": "Net benefit"}
+            observed = (_("Observed event rate") if event is None
+                        else _("Observed event rate\nby time %(time)s", time=time_words(self.horizon)).split("\n"))
+            x = _("Mean predicted probability") if event is None else _("Mean predicted probability of %(event)s", event=event)
+            return {"x": x, "y": observed}
+        x = _("Threshold probability") if event is None else _("Threshold probability of %(event)s", event=event)
+        return {"x": x, "y": _("Net benefit")}
 
     @property
     def chart_data(self) -> dict:
         """Return what curves.js hands to Chart.js, as JSON-ready values."""
         data = {name: getattr(self, name) for name in ("key", "kind", "title", "thresholds", "prevalence", "axes")}
         data["series"] = [series.chart_data for series in self.series]
+        if self.kind == "reliability":
+            # The legend's words curves.js draws beside the lines: it writes no English of its own.
+            data["words"] = {"diagonal": _("Perfect calibration"),
+                             "interval": _("%(level)s interval", level=shown_percent(0.95))}
         return data
 
 
@@ -97,7 +115,7 @@ def time_words(horizon: float) -> str:
 
 def horizon_words(horizon: float) -> str:
     """Return what a survival figure's probabilities are of: "event by time 365"."""
-    return f"event by time {time_words(horizon)}"
+    return _("event by time %(time)s", time=time_words(horizon))
 
 
 def withheld_note(series: list[CurveSeries], n_thresholds: int) -> str:
@@ -105,34 +123,62 @@ def withheld_note(series: list[CurveSeries], n_thresholds: int) -> str:
     counts = [(s.label, s.withheld) for s in series if not s.reference and s.withheld]
     if not counts:
         return ""
-    each = ", ".join(f"{label} {'all' if n == n_thresholds else f'{n} of {n_thresholds}'}" for label, n in counts)
-    return (f"; thresholds withheld, as fewer than {MIN_BIN_ROWS} rows lie between them and the next shown cut "
-            f"(the disclosure rule), are left as gaps: {each}")
+    each = ", ".join(_("%(label)s all", label=label) if n == n_thresholds
+                     else _("%(label)s %(count)s of %(total)s", label=label, count=n, total=n_thresholds)
+                     for label, n in counts)
+    return "; " + _("thresholds withheld, as fewer than %(rows)s rows lie between them and the next shown cut "
+                    "(the disclosure rule), are left as gaps: %(lines)s", rows=MIN_BIN_ROWS, lines=each)
+
+
+def _titles(split: str, horizon: float | None) -> tuple[str, str]:
+    """Return the titles of a split's reliability diagram and decision curve, naming the horizon if any."""
+    where = split_name(split)
+    if horizon is None:
+        return _("Calibration, %(split)s", split=where), _("Decision curve, %(split)s", split=where)
+    event = horizon_words(horizon)
+    return (_("Calibration of %(event)s, %(split)s", event=event, split=where),
+            _("Decision curve of %(event)s, %(split)s", event=event, split=where))
+
+
+def _reliability_description(first: dict, n_bins: int, note: str) -> str:
+    """Return what a reliability diagram shows: the observed rate and its interval against the predicted one."""
+    horizon = first.get("horizon")
+    if horizon is None:
+        observed = _("Observed event rate (Wilson %(level)s interval, drawn as bars)", level=shown_percent(0.95))
+    else:
+        observed = _("Kaplan-Meier event rate by time %(time)s (log-log Greenwood %(level)s interval, drawn as bars)",
+                     time=time_words(horizon), level=shown_percent(0.95))
+    return ngettext("%(observed)s against mean predicted probability in %(num)s equal-count bin, with the diagonal "
+                    "of perfect calibration; %(rows)s rows",
+                    "%(observed)s against mean predicted probability in %(num)s equal-count bins, with the diagonal "
+                    "of perfect calibration; %(rows)s rows", n_bins, observed=observed, rows=shown_number(first["n"])) + note
+
+
+def _decision_description(first: dict, lines: list[CurveSeries], note: str) -> str:
+    """Return what a decision curve shows: net benefit over the thresholds, the event rate, what was withheld."""
+    horizon = first.get("horizon")
+    rate = _("prevalence") if horizon is None else _("Kaplan-Meier event rate by time %(time)s", time=time_words(horizon))
+    return _("Net benefit over threshold probabilities %(low)s to %(high)s, against treating everyone and treating "
+             "no one; %(rate)s %(share)s", low=shown_number(first["thresholds"][0]),
+             high=shown_number(first["thresholds"][-1]), rate=rate, share=shown_percent(first["prevalence"], 1)) + \
+        withheld_note(lines, len(first["thresholds"])) + note
 
 
 def _pair(key: str, split: str, named: list[tuple[str, dict]], note: str = "") -> list[CurveChart]:
     """Return the reliability diagram and decision curve of curves, one line per (label, curves)."""
     first = named[0][1]
     horizon = first.get("horizon")
-    of = "" if horizon is None else f" of {horizon_words(horizon)}"
-    n_bins = max(len(c["bins"]) for _, c in named)
-    observed = ("Observed event rate (Wilson 95% interval, drawn as bars)" if horizon is None
-                else f"Kaplan-Meier event rate by time {time_words(horizon)} (log-log Greenwood 95% interval, drawn as bars)")
+    n_bins = max(len(c["bins"]) for _label, c in named)
+    reliability_title, decision_title = _titles(split, horizon)
     reliability = CurveChart(
-        f"{key}-reliability", "reliability", f"Calibration{of}, {split} split",
-        f"{observed} against mean predicted probability in {n_bins} equal-count bin{'s' if n_bins > 1 else ''}, "
-        f"with the diagonal of perfect calibration; {first['n']:,} rows{note}",
+        f"{key}-reliability", "reliability", reliability_title, _reliability_description(first, n_bins, note),
         [CurveSeries(label, bins=c["bins"]) for label, c in named], horizon=horizon)
     treat_none = [0.0] * len(first["thresholds"])
-    rate = "prevalence" if horizon is None else f"Kaplan-Meier event rate by time {time_words(horizon)}"
     lines = [CurveSeries(label, values=c["net_benefit"]) for label, c in named]
     decision = CurveChart(
-        f"{key}-decision", "decision", f"Decision curve{of}, {split} split",
-        f"Net benefit over threshold probabilities {first['thresholds'][0]:g} to {first['thresholds'][-1]:g}, "
-        f"against treating everyone and treating no one; {rate} {first['prevalence']:.1%}"
-        f"{withheld_note(lines, len(first['thresholds']))}{note}",
-        lines + [CurveSeries("Treat all", values=first["treat_all"], reference=True),
-                 CurveSeries("Treat none", values=treat_none, reference=True)],
+        f"{key}-decision", "decision", decision_title, _decision_description(first, lines, note),
+        lines + [CurveSeries(_("Treat all"), values=first["treat_all"], reference=True, strategy="all"),
+                 CurveSeries(_("Treat none"), values=treat_none, reference=True, strategy="none")],
         thresholds=first["thresholds"], prevalence=first["prevalence"], horizon=horizon)
     return [reliability, decision]
 
@@ -140,7 +186,7 @@ def _pair(key: str, split: str, named: list[tuple[str, dict]], note: str = "") -
 def same_horizon(named: list[tuple[str, dict]]) -> tuple[list[tuple[str, dict]], list[str]]:
     """Return the lines at the horizon most of them share (the best-ranked one's on a tie), and the labels left out."""
     # One chart cannot set risks by two different times against each other, nor against one treat-all line.
-    counts = Counter(c.get("horizon") for _, c in named)
+    counts = Counter(c.get("horizon") for _label, c in named)
     common = max(counts, key=counts.__getitem__)  # max keeps the first of equals: counts are in rank order
     return ([(label, c) for label, c in named if c.get("horizon") == common],
             [label for label, c in named if c.get("horizon") != common])
@@ -168,5 +214,5 @@ def top_team_charts(board: Board, split: str = "private") -> list[CurveChart]:
     if not named:
         return []
     named, left_out = same_horizon(named)
-    note = f"; left out, as scored at another horizon: {', '.join(left_out)}" if left_out else ""
+    note = "; " + _("left out, as scored at another horizon: %(labels)s", labels=", ".join(left_out)) if left_out else ""
     return _pair(f"lb-curves-{split}", split, named, note)

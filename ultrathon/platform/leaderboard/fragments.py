@@ -6,7 +6,9 @@ import json
 from typing import Any
 
 from flask import render_template
+from flask_babel import force_locale
 
+from ultrathon.i18n import current_language
 from ultrathon.scorers.subgroups import MIN_GROUP_COUNT
 
 from .board import Board
@@ -65,23 +67,32 @@ def charts_body(board: Board, split: str, generation: str | None = None) -> byte
 
 
 def standings_fragment(board: Board, split: str) -> bytes:
-    """Return the page's shared HTML (table, shake-up, subgroups, chart data), cached until the next change."""
+    """Return the page's shared HTML (table, shake-up, subgroups, charts) in the reader's language, cached until a change."""
+    language = current_language()
+
     def build() -> bytes:
         standings = get_standings(board, split)
         stats = stats_of(board, split)
         payload = stats.payload if stats is not None else {}
-        return render_template(
-            "leaderboard/_standings.html",
-            board=board,
-            split=split,
-            standings=standings,
-            shake_up=payload.get("shake_up") if split == "private" else None,
-            subgroups=payload.get("subgroups") if split == "private" else None,
-            pairwise=pairwise_grid(standings.get("pairwise")),
-            min_group_count=MIN_GROUP_COUNT,
-            charts=chart_series(board, split, standings, payload),
-            # The private page is served only to whom can_view_private allows (routes.py).
-            curves=top_team_charts(board, split) if split == "private" else [],
-        ).encode()
+        # Outside a request (a warm-up, a test) no request picks the language: the cache key's does.
+        with force_locale(language):
+            return _render_fragment(board, split, standings, payload)
 
-    return cached(board.id, cache_key(board.id, split, "html", phase=board.phase_id), build)
+    return cached(board.id, cache_key(board.id, split, f"html-{language}", phase=board.phase_id), build)
+
+
+def _render_fragment(board: Board, split: str, standings: dict[str, Any], payload: dict[str, Any]) -> bytes:
+    """Render the shared HTML of one split's standings."""
+    return render_template(
+        "leaderboard/_standings.html",
+        board=board,
+        split=split,
+        standings=standings,
+        shake_up=payload.get("shake_up") if split == "private" else None,
+        subgroups=payload.get("subgroups") if split == "private" else None,
+        pairwise=pairwise_grid(standings.get("pairwise")),
+        min_group_count=MIN_GROUP_COUNT,
+        charts=chart_series(board, split, standings, payload),
+        # The private page is served only to whom can_view_private allows (routes.py).
+        curves=top_team_charts(board, split) if split == "private" else [],
+    ).encode()

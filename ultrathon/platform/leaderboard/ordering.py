@@ -6,19 +6,20 @@ from dataclasses import replace
 
 import numpy as np
 
+from ultrathon.i18n import N_
 from ultrathon.scorers.ranks import scheme_figures, scheme_order
 
 from ..extensions import db
 from ..models import Score
 from .board import Board
 
-# What each scheme's figure is, as the JSON's ranking_figure and the page's column say it.
+# What each scheme's figure is, as the JSON's ranking_figure says it (in English) and the page translates it.
 FIGURES = {
-    "mean_rank": ("Mean rank", "the mean over the ranking metrics of the team's rank on each (ties share their mid-rank)", False),
-    "rank_then_aggregate": ("Mean resample rank", "the mean over bootstrap resamples of the team's mean rank over the "
-                                                  "ranking metrics on that resample", False),
-    "significance": ("Significant wins", "how many other teams the team beats in a one-sided paired bootstrap test at "
-                                         "alpha = 1 - ci_level, summed over the ranking metrics", True),
+    "mean_rank": (N_("Mean rank"), N_("the mean over the ranking metrics of the team's rank on each (ties share their mid-rank)"), False),
+    "rank_then_aggregate": (N_("Mean resample rank"), N_("the mean over bootstrap resamples of the team's mean rank over the "
+                                                         "ranking metrics on that resample"), False),
+    "significance": (N_("Significant wins"), N_("how many other teams the team beats in a one-sided paired bootstrap test at "
+                                                "alpha = 1 - ci_level, summed over the ranking metrics"), True),
 }
 NEEDS_REPLICATES = ("rank_then_aggregate", "significance")
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Response, abort, jsonify, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -18,6 +20,7 @@ from ..challenges.access import (
 )
 from ..challenges.feedback import hidden_notice, scores_hidden
 from ..extensions import db, limiter
+from ..languages.formatting import shown_time
 from . import bp
 from ..phases.models import UnknownPhase
 from .board import Board
@@ -27,6 +30,13 @@ from .exports import results_bundle, standings_csv
 from .fragments import charts_body, standings_fragment
 from .front import STANDINGS_JSON_HEADERS, generation_from
 from .standings import UnknownSplit, check_split, find_board, standings_body
+from .wording import moment_from_iso, shown_percent, shown_tie_rule, split_name
+
+# The pages' writers of percentages, split names, the tie rule and the standings' ISO times, for every template.
+bp.add_app_template_global(shown_percent)
+bp.add_app_template_global(shown_tie_rule)
+bp.add_app_template_global(split_name)
+bp.add_app_template_filter(moment_from_iso, "from_iso")
 
 
 @limiter.request_filter
@@ -51,7 +61,7 @@ def _board_or_404(slug: str, as_json: bool = False) -> Board:
     except UnknownPhase as error:
         _refuse(404, f"{error}.", as_json)
     if board is None:
-        _refuse(404, f"There is no challenge called {slug!r}.", as_json)
+        _refuse(404, _("There is no challenge called %(slug)s.", slug=repr(slug)), as_json)
     return board
 
 
@@ -67,7 +77,7 @@ def _visible_split(board: Board, as_json: bool = False) -> str:
     try:
         split = check_split(request.args.get("split"))
     except UnknownSplit as exc:
-        _refuse(400, f"Query parameter split: {exc}.", as_json)
+        _refuse(400, _("Query parameter split: %(problem)s.", problem=exc), as_json)
     # After the close no viewer is looked up, so a private read touches no session.
     if split == "private" and not private_shown_to_all(board) and not can_view_private(_viewer(), board):
         _refuse(403, private_refusal(board), as_json)
@@ -83,11 +93,14 @@ def _refuse_hidden(board: Board, as_json: bool = False) -> None:
 def private_refusal(board: Board) -> str:
     """Return why the private standings are not shown to this viewer yet: before the close, or being verified."""
     if being_verified(board):
-        return (f"The final results of {board.title} are being verified by its organisers: the private "
-                "leaderboard is shown once they publish them.")
-    what = f"the {board.phase_title} phase" if board.phased else "the challenge"
-    return (f"The private leaderboard of {board.title} is shown to its organisers only until "
-            f"{what} closes at {board.closes_at:%Y-%m-%d %H:%M} UTC.")
+        return _("The final results of %(challenge)s are being verified by its organisers: the private "
+                 "leaderboard is shown once they publish them.", challenge=board.title)
+    if board.phased:
+        return _("The private leaderboard of %(challenge)s is shown to its organisers only until the %(phase)s "
+                 "phase closes at %(time)s.", challenge=board.title, phase=board.phase_title,
+                 time=shown_time(board.closes_at))
+    return _("The private leaderboard of %(challenge)s is shown to its organisers only until the challenge "
+             "closes at %(time)s.", challenge=board.title, time=shown_time(board.closes_at))
 
 
 def _generation() -> str | None:
@@ -105,7 +118,7 @@ def page(slug: str):
         # Every visitor without a session sees the same page: built once per change and process.
         # What the page says changes at the close and at publication, neither of which is a new score.
         state = ("published" if board.results_published() else "verifying") if board.is_closed() else "open"
-        kind = f"page-{state}"
+        kind = f"page-{state}-{get_locale()}"  # the visitor's language: Accept-Language, else the challenge's
         body = cached(board.id, cache_key(board.id, split, kind, phase=board.phase_id), lambda: _render_page(board, split, None).encode(),
                       shared=False)
         return Response(body, mimetype="text/html")
@@ -176,7 +189,7 @@ def _combined_or_refuse(slug: str, as_json: bool) -> tuple[list[Board], dict]:
     """Return a challenge's phase boards and combined standings, or refuse as its private board would."""
     boards = phase_boards(slug)
     if boards is None:
-        _refuse(404, f"There is no challenge called {slug!r}.", as_json)
+        _refuse(404, _("There is no challenge called %(slug)s.", slug=repr(slug)), as_json)
     try:
         return boards, combined_standings(boards, _viewer())
     except CombinedHidden as hidden:
@@ -205,12 +218,12 @@ def results_zip(slug: str):
     """Download the final results bundle for the paper (organisers only)."""
     challenge = get_challenge(slug)
     if challenge is None:
-        abort(404, description=f"There is no challenge called {slug!r}.")
+        abort(404, description=_("There is no challenge called %(slug)s.", slug=repr(slug)))
     viewer = _viewer()
     if viewer is None:
-        abort(401, description="Log in as an organiser of this challenge to download its results.")
+        abort(401, description=_("Log in as an organiser of this challenge to download its results."))
     if not is_organiser(viewer, challenge):
-        abort(403, description="Only the organisers of this challenge can download its results bundle.")
+        abort(403, description=_("Only the organisers of this challenge can download its results bundle."))
     data = results_bundle(challenge)
     record("leaderboard.results_export", actor=viewer, challenge=challenge, target=challenge, bytes=len(data))
     db.session.commit()

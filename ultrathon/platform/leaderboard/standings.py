@@ -10,21 +10,22 @@ from typing import Any
 
 import numpy as np
 
+from ultrathon.i18n import gettext as _  # Flask-free: the standings front checks a split outside any request
+
 from ..extensions import db
 from ..models import Challenge, LeaderboardStats, Score, Submission, Team, utcnow
 from .board import Board, as_board, board_of
 from .cache import SPLITS, cache_key, cached, keep_board, kept_or_read
 from .ordering import order_standings, point_values, ranking_figure
 from .sites import add_site_columns
+from .wording import tie_rule_text
 
 TIE_BREAK = "Equal scores are ordered by submission time: the earlier submission ranks higher."
 
 
 def tie_rule(board: Board) -> str:
-    """Return the rule of the "tied with leader" badge, at the board's level, as every page and export states it."""
-    return (f"unadjusted paired {board.ci_label} comparison with the leader: a team is tied with the leader when the "
-            f"{board.ci_label} percentile interval of the paired bootstrap difference in {board.metric_label} "
-            "(the team's minus the leader's, on the same resamples) holds 0; no multiplicity adjustment")
+    """Return the rule of the "tied with leader" badge, at the board's level, as the JSON and exports state it."""
+    return tie_rule_text(board.ci_label, board.metric_label, translate=False)
 
 
 class UnknownSplit(ValueError):
@@ -42,7 +43,7 @@ def find_board(slug: str, phase: str | None = None) -> Board | None:
 def _read_board(key: str) -> Board | None:
     """Read a phase's board from the database and keep it (forget it if the challenge is gone)."""
     read_at = time.monotonic()
-    slug, _, phase = key.partition("@")
+    slug, phase = key.partition("@")[::2]
     challenge = db.session.execute(db.select(Challenge).where(Challenge.slug == slug)).scalar_one_or_none()
     return keep_board(key, read_at, board_of(challenge, phase or None) if challenge is not None else None)
 
@@ -51,7 +52,7 @@ def check_split(split: str | None) -> str:
     """Return a valid split name, or raise UnknownSplit saying which ones exist."""
     split = (split or "public").strip().lower()
     if split not in SPLITS:
-        raise UnknownSplit(f"split must be public or private, got {split[:40]!r}")
+        raise UnknownSplit(_("split must be public or private, got %(split)s", split=repr(split[:40])))
     return split
 
 

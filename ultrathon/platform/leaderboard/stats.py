@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ultrathon.i18n import N_
 from ultrathon.scorers.ranks import (
     cannot_be_told_apart,
     difference_interval,
@@ -32,7 +33,9 @@ from .standings import Standing, compute_standings
 HISTORY_TEAMS = 10  # teams drawn in the best-score-over-time chart
 SUBGROUP_TEAMS = 10  # private leaderboard teams in the subgroup table
 PAIRWISE_TEAMS = 20  # at most this many of the top_k teams in the pairwise map, so that it stays readable
-HOLM = "Holm-Bonferroni over the k(k-1)/2 pairs"
+# The JSON and the results bundle say these in English; the page translates them (marked here).
+HOLM = N_("Holm-Bonferroni over the k(k-1)/2 pairs")
+PAIRED_TEST = N_("two-sided paired bootstrap: p = twice the smaller share of resamples on either side of 0")
 
 
 def _replicates_of(submission_ids: list[int], split: str) -> dict[int, np.ndarray]:
@@ -116,7 +119,7 @@ def pairwise_map(board: Board, rows: list[Standing]) -> dict[str, Any] | None:
     return {
         "metric": board.metric, "metric_label": board.metric_label, "higher_is_better": board.higher_is_better,
         "level": board.ci_level, "alpha": board.alpha, "adjustment": HOLM, "n_resamples": int(n_resamples),
-        "test": "two-sided paired bootstrap: p = twice the smaller share of resamples on either side of 0",
+        "test": PAIRED_TEST,
         "teams": [{"team_id": row.team_id, "team": row.team, "submission_id": row.submission_id} for row in top],
         "pairs": [{"a": top[p["i"]].team_id, "b": top[p["j"]].team_id,
                    "difference": rounded(p["difference"], board.decimals + 2),

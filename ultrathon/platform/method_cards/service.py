@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ultrathon.spec.method_card import STANDARD_FIELDS, MethodCardSpec
@@ -33,16 +34,19 @@ def _problems(spec: MethodCardSpec, values: dict[str, Any]) -> list[dict[str, st
     problems = []
     for name, value in values.items():
         if name not in STANDARD_FIELDS and name not in extra_names:
-            problems.append({"field": name, "message": f"is not a field of this challenge's card ({', '.join([*STANDARD_FIELDS, *extra_names])})"})
+            problems.append({"field": name, "message": _("is not a field of this challenge's card (%(fields)s)",
+                                                         fields=", ".join([*STANDARD_FIELDS, *extra_names]))})
         elif not isinstance(value, str):
-            problems.append({"field": name, "message": f"must be text, got {type(value).__name__}"})
+            problems.append({"field": name, "message": _("must be text, got %(kind)s", kind=type(value).__name__)})
         elif "\x00" in value:
-            problems.append({"field": name, "message": "NUL characters are not allowed"})
+            problems.append({"field": name, "message": _("NUL characters are not allowed")})
         elif len(value) > LIMITS.get(name, EXTRA_LIMIT):
-            problems.append({"field": name, "message": f"is {len(value)} characters long; at most {LIMITS.get(name, EXTRA_LIMIT)}"})
+            problems.append({"field": name, "message": _("is %(length)s characters long; at most %(limit)s",
+                                                         length=len(value), limit=LIMITS.get(name, EXTRA_LIMIT))})
     url = values.get("code_url")
     if isinstance(url, str) and url.strip() and not _web_url(url.strip()):
-        problems.append({"field": "code_url", "message": "must be an http:// or https:// address, e.g. https://github.com/team/model"})
+        problems.append({"field": "code_url",
+                         "message": _("must be an http:// or https:// address, e.g. https://github.com/team/model")})
     return problems
 
 
@@ -56,15 +60,18 @@ def save_card(submission: Submission, user: User | None, values: dict[str, Any])
     team = team_of(user, submission.challenge)
     if team is None or team.id != submission.team_id:
         # An organiser may read a team's submission; only the team writes its card.
-        raise SubmissionRefused(404, "Not found", "no such submission in your team")
+        raise SubmissionRefused(404, _("Not found"), _("no such submission in your team"))
     if submission.phase.is_closed():
-        what = "the challenge" if len(submission.challenge.phases) == 1 else f"the {submission.phase.title} phase"
-        raise SubmissionRefused(403, "Challenge closed", f"{what} has closed; method cards can no longer change")
+        if len(submission.challenge.phases) == 1:
+            detail = _("the challenge has closed; method cards can no longer change")
+        else:
+            detail = _("the %(phase)s phase has closed; method cards can no longer change", phase=submission.phase.title)
+        raise SubmissionRefused(403, _("Challenge closed"), detail)
     spec = card_spec(submission)
     problems = _problems(spec, values)
     if problems:
         detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
-        raise SubmissionRefused(400, "Invalid method card", detail, problems=problems)
+        raise SubmissionRefused(400, _("Invalid method card"), detail, problems=problems)
     card = submission.method_card or MethodCard(submission=submission)
     clean = {name: value.strip() for name, value in values.items()}
     card.title, card.description = clean.get("title", ""), clean.get("description", "")

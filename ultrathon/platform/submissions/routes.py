@@ -162,15 +162,16 @@ def upload(slug: str):
             if refused.retry_after:
                 response.headers["Retry-After"] = str(refused.retry_after)
             return response
-        flash(f"{refused.title}: {_full_stop(refused.detail)}", "error")
+        flash(_refusal_text(refused), category="error")
         for problem in (refused.problems or [])[:MAX_PROBLEMS_SHOWN]:
-            flash(_problem_text(problem), "problem")
+            flash(_problem_text(problem), category="problem")
         return redirect(url_for("submissions.submissions_page", slug=challenge.slug, phase=request.form.get("phase") or None))
     if _wants_json():
         return jsonify(id=submission.id, status=submission.status, phase=submission.phase.slug,
                        url=url_for("submissions.submissions_page", slug=challenge.slug, phase=_phase_arg(submission),
                                    _anchor=f"sub-{submission.id}")), 202
-    flash(f"Submission {submission.id} is queued for scoring; this page shows its score when it is ready.", "success")
+    flash(_("Submission %(id)s is queued for scoring; this page shows its score when it is ready.", id=submission.id),
+          category="success")
     return redirect(url_for("submissions.submissions_page", slug=challenge.slug, phase=_phase_arg(submission)))
 
 
@@ -186,16 +187,26 @@ def too_large(_error):
     detail = f"The upload is larger than the {limit // 2**20} MB this server accepts. Nothing was stored."
     if _wants_json():
         return jsonify(title="File too large", detail=detail, problems=[], problem_count=0), 413
-    flash(f"File too large: {detail}", "error")
+    flash(_("File too large: %(detail)s", detail=detail), category="error")
     return redirect(request.path if request.path.endswith("/submissions") else url_for("main.index"))
 
 
+def _refusal_text(refused: SubmissionRefused) -> str:
+    """Return a refusal as one flashed line: "Title: detail."."""
+    return _("%(title)s: %(detail)s", title=refused.title, detail=_full_stop(refused.detail))
+
+
 def _problem_text(problem: dict) -> str:
-    where = ", ".join(part for part in (
-        f"row {problem['row']}" if problem.get("row") is not None else "",
-        f"column {problem['column']!r}" if problem.get("column") else "",
-    ) if part)
-    return f"{where}: {problem.get('message', '')}" if where else str(problem.get("message", ""))
+    """Return one problem of a refused file as a flashed line, saying its row and column when it has them."""
+    message = str(problem.get("message", ""))
+    row, column = problem.get("row"), problem.get("column")
+    if row is not None and column:
+        return _("row %(row)s, column %(column)s: %(problem)s", row=row, column=repr(column), problem=message)
+    if row is not None:
+        return _("row %(row)s: %(problem)s", row=row, problem=message)
+    if column:
+        return _("column %(column)s: %(problem)s", column=repr(column), problem=message)
+    return message
 
 
 def _own_submission_or_404(challenge: Challenge, submission_id: int) -> Submission:
@@ -232,9 +243,11 @@ def selection(slug: str, submission_id: int):
             unselect_submission(submission, current_user._get_current_object())
     except SubmissionRefused as refused:
         db.session.rollback()
-        flash(f"{refused.title}: {_full_stop(refused.detail)}", "error")
+        flash(_refusal_text(refused), category="error")
     else:
-        flash(f"Submission {submission.id} is {'now one of your final submissions' if choose else 'no longer a final submission'}.", "success")
+        done = (_("Submission %(id)s is now one of your final submissions.", id=submission.id) if choose
+                else _("Submission %(id)s is no longer a final submission.", id=submission.id))
+        flash(done, category="success")
     return redirect(url_for("submissions.submissions_page", slug=challenge.slug, phase=_phase_arg(submission),
                             _anchor=f"sub-{submission.id}"))
 
@@ -250,8 +263,8 @@ def method_card(slug: str, submission_id: int):
         save_card(submission, current_user._get_current_object(), {name: request.form.get(name, "") for name in names})
     except SubmissionRefused as refused:
         db.session.rollback()
-        flash(f"{refused.title}: {_full_stop(refused.detail)}", "error")
+        flash(_refusal_text(refused), category="error")
     else:
-        flash(f"Submission {submission.id}'s method card is saved.", "success")
+        flash(_("Submission %(id)s's method card is saved.", id=submission.id), category="success")
     return redirect(url_for("submissions.submissions_page", slug=challenge.slug, phase=_phase_arg(submission),
                             _anchor=f"sub-{submission.id}"))

@@ -1,7 +1,27 @@
 // The live leaderboard: server-sent events say when standings changed; rows are updated in place.
 // If the stream fails, the page polls the JSON instead. Charts use the vendored Chart.js.
+// Every word it writes comes from the page (#lb-words), and numbers and dates follow the page's language.
 (function () {
   "use strict";
+
+  var language = document.documentElement.lang || undefined;
+  var words = {};
+  try { words = JSON.parse(document.getElementById("lb-words").textContent); } catch (err) { words = {}; }
+
+  // A page-given text with its {name} placeholders filled, as a string.
+  function said(key, values) {
+    return String(words[key] || "").replace(/\{(\w+)\}/g, function (whole, name) {
+      return values && name in values ? String(values[name]) : whole;
+    });
+  }
+
+  // A page-given text as parts for fill(), a node where a placeholder names one ("Standings as of {time}.").
+  function saidParts(key, values) {
+    return String(words[key] || "").split(/(\{\w+\})/).filter(Boolean).map(function (piece) {
+      var name = /^\{(\w+)\}$/.exec(piece);
+      return name && name[1] in values ? values[name[1]] : piece;
+    });
+  }
 
   var POLL_MS = window.UltrathonPollMs || 15000; // tests shorten it
   var board = document.getElementById("lb-board");
@@ -25,15 +45,24 @@
     live.querySelector("[data-live-text]").textContent = text;
   }
 
-  // --- formatting, as the server renders it (templates/leaderboard/_standings.html) ---
+  // --- formatting, as the server renders it (templates/leaderboard/_standings.html), in the page's language ---
 
-  function number(value, decimals) { return value === null || value === undefined ? "—" : Number(value).toFixed(decimals); }
+  function number(value, decimals) {
+    if (value === null || value === undefined) return "—";
+    var digits = decimals === undefined ? { maximumFractionDigits: 3 } : { minimumFractionDigits: decimals, maximumFractionDigits: decimals };
+    return new Intl.NumberFormat(language, digits).format(Number(value));
+  }
+
+  function percent(value) {
+    return new Intl.NumberFormat(language, { style: "percent", maximumFractionDigits: 0 }).format(value);
+  }
 
   function timeNode(iso, seconds) {
     if (!iso) return document.createTextNode("—");
     var node = document.createElement("time");
     node.setAttribute("datetime", iso);
-    node.textContent = iso.slice(0, seconds ? 19 : 16).replace("T", " ") + " UTC"; // ultrathon.js localises it
+    // Seconds or not, as the server writes it: ultrathon.js rewrites it in the viewer's zone and language.
+    node.textContent = iso.slice(0, seconds ? 19 : 16).replace("T", " ") + " UTC";
     return node;
   }
 
@@ -82,8 +111,8 @@
     if (!figures || typeof figures !== "object") {
       var span = document.createElement("span");
       span.className = "lb-pending";
-      span.title = "This site has not reported yet";
-      span.textContent = "pending";
+      span.title = said("pending_title");
+      span.textContent = said("pending");
       return [span];
     }
     var parts = [number(figures.score, decimals)];
@@ -97,8 +126,8 @@
   function pendingParts(column, p, decimals) {
     if (column.indexOf("site:") === 0) return siteParts((p.sites || {})[column.slice(5)], decimals);
     if (column === "team") {
-      var unranked = badge("unranked: sites pending", "lb-unranked");
-      unranked.title = "Ranked once every site has reported";
+      var unranked = badge(said("unranked"), "lb-unranked");
+      unranked.title = said("unranked_title");
       return [p.team, " ", unranked];
     }
     return ["—"];
@@ -114,18 +143,18 @@
       case "rank": return [e.rank === null ? "—" : String(e.rank)];
       case "team":
         var parts = [e.team];
-        if (e.baseline) parts.push(" ", badge("baseline", "lb-base"));
+        if (e.baseline) parts.push(" ", badge(said("baseline"), "lb-base"));
         if (e.tied_with_leader) {
-          var tied = badge("tied with leader", "lb-tied");
-          if (tieRule) tied.title = "Tie rule: " + tieRule;
+          var tied = badge(said("tied"), "lb-tied");
+          if (tieRule) tied.title = said("tie_rule", { rule: tieRule });
           parts.push(" ", tied);
         }
         return parts;
-      case "ranking_value": return [e.ranking_value === null || e.ranking_value === undefined ? "—" : String(e.ranking_value)];
+      case "ranking_value": return [number(e.ranking_value)];
       case "score": return [number(e.score, decimals)];
       case "ci": return [e.ci_low === null ? "—" : number(e.ci_low, decimals) + " – " + number(e.ci_high, decimals)];
-      case "p_rank1": return [e.p_rank1 === null ? "—" : Math.round(e.p_rank1 * 100) + "%"];
-      case "median_rank": return e.median_rank === null ? ["—"] : [e.median_rank + " ", muted("(" + e.rank_low + "–" + e.rank_high + ")")];
+      case "p_rank1": return [e.p_rank1 === null ? "—" : percent(e.p_rank1)];
+      case "median_rank": return e.median_rank === null ? ["—"] : [number(e.median_rank) + " ", muted("(" + e.rank_low + "–" + e.rank_high + ")")];
       case "public_rank": return [e.public_rank === null || e.public_rank === undefined ? "—" : String(e.public_rank)];
       case "rank_change": return move(e.rank_change);
       case "submissions": return [String(e.submissions)];
@@ -220,14 +249,14 @@
     updatePending(tbody, pending, doc.decimals);
     var asof = board.querySelector("[data-lb=asof]");
     if (asof) {
-      var parts = ["Standings as of ", timeNode(doc.as_of, true), ". "];
+      var parts = saidParts("as_of", { time: timeNode(doc.as_of, true) }).concat([" "]);
       if (doc.stats_as_of && doc.n_resamples) {
-        parts.push("Rank statistics as of ", timeNode(doc.stats_as_of, true), ", from " + doc.n_resamples +
-          " paired bootstrap resamples, for the top " + doc.top_k + " teams.");
+        parts = parts.concat(saidParts("stats_as_of", { time: timeNode(doc.stats_as_of, true),
+          resamples: number(doc.n_resamples), teams: String(doc.top_k) }));
       } else if (doc.stats_as_of) {
-        parts.push("Rank statistics: none yet, as no scored submission has bootstrap resamples.");
+        parts.push(said("stats_none"));
       } else {
-        parts.push("Rank statistics are being computed.");
+        parts.push(said("stats_computing"));
       }
       fill(asof, parts);
     }
@@ -248,7 +277,12 @@
 
   var palette = ["#0b5fa5", "#d1495b", "#2e933c", "#edae49", "#6a4c93", "#00798c", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
 
-  function dayText(ms) { return new Date(ms).toISOString().slice(0, 10); }
+  // Days are UTC days, as the server counts them; written the page's way.
+  var dayFormat = new Intl.DateTimeFormat(language, { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
+  var momentFormat = new Intl.DateTimeFormat(language, { year: "numeric", month: "short", day: "numeric", hour: "2-digit",
+                                                          minute: "2-digit", timeZone: "UTC" });
+  function dayText(ms) { return dayFormat.format(new Date(ms)); }
+  function isoDayText(day) { var ms = Date.parse(day + "T00:00:00Z"); return isNaN(ms) ? day : dayText(ms); }
 
   function historyData(series) {
     var now = Date.now();
@@ -266,7 +300,7 @@
   function forestData(series) {
     var rows = series.forest.filter(function (e) { return e.score !== null; });
     return {
-      labels: rows.map(function (e) { return (e.rank === null ? "baseline: " : e.rank + ". ") + e.team; }),
+      labels: rows.map(function (e) { return e.rank === null ? said("baseline_label", { team: e.team }) : e.rank + ". " + e.team; }),
       intervals: rows.map(function (e) { return e.ci_low === null ? null : [e.ci_low, e.ci_high]; }),
       scores: rows.map(function (e) { return e.score; })
     };
@@ -278,7 +312,7 @@
     if (!note) {
       note = document.createElement("p");
       note.className = "lb-chart-empty";
-      note.textContent = "No scores yet.";
+      note.textContent = said("no_scores");
       canvas.parentNode.appendChild(note);
     }
     canvas.style.display = hasData ? "block" : "none"; // Chart.js sets an inline display of its own
@@ -291,6 +325,7 @@
     // Charts redraw on every change; moving lines would only distract from the table.
     Chart.defaults.animation = false;
     Chart.defaults.font.family = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+    Chart.defaults.locale = language; // the axes' numbers, as the page writes them
 
     var history = board.querySelector("canvas[data-chart=history]");
     var datasets = history ? historyData(series) : [];
@@ -304,19 +339,19 @@
           scales: { x: { type: "linear", ticks: { callback: dayText, maxTicksLimit: 6 } },
                     y: { title: { display: true, text: series.metric_label } } },
           plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } },
-                     tooltip: { callbacks: { title: function (items) { return new Date(items[0].parsed.x).toISOString().slice(0, 16).replace("T", " ") + " UTC"; } } } }
+                     tooltip: { callbacks: { title: function (items) { return momentFormat.format(new Date(items[0].parsed.x)) + " UTC"; } } } }
         }
       });
     }
 
     var perDay = board.querySelector("canvas[data-chart=per_day]");
     if (perDay && showWhenData(perDay, series.per_day.length > 0)) {
-      var labels = series.per_day.map(function (d) { return d.day; });
+      var labels = series.per_day.map(function (d) { return isoDayText(d.day); });
       var counts = series.per_day.map(function (d) { return d.submissions; });
       if (charts.perDay) { charts.perDay.data.labels = labels; charts.perDay.data.datasets[0].data = counts; charts.perDay.update(); }
       else charts.perDay = new Chart(perDay, {
         type: "bar",
-        data: { labels: labels, datasets: [{ label: "Submissions", data: counts, backgroundColor: "#0b5fa5" }] },
+        data: { labels: labels, datasets: [{ label: said("submissions"), data: counts, backgroundColor: "#0b5fa5" }] },
         options: { maintainAspectRatio: false, plugins: { legend: { display: false } },
                    scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { ticks: { maxTicksLimit: 10 } } } }
       });
@@ -334,13 +369,13 @@
       } else charts.forest = new Chart(forest, {
         type: "bar",
         data: { labels: f.labels, datasets: [
-          { label: series.ci_label + " CI", data: f.intervals, backgroundColor: "#9cc3e6", barThickness: 6, order: 2 },
+          { label: said("ci"), data: f.intervals, backgroundColor: "#9cc3e6", barThickness: 6, order: 2 },
           { type: "line", indexAxis: "y", label: series.metric_label, data: f.scores, showLine: false, pointRadius: 5,
             pointStyle: "rectRot", backgroundColor: "#12263f", borderColor: "#12263f", order: 1 }
         ] },
         options: {
           indexAxis: "y", maintainAspectRatio: false,
-          scales: { x: { beginAtZero: false, title: { display: true, text: series.metric_label + " (" + (series.higher_is_better ? "higher" : "lower") + " is better)" } },
+          scales: { x: { beginAtZero: false, title: { display: true, text: said("score_axis") } },
                     y: { ticks: { autoSkip: false } } },
           plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } }
         }
@@ -377,7 +412,7 @@
   }
 
   function startPolling(reason) {
-    setState("polling", reason + " Checking for changes every " + POLL_MS / 1000 + " s.");
+    setState("polling", said("polling", { reason: reason, seconds: number(POLL_MS / 1000) }));
     if (pollTimer === null) pollTimer = setInterval(function () { refresh(); }, POLL_MS);
   }
 
@@ -386,11 +421,11 @@
   }
 
   function connect() {
-    if (!window.EventSource) { startPolling("This browser has no live stream."); return; }
+    if (!window.EventSource) { startPolling(said("no_stream")); return; }
     var source = new EventSource(eventsUrl);
     source.addEventListener("open", function () {
       stopPolling();
-      setState("live", "Live: rows update as scores arrive.");
+      setState("live", said("live"));
       refresh(); // catch up with anything missed while the stream was down
     });
     source.addEventListener("leaderboard", function (event) {
@@ -400,7 +435,7 @@
     });
     source.addEventListener("error", function () {
       // The browser retries a dropped stream by itself; until it is back, poll.
-      startPolling(source.readyState === EventSource.CLOSED ? "The live stream is unavailable." : "The live stream dropped; reconnecting.");
+      startPolling(said(source.readyState === EventSource.CLOSED ? "unavailable" : "dropped"));
     });
   }
 

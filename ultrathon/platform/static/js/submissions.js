@@ -1,7 +1,19 @@
 // The submissions page: size check before upload, upload progress, and rows that follow
 // their submission from queued to scored or failed without a reload (polling a JSON view).
+// Its words come from the page (#submission-words), its numbers in the page's language.
 (function () {
   "use strict";
+
+  var language = document.documentElement.lang || undefined;
+  var words = {};
+  try { words = JSON.parse(document.getElementById("submission-words").textContent); } catch (e) { words = {}; }
+
+  // A page-given text with its {name} placeholders filled.
+  function said(key, values) {
+    return String(words[key] || "").replace(/\{(\w+)\}/g, function (whole, name) {
+      return values && name in values ? values[name] : whole;
+    });
+  }
 
   var POLL_MS = 2000;
   var form = document.getElementById("upload-form");
@@ -12,7 +24,9 @@
   function $(id) { return document.getElementById(id); }
 
   // Two decimals: "1.05 MB" over a 1 MB limit must not read as "1 MB".
-  function megabytes(bytes) { return (bytes / 1048576).toFixed(2).replace(/\.?0+$/, "") + " MB"; }
+  function megabytes(bytes) {
+    return new Intl.NumberFormat(language, { maximumFractionDigits: 2 }).format(bytes / 1048576) + " MB";
+  }
 
   function showError(title, detail, problems, count) {
     var box = $("upload-error");
@@ -27,7 +41,7 @@
       var list = document.createElement("table");
       list.className = "problems";
       var head = list.createTHead().insertRow();
-      ["Row", "Column", "Problem"].forEach(function (label) {
+      [said("row"), said("column"), said("problem")].forEach(function (label) {
         var th = document.createElement("th");
         th.scope = "col";
         th.textContent = label;
@@ -44,7 +58,7 @@
       if (count && count > problems.length) {
         var more = document.createElement("p");
         more.className = "help";
-        more.textContent = "…and " + (count - problems.length) + " more.";
+        more.textContent = said("more", { count: count - problems.length });
         box.appendChild(more);
       }
     }
@@ -63,8 +77,7 @@
     var file = input.files && input.files[0];
     clearError();
     if (file && file.size > max) {
-      showError("File too large:", "the file is " + megabytes(file.size) + "; this challenge accepts files up to " +
-        form.getAttribute("data-max-mb") + " MB. Nothing was uploaded.");
+      showError(said("file_too_large") + ":", said("too_big", { size: megabytes(file.size) }));
       input.setAttribute("aria-invalid", "true");
       return false;
     }
@@ -87,7 +100,7 @@
     event.preventDefault();
     var input = $("upload-file");
     if (!input.files || !input.files[0]) {
-      showError("No file:", "choose a CSV file to upload.");
+      showError(said("no_file") + ":", said("choose_file"));
       input.focus();
       return;
     }
@@ -99,7 +112,8 @@
       if (!e.lengthComputable) return;
       var percent = Math.round(100 * e.loaded / e.total);
       $("upload-progress").value = percent;
-      $("upload-progress-text").textContent = percent < 100 ? "Uploading… " + percent + "%" : "Checking the file…";
+      var shown = new Intl.NumberFormat(language, { style: "percent" }).format(percent / 100);
+      $("upload-progress-text").textContent = percent < 100 ? said("uploading", { percent: shown }) : said("checking");
     });
     xhr.addEventListener("load", function () {
       setBusy(false);
@@ -107,19 +121,19 @@
       try { data = JSON.parse(xhr.responseText); } catch (e) { /* an HTML error page */ }
       if (xhr.status === 202 && data) {
         form.reset();
-        $("upload-progress-text").textContent = "Submission " + data.id + " is queued for scoring.";
+        $("upload-progress-text").textContent = said("queued", { id: data.id });
         refresh();
       } else if (data && data.title) {
         showError(data.title + ":", data.detail, data.problems, data.problem_count);
       } else if (xhr.status === 413) {
-        showError("File too large:", "the server refused a file this big. Nothing was uploaded.");
+        showError(said("file_too_large") + ":", said("server_too_big"));
       } else {
-        showError("Upload failed:", "the server answered " + xhr.status + ". Nothing was stored; try again in a moment.");
+        showError(said("upload_failed") + ":", said("server_answered", { status: xhr.status }));
       }
     });
     xhr.addEventListener("error", function () {
       setBusy(false);
-      showError("Upload failed:", "the connection was lost. Nothing was stored; check your network and try again.");
+      showError(said("upload_failed") + ":", said("connection_lost"));
     });
     clearError();
     setBusy(true);
@@ -134,11 +148,11 @@
     return Array.prototype.slice.call(holder.children);
   }
 
+  // A row that reached scored or failed carries its sentence, in the page's language (submissions/_row.html).
   function announce(row) {
-    var status = row.getAttribute("data-status");
-    if (status !== "scored" && status !== "failed") return;
+    var sentence = row.getAttribute("data-announce");
     var announcer = $("status-announcer");
-    if (announcer) announcer.textContent = "Submission " + row.getAttribute("data-id") + " is " + status + ".";
+    if (sentence && announcer) announcer.textContent = sentence;
   }
 
   function applyRows(data) {

@@ -1,6 +1,16 @@
 // Every page: times in the viewer's own zone (named), and countdowns. No libraries, no network.
+// Its words come from the page (macros.html script_words), and dates and numbers are written in the page's language.
 (function () {
   "use strict";
+
+  var language = document.documentElement.lang || undefined;
+  var words = {};
+  try { words = JSON.parse(document.getElementById("ultrathon-words").textContent); } catch (e) { words = {}; }
+
+  // Fill a page-given text's {name} placeholders.
+  function said(text, values) {
+    return String(text).replace(/\{(\w+)\}/g, function (whole, name) { return name in values ? values[name] : whole; });
+  }
 
   var zone = "UTC";
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"; } catch (e) { /* very old browser: stay in UTC */ }
@@ -9,7 +19,7 @@
   var withoutSeconds = { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
 
   function localText(date, seconds) {
-    var text = new Intl.DateTimeFormat(undefined, seconds ? withSeconds : withoutSeconds).format(date);
+    var text = new Intl.DateTimeFormat(language, seconds ? withSeconds : withoutSeconds).format(date);
     // "GMT+1" alone is ambiguous; the IANA name says which zone the reader is in.
     return zone === "UTC" ? text : text + " (" + zone + ")";
   }
@@ -25,7 +35,10 @@
     }
   }
 
-  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+  // "3 days", "3 dage", "3 dagar": the language's own unit names and plurals.
+  function plural(n, unit) {
+    return new Intl.NumberFormat(language, { style: "unit", unit: unit, unitDisplay: "long" }).format(n);
+  }
 
   function remaining(ms) {
     var s = Math.max(0, Math.floor(ms / 1000));
@@ -43,22 +56,25 @@
       var node = nodes[i];
       var target = new Date(node.getAttribute("data-countdown")).getTime();
       if (isNaN(target)) continue;
-      node.textContent = target > now ? "in " + remaining(target - now) : "now past";
+      node.textContent = target > now ? said(words["in"], { duration: remaining(target - now) }) : words.past;
     }
   }
 
   function noteZone() {
+    if (!words.zone) return;
     var notes = document.querySelectorAll("[data-zone-note]");
-    for (var i = 0; i < notes.length; i++) notes[i].textContent = "Times are shown in your time zone, " + zone + ".";
+    for (var i = 0; i < notes.length; i++) notes[i].textContent = said(words.zone, { zone: zone });
   }
 
-  window.Ultrathon = { localiseTimes: localiseTimes, zone: zone };
+  window.Ultrathon = { localiseTimes: localiseTimes, zone: zone, language: language, said: said };
 
   document.addEventListener("DOMContentLoaded", function () {
     localiseTimes(document);
     noteZone();
-    tickCountdowns();
-    if (document.querySelector("[data-countdown]")) setInterval(tickCountdowns, 1000);
+    if (words["in"] && document.querySelector("[data-countdown]")) {
+      tickCountdowns();
+      setInterval(tickCountdowns, 1000);
+    }
     var copyButtons = document.querySelectorAll("[data-copy]");
     for (var i = 0; i < copyButtons.length; i++) {
       copyButtons[i].hidden = false;
@@ -68,7 +84,7 @@
         if (!source || !navigator.clipboard) return;
         navigator.clipboard.writeText(source.value || source.textContent).then(function () {
           var label = button.textContent;
-          button.textContent = "Copied";
+          if (words.copied) button.textContent = words.copied;
           setTimeout(function () { button.textContent = label; }, 1500);
         });
       });
