@@ -212,7 +212,7 @@ def _problem_text(problem: dict) -> str:
 def _own_submission_or_404(challenge: Challenge, submission_id: int) -> Submission:
     submission = submission_for_viewer(submission_id, current_user._get_current_object())
     if submission is None or submission.challenge_id != challenge.id:
-        abort(404, description="You have no submission with that number in this challenge.")
+        abort(404, description=_("You have no submission with that number in this challenge."))
     return submission
 
 
