@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from flask import Response, g, jsonify, request, url_for
+from flask import Response, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -39,12 +39,6 @@ def _check_request() -> None:
     # The agent routes authenticate agent tokens themselves (agent_routes.require_agent).
     if request.endpoint != "api.openapi" and not (request.endpoint or "").startswith("api.agent_"):
         current_api_user()
-
-
-@bp.teardown_request
-def _forget_caller(_error: BaseException | None) -> None:
-    """Drop the caller's language with the request: an app context kept across requests (tests) must not keep it."""
-    g.pop("language_user", None)
 
 
 @bp.get("/openapi.json")

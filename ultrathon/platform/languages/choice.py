@@ -61,7 +61,7 @@ def _ambient_language() -> str | None:
     return str(get_locale()) if has_request_context() else None
 
 
-def _forget_last_language() -> None:
+def _forget_last_language(_error: BaseException | None = None) -> None:
     refresh()
     g.pop("language_user", None)
 
@@ -71,8 +71,11 @@ def init_languages(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", SOURCE_LANGUAGE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     CatalogBabel(app, locale_selector=request_language)
-    # Flask-Babel keeps the language on `g`, which a test's app context shares between its requests.
-    app.before_request(_forget_last_language)
+    # Flask-Babel keeps the language on `g`, which an app context kept across requests (tests, the CLI) shares:
+    # each request starts from no language (one worked out outside it is dropped) and leaves none behind.
+    # The caller an API token names (g.language_user) may be set before any view, by the rate limiter's key.
+    app.before_request(refresh)
+    app.teardown_request(_forget_last_language)
     # Template text in {% trans %} is trimmed: the extraction (translations/catalogs.py) uses the same rule.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     set_ambient_language(_ambient_language)
