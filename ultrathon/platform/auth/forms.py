@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
+from ..languages.lazy import _l
 from .service import MIN_PASSWORD_LENGTH
 
 # The shape of an address, not its deliverability: a typo in the domain is caught by the reset mail.

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField
 
 from ultrathon.i18n import LANGUAGE_NAMES
 
+from ..languages.lazy import _l
 from ..models import User
 from .settings import KIND_LABELS, settings_of
 
