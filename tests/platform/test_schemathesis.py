@@ -10,6 +10,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
@@ -42,6 +43,19 @@ def fitting_data_is_accepted(ctx, response, case):
     return positive_data_acceptance(ctx, response, case)
 
 
+def unfit_data_is_refused(ctx, response, case):
+    """Check negative_data_rejection, save for a case whose only other negation is extra query parameters."""
+    # The document declares no header but the bearer token, which every request of this test carries
+    # (call_and_validate's headers): a case that dropped it has it back, so what is left of its negation
+    # is the extra query parameters schemathesis itself lets an API ignore.
+    components = case.meta.components if case.meta is not None else {}
+    negated = {location for location, info in components.items() if info.mode.is_negative}
+    if ParameterLocation.HEADER in negated and negated <= {ParameterLocation.HEADER, ParameterLocation.QUERY} \
+            and response.status_code < 400:
+        return None
+    return negative_data_rejection(ctx, response, case)
+
+
 def carries_the_security_headers(ctx, response, case):
     """Check that the answer carries every security header the app sends."""
     for name, value in SECURITY_HEADERS:
@@ -50,7 +64,7 @@ def carries_the_security_headers(ctx, response, case):
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance,
-          fitting_data_is_accepted, negative_data_rejection, carries_the_security_headers]
+          fitting_data_is_accepted, unfit_data_is_refused, carries_the_security_headers]
 
 pytestmark = pytest.mark.slow
 
