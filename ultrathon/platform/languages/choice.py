@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, Domain, get_locale, refresh
 from flask_login import current_user
 
 from ...i18n import LANGUAGE_NAMES, LANGUAGES, SOURCE_LANGUAGE, current_language, set_ambient_language, supported, translations
+from ...spec import SLUG_RULE
 from ..extensions import db
 from .formatting import init_formatting
 
 LANGUAGE_COOKIE = "ultrathon_language"  # a visitor's pick before they log in (a logged-in pick is their setting)
 ONE_YEAR = 365 * 24 * 3600
+SLUG_PATTERN = re.compile(SLUG_RULE)
 
 
 class CatalogDomain(Domain):
@@ -49,7 +53,8 @@ def _setting() -> str | None:
 
 def _challenge_language() -> str | None:
     slug = (request.view_args or {}).get("slug")
-    if not slug:
+    # Only a well-formed slug reaches the database: this runs for refusals of malformed addresses too (NUL).
+    if not isinstance(slug, str) or SLUG_PATTERN.fullmatch(slug) is None:
         return None
     from ..models import Challenge
 
